@@ -1,0 +1,76 @@
+package checkout
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode classifies an Error; the web layer maps each code to one HTTP status.
+type ErrorCode string
+
+// The closed list of error codes.
+const (
+	EInvalid             ErrorCode = "invalid_request"        // bad input; Param names the field
+	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
+	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
+	EConflict            ErrorCode = "conflict"               // the resource is not in a state that allows this
+	EIdempotencyMismatch ErrorCode = "idempotency_error"      // same Idempotency-Key, different request
+	EIdempotencyInUse    ErrorCode = "idempotency_key_in_use" // same Idempotency-Key while the first is running
+	ETooLarge            ErrorCode = "request_too_large"      // body over the limit
+	EUnsupported         ErrorCode = "unsupported"            // valid input the routed provider cannot serve
+	EInternal            ErrorCode = "internal_error"         // our fault; details only in logs
+)
+
+// Error is the one error type that crosses the domain boundary. Message is
+// safe to show to the caller (merchant or shopper); it never carries card
+// data, provider text or internal details. Err, when set, is for the logs.
+type Error struct {
+	Code    ErrorCode
+	Message string
+	Param   string // the offending field, for EInvalid and EUnsupported
+	Err     error  // cause, logged, never shown
+}
+
+func (e *Error) Error() string {
+	s := string(e.Code) + ": " + e.Message
+	if e.Param != "" {
+		s += " (" + e.Param + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error with a formatted safe message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidParam builds an EInvalid error naming the field.
+func InvalidParam(param, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected error; callers see only a generic message.
+func Internal(err error) *Error {
+	return &Error{Code: EInternal, Message: "An internal error occurred.", Err: err}
+}
+
+// ErrorCodeOf returns the code of err, EInternal for anything that is not an *Error.
+func ErrorCodeOf(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrNotFound is returned by a Store when a row does not exist.
+var ErrNotFound = &Error{Code: ENotFound, Message: "Not found."}
+
+// ErrConflict is returned by a Store when a compare-and-set or a uniqueness
+// rule refuses a write because another request got there first.
+var ErrConflict = &Error{Code: EConflict, Message: "The resource was changed by another request."}

@@ -1,0 +1,29 @@
+package checkout
+
+import "time"
+
+// EventType names an entry of a session's timeline.
+type EventType string
+
+// Event types. Data payloads never carry card numbers or security codes.
+const (
+	EventSessionCreated   EventType = "session.created"
+	EventSessionCompleted EventType = "session.completed"
+	EventSessionExpired   EventType = "session.expired"
+	EventPaymentCreated   EventType = "payment.created"
+	EventPaymentStatus    EventType = "payment.status_changed"
+	EventProviderCall     EventType = "provider.call"
+	EventBrowserReturn    EventType = "browser.returned"
+	EventPayRejected      EventType = "payment.rejected" // a pay request refused before reaching a provider
+)
+
+// Event is one entry of a session's append-only timeline: the audit log and
+// the source of merchant webhooks.
+type Event struct {
+	ID        string
+	SessionID string
+	PaymentID string
+	Type      EventType
+	Data      map[string]any
+	CreatedAt time.Time
+}

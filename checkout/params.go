@@ -1,0 +1,237 @@
+package checkout
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+// Limits on session creation input.
+const (
+	MaxLineItems        = 100
+	MaxMetadataKeys     = 50
+	MaxReferenceLength  = 255
+	MaxURLLength        = 2048
+	MinSessionLifetime  = 30 * time.Minute
+	MaxSessionLifetime  = 7 * 24 * time.Hour
+	DefaultSessionTTL   = 24 * time.Hour
+	maxItemNameLength   = 200
+	maxItemQuantity     = 10_000
+	maxMetadataKeyLen   = 40
+	maxMetadataValueLen = 500
+)
+
+// CreateSessionParams is a merchant's request for a new checkout session,
+// already decoded from JSON but not yet validated.
+type CreateSessionParams struct {
+	Amount            int64
+	Currency          string
+	MerchantReference string
+	LineItems         []LineItem
+	Customer          Customer
+	Locale            string
+	SuccessURL        string
+	CancelURL         string
+	PaymentMethods    []PaymentMethod
+	Provider          string
+	CaptureMode       CaptureMode
+	ThreeDS           ThreeDSPreference
+	ExpiresAt         *time.Time
+	Metadata          map[string]string
+}
+
+// normalize validates p and fills defaults. It returns the first problem as
+// an EInvalid error naming the parameter.
+func (p *CreateSessionParams) normalize(now time.Time) error {
+	if p.Amount <= 0 {
+		return InvalidParam("amount", "amount must be a positive integer in the currency's minor units")
+	}
+	if p.Amount > MaxAmount {
+		return InvalidParam("amount", "amount must be at most %d", MaxAmount)
+	}
+	if p.Currency == "" {
+		return InvalidParam("currency", "currency is required")
+	}
+	p.Currency = strings.ToUpper(p.Currency)
+	if !ValidCurrency(p.Currency) {
+		return InvalidParam("currency", "%q is not an ISO 4217 currency code", p.Currency)
+	}
+	if err := checkText("merchant_reference", p.MerchantReference, MaxReferenceLength); err != nil {
+		return err
+	}
+
+	if len(p.LineItems) > MaxLineItems {
+		return InvalidParam("line_items", "at most %d line items are allowed", MaxLineItems)
+	}
+	var sum int64
+	for i, li := range p.LineItems {
+		param := fmt.Sprintf("line_items[%d]", i)
+		li.Name = strings.TrimSpace(li.Name)
+		p.LineItems[i].Name = li.Name
+		if li.Name == "" {
+			return InvalidParam(param+".name", "every line item needs a name")
+		}
+		if err := checkText(param+".name", li.Name, maxItemNameLength); err != nil {
+			return err
+		}
+		if li.Quantity <= 0 || li.Quantity > maxItemQuantity {
+			return InvalidParam(param+".quantity", "quantity must be an integer from 1 to %d", maxItemQuantity)
+		}
+		if li.UnitAmount < 0 || li.UnitAmount > MaxAmount {
+			return InvalidParam(param+".unit_amount", "unit_amount must be an integer from 0 to %d", MaxAmount)
+		}
+		sum += li.Total()
+		if sum > MaxAmount {
+			return InvalidParam("line_items", "line items add up to more than the maximum amount")
+		}
+	}
+	if len(p.LineItems) > 0 && sum != p.Amount {
+		return InvalidParam("line_items", "line items add up to %d but amount is %d", sum, p.Amount)
+	}
+
+	if p.Customer.Email != "" {
+		a, err := mail.ParseAddress(p.Customer.Email)
+		if err != nil || a.Address != p.Customer.Email || len(p.Customer.Email) > 254 {
+			return InvalidParam("customer.email", "customer.email is not a valid email address")
+		}
+	}
+	if err := checkText("customer.reference", p.Customer.Reference, MaxReferenceLength); err != nil {
+		return err
+	}
+
+	if p.Locale == "" {
+		p.Locale = "en"
+	}
+	tag, err := language.Parse(p.Locale)
+	if err != nil || len(p.Locale) > 35 {
+		return InvalidParam("locale", "%q is not a BCP 47 language tag", p.Locale)
+	}
+	p.Locale = tag.String()
+
+	if p.SuccessURL == "" {
+		return InvalidParam("success_url", "success_url is required")
+	}
+	if err := CheckReturnURL("success_url", p.SuccessURL); err != nil {
+		return err
+	}
+	if p.CancelURL != "" {
+		if err := CheckReturnURL("cancel_url", p.CancelURL); err != nil {
+			return err
+		}
+	}
+
+	if len(p.PaymentMethods) == 0 {
+		p.PaymentMethods = []PaymentMethod{MethodCard}
+	}
+	seen := map[PaymentMethod]bool{}
+	for i, m := range p.PaymentMethods {
+		switch m {
+		case MethodCard, MethodWallet, MethodSavedCard:
+		default:
+			return InvalidParam(fmt.Sprintf("payment_methods[%d]", i), "%q is not a payment method (card, wallet, saved_card)", m)
+		}
+		if seen[m] {
+			return InvalidParam(fmt.Sprintf("payment_methods[%d]", i), "%q is listed twice", m)
+		}
+		seen[m] = true
+	}
+
+	switch p.CaptureMode {
+	case "":
+		p.CaptureMode = CaptureAutomatic
+	case CaptureAutomatic, CaptureManual:
+	default:
+		return InvalidParam("capture_mode", "capture_mode must be automatic or manual")
+	}
+	switch p.ThreeDS {
+	case "":
+		p.ThreeDS = ThreeDSAutomatic
+	case ThreeDSAutomatic, ThreeDSChallengeRequested, ThreeDSNoChallengeRequested:
+	default:
+		return InvalidParam("three_ds", "three_ds must be automatic, challenge_requested or no_challenge_requested")
+	}
+
+	if p.ExpiresAt == nil {
+		t := now.Add(DefaultSessionTTL)
+		p.ExpiresAt = &t
+	} else {
+		d := p.ExpiresAt.Sub(now)
+		if d < MinSessionLifetime || d > MaxSessionLifetime {
+			return InvalidParam("expires_at", "expires_at must be between 30 minutes and 7 days from now")
+		}
+	}
+
+	if len(p.Metadata) > MaxMetadataKeys {
+		return InvalidParam("metadata", "at most %d metadata keys are allowed", MaxMetadataKeys)
+	}
+	for k, v := range p.Metadata {
+		if k == "" || utf8.RuneCountInString(k) > maxMetadataKeyLen {
+			return InvalidParam("metadata", "metadata keys must have 1 to %d characters", maxMetadataKeyLen)
+		}
+		if err := checkText("metadata."+k, v, maxMetadataValueLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText refuses strings that are too long, not UTF-8 or carry control characters.
+func checkText(param, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return InvalidParam(param, "%s must be valid UTF-8", param)
+	}
+	if utf8.RuneCountInString(s) > max {
+		return InvalidParam(param, "%s must be at most %d characters", param, max)
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return InvalidParam(param, "%s must not contain control characters", param)
+		}
+	}
+	return nil
+}
+
+// CheckReturnURL accepts an absolute http(s) URL with a host and without
+// userinfo, backslashes, whitespace or control characters.
+func CheckReturnURL(param, raw string) error {
+	bad := func(why string) error { return InvalidParam(param, "%s %s", param, why) }
+	if len(raw) > MaxURLLength {
+		return bad(fmt.Sprintf("must be at most %d characters", MaxURLLength))
+	}
+	for _, r := range raw {
+		if r <= 0x20 || r == 0x7f || r == '\\' {
+			return bad("must not contain spaces, backslashes or control characters")
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return bad("is not a valid URL")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return bad("must be an absolute http or https URL")
+	}
+	if u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
+		return bad("must have a host")
+	}
+	if u.User != nil {
+		return bad("must not contain a user name or password")
+	}
+	return nil
+}
+
+// addQuery appends key=value to a URL that has already been validated.
+func addQuery(raw, key, value string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,582 @@
+package checkout
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"maps"
+	"strings"
+	"time"
+)
+
+// Links builds the public URLs the Service hands to providers and merchants.
+type Links interface {
+	SessionURL(sessionID string) string
+	ReturnURL(sessionID, paymentID string) string
+	NotifyURL(provider string) string
+	Origin() string
+}
+
+// Service orchestrates checkout sessions and payments over a Store and the
+// configured Providers. Handlers call it; it never renders anything.
+type Service struct {
+	Store       Store
+	Providers   map[string]Provider
+	Links       Links
+	Now         func() time.Time
+	IDs         IDSource
+	Log         *slog.Logger
+	MaxAttempts int // payment attempts per session; 5 when zero
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+func (s *Service) maxAttempts() int {
+	if s.MaxAttempts > 0 {
+		return s.MaxAttempts
+	}
+	return 5
+}
+
+func (s *Service) event(sessionID, paymentID string, t EventType, data map[string]any) Event {
+	return Event{ID: s.IDs.NewID(PrefixEvent), SessionID: sessionID, PaymentID: paymentID, Type: t, Data: data, CreatedAt: s.now()}
+}
+
+// Authenticate finds the merchant owning a secret key.
+func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, error) {
+	if !LooksLikeSecretKey(key) {
+		return nil, Errorf(EUnauthorized, "Invalid API key.")
+	}
+	m, err := s.Store.MerchantByKeyHash(ctx, HashAPIKey(key))
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(EUnauthorized, "Invalid API key.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return m, nil
+}
+
+// CreateSession validates the merchant's request, routes it to a provider
+// able to serve it and stores a new open session.
+func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessionParams) (*Session, error) {
+	now := s.now()
+	if err := p.normalize(now); err != nil {
+		return nil, err
+	}
+	name := p.Provider
+	param := "provider"
+	if name == "" {
+		name, param = m.DefaultProvider, ""
+	}
+	prov, ok := s.Providers[name]
+	if !ok {
+		if param == "" {
+			return nil, Internal(errors.New("merchant default provider " + name + " is not configured"))
+		}
+		return nil, InvalidParam("provider", "%q is not a configured provider", name)
+	}
+	caps := prov.Capabilities()
+	if !caps.SupportsCurrency(p.Currency) {
+		return nil, &Error{Code: EUnsupported, Param: "currency", Message: "provider " + name + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
+	}
+	for i, meth := range p.PaymentMethods {
+		if !caps.Supports(meth) {
+			return nil, &Error{Code: EUnsupported, Param: "payment_methods[" + itoa(i) + "]", Message: "provider " + name + " does not support " + string(meth) + " payments"}
+		}
+	}
+	if p.CaptureMode == CaptureManual && !caps.ManualCapture {
+		return nil, &Error{Code: EUnsupported, Param: "capture_mode", Message: "provider " + name + " does not support manual capture"}
+	}
+
+	sess := &Session{
+		ID:                s.IDs.NewID(PrefixSession),
+		MerchantID:        m.ID,
+		Status:            SessionOpen,
+		Amount:            Money{Amount: p.Amount, Currency: p.Currency},
+		MerchantReference: p.MerchantReference,
+		LineItems:         p.LineItems,
+		Customer:          p.Customer,
+		Locale:            p.Locale,
+		SuccessURL:        p.SuccessURL,
+		CancelURL:         p.CancelURL,
+		PaymentMethods:    p.PaymentMethods,
+		Provider:          name,
+		CaptureMode:       p.CaptureMode,
+		ThreeDS:           p.ThreeDS,
+		Metadata:          p.Metadata,
+		ExpiresAt:         p.ExpiresAt.UTC().Truncate(time.Second),
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	ev := s.event(sess.ID, "", EventSessionCreated, map[string]any{
+		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": name,
+	})
+	if err := s.Store.CreateSession(ctx, sess, ev); err != nil {
+		return nil, Internal(err)
+	}
+	s.Log.InfoContext(ctx, "session created", "session_id", sess.ID, "merchant_id", m.ID, "provider", name,
+		"amount", sess.Amount.Amount, "currency", sess.Amount.Currency)
+	return sess, nil
+}
+
+// Session returns a session and its payments, oldest first. A non-empty
+// merchantID limits the lookup to that merchant's sessions. An open session
+// past its expiry time is expired on the way.
+func (s *Service) Session(ctx context.Context, merchantID, id string) (*Session, []*Payment, error) {
+	if !ValidID(PrefixSession, id) {
+		return nil, nil, Errorf(ENotFound, "No such checkout session.")
+	}
+	sess, err := s.Store.Session(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && merchantID != "" && sess.MerchantID != merchantID) {
+		return nil, nil, Errorf(ENotFound, "No such checkout session.")
+	}
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	pays, err := s.Store.SessionPayments(ctx, id)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	if sess.ExpiredAt(s.now()) && !anyInFlight(pays) {
+		if err := s.expire(ctx, sess, "expires_at passed"); err != nil && !errors.Is(err, ErrConflict) {
+			return nil, nil, Internal(err)
+		}
+		if sess, err = s.Store.Session(ctx, id); err != nil {
+			return nil, nil, Internal(err)
+		}
+	}
+	return sess, pays, nil
+}
+
+func anyInFlight(pays []*Payment) bool {
+	for _, p := range pays {
+		if p.Status.InFlight() {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) expire(ctx context.Context, sess *Session, reason string) error {
+	ev := s.event(sess.ID, "", EventSessionExpired, map[string]any{"reason": reason})
+	err := s.Store.UpdateSessionStatus(ctx, sess.ID, SessionOpen, SessionExpired, s.now(), ev)
+	if err == nil {
+		s.Log.InfoContext(ctx, "session expired", "session_id", sess.ID, "reason", reason)
+	}
+	return err
+}
+
+// ExpireSession ends an open session at the merchant's request. A session
+// with a payment in flight cannot be expired: its outcome must settle first.
+func (s *Service) ExpireSession(ctx context.Context, merchantID, id string) (*Session, []*Payment, error) {
+	sess, pays, err := s.Session(ctx, merchantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess.Status != SessionOpen {
+		return nil, nil, Errorf(EConflict, "Only open checkout sessions can be expired; this one is %s.", sess.Status)
+	}
+	if anyInFlight(pays) {
+		return nil, nil, Errorf(EConflict, "A payment for this checkout session is in progress; try again once it has settled.")
+	}
+	if err := s.expire(ctx, sess, "expired by merchant"); errors.Is(err, ErrConflict) {
+		return nil, nil, Errorf(EConflict, "The checkout session changed while expiring it; fetch it again.")
+	} else if err != nil {
+		return nil, nil, Internal(err)
+	}
+	return s.Session(ctx, merchantID, id)
+}
+
+// ExpireDue expires open sessions past their expiry time that have no
+// payment in flight, and reports how many it expired.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	ids, err := s.Store.SessionsExpiringBefore(ctx, s.now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		sess, _, err := s.Session(ctx, "", id) // expires lazily when nothing is in flight
+		if err == nil && sess.Status == SessionExpired {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// PayInput is what the shopper submitted.
+type PayInput struct {
+	Method  PaymentMethod
+	Card    *CardInput
+	Browser BrowserInfo
+}
+
+// Pay starts a payment attempt for an open session. At most one attempt of a
+// session is active at a time: a second submit while one is in flight (a
+// double click, a Back and resubmit) returns the existing payment with an
+// EConflict error and never reaches the provider.
+func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Payment, error) {
+	sess, pays, err := s.Session(ctx, "", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if active := activePayment(pays); active != nil {
+		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
+	}
+	if sess.Status != SessionOpen {
+		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status)
+	}
+	if !sess.Allows(in.Method) {
+		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.")
+	}
+	if len(pays) >= s.maxAttempts() {
+		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.")
+	}
+	prov, ok := s.Providers[sess.Provider]
+	if !ok {
+		return nil, Internal(errors.New("provider " + sess.Provider + " is not configured"))
+	}
+
+	now := s.now()
+	p := &Payment{
+		ID:          s.IDs.NewID(PrefixPayment),
+		SessionID:   sess.ID,
+		MerchantID:  sess.MerchantID,
+		Provider:    sess.Provider,
+		Method:      in.Method,
+		Status:      PaymentCreated,
+		Amount:      sess.Amount,
+		CaptureMode: sess.CaptureMode,
+		Browser:     in.Browser.Normalize(),
+		Attempt:     len(pays) + 1,
+		Version:     1,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if in.Card != nil {
+		d := in.Card.Details()
+		p.Card = &d
+	}
+	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
+		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
+	})
+	if err := s.Store.CreatePayment(ctx, p, created); errors.Is(err, ErrConflict) {
+		// A concurrent submit created the active attempt first.
+		_, pays, err := s.Session(ctx, "", sessionID)
+		if err != nil {
+			return nil, err
+		}
+		return activePayment(pays), Errorf(EConflict, "A payment for this checkout is already in progress or done.")
+	} else if err != nil {
+		return nil, Internal(err)
+	}
+	s.Log.InfoContext(ctx, "payment created", "session_id", sess.ID, "payment_id", p.ID, "attempt", p.Attempt, "card", p.Card)
+
+	if err := s.move(ctx, p, PaymentProcessing, "provider call started"); err != nil {
+		return nil, err
+	}
+	req := PayRequest{
+		PaymentID:         p.ID,
+		IdempotencyKey:    p.IdempotencyKey(),
+		SessionID:         sess.ID,
+		MerchantReference: sess.MerchantReference,
+		Description:       describe(sess),
+		Amount:            sess.Amount,
+		LineItems:         sess.LineItems,
+		Customer:          sess.Customer,
+		Locale:            sess.Locale,
+		Method:            in.Method,
+		Card:              in.Card,
+		Browser:           p.Browser,
+		ThreeDS:           sess.ThreeDS,
+		CaptureMode:       sess.CaptureMode,
+		ChallengeWindow:   ChallengeWindowFor(p.Browser.InnerWidth, p.Browser.InnerHeight),
+		ReturnURL:         s.Links.ReturnURL(sess.ID, p.ID),
+		NotifyURL:         s.Links.NotifyURL(sess.Provider),
+		OriginURL:         s.Links.Origin(),
+	}
+	start := time.Now()
+	out, callErr := prov.Pay(ctx, req)
+	return s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+}
+
+func activePayment(pays []*Payment) *Payment {
+	for _, p := range pays {
+		if p.Status.Active() {
+			return p
+		}
+	}
+	return nil
+}
+
+func describe(sess *Session) string {
+	if sess.MerchantReference != "" {
+		return sess.MerchantReference
+	}
+	names := make([]string, 0, len(sess.LineItems))
+	for _, li := range sess.LineItems {
+		names = append(names, li.Name)
+	}
+	d := strings.Join(names, ", ")
+	if len(d) > 120 {
+		d = d[:120]
+	}
+	return d
+}
+
+// Continue carries a payment on after the browser performed its action. The
+// browser's values are only a trigger: the provider confirms the result
+// server-to-server. A repeated or late continuation changes nothing and
+// returns the payment as it is.
+func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c Continuation) (*Payment, error) {
+	p, err := s.sessionPayment(ctx, sessionID, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != PaymentRequiresAction || p.Action == nil {
+		return p, nil
+	}
+	if p.Action.Expects() != c.Kind {
+		return p, Errorf(EInvalid, "This step does not match the payment's current action.")
+	}
+	if c.Kind == ContinueChallenge && p.Action.MD != "" &&
+		subtle.ConstantTimeCompare([]byte(c.Values.Get("MD")), []byte(p.Action.MD)) != 1 {
+		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": false, "reason": "MD mismatch"}))
+		return p, Errorf(EInvalid, "This verification response does not belong to this payment.")
+	}
+	prov, ok := s.Providers[p.Provider]
+	if !ok {
+		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
+	}
+	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
+		s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": true})); errors.Is(err, ErrConflict) {
+		// Another request continued this payment first.
+		return s.Store.Payment(ctx, p.ID)
+	} else if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	out, callErr := prov.Continue(ctx, *p, c)
+	return s.settle(ctx, p, "continue", time.Since(start), out, callErr)
+}
+
+func (s *Service) sessionPayment(ctx context.Context, sessionID, paymentID string) (*Payment, error) {
+	if !ValidID(PrefixPayment, paymentID) {
+		return nil, Errorf(ENotFound, "No such payment.")
+	}
+	p, err := s.Store.Payment(ctx, paymentID)
+	if errors.Is(err, ErrNotFound) || (err == nil && p.SessionID != sessionID) {
+		return nil, Errorf(ENotFound, "No such payment.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return p, nil
+}
+
+// Reconcile asks the provider about one payment whose outcome is unknown
+// and settles it only on a definitive answer; otherwise it schedules the
+// next inquiry.
+func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, error) {
+	p, err := s.Store.Payment(ctx, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Status.InFlight() {
+		return p, nil
+	}
+	prov, ok := s.Providers[p.Provider]
+	if !ok {
+		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
+	}
+	start := time.Now()
+	out, callErr := prov.Inquire(ctx, *p)
+	return s.settle(ctx, p, "inquire", time.Since(start), out, callErr)
+}
+
+// ReconcileDue runs Reconcile on every payment due for an inquiry.
+func (s *Service) ReconcileDue(ctx context.Context) (int, error) {
+	due, err := s.Store.PaymentsToCheck(ctx, s.now(), 50)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range due {
+		if _, err := s.Reconcile(ctx, p.ID); err != nil {
+			s.Log.WarnContext(ctx, "reconcile failed", "payment_id", p.ID, "err", err)
+		}
+	}
+	return len(due), nil
+}
+
+// settle records a provider answer on the payment: the call on the
+// timeline, then the status it leads to. An error or an answer that does not
+// make sense is an unknown outcome: pending, checked again later.
+func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
+	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds()}
+	if callErr != nil {
+		call["error"] = callErr.Error()
+		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
+			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
+	} else {
+		call["outcome"] = string(out.Status)
+		if out.Decline != nil {
+			call["decline_code"] = string(out.Decline.Code)
+			call["provider_code"] = out.Decline.ProviderCode
+		}
+		if out.Action != nil {
+			call["action"] = string(out.Action.Kind)
+		}
+		s.Log.InfoContext(ctx, "provider call", "session_id", p.SessionID, "payment_id", p.ID,
+			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "outcome", out.Status)
+	}
+	events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
+
+	to, reason := s.target(p, out, callErr)
+	next := *p
+	next.ProviderData = maps.Clone(p.ProviderData)
+	if callErr == nil {
+		if out.ProviderRef != "" {
+			next.ProviderRef = out.ProviderRef
+		}
+		if len(out.ProviderData) > 0 && next.ProviderData == nil {
+			next.ProviderData = map[string]string{}
+		}
+		maps.Copy(next.ProviderData, out.ProviderData)
+		if out.ThreeDS != nil {
+			next.ThreeDS = out.ThreeDS
+		}
+		if out.Card != nil && next.Card == nil {
+			next.Card = out.Card
+		}
+		if out.ShopperMessage != "" {
+			next.ShopperMessage = out.ShopperMessage
+		}
+	}
+	switch to {
+	case PaymentRequiresAction:
+		next.Action = out.Action
+	case PaymentFailed:
+		next.Decline = out.Decline
+		if next.Decline == nil {
+			next.Decline = NewDecline(DeclineGeneric, "")
+		}
+		if next.Decline.Message == "" {
+			next.Decline.Message = DeclineMessage(next.Decline.Code)
+		}
+	}
+	switch {
+	case !to.InFlight():
+		next.Action = nil
+		next.NextCheckAt = time.Time{}
+	case op == "inquire":
+		next.CheckCount = p.CheckCount + 1
+		next.NextCheckAt = s.checkAt(ctx, p, next.CheckCount)
+	case to == PaymentRequiresAction:
+		next.NextCheckAt = s.now().Add(StaleActionAfter)
+	default:
+		next.NextCheckAt = s.checkAt(ctx, p, p.CheckCount)
+	}
+
+	var sessChange *SessionChange
+	if to != p.Status {
+		if !CanTransition(p.Status, to) {
+			s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
+				"payment_id", p.ID, "from", p.Status, "to", to)
+			_ = s.Store.AppendEvents(ctx, events...)
+			return p, nil
+		}
+		next.Status = to
+		data := map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}
+		if to == PaymentFailed {
+			data["decline_code"] = string(next.Decline.Code)
+		}
+		events = append(events, s.event(p.SessionID, p.ID, EventPaymentStatus, data))
+		if to.Paid() {
+			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete}
+			events = append(events, s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)}))
+		}
+	}
+	next.Version = p.Version + 1
+	next.UpdatedAt = s.now()
+	if err := s.Store.UpdatePayment(ctx, &next, sessChange, events...); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Someone else settled it meanwhile; theirs stands.
+			return s.Store.Payment(ctx, p.ID)
+		}
+		return nil, Internal(err)
+	}
+	if to != p.Status {
+		s.Log.InfoContext(ctx, "payment status changed", "session_id", p.SessionID, "payment_id", p.ID, "from", p.Status, "to", to, "reason", reason)
+	}
+	return &next, nil
+}
+
+// target decides the status a provider answer leads to.
+func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus, string) {
+	if callErr != nil {
+		if p.Status == PaymentRequiresAction {
+			return p.Status, "provider unreachable"
+		}
+		return PaymentPending, "outcome unknown: " + callErr.Error()
+	}
+	switch out.Status {
+	case OutcomeSucceeded:
+		return PaymentSucceeded, "provider confirmed payment"
+	case OutcomeAuthorized:
+		return PaymentAuthorized, "provider confirmed authorization"
+	case OutcomeFailed:
+		return PaymentFailed, "provider declined"
+	case OutcomeActionRequired:
+		if out.Action != nil && out.Action.URL != "" {
+			if p.Status == PaymentRequiresAction || p.Status == PaymentPending {
+				return p.Status, "still waiting for the shopper"
+			}
+			return PaymentRequiresAction, "shopper action needed: " + string(out.Action.Kind)
+		}
+		return PaymentPending, "provider asked for an action without one"
+	case OutcomePending:
+		if p.Status == PaymentRequiresAction {
+			return p.Status, "provider still waiting"
+		}
+		return PaymentPending, "provider has no final answer yet"
+	}
+	return PaymentPending, "unrecognised provider outcome"
+}
+
+// checkAt is when inquiry number n of p is due; zero once the schedule is
+// exhausted, which is logged for a person to look at.
+func (s *Service) checkAt(ctx context.Context, p *Payment, n int) time.Time {
+	delay, ok := NextCheckDelay(n)
+	if !ok {
+		s.Log.ErrorContext(ctx, "payment outcome still unknown after the whole inquiry schedule; needs a person",
+			"session_id", p.SessionID, "payment_id", p.ID, "provider", p.Provider, "status", p.Status)
+		return time.Time{}
+	}
+	return s.now().Add(delay)
+}
+
+// move is a plain status change with a timeline entry.
+func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason string, extra ...Event) error {
+	if !CanTransition(p.Status, to) {
+		return Errorf(EConflict, "payment cannot move from %s to %s", p.Status, to)
+	}
+	events := append(extra, s.event(p.SessionID, p.ID, EventPaymentStatus, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
+	next := *p
+	next.Status = to
+	next.Version = p.Version + 1
+	next.UpdatedAt = s.now()
+	if to == PaymentProcessing {
+		// Should this process die mid-call, the reconciler picks it up.
+		next.NextCheckAt = next.UpdatedAt.Add(ProcessingCheckAfter)
+	}
+	if err := s.Store.UpdatePayment(ctx, &next, nil, events...); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return err
+		}
+		return Internal(err)
+	}
+	*p = next
+	return nil
+}

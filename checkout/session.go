@@ -1,0 +1,109 @@
+package checkout
+
+import (
+	"time"
+)
+
+// SessionStatus is the lifecycle of a checkout session.
+type SessionStatus string
+
+// Session statuses: open -> complete | expired | canceled.
+const (
+	SessionOpen     SessionStatus = "open"
+	SessionComplete SessionStatus = "complete"
+	SessionExpired  SessionStatus = "expired"
+	SessionCanceled SessionStatus = "canceled"
+)
+
+// PaymentMethod is a kind of payment a session may accept.
+type PaymentMethod string
+
+// The payment methods.
+const (
+	MethodCard      PaymentMethod = "card"
+	MethodWallet    PaymentMethod = "wallet"
+	MethodSavedCard PaymentMethod = "saved_card"
+)
+
+// CaptureMode says whether an approved payment is captured at once.
+type CaptureMode string
+
+// Capture modes.
+const (
+	CaptureAutomatic CaptureMode = "automatic"
+	CaptureManual    CaptureMode = "manual"
+)
+
+// ThreeDSPreference is the merchant's wish for a 3-D Secure challenge.
+type ThreeDSPreference string
+
+// 3DS preferences.
+const (
+	ThreeDSAutomatic            ThreeDSPreference = "automatic"
+	ThreeDSChallengeRequested   ThreeDSPreference = "challenge_requested"
+	ThreeDSNoChallengeRequested ThreeDSPreference = "no_challenge_requested"
+)
+
+// LineItem is one line of the order summary.
+type LineItem struct {
+	Name       string `json:"name"`
+	Quantity   int64  `json:"quantity"`
+	UnitAmount int64  `json:"unit_amount"`
+}
+
+// Total is quantity times unit amount.
+func (li LineItem) Total() int64 { return li.Quantity * li.UnitAmount }
+
+// Customer is what the merchant tells us about the shopper.
+type Customer struct {
+	Email     string `json:"email,omitempty"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// Session is one checkout: what is bought, by whom, and where to go after.
+type Session struct {
+	ID                string
+	MerchantID        string
+	Status            SessionStatus
+	Amount            Money
+	MerchantReference string
+	LineItems         []LineItem
+	Customer          Customer
+	Locale            string
+	SuccessURL        string
+	CancelURL         string
+	PaymentMethods    []PaymentMethod
+	Provider          string
+	CaptureMode       CaptureMode
+	ThreeDS           ThreeDSPreference
+	Metadata          map[string]string
+	ExpiresAt         time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Allows reports whether the session accepts the payment method.
+func (s *Session) Allows(m PaymentMethod) bool {
+	for _, x := range s.PaymentMethods {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// ExpiredAt reports whether an open session has passed its expiry time.
+func (s *Session) ExpiredAt(now time.Time) bool {
+	return s.Status == SessionOpen && !now.Before(s.ExpiresAt)
+}
+
+// ReturnURL is where the shopper goes back to the merchant: the success URL
+// after a successful or authorized payment, the cancel URL otherwise (or the
+// success URL when there is none), with session_id added.
+func (s *Session) ReturnURL(paid bool) string {
+	u := s.CancelURL
+	if paid || u == "" {
+		u = s.SuccessURL
+	}
+	return addQuery(u, "session_id", s.ID)
+}

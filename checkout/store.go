@@ -1,0 +1,64 @@
+package checkout
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence the Service needs. Implementations make every
+// method atomic; writes that change a status are compare-and-set and return
+// ErrConflict when another request got there first. Missing rows are ErrNotFound.
+type Store interface {
+	SaveMerchant(ctx context.Context, m *Merchant) error // insert or update by ID
+	Merchant(ctx context.Context, id string) (*Merchant, error)
+	MerchantByKeyHash(ctx context.Context, hash string) (*Merchant, error)
+
+	CreateSession(ctx context.Context, s *Session, events ...Event) error
+	Session(ctx context.Context, id string) (*Session, error)
+	// UpdateSessionStatus moves a session from one status to another.
+	UpdateSessionStatus(ctx context.Context, id string, from, to SessionStatus, at time.Time, events ...Event) error
+	// SessionsExpiringBefore lists open sessions whose expiry time has passed.
+	SessionsExpiringBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
+
+	// CreatePayment inserts an attempt; ErrConflict when the session already
+	// has an active (not failed, not canceled) payment.
+	CreatePayment(ctx context.Context, p *Payment, events ...Event) error
+	Payment(ctx context.Context, id string) (*Payment, error)
+	SessionPayments(ctx context.Context, sessionID string) ([]*Payment, error)
+	// UpdatePayment writes p if the stored version is still p.Version-1
+	// (callers bump Version), and in the same transaction applies the
+	// optional session status change and appends events.
+	UpdatePayment(ctx context.Context, p *Payment, session *SessionChange, events ...Event) error
+	// PaymentsToCheck lists in-flight payments due for an inquiry.
+	PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+
+	AppendEvents(ctx context.Context, events ...Event) error
+	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)
+
+	// BeginIdempotent claims key for a request. It returns (nil, nil) when
+	// the caller now owns the key, or the existing record otherwise.
+	BeginIdempotent(ctx context.Context, rec IdempotencyRecord) (*IdempotencyRecord, error)
+	CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, merchantID, key string) error
+	PruneIdempotent(ctx context.Context, before time.Time) (int64, error)
+}
+
+// SessionChange is a session status move applied together with a payment update.
+type SessionChange struct {
+	From, To SessionStatus
+}
+
+// IdempotencyRecord remembers a merchant API request made with an
+// Idempotency-Key so that a retry gets the first answer.
+type IdempotencyRecord struct {
+	MerchantID  string
+	Key         string
+	RequestHash string    // method, path and body digest
+	LockedUntil time.Time // lease while the first request runs
+	Status      int       // 0 while in progress
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Done reports whether the first request finished and its answer is stored.
+func (r *IdempotencyRecord) Done() bool { return r.Status != 0 }
