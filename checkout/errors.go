@@ -11,6 +11,7 @@ type ErrorCode string
 // The closed list of error codes.
 const (
 	EInvalid             ErrorCode = "invalid_request"        // bad input; Param names the field
+	EMalformed           ErrorCode = "malformed_request"      // not parseable at all (bad JSON, wrong content type)
 	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
 	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
 	EConflict            ErrorCode = "conflict"               // the resource is not in a state that allows this
@@ -59,8 +60,12 @@ func Internal(err error) *Error {
 	return &Error{Code: EInternal, Message: "An internal error occurred.", Err: err}
 }
 
-// ErrorCodeOf returns the code of err, EInternal for anything that is not an *Error.
+// ErrorCodeOf returns the code of err: "" for nil, EInternal for anything
+// that is not an *Error.
 func ErrorCodeOf(err error) ErrorCode {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

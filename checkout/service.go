@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -32,7 +33,8 @@ type Service struct {
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
-func (s *Service) maxAttempts() int {
+// MaxAttemptsPerSession is how many payment attempts a session allows.
+func (s *Service) MaxAttemptsPerSession() int {
 	if s.MaxAttempts > 0 {
 		return s.MaxAttempts
 	}
@@ -231,7 +233,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	if !sess.Allows(in.Method) {
 		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.")
 	}
-	if len(pays) >= s.maxAttempts() {
+	if len(pays) >= s.MaxAttemptsPerSession() {
 		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.")
 	}
 	prov, ok := s.Providers[sess.Provider]
@@ -320,8 +322,11 @@ func describe(sess *Session) string {
 		names = append(names, li.Name)
 	}
 	d := strings.Join(names, ", ")
+	if d == "" {
+		return "Checkout " + sess.ID
+	}
 	if len(d) > 120 {
-		d = d[:120]
+		d = strings.ToValidUTF8(d[:120], "")
 	}
 	return d
 }
@@ -579,4 +584,35 @@ func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason
 	}
 	*p = next
 	return nil
+}
+
+// Merchant returns a merchant by id.
+func (s *Service) Merchant(ctx context.Context, id string) (*Merchant, error) {
+	m, err := s.Store.Merchant(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such merchant.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return m, nil
+}
+
+// Return carries a payment on when the shopper's browser comes back from a
+// provider page (a challenge inside our iframe, or a top-level redirect).
+// It reports which kind of step the browser came back from.
+func (s *Service) Return(ctx context.Context, sessionID, paymentID string, values url.Values) (*Payment, ContinuationKind, error) {
+	p, err := s.sessionPayment(ctx, sessionID, paymentID)
+	if err != nil {
+		return nil, "", err
+	}
+	kind := ContinueRedirect
+	if p.Action != nil && p.Action.Kind == ActionChallenge {
+		kind = ContinueChallenge
+	}
+	if p.Action != nil && p.Action.Kind == ActionDeviceDataCollection {
+		return p, kind, Errorf(EInvalid, "This payment is not waiting for a provider return.")
+	}
+	p, err = s.Continue(ctx, sessionID, paymentID, Continuation{Kind: kind, Values: values})
+	return p, kind, err
 }

@@ -1,0 +1,409 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// SaveMerchant inserts a merchant or updates it by id.
+func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
+	_, err := d.db.ExecContext(ctx, `
+		INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
+			default_provider = excluded.default_provider, live = excluded.live`,
+		m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt))
+	return err
+}
+
+const merchantColumns = `id, name, api_key_hash, default_provider, live, created_at`
+
+func scanMerchant(row *sql.Row) (*checkout.Merchant, error) {
+	var m checkout.Merchant
+	var created int64
+	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created); err != nil {
+		return nil, notFound(err)
+	}
+	m.CreatedAt = fromMS(created)
+	return &m, nil
+}
+
+// Merchant loads a merchant by id.
+func (d *DB) Merchant(ctx context.Context, id string) (*checkout.Merchant, error) {
+	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE id = ?`, id))
+}
+
+// MerchantByKeyHash loads the merchant owning a hashed secret key.
+func (d *DB) MerchantByKeyHash(ctx context.Context, hash string) (*checkout.Merchant, error) {
+	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE api_key_hash = ?`, hash))
+}
+
+// CreateSession inserts a session and its first events.
+func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...checkout.Event) error {
+	items, _ := json.Marshal(nonNil(s.LineItems))
+	methods, _ := json.Marshal(s.PaymentMethods)
+	meta, _ := json.Marshal(nonNilMap(s.Metadata))
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
+				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
+				capture_mode, three_ds, metadata, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
+			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
+			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// Session loads a session by id.
+func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) {
+	var s checkout.Session
+	var items, methods, meta string
+	var expires, created, updated int64
+	err := d.db.QueryRowContext(ctx, `
+		SELECT id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
+			customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
+			metadata, expires_at, created_at, updated_at
+		FROM sessions WHERE id = ?`, id).Scan(
+		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
+		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if err := unmarshalAll(items, &s.LineItems, methods, &s.PaymentMethods, meta, &s.Metadata); err != nil {
+		return nil, err
+	}
+	s.ExpiresAt, s.CreatedAt, s.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	return &s, nil
+}
+
+// UpdateSessionStatus moves a session between statuses, compare-and-set.
+func (d *DB) UpdateSessionStatus(ctx context.Context, id string, from, to checkout.SessionStatus, at time.Time, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+			to, ms(at), id, from)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return checkout.ErrConflict
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// SessionsExpiringBefore lists open sessions whose expiry time is before t.
+func (d *DB) SessionsExpiringBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id FROM sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+		ms(t), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// CreatePayment inserts a payment attempt; ErrConflict when the session
+// already has an active attempt (or the attempt number is taken).
+func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		cols, err := paymentValues(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO payments (id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
+				provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
+				next_check_at, check_count, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)...)
+		if isUniqueViolation(err) {
+			return checkout.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// paymentValues are the mutable columns, from status to updated_at, in table order.
+func paymentValues(p *checkout.Payment) ([]any, error) {
+	data, err := json.Marshal(nonNilMap(p.ProviderData))
+	if err != nil {
+		return nil, err
+	}
+	browser, err := json.Marshal(p.Browser)
+	if err != nil {
+		return nil, err
+	}
+	return []any{p.Status, p.Amount.Amount, p.Amount.Currency, p.CaptureMode, p.ProviderRef, string(data),
+		jsonOrNull(p.Card), string(browser), jsonOrNull(p.Action), jsonOrNull(p.ThreeDS), jsonOrNull(p.Decline),
+		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt)}, nil
+}
+
+// UpdatePayment writes p when the stored version is p.Version-1, applies the
+// optional session change if the session is still in its From status, and
+// appends the events, all in one transaction.
+func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *checkout.SessionChange, events ...checkout.Event) error {
+	cols, err := paymentValues(p)
+	if err != nil {
+		return err
+	}
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
+				provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
+				attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?
+			WHERE id = ? AND version = ?`,
+			append(cols, p.ID, p.Version-1)...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return checkout.ErrConflict
+		}
+		if session != nil {
+			// A paid payment is recorded whatever happened to the session
+			// meanwhile; the session moves only if it is still where we expect.
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				session.To, ms(p.UpdatedAt), p.SessionID, session.From); err != nil {
+				return err
+			}
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+const paymentColumns = `id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
+	provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
+	next_check_at, check_count, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPayment(row scanner) (*checkout.Payment, error) {
+	var p checkout.Payment
+	var data, browser string
+	var card, action, threeDS, decline sql.NullString
+	var next, created, updated int64
+	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
+		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
+		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if err := unmarshalAll(data, &p.ProviderData, browser, &p.Browser); err != nil {
+		return nil, err
+	}
+	if err := unmarshalNull(card, &p.Card); err != nil {
+		return nil, err
+	}
+	if err := unmarshalNull(action, &p.Action); err != nil {
+		return nil, err
+	}
+	if err := unmarshalNull(threeDS, &p.ThreeDS); err != nil {
+		return nil, err
+	}
+	if err := unmarshalNull(decline, &p.Decline); err != nil {
+		return nil, err
+	}
+	p.NextCheckAt, p.CreatedAt, p.UpdatedAt = fromMS(next), fromMS(created), fromMS(updated)
+	return &p, nil
+}
+
+// Payment loads a payment by id.
+func (d *DB) Payment(ctx context.Context, id string) (*checkout.Payment, error) {
+	return scanPayment(d.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments WHERE id = ?`, id))
+}
+
+// SessionPayments lists a session's attempts, oldest first.
+func (d *DB) SessionPayments(ctx context.Context, sessionID string) ([]*checkout.Payment, error) {
+	return d.payments(ctx, `SELECT `+paymentColumns+` FROM payments WHERE session_id = ? ORDER BY attempt`, sessionID)
+}
+
+// PaymentsToCheck lists in-flight payments whose next inquiry is due.
+func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
+	return d.payments(ctx, `SELECT `+paymentColumns+` FROM payments
+		WHERE next_check_at > 0 AND next_check_at <= ?
+			AND status IN ('created', 'processing', 'requires_action', 'pending')
+		ORDER BY next_check_at LIMIT ?`, ms(now), limit)
+}
+
+func (d *DB) payments(ctx context.Context, query string, args ...any) ([]*checkout.Payment, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*checkout.Payment
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// AppendEvents adds entries to the timeline.
+func (d *DB) AppendEvents(ctx context.Context, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) })
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) error {
+	for _, e := range events {
+		data, err := json.Marshal(nonNilMap(e.Data))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.ID, e.SessionID, e.PaymentID, e.Type, string(data), ms(e.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SessionEvents returns a session's timeline in order.
+func (d *DB) SessionEvents(ctx context.Context, sessionID string) ([]checkout.Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, session_id, payment_id, type, data, created_at FROM events WHERE session_id = ? ORDER BY seq`, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []checkout.Event
+	for rows.Next() {
+		var e checkout.Event
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.PaymentID, &e.Type, &data, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// BeginIdempotent claims an idempotency key. It returns nil when the caller
+// owns the key now (new, or an abandoned claim whose lease ran out), or the
+// stored record for the caller to replay or refuse.
+func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord) (*checkout.IdempotencyRecord, error) {
+	var existing *checkout.IdempotencyRecord
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var r checkout.IdempotencyRecord
+		var locked, created int64
+		err := tx.QueryRowContext(ctx, `SELECT merchant_id, key, request_hash, locked_until, status, body, created_at
+			FROM idempotency_keys WHERE merchant_id = ? AND key = ?`, rec.MerchantID, rec.Key).Scan(
+			&r.MerchantID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created)
+		switch {
+		case err == sql.ErrNoRows:
+			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, created_at)
+				VALUES (?, ?, ?, ?, ?)`, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.LockedUntil), ms(rec.CreatedAt))
+			return err
+		case err != nil:
+			return err
+		}
+		r.LockedUntil, r.CreatedAt = fromMS(locked), fromMS(created)
+		if r.Status == 0 && r.RequestHash == rec.RequestHash && !rec.CreatedAt.Before(r.LockedUntil) {
+			// The first request died holding the lease; take it over.
+			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = ? WHERE merchant_id = ? AND key = ?`,
+				ms(rec.LockedUntil), rec.MerchantID, rec.Key)
+			return err
+		}
+		existing = &r
+		return nil
+	})
+	return existing, err
+}
+
+// CompleteIdempotent stores the answer of the request holding the key.
+func (d *DB) CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, body = ?, locked_until = 0 WHERE merchant_id = ? AND key = ?`,
+		status, body, merchantID, key)
+	return err
+}
+
+// ReleaseIdempotent forgets a key whose request should not be remembered
+// (it failed validation), so a corrected retry can use it.
+func (d *DB) ReleaseIdempotent(ctx context.Context, merchantID, key string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND status = 0`, merchantID, key)
+	return err
+}
+
+// PruneIdempotent deletes records created before the cut-off (24 hours ago in production).
+func (d *DB) PruneIdempotent(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func jsonOrNull[T any](v *T) any {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return string(b)
+}
+
+func unmarshalNull[T any](s sql.NullString, dst **T) error {
+	if !s.Valid {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal([]byte(s.String), &v); err != nil {
+		return err
+	}
+	*dst = &v
+	return nil
+}
+
+// unmarshalAll decodes pairs of (json string, destination).
+func unmarshalAll(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if err := json.Unmarshal([]byte(pairs[i].(string)), pairs[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func nonNilMap[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	return m
+}

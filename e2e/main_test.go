@@ -1,0 +1,132 @@
+// Package e2e drives the whole product in a real browser: the app starts
+// in-process on 127.0.0.1:0 with a temporary database and its provider
+// sandboxes, and headless Chromium (Debian's, through playwright-go) plays
+// the shopper. After the suite, the database, its WAL and the captured logs
+// are scanned for every card number and security code the tests typed.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+var (
+	app     *web.App
+	browser playwright.Browser
+	workDir string
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	driver, chromium, missing := browserSetup()
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintf(os.Stderr, "e2e: %s; CI must run the browser tests (the README's test command installs it)\n", missing)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "e2e: SKIPPED: %s; run `make test` to install the browser and driver\n", missing)
+		return 0
+	}
+
+	var err error
+	workDir, err = os.MkdirTemp("", "checkout-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	logFile, err := os.Create(filepath.Join(workDir, "app.log"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err = web.New(ctx, web.Config{
+		Addr:              "127.0.0.1:0",
+		DBPath:            filepath.Join(workDir, "checkout.db"),
+		Mode:              web.ModeSandbox,
+		ProviderTimeout:   2 * time.Second, // the timeout test card hangs until then
+		ReconcileInterval: 200 * time.Millisecond,
+		LogFormat:         "json",
+	}, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start app:", err)
+		cancel()
+		return 1
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Run(ctx) }()
+
+	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: driver, SkipInstallBrowsers: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start playwright driver:", err)
+		cancel()
+		return 1
+	}
+	browser, err = pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
+		ExecutablePath: playwright.String(chromium),
+		Headless:       playwright.Bool(true),
+		Args: []string{"--no-sandbox", "--disable-background-networking", "--disable-component-update",
+			"--disable-sync", "--disable-quic", "--no-first-run", "--disable-gpu"},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: launch chromium:", err)
+		_ = pw.Stop()
+		cancel()
+		return 1
+	}
+
+	code := m.Run()
+
+	_ = browser.Close()
+	_ = pw.Stop()
+	cancel()
+	if err := <-served; err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: app stopped with:", err)
+		code = 1
+	}
+	_ = logFile.Close()
+	if hits := scanForCardData(workDir); len(hits) > 0 {
+		for _, h := range hits {
+			fmt.Fprintln(os.Stderr, "e2e: CARD DATA AT REST:", h)
+		}
+		code = 1
+	} else {
+		fmt.Fprintf(os.Stderr, "e2e: card-data scan of %s: no card number or security code found\n", workDir)
+	}
+	if code == 0 {
+		_ = os.RemoveAll(workDir)
+	} else {
+		fmt.Fprintln(os.Stderr, "e2e: kept the database and logs in", workDir)
+	}
+	return code
+}
+
+// browserSetup finds the driver and the browser e2e/setup.sh installs.
+func browserSetup() (driver, chromium, missing string) {
+	driver = os.Getenv("PLAYWRIGHT_DRIVER_PATH")
+	if driver == "" {
+		driver, _ = filepath.Abs("../.cache/playwright-driver-1.52.0")
+	}
+	chromium = os.Getenv("CHECKOUT_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(filepath.Join(driver, "package", "cli.js")); err != nil {
+		return driver, chromium, "no Playwright driver at " + driver
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		return driver, chromium, "no Chromium at " + chromium
+	}
+	return driver, chromium, ""
+}

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// sessionJSON is the merchant API representation of a checkout session.
+type sessionJSON struct {
+	ID                string                     `json:"id"`
+	Object            string                     `json:"object"`
+	URL               string                     `json:"url"`
+	Status            checkout.SessionStatus     `json:"status"`
+	PaymentStatus     string                     `json:"payment_status"`
+	Amount            int64                      `json:"amount"`
+	Currency          string                     `json:"currency"`
+	MerchantReference string                     `json:"merchant_reference"`
+	LineItems         []checkout.LineItem        `json:"line_items"`
+	Customer          checkout.Customer          `json:"customer"`
+	Locale            string                     `json:"locale"`
+	SuccessURL        string                     `json:"success_url"`
+	CancelURL         string                     `json:"cancel_url"`
+	PaymentMethods    []checkout.PaymentMethod   `json:"payment_methods"`
+	Provider          string                     `json:"provider"`
+	CaptureMode       checkout.CaptureMode       `json:"capture_mode"`
+	ThreeDS           checkout.ThreeDSPreference `json:"three_ds"`
+	Metadata          map[string]string          `json:"metadata"`
+	ExpiresAt         int64                      `json:"expires_at"`
+	CreatedAt         int64                      `json:"created_at"`
+	Attempts          int                        `json:"attempts"`
+	Payment           *paymentJSON               `json:"payment"`
+}
+
+// paymentJSON is the merchant API representation of a payment attempt.
+type paymentJSON struct {
+	ID       string                 `json:"id"`
+	Object   string                 `json:"object"`
+	Provider string                 `json:"provider"`
+	Status   checkout.PaymentStatus `json:"status"`
+	Amount   int64                  `json:"amount"`
+	Currency string                 `json:"currency"`
+	Card     *cardJSON              `json:"card"`
+	ThreeDS  *threeDSJSON           `json:"three_ds"`
+	Decline  *checkout.Decline      `json:"decline"`
+	Created  int64                  `json:"created_at"`
+}
+
+type cardJSON struct {
+	Brand    checkout.CardBrand `json:"brand"`
+	Last4    string             `json:"last4"`
+	ExpMonth int                `json:"exp_month"`
+	ExpYear  int                `json:"exp_year"`
+}
+
+type threeDSJSON struct {
+	Version                    string `json:"version"`
+	ECI                        string `json:"eci"`
+	Flow                       string `json:"flow"`
+	Status                     string `json:"status"`
+	AuthenticationValuePresent bool   `json:"authentication_value_present"`
+	LiabilityShift             bool   `json:"liability_shift"`
+	TransactionID              string `json:"transaction_id"`
+}
+
+// paymentStatus summarises a session's payments for the merchant.
+func paymentStatus(pays []*checkout.Payment) string {
+	if len(pays) == 0 {
+		return "unpaid"
+	}
+	switch p := pays[len(pays)-1]; {
+	case p.Status == checkout.PaymentAuthorized:
+		return "authorized"
+	case p.Status.Paid():
+		return "paid"
+	case p.Status == checkout.PaymentProcessing, p.Status == checkout.PaymentPending:
+		return "pending"
+	case p.Status == checkout.PaymentFailed:
+		return "failed"
+	}
+	return "unpaid"
+}
+
+func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) sessionJSON {
+	v := sessionJSON{
+		ID: s.ID, Object: "checkout.session", URL: h.Service.Links.SessionURL(s.ID), Status: s.Status,
+		PaymentStatus: paymentStatus(pays), Amount: s.Amount.Amount, Currency: s.Amount.Currency,
+		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: s.Locale,
+		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
+		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, Metadata: s.Metadata, ExpiresAt: s.ExpiresAt.Unix(),
+		CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays),
+	}
+	if v.LineItems == nil {
+		v.LineItems = []checkout.LineItem{}
+	}
+	if v.Metadata == nil {
+		v.Metadata = map[string]string{}
+	}
+	if len(pays) > 0 {
+		v.Payment = paymentView(pays[len(pays)-1])
+	}
+	return v
+}
+
+func paymentView(p *checkout.Payment) *paymentJSON {
+	v := &paymentJSON{ID: p.ID, Object: "payment", Provider: p.Provider, Status: p.Status, Amount: p.Amount.Amount,
+		Currency: p.Amount.Currency, Decline: p.Decline, Created: p.CreatedAt.Unix()}
+	if p.Card != nil {
+		v.Card = &cardJSON{Brand: p.Card.Brand, Last4: p.Card.Last4, ExpMonth: p.Card.ExpMonth, ExpYear: p.Card.ExpYear}
+	}
+	if t := p.ThreeDS; t != nil {
+		v.ThreeDS = &threeDSJSON{Version: t.Version, ECI: t.ECI, Flow: t.Flow, Status: t.Status,
+			AuthenticationValuePresent: t.AuthenticationValuePresent, LiabilityShift: t.LiabilityShift(), TransactionID: t.TransactionID}
+	}
+	return v
+}

@@ -1,0 +1,16 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// APISessionsExpire handles POST /v1/checkout/sessions/:id/expire.
+func (h *Handlers) APISessionsExpire(c echo.Context) error {
+	s, pays, err := h.Service.ExpireSession(ctx(c), merchant(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.sessionView(s, pays))
+}

@@ -1,0 +1,39 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates"
+)
+
+// CheckoutPage handles GET /c/:id, the hosted payment page. A session that
+// is no longer open, or has a payment in progress or done, goes to its
+// status page instead: the form is only ever shown when paying is possible.
+func (h *Handlers) CheckoutPage(c echo.Context) error {
+	noStore(c)
+	s, pays, err := h.Service.Session(ctx(c), "", c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !payable(s, pays, h.Service.MaxAttemptsPerSession()) {
+		return seeOther(c, statusPath(s.ID))
+	}
+	return Render(c, http.StatusOK, templates.CheckoutForm(h.checkoutForm(c, s, pays, nil, "")))
+}
+
+// payable reports whether the form may be shown: the session is open, no
+// attempt is active, and attempts remain.
+func payable(s *checkout.Session, pays []*checkout.Payment, max int) bool {
+	if s.Status != checkout.SessionOpen || len(pays) >= max {
+		return false
+	}
+	for _, p := range pays {
+		if p.Status.Active() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates"
+)
+
+// CheckoutPay handles POST /c/:id/pay. Bad card input re-renders the form
+// with inline errors (never echoing the number or the code) and changes
+// nothing; a valid card starts a payment and answers 303 to the status page.
+// A second submit for the same session never reaches the provider.
+func (h *Handlers) CheckoutPay(c echo.Context) error {
+	noStore(c)
+	s, pays, err := h.Service.Session(ctx(c), "", c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !payable(s, pays, h.Service.MaxAttemptsPerSession()) {
+		return seeOther(c, statusPath(s.ID)+alreadyNotice(s))
+	}
+	method := checkout.PaymentMethod(c.FormValue("payment_method"))
+	if method == "" {
+		method = checkout.MethodCard
+	}
+	if method != checkout.MethodCard || !s.Allows(method) {
+		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
+	}
+	card, errs := checkout.ParseCard(c.FormValue("card_number"), c.FormValue("card_expiry"), c.FormValue("card_cvc"),
+		c.FormValue("cardholder_name"), h.Service.Now())
+	if errs != nil {
+		return h.refuse(c, s, pays, errs, "")
+	}
+	_, err = h.Service.Pay(ctx(c), s.ID, checkout.PayInput{Method: method, Card: &card, Browser: browserInfo(c)})
+	switch checkout.ErrorCodeOf(err) {
+	case "", checkout.EConflict:
+		return seeOther(c, statusPath(s.ID))
+	case checkout.EInvalid:
+		return h.refuse(c, s, pays, nil, safeMessage(err))
+	}
+	return err
+}
+
+// refuse re-renders the form with what the shopper typed, minus the card
+// number and security code.
+func (h *Handlers) refuse(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) error {
+	v := h.checkoutForm(c, s, pays, errs, banner)
+	if banner == "" {
+		v.Banner = "Check the highlighted fields."
+	}
+	v.Expiry = clip(c.FormValue("card_expiry"), 9)
+	v.Holder = clip(c.FormValue("cardholder_name"), 100)
+	return Render(c, http.StatusUnprocessableEntity, templates.CheckoutForm(v))
+}
+
+func alreadyNotice(s *checkout.Session) string {
+	if s.Status == checkout.SessionComplete {
+		return "?notice=already-paid"
+	}
+	return ""
+}
+
+func safeMessage(err error) string {
+	if e, ok := err.(*checkout.Error); ok {
+		return e.Message
+	}
+	return "Something went wrong. Please try again."
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// browserInfo gathers the 3-D Secure browser data: the page script's hidden
+// fields, and the request's own headers and address. Without JavaScript the
+// hidden fields are empty and the headers are all there is.
+func browserInfo(c echo.Context) checkout.BrowserInfo {
+	r := c.Request()
+	num := func(name string) int {
+		n, _ := strconv.Atoi(strings.TrimSpace(c.FormValue(name)))
+		return n
+	}
+	b := checkout.BrowserInfo{
+		UserAgent:         r.UserAgent(),
+		AcceptHeader:      r.Header.Get("Accept"),
+		IP:                c.RealIP(),
+		Language:          c.FormValue("browser_language"),
+		ColorDepth:        num("browser_color_depth"),
+		ScreenWidth:       num("browser_screen_width"),
+		ScreenHeight:      num("browser_screen_height"),
+		InnerWidth:        num("browser_inner_width"),
+		InnerHeight:       num("browser_inner_height"),
+		TimezoneOffset:    num("browser_tz_offset"),
+		JavaEnabled:       c.FormValue("browser_java_enabled") == "true",
+		JavaScriptEnabled: c.FormValue("browser_js_enabled") == "true",
+	}
+	if b.Language == "" {
+		// First tag of Accept-Language, without its quality.
+		first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
+		b.Language, _, _ = strings.Cut(strings.TrimSpace(first), ";")
+	}
+	return b
+}

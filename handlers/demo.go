@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates"
+)
+
+// Demo is a pretend merchant served in sandbox mode: its shop calls our
+// public API over HTTP with its secret key, exactly as a real merchant
+// server would, and remembers the visitor's orders in a signed cookie.
+type Demo struct {
+	APIKey    string         // the demo merchant's secret key
+	APIURL    string         // where this server answers, for the API calls
+	PublicURL string         // the public base URL, for success and cancel URLs
+	Client    *http.Client   // for the API calls
+	Cookies   sessions.Store // the shop's own visitor session
+}
+
+const demoCookie = "demo_shop"
+
+type demoProduct struct {
+	templates.Product
+	amount int64
+}
+
+var demoProducts = []demoProduct{
+	{templates.Product{ID: "mug", Name: "Ceramic mug", Blurb: "350 ml, dishwasher safe."}, 1900},
+	{templates.Product{ID: "beans", Name: "Coffee beans", Blurb: "1 kg, medium roast, whole bean."}, 2450},
+	{templates.Product{ID: "grinder", Name: "Hand grinder", Blurb: "Steel burrs, 40 grind settings."}, 8900},
+}
+
+func (d *Demo) products() []templates.Product {
+	out := make([]templates.Product, len(demoProducts))
+	for i, p := range demoProducts {
+		out[i] = p.Product
+		out[i].Price = checkout.Money{Amount: p.amount, Currency: "USD"}.Format("en-US")
+	}
+	return out
+}
+
+// DemoShop handles GET /: the storefront with the visitor's recent orders.
+func (h *Handlers) DemoShop(c echo.Context) error {
+	return h.renderShop(c, "", "")
+}
+
+func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
+	d := h.Demo
+	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(), Notice: notice, Error: problem}
+	for _, id := range d.orders(c) {
+		var s sessionJSON
+		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s); err != nil || status != http.StatusOK {
+			continue
+		}
+		v.Orders = append(v.Orders, templates.DemoOrder{
+			SessionID: s.ID, Status: string(s.Status), PaymentStatus: s.PaymentStatus,
+			Total: checkout.Money{Amount: s.Amount, Currency: s.Currency}.Format("en-US"),
+		})
+	}
+	status := http.StatusOK
+	if problem != "" {
+		status = http.StatusBadGateway
+	}
+	return Render(c, status, templates.DemoShop(v))
+}
+
+// DemoCheckout handles POST /demo/checkout: one click creates a checkout
+// session through the public API and sends the browser to its URL.
+func (h *Handlers) DemoCheckout(c echo.Context) error {
+	d := h.Demo
+	var product *demoProduct
+	for i := range demoProducts {
+		if demoProducts[i].ID == c.FormValue("product") {
+			product = &demoProducts[i]
+		}
+	}
+	if product == nil {
+		return checkout.Errorf(checkout.EInvalid, "Pick a product from the shop.")
+	}
+	req := map[string]any{
+		"amount":             product.amount,
+		"currency":           "USD",
+		"merchant_reference": "DEMO-" + strings.ToUpper(checkout.RandomToken(5)),
+		"line_items":         []map[string]any{{"name": product.Name, "quantity": 1, "unit_amount": product.amount}},
+		"locale":             "en-US",
+		"success_url":        d.PublicURL + "/demo/return",
+		"cancel_url":         d.PublicURL + "/demo/return?canceled=1",
+	}
+	var s sessionJSON
+	status, err := d.api(c, http.MethodPost, "/v1/checkout/sessions", req, &s)
+	if err != nil || status != http.StatusCreated {
+		h.Log.WarnContext(ctx(c), "demo shop could not create a session", "status", status, "err", err)
+		return h.renderShop(c, "", "The checkout could not be started. See the server log.")
+	}
+	d.remember(c, s.ID)
+	return seeOther(c, s.URL)
+}
+
+// DemoReturn handles GET /demo/return, where the checkout sends the shopper
+// back. Like a real merchant, the shop trusts only the API's answer.
+func (h *Handlers) DemoReturn(c echo.Context) error {
+	id := c.QueryParam("session_id")
+	var s sessionJSON
+	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s); err != nil || status != http.StatusOK {
+		return h.renderShop(c, "", "We could not find that order.")
+	}
+	notice := fmt.Sprintf("Order %s: payment %s.", s.MerchantReference, s.PaymentStatus)
+	if s.PaymentStatus == "paid" {
+		notice = fmt.Sprintf("Thank you! Order %s is paid.", s.MerchantReference)
+	}
+	return h.renderShop(c, notice, "")
+}
+
+func (d *Demo) api(c echo.Context, method, path string, body, out any) (int, error) {
+	var rd *bytes.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequestWithContext(ctx(c), method, d.APIURL+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.APIKey)
+	req.Header.Set("Content-Type", "application/json")
+	if method == http.MethodPost {
+		req.Header.Set("Idempotency-Key", checkout.RandomToken(16))
+	}
+	res, err := d.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	return res.StatusCode, json.NewDecoder(res.Body).Decode(out)
+}
+
+const maxDemoOrders = 5
+
+func (d *Demo) orders(c echo.Context) []string {
+	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
+	ids, _ := sess.Values["orders"].(string)
+	if ids == "" {
+		return nil
+	}
+	return strings.Split(ids, ",")
+}
+
+func (d *Demo) remember(c echo.Context, id string) {
+	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
+	ids := append([]string{id}, d.orders(c)...)
+	if len(ids) > maxDemoOrders {
+		ids = ids[:maxDemoOrders]
+	}
+	sess.Values["orders"] = strings.Join(ids, ",")
+	_ = sess.Save(c.Request(), c.Response())
+}

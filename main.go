@@ -1,0 +1,54 @@
+// Command checkout serves the hosted checkout: the merchant API, the
+// shopper's pages and, in sandbox mode (the default), simulators of the
+// payment providers and a demo shop. Configuration comes from CHECKOUT_*
+// environment variables; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+func main() {
+	os.Exit(run(os.Getenv, os.Stderr))
+}
+
+func run(getenv func(string) string, stderr io.Writer) int {
+	cfg, err := web.ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "checkout: configuration:", err)
+		return 2
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var handler slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, opts)
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app, err := web.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("startup failed", "err", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "\nHosted checkout (%s mode) on %s\n  database: %s\n", cfg.Mode, app.URL, cfg.DBPath)
+	if cfg.Mode == web.ModeSandbox {
+		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n\n", app.URL, app.DemoAPIKey)
+	}
+	if err := app.Run(ctx); err != nil {
+		log.Error("server stopped with an error", "err", err)
+		return 1
+	}
+	log.Info("server stopped")
+	return 0
+}

@@ -1,0 +1,280 @@
+// Package sandbox simulates the 33 Fintech Payment Order gateway together
+// with the Access Worldpay Checkout session API and Cardinal's device data
+// collection and challenge pages, so that the payorder adapter can run
+// against it over real HTTP with no network.
+//
+// It speaks the adapter's wire format (see package payorder for what is
+// verified and what is inferred), verifies signatures and decrypts exactly
+// as the gateway would, and picks outcomes from the shared test cards
+// (providers/testcards) plus the Cardinal/Worldpay test numbers. A
+// cardholder named REFUSED is always declined, as in Worldpay's sandbox.
+//
+// Routes, relative to where the sandbox is mounted:
+//
+//	POST /api                   the gateway: every service in one envelope
+//	POST /sessions/card         Access Checkout card session
+//	POST /sessions/payments/cvc Access Checkout CVC session
+//	POST /ddc/collect           device data collection (browser, hidden iframe)
+//	POST /acs/challenge         the 3DS challenge page (browser, iframe)
+//	POST /acs/complete          the challenge's answer, posting back to the merchant
+//
+// It never logs and never keeps a card number or a CVC: a card session
+// stores only the test scenario, brand, BIN and last four digits. Sessions
+// are single-use and expire after 10 minutes (inferred). State lives in
+// memory for the life of the process.
+package sandbox
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/payorder"
+)
+
+// Credentials are what the gateway and a merchant share: the merchant's
+// ids, its AES key, and both RSA key pairs. The adapter needs MerchantID,
+// CheckoutID, AESKey, MerchantPrivateKey and PlatformPublicKey; the sandbox
+// needs the other halves.
+type Credentials struct {
+	MerchantID         string
+	CheckoutID         string // Access Checkout identity
+	AESKey             string // base64 of 16 bytes
+	MerchantPrivateKey string // PKCS#8 PEM: signs requests
+	MerchantPublicKey  string // SubjectPublicKeyInfo PEM: verifies requests
+	PlatformPrivateKey string // PKCS#8 PEM: signs answers
+	PlatformPublicKey  string // SubjectPublicKeyInfo PEM: verifies answers
+}
+
+// NewCredentials generates a fresh merchant: ids, an AES-128 key and two
+// RSA-2048 key pairs.
+func NewCredentials() (Credentials, error) {
+	var c Credentials
+	merchant, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return c, err
+	}
+	platform, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return c, err
+	}
+	if c.MerchantPrivateKey, c.MerchantPublicKey, err = pemPair(merchant); err != nil {
+		return c, err
+	}
+	if c.PlatformPrivateKey, c.PlatformPublicKey, err = pemPair(platform); err != nil {
+		return c, err
+	}
+	key := make([]byte, payorder.AESKeySize)
+	if _, err := rand.Read(key); err != nil {
+		return c, err
+	}
+	c.AESKey = base64.StdEncoding.EncodeToString(key)
+	c.MerchantID = "M" + strings.ToUpper(checkout.RandomToken(5))
+	c.CheckoutID = newUUID(rand.Reader)
+	return c, nil
+}
+
+func pemPair(k *rsa.PrivateKey) (private, public string, err error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", "", err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})), nil
+}
+
+// Config configures a Sandbox.
+type Config struct {
+	// PublicURL is the absolute URL of the sandbox's mount point as the
+	// shopper's browser reaches it, e.g. http://127.0.0.1:8080/sandbox/payorder.
+	// Session hrefs and the device data collection and challenge URLs start with it.
+	PublicURL   string
+	Credentials Credentials
+	Now         func() time.Time // time.Now when nil
+	Rand        io.Reader        // source of ids, tokens and the JWT key; crypto/rand when nil
+}
+
+// Sandbox is the simulated gateway, an http.Handler with in-memory state.
+type Sandbox struct {
+	publicURL   string
+	merchantID  string
+	checkoutID  string
+	aesKey      []byte
+	merchantKey *rsa.PublicKey
+	platformKey *rsa.PrivateKey
+	jwtKey      []byte // HS256 key of the device data collection and challenge JWTs
+	apiID       string // JWT issuer, Cardinal's "API identifier"
+	orgUnitID   string
+	now         func() time.Time
+	mux         *http.ServeMux
+
+	randMu sync.Mutex
+	rand   io.Reader
+
+	mu          sync.Mutex
+	nextPayerID int64
+	payers      map[int64]bool
+	sessions    map[string]*cardSession // by the opaque part of the href
+	orders      map[string]*order       // by order_sn
+	byTxRef     map[string]*order       // by transactionReference
+	byChallenge map[string]*order       // by the challenge's Cardinal TransactionId
+	charges     int
+}
+
+// New builds a Sandbox from cfg.
+func New(cfg Config) (*Sandbox, error) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("sandbox: PublicURL must be an absolute http(s) URL")
+	}
+	cr := cfg.Credentials
+	if cr.MerchantID == "" || cr.CheckoutID == "" {
+		return nil, errors.New("sandbox: the credentials need a MerchantID and a CheckoutID")
+	}
+	s := &Sandbox{
+		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
+		merchantID:  cr.MerchantID,
+		checkoutID:  cr.CheckoutID,
+		now:         cfg.Now,
+		rand:        cfg.Rand,
+		nextPayerID: 100000,
+		payers:      map[int64]bool{},
+		sessions:    map[string]*cardSession{},
+		orders:      map[string]*order{},
+		byTxRef:     map[string]*order{},
+		byChallenge: map[string]*order{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.aesKey, err = payorder.ParseAESKey(cr.AESKey); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if s.merchantKey, err = payorder.ParsePublicKey(cr.MerchantPublicKey); err != nil {
+		return nil, fmt.Errorf("sandbox: merchant key: %w", err)
+	}
+	if s.platformKey, err = payorder.ParsePrivateKey(cr.PlatformPrivateKey); err != nil {
+		return nil, fmt.Errorf("sandbox: platform key: %w", err)
+	}
+	s.jwtKey = s.random(32)
+	s.apiID = hex.EncodeToString(s.random(12))
+	s.orgUnitID = hex.EncodeToString(s.random(12))
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /api", s.serveAPI)
+	s.mux.HandleFunc("POST /sessions/card", s.serveCardSession)
+	s.mux.HandleFunc("POST /sessions/payments/cvc", s.serveCVCSession)
+	s.mux.HandleFunc("POST /ddc/collect", s.serveDeviceDataCollection)
+	s.mux.HandleFunc("POST /acs/challenge", s.serveChallenge)
+	s.mux.HandleFunc("POST /acs/complete", s.serveChallengeComplete)
+	return s, nil
+}
+
+// ServeHTTP serves the routes listed in the package comment, with paths
+// relative to the mount point (use http.StripPrefix).
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// OrderState is what the sandbox's ledger knows about one order, for tests.
+type OrderState struct {
+	OrderSN              string
+	LinkID               string
+	Amount               checkout.Money
+	Outcome              string // one of the payorder.Outcome* words
+	TransactionReference string
+	DeviceDataCollected  bool   // payOrder carried the SessionId device data collection issued
+	ChallengePreference  string // as payOrder sent it
+	ChallengeWindowSize  string // as payOrder sent it
+	ChallengeResult      string // "Y" passed, "N" failed, "" no challenge or not answered yet
+	Charges              int    // times the order was charged; more than one is a double charge
+}
+
+// Order returns the ledger entry of an order.
+func (s *Sandbox) Order(orderSN string) (OrderState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderSN]
+	if !ok {
+		return OrderState{}, false
+	}
+	st := OrderState{
+		OrderSN:              o.sn,
+		LinkID:               o.linkID,
+		Amount:               o.amount,
+		Outcome:              o.status,
+		TransactionReference: o.txRef,
+		DeviceDataCollected:  o.ddcSessionID != "" && o.sentSessionID == o.ddcSessionID,
+		ChallengePreference:  o.preference,
+		ChallengeWindowSize:  o.windowSize,
+		Charges:              o.charges,
+	}
+	if o.challenge != nil {
+		st.ChallengeResult = o.challenge.result
+	}
+	return st, true
+}
+
+// Charges is the number of charges across all orders.
+func (s *Sandbox) Charges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.charges
+}
+
+// random reads n bytes from the configured source. The source may not be
+// safe for concurrent use, hence its own lock.
+func (s *Sandbox) random(n int) []byte {
+	s.randMu.Lock()
+	defer s.randMu.Unlock()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic("sandbox: the random source failed: " + err.Error())
+	}
+	return b
+}
+
+// uuid returns a random (version 4) UUID.
+func (s *Sandbox) uuid() string {
+	s.randMu.Lock()
+	defer s.randMu.Unlock()
+	return newUUID(s.rand)
+}
+
+func newUUID(r io.Reader) string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(r, b); err != nil {
+		panic("sandbox: the random source failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// token returns n random upper-case letters and digits, the shape of
+// Cardinal's transaction ids and Worldpay's challenge references.
+func (s *Sandbox) token(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := s.random(n)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

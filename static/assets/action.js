@@ -1,0 +1,46 @@
+// Runs the step a payment provider asked the shopper's browser to take:
+// device data collection in a hidden iframe (10 s at most), a 3-D Secure
+// challenge in a visible iframe, or a redirect form. Without JavaScript each
+// step shows a button instead.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  var ddc = document.getElementById("ddc-form");
+  if (ddc) {
+    var done = false;
+    var next = document.getElementById("ddc-continue");
+    var finish = function (sessionId) {
+      if (done) return;
+      done = true;
+      next.elements["SessionId"].value = sessionId || "";
+      next.elements["ddc_timed_out"].value = sessionId ? "false" : "true";
+      next.submit();
+    };
+    var origin = ddc.dataset.origin;
+    window.addEventListener("message", function (e) {
+      // Only the collector we posted to may answer.
+      if (e.origin !== origin) return;
+      var data = e.data;
+      try {
+        if (typeof data === "string") data = JSON.parse(data);
+      } catch (err) {
+        return;
+      }
+      if (!data || data.MessageType !== "profile.completed") return;
+      var id = data.SessionId || (data.Payload && data.Payload.SessionId) || "";
+      finish(data.Status === false ? "" : id);
+    });
+    setTimeout(function () { finish(""); }, 10000);
+    ddc.submit();
+  }
+
+  var challenge = document.getElementById("challenge-form");
+  if (challenge) challenge.submit();
+
+  var redirect = document.getElementById("redirect-form");
+  if (redirect) redirect.submit();
+
+  var parentLink = document.getElementById("to-parent");
+  if (parentLink) window.parent.location.href = parentLink.href;
+})();

@@ -1,0 +1,130 @@
+// Package templates holds the templ components of every page and the view
+// models they take. Components see view models only: no database rows, no
+// provider types, no card numbers.
+package templates
+
+// Page is what every page's layout needs.
+type Page struct {
+	Title string
+	Lang  string
+	// Refresh, when positive, reloads the page after that many seconds
+	// (pending payments), without JavaScript.
+	Refresh int
+	Script  string // asset name of the page's script, if any
+}
+
+// SummaryLine is one line item of the order summary.
+type SummaryLine struct {
+	Name     string
+	Quantity int64
+	Amount   string
+}
+
+// Summary is the order being paid.
+type Summary struct {
+	MerchantName string
+	Reference    string
+	Total        string
+	Lines        []SummaryLine
+}
+
+// MethodOption is a payment method the shopper can pick.
+type MethodOption struct {
+	Kind     string
+	Label    string
+	Selected bool
+}
+
+// CheckoutPage is the card form.
+type CheckoutPage struct {
+	Page
+	SessionID    string
+	Summary      Summary
+	PayURL       string
+	CancelURL    string
+	Methods      []MethodOption
+	Errors       map[string]string // field hook name -> message
+	Banner       string            // a message for the whole form (a decline, an unavailable method)
+	Expiry       string            // re-shown after an error; number and CVC never are
+	Holder       string
+	AttemptsLeft int
+	PayLabel     string
+}
+
+// FormField is a hidden field of a provider form.
+type FormField struct {
+	Name, Value string
+}
+
+// ActionPage runs a provider step in the shopper's browser.
+type ActionPage struct {
+	Page
+	Summary     Summary
+	Kind        string // device_data_collection, challenge, redirect, redirect_form
+	URL         string
+	Origin      string // the provider origin the page trusts for messages
+	Method      string
+	JWT         string
+	BIN         string
+	MD          string
+	Width       int
+	Height      int
+	Fields      []FormField
+	ContinueURL string
+	StatusURL   string
+}
+
+// ResultPage is the end (or the waiting room) of a checkout.
+type ResultPage struct {
+	Page
+	Summary        Summary
+	Status         string // succeeded, authorized, failed, pending, expired, canceled, complete
+	Heading        string
+	Message        string
+	ShopperMessage string // text the provider asked us to show the cardholder
+	Card           string
+	PaymentID      string
+	RetryURL       string
+	ReturnURL      string
+	ReturnLabel    string
+}
+
+// FrameReturnPage is rendered inside the challenge iframe when the provider
+// sends the shopper back: it moves the page holding the iframe on.
+type FrameReturnPage struct {
+	Page
+	StatusURL string
+}
+
+// ErrorPage explains a problem without internals.
+type ErrorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
+
+// Product is an item of the demo shop.
+type Product struct {
+	ID    string
+	Name  string
+	Blurb string
+	Price string
+}
+
+// DemoOrder is one of the visitor's orders in the demo shop.
+type DemoOrder struct {
+	SessionID     string
+	Total         string
+	Status        string
+	PaymentStatus string
+}
+
+// DemoShopPage is the demo merchant's storefront.
+type DemoShopPage struct {
+	Page
+	Products []Product
+	Orders   []DemoOrder
+	Notice   string
+	Error    string
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/handlers"
+)
+
+// DemoMerchantID is the id of the merchant seeded in sandbox mode.
+const DemoMerchantID = "mer_demo"
+
+// App is the assembled application, listening but not yet serving.
+type App struct {
+	Config   Config
+	Log      *slog.Logger
+	Echo     *echo.Echo
+	Store    *sqlite.DB
+	Service  *checkout.Service
+	Sandbox  *Sandboxes // nil in live mode
+	Listener net.Listener
+	// URL is the public base URL; InternalURL is where this process answers.
+	URL, InternalURL string
+	// DemoAPIKey is the demo merchant's secret key in sandbox mode.
+	DemoAPIKey string
+
+	server *http.Server
+}
+
+// New opens the database, listens on the configured address (so that port
+// 0 resolves to a real port before any URL is built), builds the providers
+// and the routes.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ProviderTimeout == 0 {
+		cfg.ProviderTimeout = 30 * time.Second
+	}
+	if cfg.ReconcileInterval == 0 {
+		cfg.ReconcileInterval = time.Second
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	a := &App{Config: cfg, Log: log, Store: store, Listener: ln}
+	a.InternalURL = "http://" + ln.Addr().String()
+	a.URL = cfg.BaseURL
+	if a.URL == "" {
+		a.URL = a.InternalURL
+	}
+	if err := a.assemble(ctx); err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) assemble(ctx context.Context) error {
+	providers, err := a.buildProviders()
+	if err != nil {
+		return err
+	}
+	a.Service = &checkout.Service{
+		Store:     a.Store,
+		Providers: providers,
+		Links:     links{base: a.URL},
+		Now:       a.Config.Now,
+		IDs:       checkout.RandomIDs{},
+		Log:       a.Log,
+	}
+	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
+	if a.Config.Mode == ModeSandbox {
+		if err := a.seedDemoMerchant(ctx); err != nil {
+			return err
+		}
+		secret := []byte(a.Config.CookieSecret)
+		if len(secret) == 0 {
+			secret = []byte(checkout.RandomToken(32))
+		}
+		cookies := sessions.NewCookieStore(secret)
+		cookies.Options = &sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, HttpOnly: true,
+			Secure: strings.HasPrefix(a.URL, "https://"), SameSite: http.SameSiteLaxMode}
+		h.Demo = &handlers.Demo{APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
+			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: cookies}
+	}
+	a.Echo = a.routes(h)
+	a.server = &http.Server{
+		Handler:           a.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      a.Config.ProviderTimeout*4 + 30*time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// seedDemoMerchant creates or refreshes the sandbox demo merchant with the
+// configured (or a fresh) test secret key.
+func (a *App) seedDemoMerchant(ctx context.Context) error {
+	a.DemoAPIKey = a.Config.DemoAPIKey
+	if a.DemoAPIKey == "" {
+		a.DemoAPIKey = checkout.NewSecretKey(false)
+	}
+	m := &checkout.Merchant{ID: DemoMerchantID, Name: "Demo Coffee Co.", APIKeyHash: checkout.HashAPIKey(a.DemoAPIKey),
+		DefaultProvider: defaultProvider, CreatedAt: a.Config.Now().UTC()}
+	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
+		m.CreatedAt = existing.CreatedAt
+	}
+	return a.Store.SaveMerchant(ctx, m)
+}
+
+// Run serves until ctx ends, then shuts down gracefully: in-flight requests
+// get up to shutdownGrace to finish, workers stop, the database closes.
+func (a *App) Run(ctx context.Context) error {
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runWorkers(workCtx)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.Listener) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		a.Log.Warn("shutdown did not finish cleanly", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	if err := a.Store.Close(); err != nil {
+		return err
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+const shutdownGrace = 20 * time.Second

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/templates"
+)
+
+// statusOf is the one mapping from domain error codes to HTTP statuses.
+func statusOf(code checkout.ErrorCode) int {
+	switch code {
+	case checkout.EInvalid, checkout.EUnsupported, checkout.EIdempotencyMismatch:
+		return http.StatusUnprocessableEntity
+	case checkout.EMalformed:
+		return http.StatusBadRequest
+	case checkout.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case checkout.EUnauthorized:
+		return http.StatusUnauthorized
+	case checkout.ENotFound:
+		return http.StatusNotFound
+	case checkout.EConflict, checkout.EIdempotencyInUse:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// errorType groups codes the way merchant API clients branch on them.
+func errorType(code checkout.ErrorCode) string {
+	switch code {
+	case checkout.EUnauthorized:
+		return "authentication_error"
+	case checkout.EIdempotencyMismatch, checkout.EIdempotencyInUse:
+		return "idempotency_error"
+	case checkout.EInternal:
+		return "api_error"
+	}
+	return "invalid_request_error"
+}
+
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
+}
+
+// handleError answers every error a handler or middleware returned: JSON for
+// the merchant API, an error page for the shopper. Only internal errors are
+// logged, and their details never reach the response.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var ce *checkout.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ce):
+	case errors.As(err, &he):
+		ce = fromHTTPError(he)
+	default:
+		ce = checkout.Internal(err)
+	}
+	status := statusOf(ce.Code)
+	if he != nil && he.Code == http.StatusMethodNotAllowed {
+		status = http.StatusMethodNotAllowed
+	}
+	if status >= 500 {
+		a.Log.ErrorContext(c.Request().Context(), "request failed", "request_id", requestID(c),
+			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+		body := apiError{apiErrorBody{Type: errorType(ce.Code), Code: string(ce.Code), Message: ce.Message, Param: ce.Param}}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		_ = c.JSON(status, body)
+		return
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	heading := http.StatusText(status)
+	message := ce.Message
+	switch status {
+	case http.StatusNotFound:
+		heading, message = "Page not found", "This checkout link is not valid. Check the link you were given, or go back to the shop."
+	case http.StatusInternalServerError:
+		heading, message = "Something went wrong", "We could not complete this step. Nothing was charged twice; please try again in a moment."
+	}
+	page := templates.ErrorPage{Page: templates.Page{Title: heading, Lang: "en"}, Status: status, Heading: heading, Message: message}
+	if rerr := handlers.Render(c, status, templates.Error(page)); rerr != nil {
+		_ = c.String(status, heading)
+	}
+}
+
+// fromHTTPError turns Echo's own errors (no route, wrong method, body too
+// large) into domain errors with safe messages.
+func fromHTTPError(he *echo.HTTPError) *checkout.Error {
+	switch he.Code {
+	case http.StatusNotFound:
+		return checkout.Errorf(checkout.ENotFound, "No such resource.")
+	case http.StatusMethodNotAllowed:
+		return &checkout.Error{Code: checkout.EMalformed, Message: "This method is not allowed here."}
+	case http.StatusRequestEntityTooLarge:
+		return checkout.Errorf(checkout.ETooLarge, "The request is too large.")
+	case http.StatusUnsupportedMediaType, http.StatusBadRequest:
+		return checkout.Errorf(checkout.EMalformed, "The request could not be read.")
+	}
+	if he.Code >= 400 && he.Code < 500 {
+		return checkout.Errorf(checkout.EMalformed, "The request could not be processed.")
+	}
+	return checkout.Internal(he)
+}

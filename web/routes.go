@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/static"
+)
+
+// routes is the whole route table, top to bottom.
+func (a *App) routes(h *handlers.Handlers) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = echo.ExtractIPDirect() // forwarded headers are not trusted
+	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+
+	// Merchant API.
+	api := e.Group("/v1", h.Authenticate, handlers.BufferBody)
+	api.POST("/checkout/sessions", h.APISessionsCreate, h.Idempotent)
+	api.GET("/checkout/sessions/:id", h.APISessionsGet)
+	api.POST("/checkout/sessions/:id/expire", h.APISessionsExpire, h.Idempotent)
+
+	// Shopper pages.
+	form := middleware.BodyLimit("16K")
+	e.GET("/c/:id", h.CheckoutPage)
+	e.POST("/c/:id/pay", h.CheckoutPay, form)
+	e.GET("/c/:id/status", h.CheckoutStatus)
+	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, form)
+	// Provider returns: the challenge iframe POSTs here, redirects GET here.
+	e.Match([]string{http.MethodGet, http.MethodPost}, "/c/:id/payments/:pid/return", h.CheckoutReturn, form)
+
+	if h.Demo != nil {
+		e.GET("/", h.DemoShop)
+		e.POST("/demo/checkout", h.DemoCheckout, form)
+		e.GET("/demo/return", h.DemoReturn)
+	}
+	if a.Sandbox != nil {
+		a.Sandbox.mount(e)
+	}
+	return e
+}
