@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
@@ -93,4 +94,28 @@ func spaced(n string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// TestScanFindsCardData proves the final scan can fail: it plants a card
+// number and a security code where a leak would put them.
+func TestScanFindsCardData(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("checkout.db", "SQLite format 3\x00 card 424242 4242 exp 12/30")
+	write("app.log", `{"msg":"http","path":"/c/cs_x/pay","duration_ms":737123}`+"\n")
+	if hits := scanForCardData(dir); len(hits) != 0 {
+		t.Fatalf("clean files flagged: %v", hits)
+	}
+	for _, leak := range []string{
+		testcards.Challenge, "4000 0000 0000 3220", `{"card_cvc":"737"}`, `card_number=4242&card_cvc=737&x=1`, "cvc: 7373",
+	} {
+		write("app.log", "ok\n"+leak+"\n")
+		if hits := scanForCardData(dir); len(hits) == 0 {
+			t.Errorf("leak %q not found", leak)
+		}
+	}
 }

@@ -42,6 +42,7 @@ func (h *Handlers) CheckoutReturn(c echo.Context) error {
 	if c.Request().Method == http.MethodGet {
 		return seeOther(c, statusPath(sid))
 	}
+	c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe
 	return Render(c, http.StatusOK, templates.FrameReturn(templates.FrameReturnPage{
 		Page:      templates.Page{Title: "Verification finished", Lang: "en", Script: "action.js"},
 		StatusURL: statusPath(sid),

@@ -54,6 +54,10 @@ func allowProviderOrigin(c echo.Context, origin string) {
 // provider origin the security headers must allow for this response.
 const ProviderOriginKey = "provider_origin"
 
+// FramedBySelfKey is the echo.Context key a handler sets when its response
+// is meant to load inside one of our own frames (the challenge return).
+const FramedBySelfKey = "framed_by_self"
+
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
 
 // seeOther is the Post/Redirect/Get answer.

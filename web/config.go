@@ -96,13 +96,13 @@ func (c *Config) validate() error {
 	case ModeLive:
 		missing := []string{}
 		for name, v := range map[string]string{
-			"CHECKOUT_BASE_URL":                    c.BaseURL,
-			"CHECKOUT_PAYORDER_BASE_URL":           c.Payorder.BaseURL,
-			"CHECKOUT_PAYORDER_SESSIONS_URL":       c.Payorder.SessionsURL,
-			"CHECKOUT_PAYORDER_MERCHANT_ID":        c.Payorder.MerchantID,
-			"CHECKOUT_PAYORDER_CHECKOUT_ID":        c.Payorder.CheckoutID,
-			"CHECKOUT_PAYORDER_AES_KEY":            c.Payorder.AESKey,
-			"CHECKOUT_PAYORDER_PRIVATE_KEY":        c.Payorder.PrivateKey,
+			"CHECKOUT_BASE_URL":                     c.BaseURL,
+			"CHECKOUT_PAYORDER_BASE_URL":            c.Payorder.BaseURL,
+			"CHECKOUT_PAYORDER_SESSIONS_URL":        c.Payorder.SessionsURL,
+			"CHECKOUT_PAYORDER_MERCHANT_ID":         c.Payorder.MerchantID,
+			"CHECKOUT_PAYORDER_CHECKOUT_ID":         c.Payorder.CheckoutID,
+			"CHECKOUT_PAYORDER_AES_KEY":             c.Payorder.AESKey,
+			"CHECKOUT_PAYORDER_PRIVATE_KEY":         c.Payorder.PrivateKey,
 			"CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": c.Payorder.PublicKey,
 		} {
 			if v == "" {

@@ -98,9 +98,13 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			if origin, _ := c.Get(handlers.ProviderOriginKey).(string); origin != "" {
 				extra = " " + origin
 			}
+			ancestors := "'none'"
+			if framed, _ := c.Get(handlers.FramedBySelfKey).(bool); framed {
+				ancestors = "'self'"
+			}
 			h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 				"connect-src 'self'; frame-src 'self'"+extra+"; form-action 'self'"+extra+"; "+
-				"frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+				"frame-ancestors "+ancestors+"; base-uri 'none'; object-src 'none'")
 		})
 		return next(c)
 	}
