@@ -19,11 +19,11 @@ const (
 // EIdempotencyInUse while the first request is still running.
 func (s *Service) BeginIdempotent(ctx context.Context, merchantID, key, requestHash string) (*IdempotencyRecord, error) {
 	if len(key) > MaxIdempotencyKeyLength {
-		return nil, &Error{Code: EInvalid, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
+		return nil, &Error{Code: EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
 	}
 	for _, r := range key {
 		if r < 0x21 || r > 0x7e {
-			return nil, &Error{Code: EInvalid, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
+			return nil, &Error{Code: EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
 		}
 	}
 	now := s.now()

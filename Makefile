@@ -1,0 +1,27 @@
+# The two commands of the README: `make run` and `make test`.
+
+.PHONY: run test generate check
+
+# Serve on 127.0.0.1:8080 in sandbox mode (same as `go run .`).
+run:
+	go run .
+
+# Everything CI runs: generated code and formatting are current, vet is
+# clean, then every test including the Playwright journeys in headless
+# Chromium. e2e/setup.sh installs Chromium and the Playwright driver when
+# they are missing.
+test: check
+	@driver=$$(bash e2e/setup.sh) && \
+	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 ./...
+
+# Regenerate the templ components (the _templ.go files are committed).
+generate:
+	go tool templ generate
+
+check:
+	@go tool templ generate >/dev/null 2>&1 || { echo "templ generate failed"; go tool templ generate; exit 1; }
+	@if [ -d .git ] && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+		echo "generated templ code was stale; commit the regenerated files:"; git status --porcelain -- '*_templ.go'; exit 1; fi
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...

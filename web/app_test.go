@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+const testKey = "sk_test_web_tests_0123456789"
+
+var (
+	shared     *web.App
+	sharedOnce sync.Once
+)
+
+// MustApp starts a sandbox-mode app on a free port with a fresh database.
+func MustApp(tb testing.TB) *web.App {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := web.New(ctx, web.Config{
+		Addr: "127.0.0.1:0", DBPath: filepath.Join(tb.TempDir(), "checkout.db"), Mode: web.ModeSandbox,
+		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "text",
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("app stopped with: %v", err)
+		}
+	})
+	return app
+}
+
+// sharedApp is one app for the tests that do not need a database of their own.
+func sharedApp(t *testing.T) *web.App {
+	sharedOnce.Do(func() {
+		// It lives for the whole test binary (a cleanup would stop it after
+		// the first test); its temporary directory is left to the OS.
+		ctx := context.Background()
+		dir, err := os.MkdirTemp("", "checkout-web-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err := web.New(ctx, web.Config{
+			Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "checkout.db"), Mode: web.ModeSandbox,
+			DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "text",
+		}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go app.Run(ctx)
+		shared = app
+	})
+	return shared
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("not JSON (%d): %s", r.Status, r.Body)
+	}
+	return m
+}
+
+// do sends a request; headers are name, value pairs.
+func do(tb testing.TB, method, url string, body []byte, headers ...string) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{res.StatusCode, res.Header, b}
+}
+
+func api(tb testing.TB, app *web.App, method, path string, body any, headers ...string) response {
+	tb.Helper()
+	var b []byte
+	switch v := body.(type) {
+	case nil:
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		b, _ = json.Marshal(v)
+	}
+	h := append([]string{"Authorization", "Bearer " + testKey, "Content-Type", "application/json"}, headers...)
+	return do(tb, method, app.URL+path, b, h...)
+}
+
+func validSession() map[string]any {
+	return map[string]any{
+		"amount": 2500, "currency": "USD", "merchant_reference": "ORDER-1",
+		"line_items":  []map[string]any{{"name": "Mug", "quantity": 2, "unit_amount": 1000}, {"name": "Beans", "quantity": 1, "unit_amount": 500}},
+		"success_url": "https://shop.test/ok", "cancel_url": "https://shop.test/cancel",
+	}
+}
+
+func mustCreateSession(tb testing.TB, app *web.App, body map[string]any) map[string]any {
+	tb.Helper()
+	res := api(tb, app, http.MethodPost, "/v1/checkout/sessions", body)
+	if res.Status != http.StatusCreated {
+		tb.Fatalf("create session: %d %s", res.Status, res.Body)
+	}
+	return res.JSON(tb)
+}

@@ -1,0 +1,45 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := web.ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:8080" || cfg.DBPath != "data/checkout.db" || cfg.Mode != web.ModeSandbox ||
+		cfg.ProviderTimeout != 30*time.Second || cfg.BaseURL != "" || cfg.LogFormat != "text" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CHECKOUT_MODE": "prod"}, "CHECKOUT_MODE"},
+		{map[string]string{"CHECKOUT_PROVIDER_TIMEOUT": "soon"}, "CHECKOUT_PROVIDER_TIMEOUT"},
+		{map[string]string{"CHECKOUT_BASE_URL": "pay.example.com"}, "CHECKOUT_BASE_URL"},
+		{map[string]string{"CHECKOUT_BASE_URL": "https://pay.example.com/checkout"}, "CHECKOUT_BASE_URL"},
+		{map[string]string{"CHECKOUT_DEMO_API_KEY": "secret"}, "CHECKOUT_DEMO_API_KEY"},
+		{map[string]string{"CHECKOUT_LOG_LEVEL": "loud"}, "CHECKOUT_LOG_LEVEL"},
+		{map[string]string{"CHECKOUT_MODE": "live"}, "CHECKOUT_PAYORDER_AES_KEY"},
+		{map[string]string{"CHECKOUT_MODE": "live", "CHECKOUT_BASE_URL": "http://pay.example.com", "CHECKOUT_PAYORDER_BASE_URL": "x",
+			"CHECKOUT_PAYORDER_SESSIONS_URL": "x", "CHECKOUT_PAYORDER_MERCHANT_ID": "x", "CHECKOUT_PAYORDER_CHECKOUT_ID": "x",
+			"CHECKOUT_PAYORDER_AES_KEY": "x", "CHECKOUT_PAYORDER_PRIVATE_KEY": "x", "CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": "x"}, "https"},
+	}
+	for _, tt := range tests {
+		if _, err := web.ConfigFromEnv(env(tt.env)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want an error naming %s", tt.env, err, tt.want)
+		}
+	}
+}

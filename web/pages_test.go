@@ -1,0 +1,256 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+func doc(tb testing.TB, r response) *goquery.Document {
+	tb.Helper()
+	d, err := goquery.NewDocumentFromReader(bytes.NewReader(r.Body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func testid(d *goquery.Document, id string) *goquery.Selection {
+	return d.Find(`[data-testid="` + id + `"]`)
+}
+
+// insertSession stores a session directly, for currencies the sandbox
+// provider does not take through the API.
+func insertSession(tb testing.TB, app *web.App, amount int64, currency, locale string, items []checkout.LineItem) string {
+	tb.Helper()
+	now := time.Now().UTC()
+	s := &checkout.Session{ID: checkout.RandomIDs{}.NewID(checkout.PrefixSession), MerchantID: web.DemoMerchantID,
+		Status: checkout.SessionOpen, Amount: checkout.Money{Amount: amount, Currency: currency}, LineItems: items,
+		Locale: locale, SuccessURL: "https://shop.test/ok", PaymentMethods: []checkout.PaymentMethod{checkout.MethodCard},
+		Provider: "payorder", CaptureMode: checkout.CaptureAutomatic, ThreeDS: checkout.ThreeDSAutomatic,
+		ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now}
+	if err := app.Store.CreateSession(context.Background(), s); err != nil {
+		tb.Fatal(err)
+	}
+	return s.ID
+}
+
+func TestCheckoutPageHooksAndAttributes(t *testing.T) {
+	app := sharedApp(t)
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	res := do(t, http.MethodGet, app.URL+"/c/"+id, nil)
+	if res.Status != 200 {
+		t.Fatalf("status %d", res.Status)
+	}
+	d := doc(t, res)
+	inputs := map[string][2]string{ // hook -> autocomplete, inputmode
+		"card-number": {"cc-number", "numeric"}, "card-expiry": {"cc-exp", "numeric"}, "card-cvc": {"cc-csc", "numeric"},
+		"cardholder-name": {"cc-name", ""},
+	}
+	for hook, want := range inputs {
+		in := testid(d, hook)
+		if in.Length() != 1 {
+			t.Fatalf("hook %s missing", hook)
+		}
+		if ac, _ := in.Attr("autocomplete"); ac != want[0] {
+			t.Errorf("%s autocomplete %q", hook, ac)
+		}
+		if im, _ := in.Attr("inputmode"); im != want[1] {
+			t.Errorf("%s inputmode %q", hook, im)
+		}
+		inputID, _ := in.Attr("id")
+		if d.Find(`label[for="`+inputID+`"]`).Length() != 1 {
+			t.Errorf("%s has no label", hook)
+		}
+	}
+	for _, hook := range []string{"pay-button", "payment-method-card", "order-total"} {
+		if testid(d, hook).Length() != 1 {
+			t.Errorf("hook %s missing", hook)
+		}
+	}
+	for _, name := range []string{"browser_screen_width", "browser_screen_height", "browser_color_depth", "browser_tz_offset",
+		"browser_language", "browser_java_enabled", "browser_js_enabled", "browser_inner_width", "browser_inner_height"} {
+		if d.Find(`form#pay-form input[type=hidden][name="`+name+`"]`).Length() != 1 {
+			t.Errorf("hidden browser field %s missing", name)
+		}
+	}
+	if got := strings.TrimSpace(testid(d, "order-total").Text()); got != "$25.00" {
+		t.Errorf("total %q", got)
+	}
+	if d.Find("script:not([src])").Length() != 0 || strings.Contains(string(res.Body), " onclick=") {
+		t.Error("inline script or handler on the card page")
+	}
+	h := res.Header
+	if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") || h.Get("Cache-Control") != "no-store" ||
+		h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("headers: %v", h)
+	}
+}
+
+func TestAmountsFormattedForLocaleAndCurrency(t *testing.T) {
+	app := sharedApp(t)
+	tests := []struct {
+		amount           int64
+		currency, locale string
+		total, line      string
+	}{
+		{123456, "JPY", "ja-JP", "￥123,456", "￥61,728"},
+		{123456, "EUR", "de-DE", "1.234,56\u00a0€", "617,28\u00a0€"},
+		{123456, "KWD", "en", "KWD\u00a0123.456", "KWD\u00a061.728"},
+		{123456, "USD", "en-US", "$1,234.56", "$617.28"},
+	}
+	for _, tt := range tests {
+		id := insertSession(t, app, tt.amount, tt.currency, tt.locale, []checkout.LineItem{{Name: "Thing", Quantity: 1, UnitAmount: tt.amount / 2}, {Name: "Other", Quantity: 1, UnitAmount: tt.amount / 2}})
+		d := doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil))
+		if got := testid(d, "order-total").Text(); got != tt.total {
+			t.Errorf("%s %s total %q, want %q", tt.currency, tt.locale, got, tt.total)
+		}
+		if got := d.Find(".lines li span").Last().Text(); got != tt.line {
+			t.Errorf("%s %s line %q, want %q", tt.currency, tt.locale, got, tt.line)
+		}
+		if lang, _ := d.Find("html").Attr("lang"); lang != tt.locale {
+			t.Errorf("lang %q", lang)
+		}
+	}
+}
+
+func TestMarkupInMerchantTextIsEscaped(t *testing.T) {
+	app := sharedApp(t)
+	s := validSession()
+	s["merchant_reference"] = `<script>alert("ref")</script>`
+	s["line_items"] = []map[string]any{{"name": `<img src=x onerror=alert(1)>`, "quantity": 1, "unit_amount": 2500}}
+	id := mustCreateSession(t, app, s)["id"].(string)
+	res := do(t, http.MethodGet, app.URL+"/c/"+id, nil)
+	body := string(res.Body)
+	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img src=x") {
+		t.Fatal("merchant text rendered as markup")
+	}
+	if !strings.Contains(doc(t, res).Find(".lines").Text(), `<img src=x onerror=alert(1)>`) {
+		t.Fatal("merchant text not shown as text")
+	}
+}
+
+func TestCardFormErrors(t *testing.T) {
+	app := sharedApp(t)
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	form := url.Values{"card_number": {"4242 4242 4242 4241"}, "card_expiry": {"01/20"}, "card_cvc": {"98"}, "cardholder_name": {"Ada"}}
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.Status)
+	}
+	d := doc(t, res)
+	for _, f := range []string{"card-number", "card-expiry", "card-cvc"} {
+		if strings.TrimSpace(testid(d, "field-error-"+f).Text()) == "" {
+			t.Errorf("no inline error for %s", f)
+		}
+	}
+	if testid(d, "field-error-cardholder-name").Length() != 0 {
+		t.Error("error on a valid name")
+	}
+	if strings.Contains(string(res.Body), "4242424242424241") || strings.Contains(string(res.Body), "4242 4242 4242 4241") ||
+		strings.Contains(string(res.Body), `value="98"`) {
+		t.Fatal("card number or code echoed")
+	}
+	if v, _ := testid(d, "cardholder-name").Attr("value"); v != "Ada" {
+		t.Errorf("name not kept: %q", v)
+	}
+	if pays, _ := app.Store.SessionPayments(context.Background(), id); len(pays) != 0 {
+		t.Fatal("a payment was created from bad input")
+	}
+}
+
+// Twenty submissions of the same form at once make one payment and one
+// provider order; reloading the status page calls no provider.
+func TestConcurrentSubmitsMakeOnePayment(t *testing.T) {
+	app := sharedApp(t)
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+			mu.Lock()
+			statuses[res.Status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	pays, _ := app.Store.SessionPayments(context.Background(), id)
+	if len(pays) != 1 || statuses[http.StatusSeeOther] != 20 {
+		t.Fatalf("%d payments, statuses %v", len(pays), statuses)
+	}
+	if _, ok := app.Sandbox.Payorder.Order(pays[0].ID); !ok {
+		t.Fatal("the one payment has no provider order")
+	}
+	calls := func() int {
+		events, _ := app.Store.SessionEvents(context.Background(), id)
+		n := 0
+		for _, e := range events {
+			if e.Type == checkout.EventProviderCall {
+				n++
+			}
+		}
+		return n
+	}
+	before := calls()
+	for i := 0; i < 10; i++ {
+		if res := do(t, http.MethodGet, app.URL+"/c/"+id+"/status", nil); res.Status != 200 {
+			t.Fatalf("status page: %d", res.Status)
+		}
+	}
+	if after := calls(); after != before || before != 1 {
+		t.Fatalf("provider calls %d before reloads, %d after; want 1 and 1", before, after)
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	app := sharedApp(t)
+	for _, path := range []string{"/c/cs_doesnotexist", "/c/" + checkout.RandomIDs{}.NewID(checkout.PrefixSession), "/nowhere"} {
+		res := do(t, http.MethodGet, app.URL+path, nil)
+		if res.Status != 404 || testid(doc(t, res), "error-heading").Length() != 1 {
+			t.Errorf("%s: %d", path, res.Status)
+		}
+	}
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/payments/pay_nope/device-data", []byte("SessionId=x"), "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != 404 {
+		t.Errorf("continue of an unknown payment: %d", res.Status)
+	}
+	big := "card_number=" + strings.Repeat("4", 20<<10)
+	if res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(big), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 413 {
+		t.Errorf("oversized form: %d", res.Status)
+	}
+}
+
+func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
+	app := sharedApp(t)
+	if res := do(t, http.MethodGet, app.URL+"/", nil); res.Status != 200 || testid(doc(t, res), "buy-mug").Length() != 1 {
+		t.Fatalf("shop: %d", res.Status)
+	}
+	res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=mug"), "Content-Type", "application/x-www-form-urlencoded")
+	loc := res.Header.Get("Location")
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(loc, app.URL+"/c/cs_") {
+		t.Fatalf("buy: %d %s", res.Status, loc)
+	}
+	s := api(t, app, http.MethodGet, "/v1/checkout/sessions/"+strings.TrimPrefix(loc, app.URL+"/c/"), nil).JSON(t)
+	if s["amount"] != float64(1900) || s["success_url"] != app.URL+"/demo/return" {
+		t.Fatalf("demo session: %v", s)
+	}
+	if res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=yacht"), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
+		t.Fatalf("unknown product: %d", res.Status)
+	}
+}
