@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 
@@ -300,4 +301,29 @@ func TestCheckoutPageWeightAndOrigins(t *testing.T) {
 		t.Fatalf("requests to other origins: %v", foreign)
 	}
 	t.Logf("checkout page: %d bytes of HTML, CSS and JavaScript", total)
+}
+
+// TestDeviceDataCollectionTrustsOnlyItsOriginAndTimesOut blocks the
+// collector, posts a forged completion message from our own origin (which is
+// not the collector's), and expects the page to ignore it and carry on
+// without a SessionId after 10 seconds.
+func TestDeviceDataCollectionTrustsOnlyItsOriginAndTimesOut(t *testing.T) {
+	t.Parallel()
+	page := newPage(t)
+	id := shopAndCheckout(t, page)
+	must(t, page.Route("**/ddc/collect", func(r playwright.Route) { _ = r.Abort() }))
+	fillCard(t, page, testcards.Visa, expiry(), cvc, "Ada Lovelace")
+	must(t, page.GetByTestId("pay-button").Click())
+	must(t, expect.Locator(page.GetByTestId("ddc-frame")).ToBeAttached())
+	start := time.Now()
+	_, err := page.Evaluate(`() => window.postMessage(JSON.stringify({MessageType: "profile.completed", SessionId: "0_forged", Status: true}), "*")`)
+	must(t, err)
+	expectResult(t, page, "succeeded")
+	if waited := time.Since(start); waited < 9*time.Second {
+		t.Fatalf("carried on after %s: the forged message was accepted", waited)
+	}
+	o, _ := app.Sandbox.Payorder.Order(payments(t, id)[0].ID)
+	if o.DeviceDataCollected {
+		t.Fatal("payOrder carried a device data SessionId although collection never ran")
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,9 +51,20 @@ func run(m *testing.M) int {
 		return 1
 	}
 	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The provider sandboxes answer on another origin (localhost rather than
+	// 127.0.0.1), as real providers do: the origin checks and the CSP
+	// allowances for provider frames and forms are then really exercised.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err = web.New(ctx, web.Config{
-		Addr:              "127.0.0.1:0",
+		Listener:          ln,
+		BaseURL:           fmt.Sprintf("http://127.0.0.1:%d", port),
+		SandboxURL:        fmt.Sprintf("http://localhost:%d", port),
 		DBPath:            filepath.Join(workDir, "checkout.db"),
 		Mode:              web.ModeSandbox,
 		ProviderTimeout:   2 * time.Second, // the timeout test card hangs until then

@@ -31,8 +31,9 @@ type App struct {
 	Service  *checkout.Service
 	Sandbox  *Sandboxes // nil in live mode
 	Listener net.Listener
-	// URL is the public base URL; InternalURL is where this process answers.
-	URL, InternalURL string
+	// URL is the public base URL; InternalURL is where this process answers;
+	// SandboxURL is the public origin of the provider sandboxes.
+	URL, InternalURL, SandboxURL string
 	// DemoAPIKey is the demo merchant's secret key in sandbox mode.
 	DemoAPIKey string
 
@@ -59,16 +60,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
 	}
 	a := &App{Config: cfg, Log: log, Store: store, Listener: ln}
 	a.InternalURL = "http://" + ln.Addr().String()
 	a.URL = cfg.BaseURL
 	if a.URL == "" {
 		a.URL = a.InternalURL
+	}
+	a.SandboxURL = cfg.SandboxURL
+	if a.SandboxURL == "" {
+		a.SandboxURL = a.URL
 	}
 	if err := a.assemble(ctx); err != nil {
 		ln.Close()

@@ -6,6 +6,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,6 +23,7 @@ const (
 type Config struct {
 	Addr              string        // CHECKOUT_ADDR: listen address; port 0 picks a free one
 	BaseURL           string        // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
+	SandboxURL        string        // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
 	DBPath            string        // CHECKOUT_DB: SQLite file
 	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
 	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
@@ -34,6 +36,9 @@ type Config struct {
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
+	// Listener, when set, is used instead of listening on Addr (tests that
+	// need the port before building URLs).
+	Listener net.Listener
 }
 
 // PayorderConfig points the payorder adapter at the real provider (live mode).
@@ -54,6 +59,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Addr:         get("CHECKOUT_ADDR", "127.0.0.1:8080"),
 		BaseURL:      strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
+		SandboxURL:   strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
 		DBPath:       get("CHECKOUT_DB", "data/checkout.db"),
 		Mode:         get("CHECKOUT_MODE", ModeSandbox),
 		DemoAPIKey:   get("CHECKOUT_DEMO_API_KEY", ""),
@@ -122,10 +128,13 @@ func (c *Config) validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
-	if c.BaseURL != "" {
-		u, err := url.Parse(c.BaseURL)
+	for name, v := range map[string]string{"CHECKOUT_BASE_URL": c.BaseURL, "CHECKOUT_SANDBOX_URL": c.SandboxURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return fmt.Errorf("CHECKOUT_BASE_URL must be an origin such as https://pay.example.com, not %q", c.BaseURL)
+			return fmt.Errorf("%s must be an origin such as https://pay.example.com, not %q", name, v)
 		}
 	}
 	if c.DemoAPIKey != "" && !strings.HasPrefix(c.DemoAPIKey, "sk_test_") {

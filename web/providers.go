@@ -44,7 +44,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		if err != nil {
 			return nil, err
 		}
-		sb, err := sandbox.New(sandbox.Config{PublicURL: a.URL + payorderMount, Credentials: creds, Now: a.Config.Now})
+		sb, err := sandbox.New(sandbox.Config{PublicURL: a.SandboxURL + payorderMount, Credentials: creds, Now: a.Config.Now})
 		if err != nil {
 			return nil, err
 		}
