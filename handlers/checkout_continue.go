@@ -31,6 +31,9 @@ func (h *Handlers) CheckoutDeviceData(c echo.Context) error {
 // small page that moves the page holding the iframe on; a GET redirects.
 func (h *Handlers) CheckoutReturn(c echo.Context) error {
 	noStore(c)
+	if c.Request().Method == http.MethodPost {
+		c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe, errors included
+	}
 	sid, pid := c.Param("id"), c.Param("pid")
 	values, err := c.FormParams()
 	if err != nil {
@@ -42,7 +45,6 @@ func (h *Handlers) CheckoutReturn(c echo.Context) error {
 	if c.Request().Method == http.MethodGet {
 		return seeOther(c, statusPath(sid))
 	}
-	c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe
 	return Render(c, http.StatusOK, templates.FrameReturn(templates.FrameReturnPage{
 		Page:      templates.Page{Title: "Verification finished", Lang: "en", Script: "action.js"},
 		StatusURL: statusPath(sid),

@@ -57,7 +57,7 @@ func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(), Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
 		var s sessionJSON
-		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s); err != nil || status != http.StatusOK {
+		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 			continue
 		}
 		v.Orders = append(v.Orders, templates.DemoOrder{
@@ -95,7 +95,9 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		"cancel_url":         d.PublicURL + "/demo/return?canceled=1",
 	}
 	var s sessionJSON
-	status, err := d.api(c, http.MethodPost, "/v1/checkout/sessions", req, &s)
+	// A real merchant derives the key from its own order, so a retry after
+	// a network error cannot create a second session.
+	status, err := d.api(c, http.MethodPost, "/v1/checkout/sessions", req, &s, "demo-"+req["merchant_reference"].(string))
 	if err != nil || status != http.StatusCreated {
 		h.Log.WarnContext(ctx(c), "demo shop could not create a session", "status", status, "err", err)
 		return h.renderShop(c, "", "The checkout could not be started. See the server log.")
@@ -109,7 +111,7 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 func (h *Handlers) DemoReturn(c echo.Context) error {
 	id := c.QueryParam("session_id")
 	var s sessionJSON
-	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s); err != nil || status != http.StatusOK {
+	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 		return h.renderShop(c, "", "We could not find that order.")
 	}
 	notice := fmt.Sprintf("Order %s: payment %s.", s.MerchantReference, s.PaymentStatus)
@@ -119,7 +121,7 @@ func (h *Handlers) DemoReturn(c echo.Context) error {
 	return h.renderShop(c, notice, "")
 }
 
-func (d *Demo) api(c echo.Context, method, path string, body, out any) (int, error) {
+func (d *Demo) api(c echo.Context, method, path string, body, out any, idempotencyKey string) (int, error) {
 	var rd *bytes.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -136,8 +138,8 @@ func (d *Demo) api(c echo.Context, method, path string, body, out any) (int, err
 	}
 	req.Header.Set("Authorization", "Bearer "+d.APIKey)
 	req.Header.Set("Content-Type", "application/json")
-	if method == http.MethodPost {
-		req.Header.Set("Idempotency-Key", checkout.RandomToken(16))
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
 	}
 	res, err := d.Client.Do(req)
 	if err != nil {

@@ -249,3 +249,39 @@ func TestExpireSession(t *testing.T) {
 		t.Fatalf("%d payments on an expired session", len(pays))
 	}
 }
+
+// Log lines written while serving a request carry its request id, and the
+// domain's lines carry the session id.
+func TestLogsCarryRequestAndSessionIDs(t *testing.T) {
+	var buf syncBuffer
+	app := MustApp(t, &buf)
+	res := api(t, app, http.MethodPost, "/v1/checkout/sessions", validSession())
+	reqID := res.Header.Get("X-Request-Id")
+	id := res.JSON(t)["id"].(string)
+	found := false
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, `"msg":"session created"`) {
+			found = strings.Contains(line, `"request_id":"`+reqID+`"`) && strings.Contains(line, `"session_id":"`+id+`"`)
+		}
+	}
+	if reqID == "" || !found {
+		t.Fatalf("no session-created line with request %q and session %q in:\n%s", reqID, id, buf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
-	a := &App{Config: cfg, Log: log, Store: store, Listener: ln}
+	a := &App{Config: cfg, Log: slog.New(NewLogHandler(log.Handler())), Store: store, Listener: ln}
 	a.InternalURL = "http://" + ln.Addr().String()
 	a.URL = cfg.BaseURL
 	if a.URL == "" {

@@ -76,7 +76,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		status = http.StatusMethodNotAllowed
 	}
 	if status >= 500 {
-		a.Log.ErrorContext(c.Request().Context(), "request failed", "request_id", requestID(c),
+		a.Log.ErrorContext(c.Request().Context(), "request failed",
 			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/v1/") {

@@ -14,18 +14,11 @@ import (
 	"github.com/opencheckout/hostedcheckout/handlers"
 )
 
-const requestIDKey = "request_id"
-
-func requestID(c echo.Context) string {
-	id, _ := c.Get(requestIDKey).(string)
-	return id
-}
-
 // withRequestID gives every request an id, echoed in X-Request-Id.
 func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := "req_" + checkout.RandomToken(10)
-		c.Set(requestIDKey, id)
+		c.SetRequest(c.Request().WithContext(withRequestIDContext(c.Request().Context(), id)))
 		c.Response().Header().Set("X-Request-Id", id)
 		return next(c)
 	}
@@ -40,7 +33,7 @@ func (a *App) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				a.Log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				a.Log.ErrorContext(c.Request().Context(), "panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = checkout.Internal(fmt.Errorf("panic: %v", r))
 			}
 		}()
@@ -63,7 +56,6 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
-			slog.String("request_id", requestID(c)),
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path),
 			slog.Int("status", status),
