@@ -106,6 +106,7 @@ func TestDeclineThenRetry(t *testing.T) {
 	expectResult(t, page, "failed")
 	must(t, page.GetByTestId("try-again").Click())
 	must(t, expect.Locator(page.GetByTestId("form-banner")).ToContainText("declined"))
+	must(t, expect.Locator(page.GetByTestId("attempts-left")).ToContainText("4 attempts left"))
 	fillCard(t, page, testcards.Visa, expiry(), cvc, "Ada Lovelace")
 	must(t, page.GetByTestId("pay-button").Click())
 	expectResult(t, page, "succeeded")

@@ -50,8 +50,10 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 		PayURL:       payPath(s.ID),
 		Errors:       errs,
 		Banner:       banner,
-		AttemptsLeft: h.Service.MaxAttemptsPerSession() - len(pays),
 		PayLabel:     "Pay " + sum.Total,
+	}
+	if len(pays) > 0 {
+		v.AttemptsLeft = h.Service.MaxAttemptsPerSession() - len(pays)
 	}
 	if s.CancelURL != "" {
 		v.CancelURL = s.ReturnURL(false)

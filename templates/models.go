@@ -47,7 +47,7 @@ type CheckoutPage struct {
 	Banner       string            // a message for the whole form (a decline, an unavailable method)
 	Expiry       string            // re-shown after an error; number and CVC never are
 	Holder       string
-	AttemptsLeft int
+	AttemptsLeft int // shown once an attempt has failed; 0 hides it
 	PayLabel     string
 }
 
