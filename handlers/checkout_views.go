@@ -44,13 +44,13 @@ var methodLabels = map[checkout.PaymentMethod]string{
 func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) templates.CheckoutPage {
 	sum := h.summary(c, s)
 	v := templates.CheckoutPage{
-		Page:         page(s, "Pay "+sum.MerchantName, "checkout.js"),
-		SessionID:    s.ID,
-		Summary:      sum,
-		PayURL:       payPath(s.ID),
-		Errors:       errs,
-		Banner:       banner,
-		PayLabel:     "Pay " + sum.Total,
+		Page:      page(s, "Pay "+sum.MerchantName, "checkout.js"),
+		SessionID: s.ID,
+		Summary:   sum,
+		PayURL:    payPath(s.ID),
+		Errors:    errs,
+		Banner:    banner,
+		PayLabel:  "Pay " + sum.Total,
 	}
 	if len(pays) > 0 {
 		v.AttemptsLeft = h.Service.MaxAttemptsPerSession() - len(pays)
