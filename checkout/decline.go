@@ -16,8 +16,6 @@ const (
 	DeclineLimitExceeded        DeclineCode = "limit_exceeded"
 	DeclineNotSupported         DeclineCode = "not_supported"
 	DeclineProcessingError      DeclineCode = "processing_error"
-	DeclineCanceled             DeclineCode = "canceled"
-	DeclineExpiredSession       DeclineCode = "session_expired"
 )
 
 // Decline explains a failed payment.
@@ -52,10 +50,6 @@ func DeclineMessage(code DeclineCode) string {
 		return "This card cannot be used for this payment. Try another card."
 	case DeclineProcessingError:
 		return "The payment could not be processed. No money was taken; please try again."
-	case DeclineCanceled:
-		return "The payment was canceled. No money was taken."
-	case DeclineExpiredSession:
-		return "This checkout expired before the payment finished. No money was taken."
 	}
 	return "Your card was declined. Try another card or contact your bank."
 }

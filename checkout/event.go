@@ -14,7 +14,6 @@ const (
 	EventPaymentStatus    EventType = "payment.status_changed"
 	EventProviderCall     EventType = "provider.call"
 	EventBrowserReturn    EventType = "browser.returned"
-	EventPayRejected      EventType = "payment.rejected" // a pay request refused before reaching a provider
 )
 
 // Event is one entry of a session's append-only timeline: the audit log and

@@ -33,12 +33,6 @@ func page(s *checkout.Session, title, script string) templates.Page {
 	return templates.Page{Title: title, Lang: s.Locale, Script: script}
 }
 
-var methodLabels = map[checkout.PaymentMethod]string{
-	checkout.MethodCard:      "Card",
-	checkout.MethodWallet:    "Wallet",
-	checkout.MethodSavedCard: "Saved card",
-}
-
 // checkoutForm is the card form view for a session; errs and banner come
 // from a refused submission.
 func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) templates.CheckoutPage {
@@ -58,11 +52,8 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	if s.CancelURL != "" {
 		v.CancelURL = s.ReturnURL(false)
 	}
-	for i, m := range s.PaymentMethods {
-		if m != checkout.MethodCard {
-			continue // the card form is the only method so far
-		}
-		v.Methods = append(v.Methods, templates.MethodOption{Kind: string(m), Label: methodLabels[m], Selected: i == 0 || len(v.Methods) == 0})
+	if s.Allows(checkout.MethodCard) { // the card form is the only method so far
+		v.Methods = []templates.MethodOption{{Kind: string(checkout.MethodCard), Label: "Card", Selected: true}}
 	}
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {

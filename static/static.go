@@ -63,9 +63,6 @@ func URL(name string) string {
 	return a.url
 }
 
-// Size is the byte size of an asset, for the page-weight budget test.
-func Size(name string) int { return len(byName[name].body) }
-
 // Handler serves the hashed URLs with long-lived caching.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

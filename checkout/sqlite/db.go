@@ -27,8 +27,7 @@ var migrations embed.FS
 
 // DB is the SQLite-backed checkout.Store.
 type DB struct {
-	db   *sql.DB
-	path string
+	db *sql.DB
 }
 
 var _ checkout.Store = (*DB)(nil)
@@ -51,7 +50,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.SetMaxOpenConns(8)
-	d := &DB{db: db, path: path}
+	d := &DB{db: db}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -61,15 +60,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
-
-// Path is the database file.
-func (d *DB) Path() string { return d.path }
-
-// Checkpoint moves the WAL into the main file and truncates it.
-func (d *DB) Checkpoint(ctx context.Context) error {
-	_, err := d.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
-}
 
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
