@@ -14,6 +14,9 @@ const (
 	EventPaymentStatus    EventType = "payment.status_changed"
 	EventProviderCall     EventType = "provider.call"
 	EventBrowserReturn    EventType = "browser.returned"
+	EventNotification     EventType = "provider.notification"
+	EventRefundCreated    EventType = "refund.created"
+	EventRefundUpdated    EventType = "refund.updated"
 )
 
 // Event is one entry of a session's append-only timeline: the audit log and

@@ -12,6 +12,7 @@ const (
 	PrefixPayment  = "pay_"
 	PrefixMerchant = "mer_"
 	PrefixEvent    = "evt_"
+	PrefixRefund   = "re_"
 )
 
 // IDSource makes new identifiers; tests inject a deterministic one.

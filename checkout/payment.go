@@ -123,6 +123,7 @@ type Payment struct {
 	ThreeDS        *ThreeDSResult
 	Decline        *Decline
 	ShopperMessage string // provider text to show the shopper (for example cardholder info)
+	AmountRefunded int64  // minor units refunded or being refunded; never more than Amount
 	Attempt        int    // 1-based number of this attempt within its session
 	Version        int64  // compare-and-set counter, bumped by every update
 	NextCheckAt    time.Time
@@ -134,3 +135,17 @@ type Payment struct {
 // IdempotencyKey is the key every money-moving provider call for this
 // payment carries, so retries after a timeout or crash cannot charge twice.
 func (p *Payment) IdempotencyKey() string { return p.ID }
+
+// Refund is money of a paid payment going back to the shopper.
+type Refund struct {
+	ID           string
+	PaymentID    string
+	SessionID    string
+	MerchantID   string
+	Status       RefundStatus
+	Amount       Money
+	ProviderRef  string
+	ProviderCode string // the provider's reason when it refused
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}

@@ -87,6 +87,8 @@ const (
 	OutcomeFailed         OutcomeStatus = "failed"          // definitive: declined or authentication failed; Decline says why
 	OutcomePending        OutcomeStatus = "pending"         // accepted, final state not known yet
 	OutcomeActionRequired OutcomeStatus = "requires_action" // the browser must perform Action
+	OutcomeCanceled       OutcomeStatus = "canceled"        // an authorization was voided (Cancel, notifications)
+	OutcomeRefunded       OutcomeStatus = "refunded"        // the whole amount went back (notifications)
 )
 
 // Outcome is a provider's answer.

@@ -355,6 +355,13 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 	if !ok {
 		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
 	}
+	if rc, ok := prov.(ReturnChecker); ok {
+		if err := rc.CheckReturn(*p, c); err != nil {
+			s.Log.WarnContext(ctx, "browser return rejected", "session_id", p.SessionID, "payment_id", p.ID, "err", err)
+			_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": false, "reason": "return binding mismatch"}))
+			return p, Errorf(EInvalid, "This return does not belong to this payment.")
+		}
+	}
 	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
 		s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": true})); errors.Is(err, ErrConflict) {
 		// Another request continued this payment first.
@@ -460,8 +467,14 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		}
 	}
 	switch to {
+	case PaymentRefunded:
+		next.AmountRefunded = next.Amount.Amount
 	case PaymentRequiresAction:
-		next.Action = out.Action
+		// An answer that keeps the payment waiting (an inquiry while the
+		// shopper is at the provider) keeps the action the shopper follows.
+		if out.Action != nil && p.Status != PaymentRequiresAction {
+			next.Action = out.Action
+		}
 	case PaymentFailed:
 		next.Decline = out.Decline
 		if next.Decline == nil {
@@ -498,7 +511,7 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 			data["decline_code"] = string(next.Decline.Code)
 		}
 		events = append(events, s.event(p.SessionID, p.ID, EventPaymentStatus, data))
-		if to.Paid() {
+		if to.Paid() && !p.Status.Paid() {
 			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete}
 			events = append(events, s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)}))
 		}
@@ -528,8 +541,21 @@ func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus,
 	}
 	switch out.Status {
 	case OutcomeSucceeded:
+		if p.Status == PaymentAuthorized {
+			return PaymentCaptured, "provider confirmed capture"
+		}
+		if p.Status == PaymentCaptured || p.Status == PaymentSucceeded {
+			return p.Status, "provider confirmed payment again"
+		}
 		return PaymentSucceeded, "provider confirmed payment"
+	case OutcomeCanceled:
+		return PaymentCanceled, "provider released the authorization"
+	case OutcomeRefunded:
+		return PaymentRefunded, "provider refunded the payment"
 	case OutcomeAuthorized:
+		if p.Status == PaymentAuthorized {
+			return p.Status, "provider confirmed authorization again"
+		}
 		return PaymentAuthorized, "provider confirmed authorization"
 	case OutcomeFailed:
 		return PaymentFailed, "provider declined"

@@ -64,7 +64,7 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func MustService(tb testing.TB, p *fakeProvider) (*checkout.Service, *checkout.Merchant, *clock) {
+func MustService(tb testing.TB, p checkout.Provider) (*checkout.Service, *checkout.Merchant, *clock) {
 	tb.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "checkout.db"))
 	if err != nil {

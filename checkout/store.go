@@ -31,6 +31,21 @@ type Store interface {
 	UpdatePayment(ctx context.Context, p *Payment, session *SessionChange, events ...Event) error
 	// PaymentsToCheck lists in-flight payments due for an inquiry.
 	PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+	// PaymentByProviderRef finds a payment by the provider's id for it.
+	PaymentByProviderRef(ctx context.Context, provider, ref string) (*Payment, error)
+
+	// CreateRefund inserts r together with the payment update that
+	// reserves its amount (compare-and-set like UpdatePayment).
+	CreateRefund(ctx context.Context, r *Refund, p *Payment, events ...Event) error
+	// UpdateRefund writes r's status and references, with an optional
+	// payment update (compare-and-set) in the same transaction.
+	UpdateRefund(ctx context.Context, r *Refund, p *Payment, events ...Event) error
+	PaymentRefunds(ctx context.Context, paymentID string) ([]*Refund, error)
+
+	// NotificationSeen reports whether a provider event was handled already;
+	// RecordNotification remembers it.
+	NotificationSeen(ctx context.Context, provider, eventID string) (bool, error)
+	RecordNotification(ctx context.Context, provider, eventID string, at time.Time) error
 
 	AppendEvents(ctx context.Context, events ...Event) error
 	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)

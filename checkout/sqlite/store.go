@@ -131,8 +131,8 @@ func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...c
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO payments (id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 				provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-				next_check_at, check_count, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				next_check_at, check_count, created_at, updated_at, amount_refunded)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)...)
 		if isUniqueViolation(err) {
 			return checkout.ErrConflict
@@ -156,7 +156,8 @@ func paymentValues(p *checkout.Payment) ([]any, error) {
 	}
 	return []any{p.Status, p.Amount.Amount, p.Amount.Currency, p.CaptureMode, p.ProviderRef, string(data),
 		jsonOrNull(p.Card), string(browser), jsonOrNull(p.Action), jsonOrNull(p.ThreeDS), jsonOrNull(p.Decline),
-		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt)}, nil
+		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt),
+		p.AmountRefunded}, nil
 }
 
 // UpdatePayment writes p when the stored version is p.Version-1, applies the
@@ -168,17 +169,8 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 		return err
 	}
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
-				provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
-				attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?
-			WHERE id = ? AND version = ?`,
-			append(cols, p.ID, p.Version-1)...)
-		if err != nil {
+		if err := updatePayment(ctx, tx, p, cols); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return checkout.ErrConflict
 		}
 		if session != nil {
 			// A paid payment is recorded whatever happened to the session
@@ -192,9 +184,27 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 	})
 }
 
+// updatePayment is the compare-and-set write of p's mutable columns.
+func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []any) error {
+	res, err := tx.ExecContext(ctx, `
+		UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
+			provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
+			attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?,
+			amount_refunded = ?
+		WHERE id = ? AND version = ?`,
+		append(cols, p.ID, p.Version-1)...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return checkout.ErrConflict
+	}
+	return nil
+}
+
 const paymentColumns = `id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 	provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-	next_check_at, check_count, created_at, updated_at`
+	next_check_at, check_count, created_at, updated_at, amount_refunded`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -205,7 +215,7 @@ func scanPayment(row scanner) (*checkout.Payment, error) {
 	var next, created, updated int64
 	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
 		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
-		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated)
+		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -244,6 +254,15 @@ func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*
 		WHERE next_check_at > 0 AND next_check_at <= ?
 			AND status IN ('created', 'processing', 'requires_action', 'pending')
 		ORDER BY next_check_at LIMIT ?`, ms(now), limit)
+}
+
+// PaymentByProviderRef finds a payment by the provider's id for it.
+func (d *DB) PaymentByProviderRef(ctx context.Context, provider, ref string) (*checkout.Payment, error) {
+	if ref == "" {
+		return nil, checkout.ErrNotFound
+	}
+	return scanPayment(d.db.QueryRowContext(ctx, `SELECT `+paymentColumns+` FROM payments
+		WHERE provider = ? AND provider_ref = ? ORDER BY created_at DESC LIMIT 1`, provider, ref))
 }
 
 func (d *DB) payments(ctx context.Context, query string, args ...any) ([]*checkout.Payment, error) {

@@ -1,0 +1,125 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// Notify handles a notification a provider pushed to us. The provider
+// verifies it (signature first) before anything is read. Duplicates, by the
+// provider's event id, are acknowledged and dropped. A notification about a
+// payment still in flight is only a trigger: the payment is settled by an
+// inquiry, server to server, as for any unknown outcome. For a settled
+// payment, only forward moves are applied (authorized to captured or
+// canceled, paid to refunded); nothing moves back out of a final state.
+func (s *Service) Notify(ctx context.Context, provider string, req NotificationRequest) (NotificationReply, error) {
+	notifier, ok := s.Providers[provider].(Notifier)
+	if !ok {
+		return NotificationReply{}, Errorf(ENotFound, "No such notification endpoint.")
+	}
+	n, err := notifier.Notification(ctx, req)
+	if err != nil {
+		s.Log.WarnContext(ctx, "provider notification rejected", "provider", provider, "err", err)
+		return NotificationReply{}, &Error{Code: EUnauthorized, Message: "Notification rejected.", Err: err}
+	}
+	if n.Reply.Status == 0 {
+		n.Reply = NotificationReply{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: "OK"}
+	}
+	if n.EventID == "" {
+		return n.Reply, nil // a handshake
+	}
+	seen, err := s.Store.NotificationSeen(ctx, provider, n.EventID)
+	if err != nil {
+		return NotificationReply{}, Internal(err)
+	}
+	if seen {
+		s.Log.InfoContext(ctx, "duplicate provider notification dropped", "provider", provider, "event_id", n.EventID)
+		return n.Reply, nil
+	}
+	if err := s.applyNotification(ctx, provider, n); err != nil {
+		// Not recorded: the provider retries and we try again.
+		return NotificationReply{}, err
+	}
+	if err := s.Store.RecordNotification(ctx, provider, n.EventID, s.now()); err != nil {
+		return NotificationReply{}, Internal(err)
+	}
+	return n.Reply, nil
+}
+
+func (s *Service) applyNotification(ctx context.Context, provider string, n Notification) error {
+	p, err := s.notifiedPayment(ctx, provider, n)
+	if errors.Is(err, ErrNotFound) {
+		s.Log.WarnContext(ctx, "provider notification for an unknown payment", "provider", provider,
+			"event_id", n.EventID, "type", n.Type)
+		return nil
+	}
+	if err != nil {
+		return Internal(err)
+	}
+	data := map[string]any{"provider": provider, "event_id": n.EventID, "type": n.Type, "outcome": string(n.Outcome.Status)}
+	if n.Amount != nil && *n.Amount != p.Amount {
+		data["ignored"] = "amount or currency differs from the payment"
+		s.Log.ErrorContext(ctx, "provider notification amount differs from the payment; ignored", "payment_id", p.ID,
+			"event_id", n.EventID, "notified", n.Amount.Amount, "notified_currency", n.Amount.Currency,
+			"amount", p.Amount.Amount, "currency", p.Amount.Currency)
+		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+	}
+	if p.Status == PaymentProcessing {
+		// A provider call for it is running right now and will settle it;
+		// an inquiry alongside would only race it.
+		data["action"] = "none: a provider call is running"
+		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+	}
+	if p.Status.InFlight() {
+		data["action"] = "inquire"
+		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+			return err
+		}
+		if _, err := s.Reconcile(ctx, p.ID); err != nil {
+			return Internal(err)
+		}
+		return nil
+	}
+	var forward bool
+	switch n.Outcome.Status {
+	case OutcomeSucceeded:
+		forward = p.Status == PaymentAuthorized
+	case OutcomeCanceled:
+		forward = p.Status == PaymentAuthorized
+	case OutcomeRefunded:
+		forward = p.Status == PaymentSucceeded || p.Status == PaymentCaptured || p.Status == PaymentPartiallyRefunded
+	}
+	if !forward {
+		data["action"] = "none"
+		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+	}
+	data["action"] = "apply"
+	if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+		return err
+	}
+	out := n.Outcome
+	out.Action = nil
+	_, err = s.settle(ctx, p, "notification", 0, out, nil)
+	return err
+}
+
+func (s *Service) notifiedPayment(ctx context.Context, provider string, n Notification) (*Payment, error) {
+	if ValidID(PrefixPayment, n.PaymentID) {
+		p, err := s.Store.Payment(ctx, n.PaymentID)
+		if err == nil && p.Provider == provider && (n.ProviderRef == "" || p.ProviderRef == "" || p.ProviderRef == n.ProviderRef) {
+			return p, nil
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return s.Store.PaymentByProviderRef(ctx, provider, n.ProviderRef)
+}
+
+func (s *Service) appendEvents(ctx context.Context, events ...Event) error {
+	if err := s.Store.AppendEvents(ctx, events...); err != nil {
+		return Internal(err)
+	}
+	return nil
+}

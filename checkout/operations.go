@@ -1,0 +1,95 @@
+package checkout
+
+import (
+	"context"
+	"net/http"
+)
+
+// The interfaces below are optional: a provider implements the ones its API
+// offers, and the Service answers "unsupported" for the rest.
+
+// ReturnChecker is implemented by providers that bind a browser return to
+// the payment with a value kept server-side (Worldline's RETURNMAC). The
+// Service calls it before anything moves; an error means the return does
+// not belong to this payment and is ignored.
+type ReturnChecker interface {
+	CheckReturn(p Payment, c Continuation) error
+}
+
+// Capturer captures an authorized payment in full. The Outcome is
+// OutcomeSucceeded once the provider accepted the capture, OutcomeAuthorized
+// if it still holds the authorization uncaptured, OutcomeFailed if it
+// refused; an error means the answer is unknown and the call is safe to
+// repeat (it carries an idempotency key derived from the payment id).
+type Capturer interface {
+	Capture(ctx context.Context, p Payment) (Outcome, error)
+}
+
+// Canceler voids an authorized, uncaptured payment. The Outcome is
+// OutcomeCanceled when the authorization was released.
+type Canceler interface {
+	Cancel(ctx context.Context, p Payment) (Outcome, error)
+}
+
+// Refunder returns money of a paid payment to the shopper.
+type Refunder interface {
+	Refund(ctx context.Context, p Payment, r RefundRequest) (RefundOutcome, error)
+}
+
+// RefundRequest is one refund of (part of) a payment.
+type RefundRequest struct {
+	RefundID       string // our refund id
+	IdempotencyKey string // derived from RefundID
+	Amount         Money
+}
+
+// RefundStatus is what a provider said about a refund.
+type RefundStatus string
+
+// Refund statuses.
+const (
+	RefundSucceeded RefundStatus = "succeeded" // accepted by the provider; the money goes back
+	RefundPending   RefundStatus = "pending"   // accepted, not final yet
+	RefundFailed    RefundStatus = "failed"    // refused; nothing is returned
+)
+
+// RefundOutcome is a provider's answer to a refund.
+type RefundOutcome struct {
+	Status       RefundStatus
+	ProviderRef  string
+	ProviderCode string // the provider's reason when it refused
+}
+
+// Notifier is implemented by providers that push signed notifications.
+// Notification verifies the request (signature first, before any parsing)
+// and reads it; an error means it is not authentic or not readable, and
+// nothing may change.
+type Notifier interface {
+	Notification(ctx context.Context, req NotificationRequest) (Notification, error)
+}
+
+// NotificationRequest is the raw request a provider sent to our notify URL.
+type NotificationRequest struct {
+	Method string
+	Header http.Header
+	Body   []byte
+}
+
+// Notification is a verified provider notification. A handshake (such as
+// Worldline's endpoint verification) has no EventID and only a Reply.
+type Notification struct {
+	EventID     string // the provider's id of this event; duplicates are dropped by it
+	Type        string // the provider's event type, for the timeline
+	PaymentID   string // our payment id, when the provider echoes it
+	ProviderRef string // the provider's payment id
+	Amount      *Money // the amount the event is about, compared with the payment's
+	Outcome     Outcome
+	Reply       NotificationReply // what the provider expects back
+}
+
+// NotificationReply is the HTTP answer a provider expects to a notification.
+type NotificationReply struct {
+	Status      int
+	ContentType string
+	Body        string
+}
