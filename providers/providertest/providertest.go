@@ -29,6 +29,11 @@ type Harness struct {
 	Browser func(t testing.TB, action checkout.Action, otp string) checkout.Continuation
 	// Currency of the test payments; USD when empty.
 	Currency string
+	// Challenged, when set, reports whether the sandbox showed its challenge
+	// page for our payment id. Providers whose challenge is a top-level
+	// redirect (Worldline) need it; otherwise a challenge is an
+	// ActionChallenge step.
+	Challenged func(paymentID string) bool
 }
 
 // wrongCode is a one-time code that fails every sandbox challenge.
@@ -330,6 +335,9 @@ func (j *journey) record(out checkout.Outcome) {
 }
 
 func (j *journey) challenged() bool {
+	if j.h.Challenged != nil {
+		return j.h.Challenged(j.req.PaymentID)
+	}
 	for _, k := range j.actions {
 		if k == checkout.ActionChallenge {
 			return true

@@ -36,6 +36,7 @@ const (
 	Failed                             // frictionless, not authenticated (N): no charge
 	Unavailable                        // 3DS could not run (U): authorised without liability shift
 	Attempted                          // attempts processing (A): authenticated with ECI 06/01
+	Rejected                           // frictionless, rejected by the issuer (R): no charge, no challenge
 )
 
 // Decline is how the issuer answers the authorisation.

@@ -1,0 +1,438 @@
+// Package sandbox simulates the Worldline Connect Server API v1 (the
+// GlobalCollect platform) for card payments with 3-D Secure v2, together
+// with its browser pages (the ACS challenge and the 3DS Method hop), so that
+// the worldline adapter runs against it over real HTTP with no network.
+//
+// It follows the wire contract shared with the adapter
+// (/work/briefs/worldline-wire.md, from PROVIDERS.md section 4 and seed
+// 003): it verifies GCS v1HMAC signatures exactly as the platform does,
+// answers with the platform's shapes, status codes and error bodies, honours
+// X-GCS-Idempotence-Key, and posts signed webhooks.
+//
+// Routes, relative to where the sandbox is mounted:
+//
+//	POST /v1/{merchantId}/payments                     create a payment (201, Location; 402 declined)
+//	GET  /v1/{merchantId}/payments?merchantReference=… find payments (offset, limit)
+//	GET  /v1/{merchantId}/payments/{paymentId}         get a payment
+//	POST /v1/{merchantId}/payments/{paymentId}/approve approve (capture) an authorised payment
+//	POST /v1/{merchantId}/payments/{paymentId}/cancel  cancel an authorised payment
+//	POST /v1/{merchantId}/payments/{paymentId}/refund  refund (part of) a captured payment
+//	GET  /3dsecure/{uuid}?returnMAC=…                  the ACS challenge page (browser)
+//	POST /3dsecure/{uuid}                              its answer, then 303 to the returnUrl
+//	GET  /redirector/{uuid}?locale=…                   the 3DS Method hop (browser), then 303 to the returnUrl
+//
+// Outcomes come from the card number: the shared table (providers/testcards)
+// first, then Worldline's published 3DS v2 test cards (PROVIDERS.md 4.8),
+// then 4000000000052672 for the /redirector/ hop; any other Luhn-valid
+// number behaves like 4242. A cardholder named REFUSED is declined.
+// challengeIndicator challenge-requested or challenge-required turns a
+// frictionless card into a challenge; the one-time code 1234 passes it.
+// 4000000000000119 answers 500 (code 9999) and creates nothing;
+// 4000000000000259 creates and authorises the payment, then drops the
+// connection (panic(http.ErrAbortHandler)) so that the client gets no
+// answer, while an idempotent replay, Find and GET show it.
+//
+// Card data: it never logs and never keeps a card number or a CVV. The
+// request body lives only in the memory of the request; a payment keeps the
+// brand, product id, BIN, last four digits, expiry and test scenario. The
+// idempotence store keeps answers, which carry only the masked number.
+//
+// Inferred behaviour (not published by Worldline; see the contract's [I]
+// marks), chosen to be plausible and documented here:
+//   - Both signed resources are accepted: the full path the request arrived
+//     with and the path relative to the mount point (they are the same on
+//     the real host, which has no prefix).
+//   - A Date more than 15 minutes from Now, a missing or unparsable Date, an
+//     unknown key id, a bad signature or another merchant's id in the path
+//     are all 403 code 9002 MISSING_OR_INVALID_AUTHORIZATION (its message
+//     says which, never with a secret). Authentication runs before routing,
+//     so an unsigned request never learns a route.
+//   - Validation errors are 400 code 21000020 naming the first offending
+//     property as a dotted path (cardPaymentMethodSpecificInput.card.cvv);
+//     messages never carry values. Unknown JSON properties are ignored.
+//     references.merchantReference is at most 50 characters, the cardholder
+//     name at most 51, the descriptor at most 256; paymentProductId must be
+//     1 Visa, 2 Amex, 3 Mastercard, 117 Maestro, 125 JCB or 132 Diners and
+//     match the card number's brand; the CVV has 4 digits for Amex, 3 for
+//     the others; the expiry may not be before Now's month. Following EMV
+//     3DS 2.2, browserData.colorDepth, screenHeight and screenWidth are
+//     required only when javaScriptEnabled is not false (a browser without
+//     scripts cannot read them).
+//   - Payment ids are 30 digits: the merchant id padded to 10, a sequence
+//     padded to 10 (starting from Now in milliseconds, modulo 10^10, so that
+//     a restarted sandbox does not reuse ids) and "0000100001", as in the seed.
+//   - 3DS failures (frictionless N, rejected R, failed or cancelled
+//     challenge) are REJECTED 180 with threeDSecureStatus
+//     INVALID_PARES_OR_NOT_COMPLETED and error 401025 MEDIUM_CONFIDENCE;
+//     only N carries a SHOW_TRANSACTION_RESULTS CARDHOLDERINFO text. Issuer
+//     declines are REJECTED 100 with 430285 NOT_AUTHORISED, 430396
+//     INSUFFICIENT_FUNDS, 430306 CARD_EXPIRED or 430360 INVALID_CVV.
+//   - requiresApproval false means automatic capture: an authorised
+//     payment goes straight to CAPTURE_REQUESTED. skipAuthentication true
+//     skips 3-D Secure (no threeDSecureResults).
+//   - CAPTURE_REQUESTED settles to CAPTURED (900, refundable) as soon as an
+//     API call reads or changes the payment after the answer that put it
+//     there. A refund of the whole captured amount makes the payment
+//     REFUNDED (1800); a partial one leaves it CAPTURED. A refund is
+//     REFUND_REQUESTED (800) with id "<payment id>-<n>".
+//   - Approve takes an optional amount up to the authorised amount (partial
+//     capture); a refund over the remaining captured amount is 400.
+//     approve and cancel need PENDING_APPROVAL, refund needs a captured and
+//     not fully refunded payment, else 409 code 300450.
+//   - An idempotence key is per merchant, whatever the route and body: the
+//     first finished answer (any status) is replayed byte for byte with
+//     X-GCS-Idempotence-Request-Timestamp (the first request's Unix
+//     milliseconds by Now); while the first runs, 409 code 1409 carries
+//     the same header. Unknown routes are 404 code 9404 and wrong methods
+//     405 code 9405, both after authentication.
+//   - The challenge page and the redirector have no expiry; only the first
+//     answer to a challenge counts (Cancel fails authentication); later
+//     visits only send the browser back. The browser return appends
+//     RETURNMAC, REF and paymentId to the returnUrl's own query.
+//   - Webhooks: one event per status change ("payment.<status>",
+//     "refund.refund_requested"), each posted on its own goroutine, so their
+//     order is not guaranteed; tried at once and after 100ms, 400ms and
+//     1.6s (real time) until a 2xx; Close stops them. created is in UTC.
+//   - statusCodeChangeDateTime and utcTimestamp are in UTC; ECIs are Visa's
+//     05/06/07 for Visa, Amex, JCB and Diners, Mastercard's 02/01/00 for
+//     Mastercard and Maestro; a CAVV is 20 bytes (28 characters of base64).
+//   - Find payments defaults to offset 0 and limit 10 (at most 100), lists
+//     payments in creation order, and without merchantReference lists all.
+//
+// For tests: Charges, Challenged, Payment and PaymentByID read the ledger;
+// Requests counts answers by kind; HoldNext holds the next request that
+// carries an idempotence key so that a duplicate can meet it in flight;
+// Deliveries and WaitWebhooks observe webhooks; VerifyEndpoint performs the
+// endpoint-verification handshake against WebhookURL.
+//
+// State lives in memory, behind one mutex, for the life of the value.
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// Credentials are what Worldline's Configuration Center gives a merchant:
+// its merchant id, an API key (id and secret) that signs requests, and a
+// webhook key (id and secret) that signs notifications.
+type Credentials struct {
+	MerchantID    string // digits, at most 10
+	APIKeyID      string
+	SecretAPIKey  string
+	WebhookKeyID  string
+	WebhookSecret string
+}
+
+// NewCredentials generates a fresh merchant with random keys. The error is
+// always nil (crypto/rand does not fail); it is there to match the other
+// sandboxes' constructors.
+func NewCredentials() (Credentials, error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	merchant := 10000 + (int(b[0])<<16|int(b[1])<<8|int(b[2]))%90000
+	return Credentials{
+		MerchantID:    strconv.Itoa(merchant),
+		APIKeyID:      randomHex(8),
+		SecretAPIKey:  randomBase64(32),
+		WebhookKeyID:  randomHex(8) + "-" + randomHex(4),
+		WebhookSecret: randomBase64(32),
+	}, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randomBase64(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Config configures a Sandbox.
+type Config struct {
+	// PublicURL is the absolute URL of the sandbox's mount point as the
+	// shopper's browser reaches it, e.g. http://127.0.0.1:8081/sandbox/worldline.
+	// The redirectURLs of merchantActions start with it.
+	PublicURL   string
+	Credentials Credentials
+	// WebhookURL is where webhooks are posted; none are sent when empty.
+	WebhookURL string
+	// HTTPClient posts webhooks; a client with a 5 second timeout when nil.
+	HTTPClient *http.Client
+	Now        func() time.Time // time.Now when nil
+	Rand       io.Reader        // source of uuids, MACs and references; crypto/rand when nil
+}
+
+// Sandbox is the simulated platform, an http.Handler with in-memory state.
+type Sandbox struct {
+	publicURL  string
+	creds      Credentials
+	webhookURL string
+	client     *http.Client
+	now        func() time.Time
+	mux        *http.ServeMux
+
+	randMu sync.Mutex
+	rand   io.Reader
+
+	ctx    context.Context // cancelled by Close; stops webhook deliveries
+	cancel context.CancelFunc
+
+	mu          sync.Mutex
+	nextSeq     int64
+	payments    map[string]*payment // by payment id
+	created     []*payment          // in creation order, for Find
+	challenges  map[string]*payment // by the /3dsecure/ uuid
+	redirectors map[string]*payment // by the /redirector/ uuid
+	idempotence map[string]*idemRecord
+	hold        *hold
+	requests    map[string]int
+	requestID   int
+	deliveries  []*delivery
+	pending     int           // webhook deliveries not finished yet
+	idle        chan struct{} // closed when pending drops to zero
+	closed      bool
+	wg          sync.WaitGroup
+}
+
+// New builds a Sandbox from cfg.
+func New(cfg Config) (*Sandbox, error) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("worldline sandbox: PublicURL must be an absolute http(s) URL")
+	}
+	cr := cfg.Credentials
+	if !allDigits(cr.MerchantID) || len(cr.MerchantID) > 10 {
+		return nil, errors.New("worldline sandbox: MerchantID must be at most 10 digits")
+	}
+	if cr.APIKeyID == "" || cr.SecretAPIKey == "" || cr.WebhookKeyID == "" || cr.WebhookSecret == "" {
+		return nil, errors.New("worldline sandbox: the credentials need both key ids and secrets")
+	}
+	if cfg.WebhookURL != "" {
+		if w, err := url.Parse(cfg.WebhookURL); err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
+			return nil, errors.New("worldline sandbox: WebhookURL must be an absolute http(s) URL")
+		}
+	}
+	s := &Sandbox{
+		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
+		creds:       cr,
+		webhookURL:  cfg.WebhookURL,
+		client:      cfg.HTTPClient,
+		now:         cfg.Now,
+		rand:        cfg.Rand,
+		payments:    map[string]*payment{},
+		challenges:  map[string]*payment{},
+		redirectors: map[string]*payment{},
+		idempotence: map[string]*idemRecord{},
+		requests:    map[string]int{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 5 * time.Second}
+	}
+	s.nextSeq = s.now().UnixMilli() % 1e10
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("/v1/", s.serveAPI)
+	s.mux.HandleFunc("GET /3dsecure/{uuid}", s.serveChallenge)
+	s.mux.HandleFunc("POST /3dsecure/{uuid}", s.serveChallengeAnswer)
+	s.mux.HandleFunc("GET /redirector/{uuid}", s.serveRedirector)
+	return s, nil
+}
+
+// ServeHTTP serves the routes listed in the package comment, with paths
+// relative to the mount point (use http.StripPrefix).
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops webhook deliveries (pending retries are abandoned) and waits
+// for the ones under way to return.
+func (s *Sandbox) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Credentials returns the merchant's credentials.
+func (s *Sandbox) Credentials() Credentials { return s.creds }
+
+// PaymentState is what the sandbox's ledger knows about one payment, for tests.
+type PaymentState struct {
+	ID                string
+	MerchantReference string
+	Status            string // Worldline status, e.g. PENDING_APPROVAL
+	StatusCode        int
+	Amount            int64 // authorised amount, minor units
+	Currency          string
+	Captured          int64 // approved amount
+	Refunded          int64
+	Authorisations    int  // authorisations the issuer granted; more than one is a double charge
+	Challenged        bool // the challenge page was shown
+	ECI               string
+	Brand             checkout.CardBrand
+	Last4             string
+}
+
+// Payment returns the latest payment created with merchantReference (our
+// payment id). Reading it is a read like any other: a CAPTURE_REQUESTED
+// payment whose answer has gone out settles to CAPTURED.
+func (s *Sandbox) Payment(merchantReference string) (PaymentState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.created) - 1; i >= 0; i-- {
+		if p := s.created[i]; p.merchantReference == merchantReference {
+			s.settle(p)
+			return p.state(), true
+		}
+	}
+	return PaymentState{}, false
+}
+
+// PaymentState is Payment, under the name the e2e suite uses.
+func (s *Sandbox) PaymentState(merchantReference string) (PaymentState, bool) {
+	return s.Payment(merchantReference)
+}
+
+// PaymentByID returns a payment by its Worldline id, settling it as Payment does.
+func (s *Sandbox) PaymentByID(id string) (PaymentState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.payments[id]
+	if !ok {
+		return PaymentState{}, false
+	}
+	s.settle(p)
+	return p.state(), true
+}
+
+// Charges is the number of authorisations granted across all payments made
+// with merchantReference (our payment id). Idempotent replays do not add any.
+func (s *Sandbox) Charges(merchantReference string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.created {
+		if p.merchantReference == merchantReference {
+			n += p.authorisations
+		}
+	}
+	return n
+}
+
+// Challenged reports whether the challenge page of a payment made with
+// merchantReference was shown.
+func (s *Sandbox) Challenged(merchantReference string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.created {
+		if p.merchantReference == merchantReference && p.challengeShown {
+			return true
+		}
+	}
+	return false
+}
+
+// Requests returns how many API requests the sandbox answered, by kind:
+// create, get, find, approve, cancel, refund, replayed (idempotent
+// replays), in-progress (409 1409), unauthorised (403), invalid (400).
+func (s *Sandbox) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.requests))
+	for k, v := range s.requests {
+		out[k] = v
+	}
+	return out
+}
+
+// HoldNext makes the next API request that carries an
+// X-GCS-Idempotence-Key stop, once it is registered as in flight, until
+// release is called; entered is closed when it starts waiting. A test sends
+// the duplicate in between to see 409 code 1409.
+func (s *Sandbox) HoldNext() (entered <-chan struct{}, release func()) {
+	h := &hold{entered: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.entered, func() { once.Do(func() { close(h.release) }) }
+}
+
+type hold struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+// random reads n bytes from the configured source, which may not be safe
+// for concurrent use, hence its own lock.
+func (s *Sandbox) random(n int) []byte {
+	s.randMu.Lock()
+	defer s.randMu.Unlock()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic("worldline sandbox: the random source failed: " + err.Error())
+	}
+	return b
+}
+
+// uuid returns a random (version 4) UUID.
+func (s *Sandbox) uuid() string {
+	b := s.random(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// token returns n random letters and digits, the shape of Worldline's
+// creationOutput references.
+func (s *Sandbox) token(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := s.random(n)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// digits returns n random decimal digits.
+func (s *Sandbox) digits(n int) string {
+	b := s.random(n)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
