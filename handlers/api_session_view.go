@@ -32,16 +32,20 @@ type sessionJSON struct {
 
 // paymentJSON is the merchant API representation of a payment attempt.
 type paymentJSON struct {
-	ID       string                 `json:"id"`
-	Object   string                 `json:"object"`
-	Provider string                 `json:"provider"`
-	Status   checkout.PaymentStatus `json:"status"`
-	Amount   int64                  `json:"amount"`
-	Currency string                 `json:"currency"`
-	Card     *cardJSON              `json:"card"`
-	ThreeDS  *threeDSJSON           `json:"three_ds"`
-	Decline  *checkout.Decline      `json:"decline"`
-	Created  int64                  `json:"created_at"`
+	ID             string                 `json:"id"`
+	Object         string                 `json:"object"`
+	SessionID      string                 `json:"session_id"`
+	Provider       string                 `json:"provider"`
+	Status         checkout.PaymentStatus `json:"status"`
+	Amount         int64                  `json:"amount"`
+	AmountRefunded int64                  `json:"amount_refunded"`
+	Currency       string                 `json:"currency"`
+	CaptureMode    checkout.CaptureMode   `json:"capture_mode"`
+	Card           *cardJSON              `json:"card"`
+	ThreeDS        *threeDSJSON           `json:"three_ds"`
+	Decline        *checkout.Decline      `json:"decline"`
+	Created        int64                  `json:"created_at"`
+	Refunds        []refundJSON           `json:"refunds,omitempty"`
 }
 
 type cardJSON struct {
@@ -101,8 +105,9 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 }
 
 func paymentView(p *checkout.Payment) *paymentJSON {
-	v := &paymentJSON{ID: p.ID, Object: "payment", Provider: p.Provider, Status: p.Status, Amount: p.Amount.Amount,
-		Currency: p.Amount.Currency, Decline: p.Decline, Created: p.CreatedAt.Unix()}
+	v := &paymentJSON{ID: p.ID, Object: "payment", SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
+		Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
+		Decline: p.Decline, Created: p.CreatedAt.Unix()}
 	if p.Card != nil {
 		v.Card = &cardJSON{Brand: p.Card.Brand, Last4: p.Card.Last4, ExpMonth: p.Card.ExpMonth, ExpYear: p.Card.ExpYear}
 	}

@@ -18,6 +18,7 @@ import (
 // public API over HTTP with its secret key, exactly as a real merchant
 // server would, and remembers the visitor's orders in a signed cookie.
 type Demo struct {
+	Providers []string       // the configured providers, default first
 	APIKey    string         // the demo merchant's secret key
 	APIURL    string         // where this server answers, for the API calls
 	PublicURL string         // the public base URL, for success and cancel URLs
@@ -38,11 +39,24 @@ var demoProducts = []demoProduct{
 	{templates.Product{ID: "grinder", Name: "Hand grinder", Blurb: "Steel burrs, 40 grind settings."}, 8900},
 }
 
+// demoCurrencies are the currencies the shop prices in; the provider
+// decides which it accepts.
+var demoCurrencies = []templates.DemoOption{{Value: "USD", Label: "US dollar"}, {Value: "EUR", Label: "Euro"}}
+
 func (d *Demo) products() []templates.Product {
 	out := make([]templates.Product, len(demoProducts))
 	for i, p := range demoProducts {
 		out[i] = p.Product
-		out[i].Price = checkout.Money{Amount: p.amount, Currency: "USD"}.Format("en-US")
+		out[i].Price = checkout.Money{Amount: p.amount, Currency: "USD"}.Format("en-US") + " / " +
+			checkout.Money{Amount: p.amount, Currency: "EUR"}.Format("en-US")
+	}
+	return out
+}
+
+func (d *Demo) providerOptions() []templates.DemoOption {
+	out := make([]templates.DemoOption, 0, len(d.Providers))
+	for _, p := range d.Providers {
+		out = append(out, templates.DemoOption{Value: p, Label: p})
 	}
 	return out
 }
@@ -54,16 +68,24 @@ func (h *Handlers) DemoShop(c echo.Context) error {
 
 func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
 	d := h.Demo
-	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(), Notice: notice, Error: problem}
+	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(),
+		Providers: d.providerOptions(), Currencies: demoCurrencies, Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
 		var s sessionJSON
 		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 			continue
 		}
-		v.Orders = append(v.Orders, templates.DemoOrder{
-			SessionID: s.ID, Status: string(s.Status), PaymentStatus: s.PaymentStatus,
-			Total: checkout.Money{Amount: s.Amount, Currency: s.Currency}.Format("en-US"),
-		})
+		o := templates.DemoOrder{
+			SessionID: s.ID, Reference: s.MerchantReference, Status: string(s.Status), PaymentStatus: s.PaymentStatus,
+			Total: checkout.Money{Amount: s.Amount, Currency: s.Currency}.Format("en-US"), Provider: s.Provider,
+		}
+		if p := s.Payment; p != nil {
+			o.PaymentState = string(p.Status)
+			o.CanCapture = p.Status == checkout.PaymentAuthorized
+			o.CanRefund = (p.Status == checkout.PaymentSucceeded || p.Status == checkout.PaymentCaptured ||
+				p.Status == checkout.PaymentPartiallyRefunded) && p.AmountRefunded < p.Amount
+		}
+		v.Orders = append(v.Orders, o)
 	}
 	status := http.StatusOK
 	if problem != "" {
@@ -85,21 +107,42 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 	if product == nil {
 		return checkout.Errorf(checkout.EInvalid, "Pick a product from the shop.")
 	}
+	currency := c.FormValue("currency")
+	if currency == "" {
+		currency = "USD"
+	}
 	req := map[string]any{
 		"amount":             product.amount,
-		"currency":           "USD",
+		"currency":           currency,
 		"merchant_reference": "DEMO-" + strings.ToUpper(checkout.RandomToken(5)),
 		"line_items":         []map[string]any{{"name": product.Name, "quantity": 1, "unit_amount": product.amount}},
 		"locale":             "en-US",
 		"success_url":        d.PublicURL + "/demo/return",
 		"cancel_url":         d.PublicURL + "/demo/return?canceled=1",
 	}
+	// The shop passes its choices through; the API validates them.
+	if p := c.FormValue("provider"); p != "" {
+		req["provider"] = p
+	}
+	if m := c.FormValue("capture_mode"); m != "" {
+		req["capture_mode"] = m
+	}
 	var s sessionJSON
 	// A real merchant derives the key from its own order, so a retry after
 	// a network error cannot create a second session.
-	status, err := d.api(c, http.MethodPost, "/v1/checkout/sessions", req, &s, "demo-"+req["merchant_reference"].(string))
+	var raw json.RawMessage
+	status, err := d.api(c, http.MethodPost, "/v1/checkout/sessions", req, &raw, "demo-"+req["merchant_reference"].(string))
+	var problem demoAPIError
+	if err == nil && status == http.StatusCreated {
+		err = json.Unmarshal(raw, &s)
+	} else if err == nil {
+		_ = json.Unmarshal(raw, &problem)
+	}
 	if err != nil || status != http.StatusCreated {
 		h.Log.WarnContext(ctx(c), "demo shop could not create a session", "status", status, "err", err)
+		if problem.Error.Message != "" {
+			return h.renderShop(c, "", "The checkout could not be started: "+problem.Error.Message)
+		}
 		return h.renderShop(c, "", "The checkout could not be started. See the server log.")
 	}
 	d.remember(c, s.ID)
@@ -119,6 +162,43 @@ func (h *Handlers) DemoReturn(c echo.Context) error {
 		notice = fmt.Sprintf("Thank you! Order %s is paid.", s.MerchantReference)
 	}
 	return h.renderShop(c, notice, "")
+}
+
+// demoAPIError is the error body of the merchant API, as the shop reads it.
+type demoAPIError struct {
+	Error struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// DemoOrderAction handles POST /demo/orders/:id/capture, /cancel and
+// /refund: the shop manages an order's payment through the public API,
+// as a merchant's back office would.
+func (h *Handlers) DemoOrderAction(c echo.Context) error {
+	d := h.Demo
+	id, action := c.Param("id"), c.Param("action")
+	if action != "capture" && action != "cancel" && action != "refund" {
+		return checkout.Errorf(checkout.ENotFound, "No such order action.")
+	}
+	var s sessionJSON
+	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK || s.Payment == nil {
+		return h.renderShop(c, "", "We could not find that order.")
+	}
+	path := "/v1/payments/" + s.Payment.ID + "/" + action
+	if action == "refund" {
+		path += "s"
+	}
+	var problem demoAPIError
+	status, err := d.api(c, http.MethodPost, path, nil, &problem, "demo-"+action+"-"+s.Payment.ID)
+	if err != nil || status >= 300 {
+		h.Log.WarnContext(ctx(c), "demo shop order action failed", "action", action, "status", status, "err", err)
+		msg := problem.Error.Message
+		if msg == "" {
+			msg = "see the server log"
+		}
+		return h.renderShop(c, "", fmt.Sprintf("Could not %s order %s: %s", action, s.MerchantReference, msg))
+	}
+	return seeOther(c, "/?done="+action)
 }
 
 func (d *Demo) api(c echo.Context, method, path string, body, out any, idempotencyKey string) (int, error) {

@@ -115,16 +115,28 @@ type Product struct {
 // DemoOrder is one of the visitor's orders in the demo shop.
 type DemoOrder struct {
 	SessionID     string
+	Reference     string
 	Total         string
 	Status        string
 	PaymentStatus string
+	Provider      string
+	PaymentState  string // the payment's own status: authorized, captured, refunded...
+	CanCapture    bool   // authorized: the shop may capture or cancel
+	CanRefund     bool   // paid and not fully refunded
+}
+
+// DemoOption is one choice of a demo shop select.
+type DemoOption struct {
+	Value, Label string
 }
 
 // DemoShopPage is the demo merchant's storefront.
 type DemoShopPage struct {
 	Page
-	Products []Product
-	Orders   []DemoOrder
-	Notice   string
-	Error    string
+	Products   []Product
+	Orders     []DemoOrder
+	Providers  []DemoOption
+	Currencies []DemoOption
+	Notice     string
+	Error      string
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -110,7 +112,13 @@ func (a *App) assemble(ctx context.Context) error {
 		cookies := sessions.NewCookieStore(secret)
 		cookies.Options = &sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, HttpOnly: true,
 			Secure: strings.HasPrefix(a.URL, "https://"), SameSite: http.SameSiteLaxMode}
-		h.Demo = &handlers.Demo{APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
+		names := []string{a.Config.DefaultProvider}
+		for _, name := range slices.Sorted(maps.Keys(a.Service.Providers)) {
+			if name != a.Config.DefaultProvider {
+				names = append(names, name)
+			}
+		}
+		h.Demo = &handlers.Demo{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
 			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: cookies}
 	}
 	a.Echo = a.routes(h)
@@ -133,7 +141,7 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 		a.DemoAPIKey = checkout.NewSecretKey(false)
 	}
 	m := &checkout.Merchant{ID: DemoMerchantID, Name: "Demo Coffee Co.", APIKeyHash: checkout.HashAPIKey(a.DemoAPIKey),
-		DefaultProvider: defaultProvider, CreatedAt: a.Config.Now().UTC()}
+		DefaultProvider: a.Config.DefaultProvider, CreatedAt: a.Config.Now().UTC()}
 	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
 		m.CreatedAt = existing.CreatedAt
 	}
@@ -166,6 +174,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWork()
 	wg.Wait()
+	a.Sandbox.close()
 	if err := a.Store.Close(); err != nil {
 		return err
 	}

@@ -32,7 +32,9 @@ type Config struct {
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	LogLevel          slog.Level    // CHECKOUT_LOG_LEVEL: debug, info, warn, error
 	LogFormat         string        // CHECKOUT_LOG_FORMAT: text (default) or json
+	DefaultProvider   string        // CHECKOUT_DEFAULT_PROVIDER: payorder (default) or worldline; where sessions go unless they name one
 	Payorder          PayorderConfig
+	Worldline         WorldlineConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -46,6 +48,11 @@ type PayorderConfig struct {
 	BaseURL, SessionsURL, MerchantID, CheckoutID, AESKey, PrivateKey, PublicKey string
 }
 
+// WorldlineConfig points the worldline adapter at Worldline Connect (live mode).
+type WorldlineConfig struct {
+	BaseURL, MerchantID, APIKeyID, SecretAPIKey, WebhookKeyID, WebhookSecret string
+}
+
 // ConfigFromEnv reads the configuration with safe sandbox defaults. In live
 // mode every provider setting is required and a missing one is an error
 // naming the variable.
@@ -57,14 +64,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return def
 	}
 	cfg := Config{
-		Addr:         get("CHECKOUT_ADDR", "127.0.0.1:8080"),
-		BaseURL:      strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
-		SandboxURL:   strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
-		DBPath:       get("CHECKOUT_DB", "data/checkout.db"),
-		Mode:         get("CHECKOUT_MODE", ModeSandbox),
-		DemoAPIKey:   get("CHECKOUT_DEMO_API_KEY", ""),
-		CookieSecret: get("CHECKOUT_COOKIE_SECRET", ""),
-		LogFormat:    get("CHECKOUT_LOG_FORMAT", "text"),
+		Addr:            get("CHECKOUT_ADDR", "127.0.0.1:8080"),
+		BaseURL:         strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
+		SandboxURL:      strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
+		DBPath:          get("CHECKOUT_DB", "data/checkout.db"),
+		Mode:            get("CHECKOUT_MODE", ModeSandbox),
+		DemoAPIKey:      get("CHECKOUT_DEMO_API_KEY", ""),
+		CookieSecret:    get("CHECKOUT_COOKIE_SECRET", ""),
+		LogFormat:       get("CHECKOUT_LOG_FORMAT", "text"),
+		DefaultProvider: get("CHECKOUT_DEFAULT_PROVIDER", "payorder"),
 		Payorder: PayorderConfig{
 			BaseURL:     get("CHECKOUT_PAYORDER_BASE_URL", ""),
 			SessionsURL: get("CHECKOUT_PAYORDER_SESSIONS_URL", ""),
@@ -73,6 +81,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			AESKey:      get("CHECKOUT_PAYORDER_AES_KEY", ""),
 			PrivateKey:  get("CHECKOUT_PAYORDER_PRIVATE_KEY", ""),
 			PublicKey:   get("CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY", ""),
+		},
+		Worldline: WorldlineConfig{
+			BaseURL:       get("CHECKOUT_WORLDLINE_BASE_URL", ""),
+			MerchantID:    get("CHECKOUT_WORLDLINE_MERCHANT_ID", ""),
+			APIKeyID:      get("CHECKOUT_WORLDLINE_API_KEY_ID", ""),
+			SecretAPIKey:  get("CHECKOUT_WORLDLINE_SECRET_API_KEY", ""),
+			WebhookKeyID:  get("CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", ""),
+			WebhookSecret: get("CHECKOUT_WORLDLINE_WEBHOOK_SECRET", ""),
 		},
 	}
 	var err error
@@ -97,33 +113,48 @@ func duration(s, name string) (time.Duration, error) {
 }
 
 func (c *Config) validate() error {
+	if c.DefaultProvider == "" {
+		c.DefaultProvider = "payorder"
+	}
 	switch c.Mode {
 	case ModeSandbox:
 	case ModeLive:
-		missing := []string{}
-		for name, v := range map[string]string{
-			"CHECKOUT_BASE_URL":                     c.BaseURL,
-			"CHECKOUT_PAYORDER_BASE_URL":            c.Payorder.BaseURL,
-			"CHECKOUT_PAYORDER_SESSIONS_URL":        c.Payorder.SessionsURL,
-			"CHECKOUT_PAYORDER_MERCHANT_ID":         c.Payorder.MerchantID,
-			"CHECKOUT_PAYORDER_CHECKOUT_ID":         c.Payorder.CheckoutID,
-			"CHECKOUT_PAYORDER_AES_KEY":             c.Payorder.AESKey,
-			"CHECKOUT_PAYORDER_PRIVATE_KEY":         c.Payorder.PrivateKey,
-			"CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": c.Payorder.PublicKey,
-		} {
-			if v == "" {
-				missing = append(missing, name)
+		if c.BaseURL == "" {
+			return fmt.Errorf("live mode needs CHECKOUT_BASE_URL")
+		}
+		configured := map[string]bool{}
+		for provider, vars := range c.liveProviderVars() {
+			var missing []string
+			for name, v := range vars {
+				if v == "" {
+					missing = append(missing, name)
+				}
+			}
+			switch len(missing) {
+			case 0:
+				configured[provider] = true
+			case len(vars): // not used
+			default:
+				slices.Sort(missing)
+				return fmt.Errorf("live mode: provider %s is partly configured; it also needs %s", provider, strings.Join(missing, ", "))
 			}
 		}
-		if len(missing) > 0 {
-			slices.Sort(missing)
-			return fmt.Errorf("live mode needs %s", strings.Join(missing, ", "))
+		if !configured[c.DefaultProvider] {
+			var names []string
+			for name := range c.liveProviderVars()[c.DefaultProvider] {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			return fmt.Errorf("live mode needs the default provider (CHECKOUT_DEFAULT_PROVIDER=%s) configured: %s", c.DefaultProvider, strings.Join(names, ", "))
 		}
 		if !strings.HasPrefix(c.BaseURL, "https://") {
 			return fmt.Errorf("CHECKOUT_BASE_URL must be https in live mode")
 		}
 	default:
 		return fmt.Errorf("CHECKOUT_MODE must be sandbox or live, not %q", c.Mode)
+	}
+	if _, ok := c.liveProviderVars()[c.DefaultProvider]; !ok {
+		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must be payorder or worldline, not %q", c.DefaultProvider)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -144,4 +175,40 @@ func (c *Config) validate() error {
 		return fmt.Errorf("CHECKOUT_DEMO_API_KEY must have at least 24 characters")
 	}
 	return nil
+}
+
+// liveProviderVars lists, per provider, the variables live mode needs.
+func (c *Config) liveProviderVars() map[string]map[string]string {
+	return map[string]map[string]string{
+		"payorder": {
+			"CHECKOUT_PAYORDER_BASE_URL":            c.Payorder.BaseURL,
+			"CHECKOUT_PAYORDER_SESSIONS_URL":        c.Payorder.SessionsURL,
+			"CHECKOUT_PAYORDER_MERCHANT_ID":         c.Payorder.MerchantID,
+			"CHECKOUT_PAYORDER_CHECKOUT_ID":         c.Payorder.CheckoutID,
+			"CHECKOUT_PAYORDER_AES_KEY":             c.Payorder.AESKey,
+			"CHECKOUT_PAYORDER_PRIVATE_KEY":         c.Payorder.PrivateKey,
+			"CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": c.Payorder.PublicKey,
+		},
+		"worldline": {
+			"CHECKOUT_WORLDLINE_BASE_URL":       c.Worldline.BaseURL,
+			"CHECKOUT_WORLDLINE_MERCHANT_ID":    c.Worldline.MerchantID,
+			"CHECKOUT_WORLDLINE_API_KEY_ID":     c.Worldline.APIKeyID,
+			"CHECKOUT_WORLDLINE_SECRET_API_KEY": c.Worldline.SecretAPIKey,
+			"CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID": c.Worldline.WebhookKeyID,
+			"CHECKOUT_WORLDLINE_WEBHOOK_SECRET": c.Worldline.WebhookSecret,
+		},
+	}
+}
+
+// LiveProviders reports which providers live mode configures.
+func (c *Config) LiveProviders() map[string]bool {
+	out := map[string]bool{}
+	for provider, vars := range c.liveProviderVars() {
+		complete := true
+		for _, v := range vars {
+			complete = complete && v != ""
+		}
+		out[provider] = complete
+	}
+	return out
 }

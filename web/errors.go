@@ -27,6 +27,8 @@ func statusOf(code checkout.ErrorCode) int {
 		return http.StatusNotFound
 	case checkout.EConflict, checkout.EIdempotencyInUse:
 		return http.StatusConflict
+	case checkout.EUnavailable:
+		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError
 }
@@ -38,7 +40,7 @@ func errorType(code checkout.ErrorCode) string {
 		return "authentication_error"
 	case checkout.EIdempotencyMismatch, checkout.EIdempotencyInUse:
 		return "idempotency_error"
-	case checkout.EInternal:
+	case checkout.EInternal, checkout.EUnavailable:
 		return "api_error"
 	}
 	return "invalid_request_error"
@@ -56,7 +58,7 @@ type apiErrorBody struct {
 }
 
 // handleError answers every error a handler or middleware returned: JSON for
-// the merchant API, an error page for the shopper. Only internal errors are
+// the merchant API and provider notifications, an error page for the shopper. Only internal errors are
 // logged, and their details never reach the response.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
@@ -79,7 +81,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		a.Log.ErrorContext(c.Request().Context(), "request failed",
 			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	if strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+	if path := c.Request().URL.Path; strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/notify/") {
 		body := apiError{apiErrorBody{Type: errorType(ce.Code), Code: string(ce.Code), Message: ce.Message, Param: ce.Param}}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)

@@ -7,26 +7,38 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
-	"github.com/opencheckout/hostedcheckout/providers/payorder/sandbox"
+	posandbox "github.com/opencheckout/hostedcheckout/providers/payorder/sandbox"
+	"github.com/opencheckout/hostedcheckout/providers/worldline"
+	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
 )
-
-// defaultProvider is where sessions go unless the merchant says otherwise.
-const defaultProvider = payorder.Name
 
 // Sandboxes are the in-process provider simulators of sandbox mode. The
 // adapters reach them over real HTTP, exactly as they would the provider.
 type Sandboxes struct {
-	Payorder *sandbox.Sandbox
+	Payorder  *posandbox.Sandbox
+	Worldline *wlsandbox.Sandbox
 }
 
-const payorderMount = "/sandbox/payorder"
+const (
+	payorderMount  = "/sandbox/payorder"
+	worldlineMount = "/sandbox/worldline"
+)
 
 func (s *Sandboxes) mount(e *echo.Echo) {
 	e.Any(payorderMount+"/*", echo.WrapHandler(http.StripPrefix(payorderMount, s.Payorder)))
+	e.Any(worldlineMount+"/*", echo.WrapHandler(http.StripPrefix(worldlineMount, s.Worldline)))
+}
+
+// close stops the sandboxes' background work (webhook deliveries).
+func (s *Sandboxes) close() {
+	if s != nil && s.Worldline != nil {
+		s.Worldline.Close()
+	}
 }
 
 // buildProviders configures every provider adapter: against its sandbox in
-// sandbox mode, against the real provider in live mode.
+// sandbox mode, against the real provider in live mode (only the providers
+// whose settings are present).
 func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 	client := &http.Client{Timeout: a.Config.ProviderTimeout}
 	poCfg := payorder.Config{
@@ -39,25 +51,76 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		PlatformPublicKey:  a.Config.Payorder.PublicKey,
 		HTTPClient:         client,
 	}
-	if a.Config.Mode == ModeSandbox {
-		creds, err := sandbox.NewCredentials()
-		if err != nil {
-			return nil, err
-		}
-		sb, err := sandbox.New(sandbox.Config{PublicURL: a.SandboxURL + payorderMount, Credentials: creds, Now: a.Config.Now})
-		if err != nil {
-			return nil, err
-		}
-		a.Sandbox = &Sandboxes{Payorder: sb}
-		// The adapter calls this process directly; the browser uses the public URL.
-		poCfg.BaseURL = a.InternalURL + payorderMount
-		poCfg.SessionsURL = a.InternalURL + payorderMount
-		poCfg.MerchantID, poCfg.CheckoutID, poCfg.AESKey = creds.MerchantID, creds.CheckoutID, creds.AESKey
-		poCfg.MerchantPrivateKey, poCfg.PlatformPublicKey = creds.MerchantPrivateKey, creds.PlatformPublicKey
+	wlCfg := worldline.Config{
+		BaseURL:       a.Config.Worldline.BaseURL,
+		MerchantID:    a.Config.Worldline.MerchantID,
+		APIKeyID:      a.Config.Worldline.APIKeyID,
+		SecretAPIKey:  a.Config.Worldline.SecretAPIKey,
+		WebhookKeyID:  a.Config.Worldline.WebhookKeyID,
+		WebhookSecret: a.Config.Worldline.WebhookSecret,
+		HTTPClient:    client,
+		Now:           a.Config.Now,
 	}
-	po, err := payorder.New(poCfg)
+	enabled := a.Config.LiveProviders()
+	if a.Config.Mode == ModeSandbox {
+		sb, err := a.buildSandboxes(&poCfg, &wlCfg)
+		if err != nil {
+			return nil, err
+		}
+		a.Sandbox = sb
+		enabled = map[string]bool{payorder.Name: true, worldline.Name: true}
+	}
+	providers := map[string]checkout.Provider{}
+	if enabled[payorder.Name] {
+		po, err := payorder.New(poCfg)
+		if err != nil {
+			return nil, err
+		}
+		providers[payorder.Name] = po
+	}
+	if enabled[worldline.Name] {
+		wl, err := worldline.New(wlCfg)
+		if err != nil {
+			return nil, err
+		}
+		providers[worldline.Name] = wl
+	}
+	return providers, nil
+}
+
+// buildSandboxes starts every provider's sandbox with fresh credentials and
+// points the adapters' configurations at them. The adapters call this
+// process directly (InternalURL); browsers use the public sandbox URL.
+func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config) (*Sandboxes, error) {
+	poCreds, err := posandbox.NewCredentials()
 	if err != nil {
 		return nil, err
 	}
-	return map[string]checkout.Provider{payorder.Name: po}, nil
+	poSB, err := posandbox.New(posandbox.Config{PublicURL: a.SandboxURL + payorderMount, Credentials: poCreds, Now: a.Config.Now})
+	if err != nil {
+		return nil, err
+	}
+	po.BaseURL = a.InternalURL + payorderMount
+	po.SessionsURL = a.InternalURL + payorderMount
+	po.MerchantID, po.CheckoutID, po.AESKey = poCreds.MerchantID, poCreds.CheckoutID, poCreds.AESKey
+	po.MerchantPrivateKey, po.PlatformPublicKey = poCreds.MerchantPrivateKey, poCreds.PlatformPublicKey
+
+	wlCreds, err := wlsandbox.NewCredentials()
+	if err != nil {
+		return nil, err
+	}
+	wlSB, err := wlsandbox.New(wlsandbox.Config{
+		PublicURL:   a.SandboxURL + worldlineMount,
+		Credentials: wlCreds,
+		WebhookURL:  a.InternalURL + "/notify/" + worldline.Name,
+		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
+		Now:         a.Config.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	wl.BaseURL = a.InternalURL + worldlineMount
+	wl.MerchantID, wl.APIKeyID, wl.SecretAPIKey = wlCreds.MerchantID, wlCreds.APIKeyID, wlCreds.SecretAPIKey
+	wl.WebhookKeyID, wl.WebhookSecret = wlCreds.WebhookKeyID, wlCreds.WebhookSecret
+	return &Sandboxes{Payorder: poSB, Worldline: wlSB}, nil
 }

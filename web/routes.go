@@ -27,6 +27,14 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)
 	e.POST("/v1/checkout/sessions/:id/expire", h.APISessionsExpire, append(authed, h.Idempotent)...)
+	e.GET("/v1/payments/:id", h.APIPaymentsGet, authed...)
+	e.POST("/v1/payments/:id/capture", h.APIPaymentsCapture, append(authed, h.Idempotent)...)
+	e.POST("/v1/payments/:id/cancel", h.APIPaymentsCancel, append(authed, h.Idempotent)...)
+	e.POST("/v1/payments/:id/refunds", h.APIPaymentsRefund, append(authed, h.Idempotent)...)
+
+	// Provider notifications: verified by the provider's adapter; GET for
+	// endpoint verification handshakes.
+	e.Match([]string{http.MethodGet, http.MethodPost}, "/notify/:provider", h.Notify)
 
 	// Shopper pages.
 	form := middleware.BodyLimit("16K")
@@ -41,6 +49,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		e.GET("/", h.DemoShop)
 		e.POST("/demo/checkout", h.DemoCheckout, form)
 		e.GET("/demo/return", h.DemoReturn)
+		e.POST("/demo/orders/:id/:action", h.DemoOrderAction, form)
 	}
 	if a.Sandbox != nil {
 		a.Sandbox.mount(e)

@@ -1,6 +1,6 @@
 // Runs the step a payment provider asked the shopper's browser to take:
 // device data collection in a hidden iframe (10 s at most), a 3-D Secure
-// challenge in a visible iframe, or a redirect form. Without JavaScript each
+// challenge in a visible iframe, a redirect or a redirect form. Without JavaScript each
 // step shows a button instead.
 (function () {
   "use strict";
@@ -40,6 +40,11 @@
 
   var redirect = document.getElementById("redirect-form");
   if (redirect) redirect.submit();
+
+  // A top-level redirect: replace this page so Back returns to the shop's
+  // checkout rather than bouncing to the provider again.
+  var redirectLink = document.getElementById("redirect-link");
+  if (redirectLink) window.location.replace(redirectLink.href);
 
   var parentLink = document.getElementById("to-parent");
   if (parentLink) window.parent.location.href = parentLink.href;

@@ -1,0 +1,209 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+// payWorldline creates a Worldline session and pays it through the hosted
+// page with a frictionless card; it returns the session and payment ids.
+func payWorldline(t *testing.T, app *web.App, captureMode, number string) (string, string) {
+	t.Helper()
+	body := validSession()
+	body["currency"], body["provider"], body["capture_mode"] = "EUR", "worldline", captureMode
+	id := mustCreateSession(t, app, body)["id"].(string)
+	form := url.Values{"card_number": {number}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+	if res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther {
+		t.Fatalf("pay: %d %s", res.Status, res.Body)
+	}
+	pays, err := app.Store.SessionPayments(context.Background(), id)
+	if err != nil || len(pays) != 1 {
+		t.Fatalf("payments: %v %v", pays, err)
+	}
+	return id, pays[0].ID
+}
+
+func TestCaptureCancelRefundAPI(t *testing.T) {
+	app := sharedApp(t)
+	sid, pid := payWorldline(t, app, "manual", "4242424242424242")
+	got := api(t, app, http.MethodGet, "/v1/payments/"+pid, nil)
+	if got.Status != 200 || got.JSON(t)["status"] != "authorized" || got.JSON(t)["session_id"] != sid {
+		t.Fatalf("authorized payment: %d %s", got.Status, got.Body)
+	}
+	if s := api(t, app, http.MethodGet, "/v1/checkout/sessions/"+sid, nil).JSON(t); s["payment_status"] != "authorized" || s["status"] != "complete" {
+		t.Fatalf("session: %v", s)
+	}
+
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		code               string
+	}{
+		{"refund before capture", "POST", "/v1/payments/" + pid + "/refunds", nil, 409, "conflict"},
+		{"capture with a parameter", "POST", "/v1/payments/" + pid + "/capture", `{"amount":5}`, 422, "invalid_request"},
+		{"capture with garbage", "POST", "/v1/payments/" + pid + "/capture", `{`, 400, "malformed_request"},
+		{"capture unknown payment", "POST", "/v1/payments/pay_" + strings.Repeat("a", 32) + "/capture", nil, 404, "not_found"},
+		{"capture malformed id", "POST", "/v1/payments/nope/capture", nil, 404, "not_found"},
+		{"capture with GET", "GET", "/v1/payments/" + pid + "/capture", nil, 405, "malformed_request"},
+	} {
+		res := api(t, app, tt.method, tt.path, tt.body)
+		if res.Status != tt.status || (tt.code != "" && res.JSON(t)["error"].(map[string]any)["code"] != tt.code) {
+			t.Errorf("%s: %d %s, want %d %s", tt.name, res.Status, res.Body, tt.status, tt.code)
+		}
+	}
+
+	res := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/capture", nil, "Idempotency-Key", "cap-"+pid)
+	if res.Status != 200 || res.JSON(t)["status"] != "captured" {
+		t.Fatalf("capture: %d %s", res.Status, res.Body)
+	}
+	if again := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/capture", nil, "Idempotency-Key", "cap-"+pid); again.Status != 200 || string(again.Body) != string(res.Body) {
+		t.Fatalf("replayed capture: %d %s", again.Status, again.Body)
+	}
+	if c := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/cancel", nil); c.Status != 409 {
+		t.Fatalf("cancel after capture: %d %s", c.Status, c.Body)
+	}
+	st, ok := app.Sandbox.Worldline.PaymentState(pid)
+	if !ok || st.Status != "CAPTURED" {
+		t.Fatalf("sandbox payment after capture: %+v %v", st, ok)
+	}
+
+	for _, tt := range []struct {
+		body   string
+		status int
+		param  string
+	}{
+		{`{"amount":0}`, 422, "amount"},
+		{`{"amount":-1}`, 422, "amount"},
+		{`{"amount":2501}`, 422, "amount"},
+		{`{"amount":"10"}`, 422, "amount"},
+		{`{"amount":1.5}`, 422, "amount"},
+		{`{"reason":"x"}`, 422, "reason"},
+		{`{"amount":`, 400, ""},
+	} {
+		res := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", tt.body)
+		if res.Status != tt.status || (tt.param != "" && res.JSON(t)["error"].(map[string]any)["param"] != tt.param) {
+			t.Errorf("refund %s: %d %s, want %d %s", tt.body, res.Status, res.Body, tt.status, tt.param)
+		}
+	}
+	r := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", `{"amount":1000}`)
+	if r.Status != 201 || r.JSON(t)["status"] != "succeeded" || r.JSON(t)["amount"] != float64(1000) {
+		t.Fatalf("partial refund: %d %s", r.Status, r.Body)
+	}
+	p := api(t, app, http.MethodGet, "/v1/payments/"+pid, nil).JSON(t)
+	if p["status"] != "partially_refunded" || p["amount_refunded"] != float64(1000) || len(p["refunds"].([]any)) != 1 {
+		t.Fatalf("after partial refund: %v", p)
+	}
+	if r := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", nil); r.Status != 201 || r.JSON(t)["amount"] != float64(1500) {
+		t.Fatalf("refund of the rest: %d %s", r.Status, r.Body)
+	}
+	if p := api(t, app, http.MethodGet, "/v1/payments/"+pid, nil).JSON(t); p["status"] != "refunded" || p["amount_refunded"] != float64(2500) {
+		t.Fatalf("after full refund: %v", p)
+	}
+	if st, _ := app.Sandbox.Worldline.PaymentState(pid); st.Refunded != 2500 {
+		t.Fatalf("sandbox refunded %d", st.Refunded)
+	}
+}
+
+func TestCancelAuthorizedPayment(t *testing.T) {
+	app := sharedApp(t)
+	_, pid := payWorldline(t, app, "manual", "5555555555554444")
+	res := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/cancel", `{}`)
+	if res.Status != 200 || res.JSON(t)["status"] != "canceled" {
+		t.Fatalf("cancel: %d %s", res.Status, res.Body)
+	}
+	if c := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/capture", nil); c.Status != 409 {
+		t.Fatalf("capture after cancel: %d %s", c.Status, c.Body)
+	}
+	if st, _ := app.Sandbox.Worldline.PaymentState(pid); st.Status != "CANCELLED" {
+		t.Fatalf("sandbox status %s", st.Status)
+	}
+}
+
+func TestPaymentsAPIOnAPaymentInProgress(t *testing.T) {
+	app := sharedApp(t)
+	id := mustCreateSession(t, app, validSession())["id"].(string) // payorder: device data collection first
+	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+	do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	pays, _ := app.Store.SessionPayments(context.Background(), id)
+	if len(pays) != 1 || pays[0].Status != checkout.PaymentRequiresAction {
+		t.Fatalf("payorder payment: %+v", pays)
+	}
+	for _, op := range []string{"capture", "cancel", "refunds"} {
+		if res := api(t, app, http.MethodPost, "/v1/payments/"+pays[0].ID+"/"+op, nil); res.Status != 409 {
+			t.Errorf("%s of a payment in progress: %d %s", op, res.Status, res.Body)
+		}
+	}
+}
+
+func TestNotifyEndpoint(t *testing.T) {
+	app := sharedApp(t)
+	res := do(t, http.MethodGet, app.URL+"/notify/worldline", nil, "X-GCS-Webhooks-Endpoint-Verification", "check-123")
+	if res.Status != 200 || string(res.Body) != "check-123" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("verification: %d %q %s", res.Status, res.Body, res.Header.Get("Content-Type"))
+	}
+	body := []byte(`{"apiVersion":"v1","id":"e1","type":"payment.paid","payment":{"id":"1"}}`)
+	for _, tt := range []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"no signature", []string{"Content-Type", "application/json"}, 401},
+		{"bad signature", []string{"X-GCS-Signature", "AAAA", "X-GCS-KeyId", "x"}, 401},
+	} {
+		if res := do(t, http.MethodPost, app.URL+"/notify/worldline", body, tt.headers...); res.Status != tt.status || !strings.Contains(string(res.Body), `"error"`) {
+			t.Errorf("%s: %d %s", tt.name, res.Status, res.Body)
+		}
+	}
+	if res := do(t, http.MethodPost, app.URL+"/notify/nobody", body); res.Status != 404 {
+		t.Errorf("unknown provider: %d", res.Status)
+	}
+	if res := do(t, http.MethodPost, app.URL+"/notify/payorder", body); res.Status != 404 {
+		t.Errorf("provider without notifications: %d", res.Status)
+	}
+}
+
+func TestForgedWorldlineReturnChangesNothing(t *testing.T) {
+	app := sharedApp(t)
+	sid, pid := payWorldline(t, app, "automatic", "4000000000003220")
+	p, _ := app.Store.Payment(context.Background(), pid)
+	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Kind != checkout.ActionRedirect {
+		t.Fatalf("challenge card: %+v", p)
+	}
+	status := do(t, http.MethodGet, app.URL+"/c/"+sid+"/status", nil)
+	if d := doc(t, status); testid(d, "redirect-continue").AttrOr("href", "") != p.Action.URL {
+		t.Fatalf("status page does not send the browser to the ACS: %s", status.Body)
+	}
+	for _, q := range []string{"", "?RETURNMAC=forged", "?RETURNMAC=&REF=" + p.ProviderRef} {
+		res := do(t, http.MethodGet, app.URL+"/c/"+sid+"/payments/"+pid+"/return"+q, nil)
+		if res.Status != 422 {
+			t.Errorf("return %q: %d", q, res.Status)
+		}
+	}
+	// (Webhooks may trigger inquiries meanwhile; those keep it waiting.)
+	if again, _ := app.Store.Payment(context.Background(), pid); again.Status != checkout.PaymentRequiresAction || again.Action == nil || again.Action.URL != p.Action.URL {
+		t.Fatalf("a forged return changed the payment: %s %+v", again.Status, again.Action)
+	}
+	events, _ := app.Store.SessionEvents(context.Background(), sid)
+	rejected := 0
+	for _, e := range events {
+		if e.Type == checkout.EventProviderCall && e.Data["operation"] == "continue" {
+			t.Fatalf("a forged return reached the provider: %v", e.Data)
+		}
+		if e.Type == checkout.EventBrowserReturn {
+			if e.Data["accepted"] != false {
+				t.Fatalf("a forged return was accepted: %v", e.Data)
+			}
+			rejected++
+		}
+	}
+	if rejected != 3 {
+		t.Fatalf("%d rejected returns on the timeline, want 3", rejected)
+	}
+}
