@@ -101,6 +101,9 @@ func TestWorldlineJourneys(t *testing.T) {
 		{name: "rejection with cardholder info", number: "4012001775445550", status: "failed", message: "could not verify",
 			cardholderInfo: "contact", wantSandboxStatus: "REJECTED"},
 		{name: "issuer decline", number: testcards.DeclineFunds, status: "failed", message: "insufficient funds", wantSandboxStatus: "REJECTED"},
+		{name: "provider error, nothing created", number: testcards.ServerError, status: "failed", message: "could not be processed"},
+		{name: "timeout after authorising, settled by inquiry", number: testcards.TimeoutAfterCharge, status: "succeeded",
+			message: "went through", eci: "05", flow: "frictionless", wantSandboxStatus: "CAPTURED", wantChargedInLedge: 1},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
@@ -139,6 +142,13 @@ func TestWorldlineJourneys(t *testing.T) {
 				t.Fatalf("the provider did not send the browser back to the return URL: %v", urls)
 			}
 
+			if row.wantSandboxStatus == "" {
+				pays := payments(t, id)
+				if _, ok := app.Sandbox.Worldline.PaymentState(pays[0].ID); ok || len(pays) != 1 {
+					t.Fatalf("the sandbox has a payment for %s", pays[0].ID)
+				}
+				return
+			}
 			p, st := worldlinePayment(t, id)
 			if st.Status != row.wantSandboxStatus || app.Sandbox.Worldline.Charges(p.ID) != row.wantChargedInLedge {
 				t.Fatalf("sandbox says %s with %d charges, want %s with %d", st.Status, app.Sandbox.Worldline.Charges(p.ID),
@@ -227,5 +237,25 @@ func TestWorldlineWebhooksReachUs(t *testing.T) {
 		if d.MerchantReference == p.ID && !d.Delivered {
 			t.Fatalf("a webhook for %s was not accepted: tries %v", p.ID, d.Attempts)
 		}
+	}
+}
+
+// TestWorldlineWithoutJavaScript: the redirect to the ACS is a plain link,
+// and the provider brings the shopper back by redirect, so the whole
+// challenge works with JavaScript off.
+func TestWorldlineWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	page := newPage(t, playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(false)})
+	id := shopWorldline(t, page, "automatic")
+	fillCard(t, page, testcards.Challenge, expiry(), cvc, "Ada Lovelace")
+	must(t, page.GetByTestId("pay-button").Click())
+	must(t, page.GetByTestId("redirect-continue").Click())
+	must(t, page.WaitForURL("**/sandbox/worldline/3dsecure/**"))
+	must(t, page.GetByTestId("otp-input").Fill(testcards.ChallengeCode))
+	must(t, page.GetByTestId("otp-submit").Click())
+	expectResult(t, page, "succeeded")
+	p, st := worldlinePayment(t, id)
+	if p.Browser.JavaScriptEnabled || p.ThreeDS == nil || p.ThreeDS.Flow != checkout.FlowChallenge || st.Status != "CAPTURED" {
+		t.Fatalf("without JavaScript: browser %+v, 3DS %+v, sandbox %s", p.Browser, p.ThreeDS, st.Status)
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -122,5 +123,8 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config) (*Sandbo
 	wl.BaseURL = a.InternalURL + worldlineMount
 	wl.MerchantID, wl.APIKeyID, wl.SecretAPIKey = wlCreds.MerchantID, wlCreds.APIKeyID, wlCreds.SecretAPIKey
 	wl.WebhookKeyID, wl.WebhookSecret = wlCreds.WebhookKeyID, wlCreds.WebhookSecret
+	// The sandbox stores a payment before it answers, so a payment it
+	// cannot find after a failed create was never made.
+	wl.NotFoundAfter = time.Second
 	return &Sandboxes{Payorder: poSB, Worldline: wlSB}, nil
 }

@@ -219,6 +219,7 @@ func newJourney(t testing.TB, h Harness, number string) *journey {
 		Card:         new(req.Card.Details()),
 		Browser:      req.Browser,
 		Attempt:      1,
+		CreatedAt:    time.Now().UTC(),
 	}}
 }
 

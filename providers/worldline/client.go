@@ -38,6 +38,10 @@ type Config struct {
 	Currencies     []string         // ISO codes the account takes; empty means any
 	HTTPClient     *http.Client     // nil means a client with a 30 s timeout
 	Now            func() time.Time // the clock for the Date header; time.Now when nil
+	// NotFoundAfter is how old a payment must be before "Find shows no
+	// payment with our reference" is taken to mean the create call never
+	// made one; until then that answer is pending. 10 minutes when zero.
+	NotFoundAfter time.Duration
 }
 
 // Client is the Worldline Connect adapter.
@@ -52,6 +56,7 @@ type Client struct {
 	currencies     []string
 	http           *http.Client
 	now            func() time.Time
+	notFoundAfter  time.Duration
 	serverMetaInfo string
 }
 
@@ -108,6 +113,10 @@ func New(cfg Config) (*Client, error) {
 		currencies:     cfg.Currencies,
 		http:           cfg.HTTPClient,
 		now:            cfg.Now,
+		notFoundAfter:  cfg.NotFoundAfter,
+	}
+	if c.notFoundAfter <= 0 {
+		c.notFoundAfter = 10 * time.Minute
 	}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 30 * time.Second}

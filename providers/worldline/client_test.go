@@ -829,3 +829,28 @@ func TestSignedPathIsRelativeToBaseURL(t *testing.T) {
 		t.Fatalf("requests = %+v", calls)
 	}
 }
+
+// Right after a create whose answer was lost, Find showing nothing is not
+// yet proof that nothing was created: the inquiry stays pending until the
+// payment is older than NotFoundAfter.
+func TestInquiryNotFoundIsPendingWithinGrace(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"payments":[],"offset":0,"limit":10,"totalCount":0}`))
+	}))
+	defer srv.Close()
+	c, err := New(testConfig(srv.URL, time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := checkout.Payment{ID: "pay_" + strings.Repeat("a", 32), Amount: checkout.Money{Amount: 100, Currency: "EUR"}, CreatedAt: testNow.Add(-time.Minute)}
+	out, err := c.Inquire(t.Context(), p)
+	if err != nil || out.Status != checkout.OutcomePending {
+		t.Fatalf("a minute after: %s %v, want pending", out.Status, err)
+	}
+	p.CreatedAt = testNow.Add(-11 * time.Minute)
+	out, err = c.Inquire(t.Context(), p)
+	if err != nil || out.Status != checkout.OutcomeFailed || out.Decline == nil || out.Decline.Code != checkout.DeclineProcessingError {
+		t.Fatalf("eleven minutes after: %+v %v, want failed", out, err)
+	}
+}

@@ -65,6 +65,9 @@ func (e *env) client(t testing.TB, timeout time.Duration, secret string) *worldl
 		WebhookKeyID:  e.creds.WebhookKeyID,
 		WebhookSecret: e.creds.WebhookSecret,
 		HTTPClient:    &http.Client{Timeout: timeout},
+		// The sandbox stores a payment before it answers: "not found" is
+		// final at once here (10 minutes against the real Worldline).
+		NotFoundAfter: time.Nanosecond,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -463,6 +463,12 @@ func (c *Client) Inquire(ctx context.Context, p checkout.Payment) (checkout.Outc
 	}
 	switch len(found) {
 	case 0:
+		// Right after a failed create, Worldline may still be storing the
+		// payment: nothing found is an answer only once the payment is old
+		// enough that a slow create would have shown up.
+		if c.now().Sub(p.CreatedAt) < c.notFoundAfter {
+			return checkout.Outcome{Status: checkout.OutcomePending}, nil
+		}
 		return checkout.Outcome{Status: checkout.OutcomeFailed, Decline: checkout.NewDecline(checkout.DeclineProcessingError, "")}, nil
 	case 1:
 		return c.conclude(ctx, p.ID, p.Amount, found[0], nil, mode)
