@@ -2,7 +2,7 @@
 // Ingenico ePayments / GlobalCollect) Server API v1: card payments with
 // 3-D Secure 2 through Create Payment, plus approve (capture), cancel,
 // refund and signed webhooks. The wire contract it shares with the sandbox
-// is /work/briefs/worldline-wire.md; the facts behind it are PROVIDERS.md
+// is WIRE.md in this folder; the facts behind it are PROVIDERS.md
 // section 4 and seed 003.
 //
 // A payment takes these calls:
@@ -27,7 +27,8 @@
 //     Cancel (POST .../cancel, key "<payment id>-cancel") voids it.
 //  4. Inquire reads the payment, or, when Create Payment never answered,
 //     finds it with GET /v1/{merchantId}/payments?merchantReference=<our
-//     id>: none found means nothing was created. Refund posts .../refund
+//     id>: none found means nothing was created, once the payment is older
+//     than Config.NotFoundAfter (10 minutes; until then it stays pending). Refund posts .../refund
 //     under the refund's idempotence key. Webhooks are verified and mapped
 //     like any answer; the Service treats them as news, not as the truth.
 //

@@ -4,7 +4,7 @@
 // the worldline adapter runs against it over real HTTP with no network.
 //
 // It follows the wire contract shared with the adapter
-// (/work/briefs/worldline-wire.md, from PROVIDERS.md section 4 and seed
+// (../WIRE.md, from PROVIDERS.md section 4 and seed
 // 003): it verifies GCS v1HMAC signatures exactly as the platform does,
 // answers with the platform's shapes, status codes and error bodies, honours
 // X-GCS-Idempotence-Key, and posts signed webhooks.
