@@ -70,9 +70,10 @@ type Notifier interface {
 
 // NotificationRequest is the raw request a provider sent to our notify URL.
 type NotificationRequest struct {
-	Method string
-	Header http.Header
-	Body   []byte
+	Method     string
+	RequestURI string // the path and query as received, which Alipay-family signatures cover
+	Header     http.Header
+	Body       []byte
 }
 
 // Notification is a verified provider notification. A handshake (such as

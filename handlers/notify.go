@@ -25,7 +25,7 @@ func (h *Handlers) Notify(c echo.Context) error {
 		return checkout.Errorf(checkout.ETooLarge, "The notification body is too large.")
 	}
 	reply, err := h.Service.Notify(ctx(c), c.Param("provider"), checkout.NotificationRequest{
-		Method: r.Method, Header: r.Header.Clone(), Body: body,
+		Method: r.Method, RequestURI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body,
 	})
 	if err != nil {
 		return err
