@@ -316,3 +316,55 @@ func TestInquiryWhileWaitingKeepsTheAction(t *testing.T) {
 		t.Fatalf("after the inquiry: %s, action %+v", got.Status, got.Action)
 	}
 }
+
+type walletFake struct{ *fakeProvider }
+
+func (walletFake) Name() string { return "wallet" }
+func (walletFake) Capabilities() checkout.Capabilities {
+	return checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodWallet}}
+}
+
+func TestRoutesPerPaymentMethod(t *testing.T) {
+	ctx := context.Background()
+	card := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeSucceeded}, nil)}
+	wallet := walletFake{&fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeActionRequired,
+		Action: &checkout.Action{Kind: checkout.ActionRedirectForm, Method: "POST", URL: "https://wallet.test/cashier"}}, nil)}}
+	svc, m, _ := MustService(t, card)
+	svc.Providers["wallet"] = wallet
+	params := func(methods ...checkout.PaymentMethod) checkout.CreateSessionParams {
+		return checkout.CreateSessionParams{Amount: 1000, Currency: "EUR", SuccessURL: "https://shop.test/ok", PaymentMethods: methods}
+	}
+	s, err := svc.CreateSession(ctx, m, params(checkout.MethodCard, checkout.MethodWallet))
+	if err != nil || s.Routes[checkout.MethodCard] != "fake" || s.Routes[checkout.MethodWallet] != "wallet" || s.Provider != "fake" {
+		t.Fatalf("routes: %+v %v", s, err)
+	}
+	got, _, _ := svc.Session(ctx, m.ID, s.ID)
+	if got.ProviderFor(checkout.MethodWallet) != "wallet" || got.ProviderFor(checkout.MethodCard) != "fake" {
+		t.Fatalf("stored routes: %v", got.Routes)
+	}
+	p, err := svc.Pay(ctx, s.ID, checkout.PayInput{Method: checkout.MethodWallet})
+	if err != nil || p.Provider != "wallet" || p.Status != checkout.PaymentRequiresAction || card.calls.Load() != 0 {
+		t.Fatalf("wallet pay: %+v %v (card provider called %d times)", p, err, card.calls.Load())
+	}
+
+	w, err := svc.CreateSession(ctx, m, params(checkout.MethodWallet))
+	if err != nil || w.Provider != "wallet" {
+		t.Fatalf("wallet-only session: %+v %v", w, err)
+	}
+	for _, tt := range []struct {
+		p     checkout.CreateSessionParams
+		param string
+	}{
+		{func() checkout.CreateSessionParams { x := params(checkout.MethodCard); x.Provider = "wallet"; return x }(), "provider"},
+		{func() checkout.CreateSessionParams {
+			x := params(checkout.MethodWallet)
+			x.CaptureMode = checkout.CaptureManual
+			return x
+		}(), "capture_mode"},
+		{params(checkout.MethodSavedCard), "payment_methods[0]"},
+	} {
+		if _, err := svc.CreateSession(ctx, m, tt.p); checkout.ErrorCodeOf(err) != checkout.EUnsupported || err.(*checkout.Error).Param != tt.param {
+			t.Errorf("%+v: %v, want unsupported %s", tt.p, err, tt.param)
+		}
+	}
+}

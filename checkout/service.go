@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -67,30 +69,11 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 	if err := p.normalize(now); err != nil {
 		return nil, err
 	}
-	name := p.Provider
-	param := "provider"
-	if name == "" {
-		name, param = m.DefaultProvider, ""
+	routes, err := s.route(m, p)
+	if err != nil {
+		return nil, err
 	}
-	prov, ok := s.Providers[name]
-	if !ok {
-		if param == "" {
-			return nil, Internal(errors.New("merchant default provider " + name + " is not configured"))
-		}
-		return nil, InvalidParam("provider", "%q is not a configured provider", name)
-	}
-	caps := prov.Capabilities()
-	if !caps.SupportsCurrency(p.Currency) {
-		return nil, &Error{Code: EUnsupported, Param: "currency", Message: "provider " + name + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
-	}
-	for i, meth := range p.PaymentMethods {
-		if !caps.Supports(meth) {
-			return nil, &Error{Code: EUnsupported, Param: "payment_methods[" + itoa(i) + "]", Message: "provider " + name + " does not support " + string(meth) + " payments"}
-		}
-	}
-	if p.CaptureMode == CaptureManual && !caps.ManualCapture {
-		return nil, &Error{Code: EUnsupported, Param: "capture_mode", Message: "provider " + name + " does not support manual capture"}
-	}
+	name := routes[p.PaymentMethods[0]]
 
 	sess := &Session{
 		ID:                s.IDs.NewID(PrefixSession),
@@ -105,6 +88,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 		CancelURL:         p.CancelURL,
 		PaymentMethods:    p.PaymentMethods,
 		Provider:          name,
+		Routes:            routes,
 		CaptureMode:       p.CaptureMode,
 		ThreeDS:           p.ThreeDS,
 		Metadata:          p.Metadata,
@@ -113,7 +97,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 		UpdatedAt:         now,
 	}
 	ev := s.event(sess.ID, "", EventSessionCreated, map[string]any{
-		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": name,
+		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": name, "routes": routes,
 	})
 	if err := s.Store.CreateSession(ctx, sess, ev); err != nil {
 		return nil, Internal(err)
@@ -208,6 +192,57 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// route picks the provider of each payment method of a new session. The
+// preferred provider (the request's, else the merchant's default) serves
+// every method it supports and must then also take the currency and the
+// capture mode; a method it does not support at all (a wallet, for a card
+// acquirer) goes to the first configured provider, by name, that does.
+func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]string, error) {
+	preferred, param := p.Provider, "provider"
+	if preferred == "" {
+		preferred, param = m.DefaultProvider, ""
+	}
+	if _, ok := s.Providers[preferred]; !ok {
+		if param == "" {
+			return nil, Internal(errors.New("merchant default provider " + preferred + " is not configured"))
+		}
+		return nil, InvalidParam("provider", "%q is not a configured provider", preferred)
+	}
+	names := make([]string, 0, len(s.Providers))
+	for name := range s.Providers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	routes := map[PaymentMethod]string{}
+	for i, meth := range p.PaymentMethods {
+		name := preferred
+		if !s.Providers[name].Capabilities().Supports(meth) {
+			name = ""
+			for _, other := range names {
+				if s.Providers[other].Capabilities().Supports(meth) {
+					name = other
+					break
+				}
+			}
+		}
+		if name == "" {
+			return nil, &Error{Code: EUnsupported, Param: "payment_methods[" + itoa(i) + "]", Message: "no configured provider supports " + string(meth) + " payments"}
+		}
+		caps := s.Providers[name].Capabilities()
+		if !caps.SupportsCurrency(p.Currency) {
+			return nil, &Error{Code: EUnsupported, Param: "currency", Message: "provider " + name + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
+		}
+		if p.CaptureMode == CaptureManual && !caps.ManualCapture {
+			return nil, &Error{Code: EUnsupported, Param: "capture_mode", Message: "provider " + name + " does not support manual capture"}
+		}
+		routes[meth] = name
+	}
+	if p.Provider != "" && !slices.ContainsFunc(p.PaymentMethods, s.Providers[p.Provider].Capabilities().Supports) {
+		return nil, &Error{Code: EUnsupported, Param: "provider", Message: "provider " + p.Provider + " supports none of the payment methods asked for"}
+	}
+	return routes, nil
+}
+
 // PayInput is what the shopper submitted.
 type PayInput struct {
 	Method  PaymentMethod
@@ -236,9 +271,10 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	if len(pays) >= s.MaxAttemptsPerSession() {
 		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.")
 	}
-	prov, ok := s.Providers[sess.Provider]
+	provName := sess.ProviderFor(in.Method)
+	prov, ok := s.Providers[provName]
 	if !ok {
-		return nil, Internal(errors.New("provider " + sess.Provider + " is not configured"))
+		return nil, Internal(errors.New("provider " + provName + " is not configured"))
 	}
 
 	now := s.now()
@@ -246,7 +282,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		ID:          s.IDs.NewID(PrefixPayment),
 		SessionID:   sess.ID,
 		MerchantID:  sess.MerchantID,
-		Provider:    sess.Provider,
+		Provider:    provName,
 		Method:      in.Method,
 		Status:      PaymentCreated,
 		Amount:      sess.Amount,
@@ -296,7 +332,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		CaptureMode:       sess.CaptureMode,
 		ChallengeWindow:   ChallengeWindowFor(p.Browser.InnerWidth, p.Browser.InnerHeight),
 		ReturnURL:         s.Links.ReturnURL(sess.ID, p.ID),
-		NotifyURL:         s.Links.NotifyURL(sess.Provider),
+		NotifyURL:         s.Links.NotifyURL(provName),
 		OriginURL:         s.Links.Origin(),
 	}
 	start := time.Now()

@@ -73,7 +73,8 @@ type Session struct {
 	SuccessURL        string
 	CancelURL         string
 	PaymentMethods    []PaymentMethod
-	Provider          string
+	Provider          string                   // the provider of the first payment method
+	Routes            map[PaymentMethod]string // the provider of each payment method
 	CaptureMode       CaptureMode
 	ThreeDS           ThreeDSPreference
 	Metadata          map[string]string
@@ -90,6 +91,14 @@ func (s *Session) Allows(m PaymentMethod) bool {
 		}
 	}
 	return false
+}
+
+// ProviderFor is the provider that serves method m in this session.
+func (s *Session) ProviderFor(m PaymentMethod) string {
+	if p, ok := s.Routes[m]; ok {
+		return p
+	}
+	return s.Provider
 }
 
 // ExpiredAt reports whether an open session has passed its expiry time.

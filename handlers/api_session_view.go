@@ -6,28 +6,29 @@ import (
 
 // sessionJSON is the merchant API representation of a checkout session.
 type sessionJSON struct {
-	ID                string                     `json:"id"`
-	Object            string                     `json:"object"`
-	URL               string                     `json:"url"`
-	Status            checkout.SessionStatus     `json:"status"`
-	PaymentStatus     string                     `json:"payment_status"`
-	Amount            int64                      `json:"amount"`
-	Currency          string                     `json:"currency"`
-	MerchantReference string                     `json:"merchant_reference"`
-	LineItems         []checkout.LineItem        `json:"line_items"`
-	Customer          checkout.Customer          `json:"customer"`
-	Locale            string                     `json:"locale"`
-	SuccessURL        string                     `json:"success_url"`
-	CancelURL         string                     `json:"cancel_url"`
-	PaymentMethods    []checkout.PaymentMethod   `json:"payment_methods"`
-	Provider          string                     `json:"provider"`
-	CaptureMode       checkout.CaptureMode       `json:"capture_mode"`
-	ThreeDS           checkout.ThreeDSPreference `json:"three_ds"`
-	Metadata          map[string]string          `json:"metadata"`
-	ExpiresAt         int64                      `json:"expires_at"`
-	CreatedAt         int64                      `json:"created_at"`
-	Attempts          int                        `json:"attempts"`
-	Payment           *paymentJSON               `json:"payment"`
+	ID                string                            `json:"id"`
+	Object            string                            `json:"object"`
+	URL               string                            `json:"url"`
+	Status            checkout.SessionStatus            `json:"status"`
+	PaymentStatus     string                            `json:"payment_status"`
+	Amount            int64                             `json:"amount"`
+	Currency          string                            `json:"currency"`
+	MerchantReference string                            `json:"merchant_reference"`
+	LineItems         []checkout.LineItem               `json:"line_items"`
+	Customer          checkout.Customer                 `json:"customer"`
+	Locale            string                            `json:"locale"`
+	SuccessURL        string                            `json:"success_url"`
+	CancelURL         string                            `json:"cancel_url"`
+	PaymentMethods    []checkout.PaymentMethod          `json:"payment_methods"`
+	Provider          string                            `json:"provider"`
+	Routes            map[checkout.PaymentMethod]string `json:"routes"`
+	CaptureMode       checkout.CaptureMode              `json:"capture_mode"`
+	ThreeDS           checkout.ThreeDSPreference        `json:"three_ds"`
+	Metadata          map[string]string                 `json:"metadata"`
+	ExpiresAt         int64                             `json:"expires_at"`
+	CreatedAt         int64                             `json:"created_at"`
+	Attempts          int                               `json:"attempts"`
+	Payment           *paymentJSON                      `json:"payment"`
 }
 
 // paymentJSON is the merchant API representation of a payment attempt.
@@ -90,7 +91,10 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: s.Locale,
 		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
 		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, Metadata: s.Metadata, ExpiresAt: s.ExpiresAt.Unix(),
-		CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays),
+		CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays), Routes: map[checkout.PaymentMethod]string{},
+	}
+	for _, m := range s.PaymentMethods {
+		v.Routes[m] = s.ProviderFor(m)
 	}
 	if v.LineItems == nil {
 		v.LineItems = []checkout.LineItem{}

@@ -13,7 +13,8 @@ import (
 
 // CheckoutPay handles POST /c/:id/pay. Bad card input re-renders the form
 // with inline errors (never echoing the number or the code) and changes
-// nothing; a valid card starts a payment and answers 303 to the status page.
+// nothing; a valid card, or the wallet (whose card fields are ignored),
+// starts a payment and answers 303 to the status page.
 // A second submit for the same session never reaches the provider.
 func (h *Handlers) CheckoutPay(c echo.Context) error {
 	noStore(c)
@@ -28,15 +29,19 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if method == "" {
 		method = checkout.MethodCard
 	}
-	if method != checkout.MethodCard || !s.Allows(method) {
+	if (method != checkout.MethodCard && method != checkout.MethodWallet) || !s.Allows(method) {
 		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
 	}
-	card, errs := checkout.ParseCard(c.FormValue("card_number"), c.FormValue("card_expiry"), c.FormValue("card_cvc"),
-		c.FormValue("cardholder_name"), h.Service.Now())
-	if errs != nil {
-		return h.refuse(c, s, pays, errs, "")
+	in := checkout.PayInput{Method: method, Browser: browserInfo(c)}
+	if method == checkout.MethodCard {
+		card, errs := checkout.ParseCard(c.FormValue("card_number"), c.FormValue("card_expiry"), c.FormValue("card_cvc"),
+			c.FormValue("cardholder_name"), h.Service.Now())
+		if errs != nil {
+			return h.refuse(c, s, pays, errs, "")
+		}
+		in.Card = &card
 	}
-	_, err = h.Service.Pay(ctx(c), s.ID, checkout.PayInput{Method: method, Card: &card, Browser: browserInfo(c)})
+	_, err = h.Service.Pay(ctx(c), s.ID, in)
 	switch checkout.ErrorCodeOf(err) {
 	case "", checkout.EConflict:
 		return seeOther(c, statusPath(s.ID))

@@ -52,9 +52,8 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	if s.CancelURL != "" {
 		v.CancelURL = s.ReturnURL(false)
 	}
-	if s.Allows(checkout.MethodCard) { // the card form is the only method so far
-		v.Methods = []templates.MethodOption{{Kind: string(checkout.MethodCard), Label: "Card", Selected: true}}
-	}
+	v.Card = s.Allows(checkout.MethodCard)
+	v.Wallet = s.Allows(checkout.MethodWallet)
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {
 			v.Banner = last.Decline.Message

@@ -28,13 +28,6 @@ type Summary struct {
 	Lines        []SummaryLine
 }
 
-// MethodOption is a payment method the shopper can pick.
-type MethodOption struct {
-	Kind     string
-	Label    string
-	Selected bool
-}
-
 // CheckoutPage is the card form.
 type CheckoutPage struct {
 	Page
@@ -42,7 +35,8 @@ type CheckoutPage struct {
 	Summary      Summary
 	PayURL       string
 	CancelURL    string
-	Methods      []MethodOption
+	Card         bool              // the card form is offered
+	Wallet       bool              // "Pay with wallet" is offered
 	Errors       map[string]string // field hook name -> message
 	Banner       string            // a message for the whole form (a decline, an unavailable method)
 	Expiry       string            // re-shown after an error; number and CVC never are

@@ -47,15 +47,16 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 	items, _ := json.Marshal(nonNil(s.LineItems))
 	methods, _ := json.Marshal(s.PaymentMethods)
 	meta, _ := json.Marshal(nonNilMap(s.Metadata))
+	routes, _ := json.Marshal(nonNilMap(s.Routes))
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
 				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
-				capture_mode, three_ds, metadata, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
 			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
-			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt))
+			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes))
 		if err != nil {
 			return err
 		}
@@ -66,20 +67,20 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 // Session loads a session by id.
 func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) {
 	var s checkout.Session
-	var items, methods, meta string
+	var items, methods, meta, routes string
 	var expires, created, updated int64
 	err := d.db.QueryRowContext(ctx, `
 		SELECT id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
 			customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
-			metadata, expires_at, created_at, updated_at
+			metadata, expires_at, created_at, updated_at, routes
 		FROM sessions WHERE id = ?`, id).Scan(
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
-		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated)
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	if err := unmarshalAll(items, &s.LineItems, methods, &s.PaymentMethods, meta, &s.Metadata); err != nil {
+	if err := unmarshalAll(items, &s.LineItems, methods, &s.PaymentMethods, meta, &s.Metadata, routes, &s.Routes); err != nil {
 		return nil, err
 	}
 	s.ExpiresAt, s.CreatedAt, s.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)

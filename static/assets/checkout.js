@@ -1,15 +1,20 @@
-// Card page helpers: 3-D Secure browser data, card input formatting, brand
-// hint, and a pay button that cannot be pressed twice. The form works
+// Checkout page helpers: 3-D Secure browser data, card input formatting,
+// brand hint, and pay buttons that cannot be pressed twice. The form works
 // without this script; the server validates everything again.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  var form = document.getElementById("pay-form");
-  if (!form) return;
+  // The card form and the wallet form both carry the browser data and both
+  // guard against a double submit; the card helpers apply to the card form.
+  var forms = [document.getElementById("pay-form"), document.getElementById("wallet-form")].filter(Boolean);
+  if (!forms.length) return;
+  var form = forms[0];
 
   function set(name, value) {
-    var input = form.elements[name];
-    if (input) input.value = String(value);
+    forms.forEach(function (f) {
+      var input = f.elements[name];
+      if (input) input.value = String(value);
+    });
   }
   function collect() {
     var s = window.screen || {};
@@ -66,20 +71,22 @@
     });
   }
 
-  form.addEventListener("submit", function (e) {
-    if (form.dataset.submitted) {
-      e.preventDefault();
-      return;
-    }
-    collect();
-    form.dataset.submitted = "1";
-    var button = form.querySelector("[data-testid=pay-button]");
-    if (button) {
-      // Disable after the browser has taken the submission.
-      setTimeout(function () {
-        button.disabled = true;
-        button.textContent = button.dataset.busy || "Processing…";
-      }, 0);
-    }
+  forms.forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (form.dataset.submitted) {
+        e.preventDefault();
+        return;
+      }
+      collect();
+      form.dataset.submitted = "1";
+      var button = form.querySelector("[data-busy]");
+      if (button) {
+        // Disable after the browser has taken the submission.
+        setTimeout(function () {
+          button.disabled = true;
+          button.textContent = button.dataset.busy || "Processing…";
+        }, 0);
+      }
+    });
   });
 })();
