@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/sessions"
@@ -120,8 +121,15 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		"success_url":        d.PublicURL + "/demo/return",
 		"cancel_url":         d.PublicURL + "/demo/return?canceled=1",
 	}
-	// The shop passes its choices through; the API validates them.
-	if p := c.FormValue("provider"); p != "" {
+	// The shop passes its choices through; the API validates them. The
+	// provider choice is the card provider: a wallet-only order leaves the
+	// routing to the API.
+	methods := strings.Split(c.FormValue("payment_methods"), ",")
+	if methods[0] == "" {
+		methods = []string{"card"}
+	}
+	req["payment_methods"] = methods
+	if p := c.FormValue("provider"); p != "" && slices.Contains(methods, "card") {
 		req["provider"] = p
 	}
 	if m := c.FormValue("capture_mode"); m != "" {

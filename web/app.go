@@ -114,7 +114,8 @@ func (a *App) assemble(ctx context.Context) error {
 			Secure: strings.HasPrefix(a.URL, "https://"), SameSite: http.SameSiteLaxMode}
 		names := []string{a.Config.DefaultProvider}
 		for _, name := range slices.Sorted(maps.Keys(a.Service.Providers)) {
-			if name != a.Config.DefaultProvider {
+			// The shop's provider choice is for cards; wallets route by themselves.
+			if name != a.Config.DefaultProvider && a.Service.Providers[name].Capabilities().Supports(checkout.MethodCard) {
 				names = append(names, name)
 			}
 		}
