@@ -89,7 +89,13 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		{"locale", with("locale", "not a locale!"), 422, "locale"},
 		{"payment method", with("payment_methods", []string{"bitcoin"}), 422, "payment_methods[0]"},
 		{"payment method twice", with("payment_methods", []string{"card", "card"}), 422, "payment_methods[1]"},
-		{"wallet unsupported by provider", with("payment_methods", []string{"wallet"}), 422, "payment_methods[0]"},
+		{"saved cards unsupported by every provider", with("payment_methods", []string{"saved_card"}), 422, "payment_methods[0]"},
+		{"manual capture with the wallet", func() map[string]any {
+			s := with("payment_methods", []string{"wallet"})
+			s["capture_mode"] = "manual"
+			return s
+		}(), 422, "capture_mode"},
+		{"wallet provider for cards", func() map[string]any { s := with("provider", "alipayplus"); return s }(), 422, "provider"},
 		{"provider unknown", with("provider", "acme"), 422, "provider"},
 		{"capture mode", with("capture_mode", "later"), 422, "capture_mode"},
 		{"manual capture unsupported", with("capture_mode", "manual"), 422, "capture_mode"},

@@ -32,9 +32,10 @@ type Config struct {
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	LogLevel          slog.Level    // CHECKOUT_LOG_LEVEL: debug, info, warn, error
 	LogFormat         string        // CHECKOUT_LOG_FORMAT: text (default) or json
-	DefaultProvider   string        // CHECKOUT_DEFAULT_PROVIDER: payorder (default) or worldline; where sessions go unless they name one
+	DefaultProvider   string        // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
 	Payorder          PayorderConfig
 	Worldline         WorldlineConfig
+	AlipayPlus        AlipayPlusConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -51,6 +52,11 @@ type PayorderConfig struct {
 // WorldlineConfig points the worldline adapter at Worldline Connect (live mode).
 type WorldlineConfig struct {
 	BaseURL, MerchantID, APIKeyID, SecretAPIKey, WebhookKeyID, WebhookSecret string
+}
+
+// AlipayPlusConfig points the alipayplus adapter at a wallet's OpenAPI (live mode).
+type AlipayPlusConfig struct {
+	BaseURL, PathPrefix, ClientID, PrivateKey, WalletPublicKey, MerchantName string
 }
 
 // ConfigFromEnv reads the configuration with safe sandbox defaults. In live
@@ -89,6 +95,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			SecretAPIKey:  get("CHECKOUT_WORLDLINE_SECRET_API_KEY", ""),
 			WebhookKeyID:  get("CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", ""),
 			WebhookSecret: get("CHECKOUT_WORLDLINE_WEBHOOK_SECRET", ""),
+		},
+		AlipayPlus: AlipayPlusConfig{
+			BaseURL:         get("CHECKOUT_ALIPAYPLUS_BASE_URL", ""),
+			PathPrefix:      get("CHECKOUT_ALIPAYPLUS_PATH_PREFIX", ""),
+			ClientID:        get("CHECKOUT_ALIPAYPLUS_CLIENT_ID", ""),
+			PrivateKey:      get("CHECKOUT_ALIPAYPLUS_PRIVATE_KEY", ""),
+			WalletPublicKey: get("CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY", ""),
+			MerchantName:    get("CHECKOUT_ALIPAYPLUS_MERCHANT_NAME", ""),
 		},
 	}
 	var err error
@@ -154,7 +168,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("CHECKOUT_MODE must be sandbox or live, not %q", c.Mode)
 	}
 	if _, ok := c.liveProviderVars()[c.DefaultProvider]; !ok {
-		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must be payorder or worldline, not %q", c.DefaultProvider)
+		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, alipayplus), not %q", c.DefaultProvider)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -188,6 +202,13 @@ func (c *Config) liveProviderVars() map[string]map[string]string {
 			"CHECKOUT_PAYORDER_AES_KEY":             c.Payorder.AESKey,
 			"CHECKOUT_PAYORDER_PRIVATE_KEY":         c.Payorder.PrivateKey,
 			"CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": c.Payorder.PublicKey,
+		},
+		"alipayplus": {
+			"CHECKOUT_ALIPAYPLUS_BASE_URL":          c.AlipayPlus.BaseURL,
+			"CHECKOUT_ALIPAYPLUS_CLIENT_ID":         c.AlipayPlus.ClientID,
+			"CHECKOUT_ALIPAYPLUS_PRIVATE_KEY":       c.AlipayPlus.PrivateKey,
+			"CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY": c.AlipayPlus.WalletPublicKey,
+			"CHECKOUT_ALIPAYPLUS_MERCHANT_NAME":     c.AlipayPlus.MerchantName,
 		},
 		"worldline": {
 			"CHECKOUT_WORLDLINE_BASE_URL":       c.Worldline.BaseURL,

@@ -7,6 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/alipayplus"
+	apsandbox "github.com/opencheckout/hostedcheckout/providers/alipayplus/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
 	posandbox "github.com/opencheckout/hostedcheckout/providers/payorder/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/worldline"
@@ -16,24 +18,33 @@ import (
 // Sandboxes are the in-process provider simulators of sandbox mode. The
 // adapters reach them over real HTTP, exactly as they would the provider.
 type Sandboxes struct {
-	Payorder  *posandbox.Sandbox
-	Worldline *wlsandbox.Sandbox
+	Payorder   *posandbox.Sandbox
+	Worldline  *wlsandbox.Sandbox
+	AlipayPlus *apsandbox.Sandbox
 }
 
 const (
-	payorderMount  = "/sandbox/payorder"
-	worldlineMount = "/sandbox/worldline"
+	payorderMount   = "/sandbox/payorder"
+	worldlineMount  = "/sandbox/worldline"
+	alipayplusMount = "/sandbox/alipayplus"
 )
 
 func (s *Sandboxes) mount(e *echo.Echo) {
 	e.Any(payorderMount+"/*", echo.WrapHandler(http.StripPrefix(payorderMount, s.Payorder)))
 	e.Any(worldlineMount+"/*", echo.WrapHandler(http.StripPrefix(worldlineMount, s.Worldline)))
+	e.Any(alipayplusMount+"/*", echo.WrapHandler(http.StripPrefix(alipayplusMount, s.AlipayPlus)))
 }
 
 // close stops the sandboxes' background work (webhook deliveries).
 func (s *Sandboxes) close() {
-	if s != nil && s.Worldline != nil {
+	if s == nil {
+		return
+	}
+	if s.Worldline != nil {
 		s.Worldline.Close()
+	}
+	if s.AlipayPlus != nil {
+		s.AlipayPlus.Close()
 	}
 }
 
@@ -62,14 +73,24 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		HTTPClient:    client,
 		Now:           a.Config.Now,
 	}
+	apCfg := alipayplus.Config{
+		BaseURL:            a.Config.AlipayPlus.BaseURL,
+		PathPrefix:         a.Config.AlipayPlus.PathPrefix,
+		ClientID:           a.Config.AlipayPlus.ClientID,
+		MerchantPrivateKey: a.Config.AlipayPlus.PrivateKey,
+		WalletPublicKey:    a.Config.AlipayPlus.WalletPublicKey,
+		MerchantName:       a.Config.AlipayPlus.MerchantName,
+		HTTPClient:         client,
+		Now:                a.Config.Now,
+	}
 	enabled := a.Config.LiveProviders()
 	if a.Config.Mode == ModeSandbox {
-		sb, err := a.buildSandboxes(&poCfg, &wlCfg)
+		sb, err := a.buildSandboxes(&poCfg, &wlCfg, &apCfg)
 		if err != nil {
 			return nil, err
 		}
 		a.Sandbox = sb
-		enabled = map[string]bool{payorder.Name: true, worldline.Name: true}
+		enabled = map[string]bool{payorder.Name: true, worldline.Name: true, alipayplus.Name: true}
 	}
 	providers := map[string]checkout.Provider{}
 	if enabled[payorder.Name] {
@@ -86,13 +107,20 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		}
 		providers[worldline.Name] = wl
 	}
+	if enabled[alipayplus.Name] {
+		ap, err := alipayplus.New(apCfg)
+		if err != nil {
+			return nil, err
+		}
+		providers[alipayplus.Name] = ap
+	}
 	return providers, nil
 }
 
 // buildSandboxes starts every provider's sandbox with fresh credentials and
 // points the adapters' configurations at them. The adapters call this
 // process directly (InternalURL); browsers use the public sandbox URL.
-func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config) (*Sandboxes, error) {
+func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alipayplus.Config) (*Sandboxes, error) {
 	poCreds, err := posandbox.NewCredentials()
 	if err != nil {
 		return nil, err
@@ -126,5 +154,23 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config) (*Sandbo
 	// The sandbox stores a payment before it answers, so a payment it
 	// cannot find after a failed create was never made.
 	wl.NotFoundAfter = time.Second
-	return &Sandboxes{Payorder: poSB, Worldline: wlSB}, nil
+
+	apCreds, err := apsandbox.NewCredentials()
+	if err != nil {
+		return nil, err
+	}
+	apSB, err := apsandbox.New(apsandbox.Config{
+		PublicURL:   a.SandboxURL + alipayplusMount,
+		Credentials: apCreds,
+		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
+		Now:         a.Config.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ap.BaseURL = a.InternalURL + alipayplusMount
+	ap.ClientID, ap.MerchantPrivateKey, ap.WalletPublicKey = apCreds.ClientID, apCreds.MerchantPrivateKey, apCreds.WalletPublicKey
+	ap.MerchantName = "Demo Coffee Co."
+	ap.NotFoundAfter = time.Second // the sandbox stores an order before it answers
+	return &Sandboxes{Payorder: poSB, Worldline: wlSB, AlipayPlus: apSB}, nil
 }
