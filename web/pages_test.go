@@ -254,3 +254,46 @@ func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
 		t.Fatalf("unknown product: %d", res.Status)
 	}
 }
+
+func TestWalletOnTheCheckoutPage(t *testing.T) {
+	app := sharedApp(t)
+	both := validSession()
+	both["payment_methods"] = []string{"card", "wallet"}
+	id := mustCreateSession(t, app, both)["id"].(string)
+	d := doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil))
+	if testid(d, "card-number").Length() != 1 || testid(d, "payment-method-wallet").Length() != 1 || testid(d, "pay-button").Length() != 1 {
+		t.Fatal("a card-or-wallet checkout must show the card form and Pay with wallet")
+	}
+	wallet := testid(d, "payment-method-wallet").Closest("form")
+	if wallet.Find(`input[name=payment_method]`).AttrOr("value", "") != "wallet" || wallet.Find(`input[name^=card_]`).Length() != 0 {
+		t.Fatal("the wallet form must post payment_method=wallet and no card fields")
+	}
+
+	only := validSession()
+	only["payment_methods"] = []string{"wallet"}
+	wid := mustCreateSession(t, app, only)["id"].(string)
+	d = doc(t, do(t, http.MethodGet, app.URL+"/c/"+wid, nil))
+	if testid(d, "card-number").Length() != 0 || testid(d, "payment-method-wallet").Length() != 1 {
+		t.Fatal("a wallet-only checkout shows only the wallet")
+	}
+	// A card posted to a wallet-only checkout is refused and pays nothing.
+	form := url.Values{"payment_method": {"card"}, "card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}
+	if res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
+		t.Fatalf("card on a wallet-only checkout: %d", res.Status)
+	}
+	// The wallet needs no card fields; the status page then sends the
+	// browser to the cashier with a form.
+	res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", []byte("payment_method=wallet"), "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("wallet pay: %d %s", res.Status, res.Body)
+	}
+	pays, _ := app.Store.SessionPayments(context.Background(), wid)
+	if len(pays) != 1 || pays[0].Provider != "alipayplus" || pays[0].Status != checkout.PaymentRequiresAction {
+		t.Fatalf("wallet payment: %+v", pays)
+	}
+	st := doc(t, do(t, http.MethodGet, app.URL+"/c/"+wid+"/status", nil))
+	f := st.Find("#redirect-form")
+	if f.Length() != 1 || !strings.HasPrefix(f.AttrOr("action", ""), app.SandboxURL+"/sandbox/alipayplus/") || f.AttrOr("target", "") != "_top" {
+		t.Fatalf("redirect form: %v", f.Nodes)
+	}
+}
