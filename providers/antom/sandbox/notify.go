@@ -1,0 +1,194 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+)
+
+// Ack is the one acknowledgement Antom accepts; any other answer makes it
+// send the notification again [V].
+const Ack = `{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}`
+
+// Notification types [V].
+const (
+	NotifyPaymentResult = "PAYMENT_RESULT"
+	NotifyCaptureResult = "CAPTURE_RESULT"
+)
+
+// Delivery is one notification and what the receiver answered, for tests.
+type Delivery struct {
+	NotifyType       string // PAYMENT_RESULT or CAPTURE_RESULT
+	PaymentRequestID string
+	PaymentID        string
+	URL              string
+	Body             []byte // exactly what was signed and sent
+	Attempts         []int  // HTTP status of each try; 0 when no answer came
+	Acknowledged     bool   // a try got HTTP 200 with exactly the Ack body
+	Done             bool   // acknowledged, or given up
+}
+
+type delivery struct {
+	notifyType, paymentRequestID, paymentID, url string
+	body                                         []byte
+	attempts                                     []int
+	acknowledged                                 bool
+	done                                         bool
+}
+
+// Deliveries returns every notification so far, in the order they were
+// emitted, with the answers they got.
+func (s *Sandbox) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Delivery, len(s.deliveries))
+	for i, d := range s.deliveries {
+		out[i] = Delivery{
+			NotifyType: d.notifyType, PaymentRequestID: d.paymentRequestID, PaymentID: d.paymentID, URL: d.url,
+			Body: bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
+		}
+	}
+	return out
+}
+
+// WaitNotifications waits until every notification emitted so far is
+// acknowledged or given up, or ctx ends.
+func (s *Sandbox) WaitNotifications(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.pending == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		idle := s.idle
+		s.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// target is where a payment's notifications go; "" sends none.
+func (s *Sandbox) target(p *payment) string {
+	if s.notifyURL != "" {
+		return s.notifyURL
+	}
+	return p.notifyURL
+}
+
+// emitPayment queues notifyPayment for a final pay result. The caller holds s.mu.
+func (s *Sandbox) emitPayment(p *payment) {
+	n := paymentNotification{
+		NotifyType:        NotifyPaymentResult,
+		Result:            resultOf(p.code),
+		PaymentRequestID:  p.requestID,
+		PaymentID:         p.id,
+		PaymentAmount:     *p.money(),
+		PaymentCreateTime: s.timestamp(p.createdAt),
+		PaymentResultInfo: s.resultInfo(p),
+	}
+	if p.authorised {
+		n.PaymentTime = s.timestamp(p.paidAt)
+	}
+	s.emit(p, NotifyPaymentResult, n)
+}
+
+// emitCapture queues notifyCapture for a capture. The caller holds s.mu.
+func (s *Sandbox) emitCapture(c *capture) {
+	s.emit(c.p, NotifyCaptureResult, captureNotification{
+		NotifyType:       NotifyCaptureResult,
+		Result:           resultOf(codeSuccess),
+		CaptureRequestID: c.requestID,
+		PaymentID:        c.p.id,
+		CaptureID:        c.id,
+		CaptureAmount:    amount{Currency: c.p.currency, Value: strconv.FormatInt(c.amount, 10)},
+		CaptureTime:      s.timestamp(c.at),
+	})
+}
+
+// emit starts delivering a notification about p. The caller holds s.mu.
+func (s *Sandbox) emit(p *payment, notifyType string, v any) {
+	target := s.target(p)
+	if s.closed || target == "" {
+		return
+	}
+	body, err := marshal(v)
+	if err != nil {
+		return
+	}
+	d := &delivery{notifyType: notifyType, paymentRequestID: p.requestID, paymentID: p.id, url: target, body: body}
+	s.deliveries = append(s.deliveries, d)
+	if s.pending == 0 {
+		s.idle = make(chan struct{})
+	}
+	s.pending++
+	s.wg.Add(1)
+	go s.deliver(d)
+}
+
+// deliver posts a notification until it is acknowledged, with growing
+// waits, or until Close.
+func (s *Sandbox) deliver(d *delivery) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		d.done = true
+		s.pending--
+		if s.pending == 0 {
+			close(s.idle)
+		}
+		s.mu.Unlock()
+	}()
+	for try := 0; ; try++ {
+		if try > 0 {
+			t := time.NewTimer(s.retryDelays[try-1])
+			select {
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		status, acked := s.post(d)
+		s.mu.Lock()
+		d.attempts = append(d.attempts, status)
+		d.acknowledged = acked
+		s.mu.Unlock()
+		if acked || try == len(s.retryDelays) {
+			return
+		}
+	}
+}
+
+// post sends one try, signed afresh, and reports the HTTP status (0 without
+// an answer) and whether it was the acknowledgement.
+func (s *Sandbox) post(d *delivery) (int, bool) {
+	u, err := url.Parse(d.url)
+	if err != nil {
+		return 0, false
+	}
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	if err != nil {
+		return 0, false
+	}
+	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	requestTime := s.now().Format(responseTimeFormat)
+	if err := alipaysign.SignMessage(s.antomKey, req.Header, alipaysign.HeaderRequestTime, http.MethodPost, u.RequestURI(), s.creds.ClientID, requestTime, d.body); err != nil {
+		return 0, false
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, resp.StatusCode == http.StatusOK && bytes.Equal(bytes.TrimSpace(body), []byte(Ack))
+}

@@ -1,0 +1,456 @@
+// Package sandbox simulates Antom's card acquiring API (Alipay's
+// /ams/api/v1/payments/*) together with its hosted 3-D Secure page, so that
+// the antom adapter runs against it over real HTTP with no network.
+//
+// It follows the wire contract shared with the adapter (../WIRE.md, from
+// PROVIDERS.md section 3 and seed 002): it verifies the Alipay-family
+// request signature exactly (providers/alipaysign), signs every answer with
+// Response-Time and the Antom key, honours paymentRequestId (and
+// captureRequestId, refundRequestId) idempotency, and posts signed
+// notifyPayment and notifyCapture notifications.
+//
+// Routes, relative to where the sandbox is mounted (a SANDBOX_ client uses
+// /ams/sandbox/api, any other client /ams/api):
+//
+//	POST /ams/sandbox/api/v1/payments/pay             pay with a card
+//	POST /ams/sandbox/api/v1/payments/inquiryPayment  read a payment
+//	POST /ams/sandbox/api/v1/payments/capture         capture an authorization
+//	POST /ams/sandbox/api/v1/payments/cancel          void a payment
+//	POST /ams/sandbox/api/v1/payments/refund          refund (part of) a capture
+//	GET  /3ds/{id}                                    the 3DS page at normalUrl (browser)
+//	POST /3ds/{id}                                    its answer, then 303 to paymentRedirectUrl
+//
+// Outcomes come from the card number: the shared table (providers/testcards)
+// first, then the Cardinal EMV 3DS test numbers (issuer.go); any other
+// Luhn-valid number behaves like 4242. A cardholder named REFUSED is
+// declined with DO_NOT_HONOR. 4000000000000119 answers HTTP 500 and creates
+// nothing; 4000000000000259 creates and authorises the payment, then drops
+// the connection (panic(http.ErrAbortHandler)), while a replay and
+// inquiryPayment show it.
+//
+// Card data: it never logs and never keeps a card number or a CVV. A
+// payment keeps the brand, BIN, last four digits, expiry and test scenario;
+// idempotency compares an HMAC (under a key made at start) of the request
+// body, never the body itself. Error messages name fields, never values.
+//
+// Inferred behaviour (not published by Antom; the contract's [I] marks),
+// chosen to be plausible and documented here:
+//   - Every API answer is HTTP 200 with Antom's result object, signed, even
+//     refusals (INVALID_SIGNATURE, INVALID_CLIENT, PARAM_ILLEGAL): the SDK
+//     reads no HTTP status, only the signed body. The exception is the 500
+//     test card, whose answer is unsigned.
+//   - Checks run in this order: method (METHOD_NOT_SUPPORTED), Client-Id
+//     (missing or unknown: INVALID_CLIENT), Signature header (missing,
+//     malformed or not verifying: INVALID_SIGNATURE; a keyVersion other than
+//     1: KEY_NOT_FOUND), then the path (the other environment's root:
+//     INVALID_CLIENT; an unknown endpoint: NO_INTERFACE_DEF), then
+//     Content-Type (MEDIA_TYPE_NOT_ACCEPTABLE), then the body
+//     (PARAM_ILLEGAL). The signed path may be the path relative to the
+//     mount point or the one the request arrived with; the answer is signed
+//     over the one that verified. Request-Time is not checked against the
+//     clock.
+//   - Response-Time and notification Request-Time are ISO 8601 with
+//     milliseconds and offset; paymentId, captureId and refundId are 35
+//     digits (the date, then random digits), like the seed's.
+//   - pay: missing or malformed fields are PARAM_ILLEGAL and create
+//     nothing. A card number that is not 12 to 19 digits passing Luhn is F
+//     INVALID_CARD_NUMBER, a CVV of the wrong length (4 for Amex, else 3)
+//     INVALID_CVV, a past expiry INVALID_EXPIRATION_DATE; these create a
+//     failed payment. terminalType WEB needs browserInfo.userAgent and
+//     acceptHeader; paymentRedirectUrl must be an absolute http(s) URL;
+//     paymentFactor.isAuthorization must be true; captureMode is AUTOMATIC
+//     (or empty) or MANUAL.
+//   - 3-D Secure: is3DSAuthentication true runs the card's scenario
+//     (frictionless Y, A, U, N, R, or a challenge). is3DSAuthentication
+//     false skips 3DS (no threeDSResult), except that a card whose issuer
+//     demands a challenge is upgraded to one when
+//     enableAuthenticationUpgrade is true (Antom 3DS-Retry) and declined
+//     DO_NOT_HONOR when it is false. Antom's pay has no challenge-preference
+//     field [NF], so a merchant cannot force a challenge on a frictionless
+//     card. ECIs are 05/06/07 (Mastercard 02/01/00); threeDSInteractionMode
+//     is FRICTIONLESS or CHALLENGE (absent when 3DS was unavailable). A 3DS
+//     failure (N, R, wrong code or Cancel on the page) is F
+//     THREE_D_SECURE_AUTHENTICATION_FAILED with threeDSResult ECI 07/00.
+//   - A challenge is U PAYMENT_IN_PROCESS with normalUrl
+//     <PublicURL>/3ds/<32 hex>; the payment is PROCESSING until the page is
+//     answered. The first answer decides; every answer sends the browser
+//     303 to paymentRedirectUrl unchanged. The page has no expiry.
+//   - Idempotency: a pay repeated with the same body (compared as canonical
+//     JSON) answers the payment as it stands now (the U of a challenge
+//     still open, else its final S or F; F ORDER_IS_CLOSED once canceled);
+//     with another body under the same paymentRequestId it is F
+//     REPEAT_REQ_INCONSISTENT. A repeat while the first is still being
+//     processed is U UNKNOWN_EXCEPTION. captureRequestId and
+//     refundRequestId replay and refuse the same way, for successful
+//     captures and refunds (a refused one is not kept).
+//   - inquiryPayment takes paymentRequestId or paymentId; an unknown one is
+//     F ORDER_NOT_EXIST. paymentStatus is PROCESSING, SUCCESS, FAIL or
+//     CANCELLED; transactions list CAPTURE, REFUND and CANCEL records with
+//     transactionStatus SUCCESS.
+//   - AUTOMATIC capture captures at authorisation (a CAPTURE transaction,
+//     no notifyCapture); MANUAL waits for capture, which takes up to the
+//     authorised amount once (CAPTURE_AMOUNT_EXCEED beyond it), needs a
+//     SUCCESS payment not captured yet (ORDER_STATUS_INVALID; a failed or
+//     canceled one is ORDER_IS_CLOSED) and sends notifyCapture. cancel voids
+//     an uncaptured SUCCESS or a PROCESSING payment (S again when canceled
+//     already; ORDER_STATUS_INVALID once captured; ORDER_IS_CLOSED when
+//     failed). refund needs a captured payment (ORDER_STATUS_INVALID) and
+//     at most the amount left (REFUND_AMOUNT_EXCEED); a payment stays
+//     SUCCESS however much is refunded.
+//   - Notifications: notifyPayment (PAYMENT_RESULT) after every final pay
+//     result (S or F), notifyCapture (CAPTURE_RESULT) after a manual
+//     capture, posted to the payment's paymentNotifyUrl (or Config.NotifyURL)
+//     with Client-Id, Request-Time and a Signature over "POST <request URI
+//     of that URL>". Each is tried at once and again after each of
+//     Config.RetryDelays (real time) until the answer is HTTP 200 with
+//     exactly the acknowledgement body (surrounding white space aside);
+//     Close stops them. Each runs on its own goroutine, so their order is
+//     not guaranteed.
+//
+// For tests: Charges, Challenged and PaymentState read the ledger; Requests
+// counts answers by kind; HoldNext holds the next pay so that a duplicate
+// can meet it in flight; Deliveries and WaitNotifications observe
+// notifications.
+//
+// State lives in memory, behind one mutex, for the life of the value.
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+)
+
+// Credentials are a merchant's Antom client: its Client-Id, the merchant
+// key pair (the adapter signs with the private key, the sandbox verifies
+// with the public one) and Antom's key pair (the sandbox signs answers and
+// notifications with the private key, the adapter verifies with the public
+// one). Keys are bare base64, as Antom's portal hands them out.
+type Credentials struct {
+	ClientID           string // "SANDBOX_" + 12 random letters and digits
+	MerchantPublicKey  string // X.509 SubjectPublicKeyInfo, base64
+	MerchantPrivateKey string // PKCS#8, base64: for the adapter
+	AntomPrivateKey    string // PKCS#8, base64
+	AntomPublicKey     string // X.509 SubjectPublicKeyInfo, base64: for the adapter
+}
+
+// NewCredentials generates a fresh sandbox client with two RSA-2048 key pairs.
+func NewCredentials() (Credentials, error) {
+	merchant, err := alipaysign.NewKeyPair()
+	if err != nil {
+		return Credentials{}, fmt.Errorf("antom sandbox: generating the merchant key: %w", err)
+	}
+	antom, err := alipaysign.NewKeyPair()
+	if err != nil {
+		return Credentials{}, fmt.Errorf("antom sandbox: generating the Antom key: %w", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return Credentials{
+		ClientID:           "SANDBOX_" + string(b),
+		MerchantPublicKey:  merchant.Public,
+		MerchantPrivateKey: merchant.Private,
+		AntomPrivateKey:    antom.Private,
+		AntomPublicKey:     antom.Public,
+	}, nil
+}
+
+// DefaultRetryDelays are the waits before the second and later tries of a
+// notification when Config.RetryDelays is nil: eight tries in all, as
+// Antom makes [V], but over seconds instead of a day.
+var DefaultRetryDelays = []time.Duration{
+	100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond,
+	1600 * time.Millisecond, 3200 * time.Millisecond, 6400 * time.Millisecond,
+}
+
+// Config configures a Sandbox.
+type Config struct {
+	// PublicURL is the absolute URL of the sandbox's mount point as the
+	// shopper's browser reaches it, e.g. http://127.0.0.1:8080/sandbox/antom.
+	// normalUrl (the 3DS page) starts with it.
+	PublicURL   string
+	Credentials Credentials
+	// HTTPClient posts notifications; a client with a 5 second timeout when nil.
+	HTTPClient *http.Client
+	Now        func() time.Time // time.Now when nil
+	// NotifyURL, when set, receives every notification instead of the
+	// payment's paymentNotifyUrl (for an app whose public URL this process
+	// cannot reach). The signature covers this URL's path.
+	NotifyURL string
+	// RetryDelays are the waits before each retry of a notification that
+	// was not acknowledged; DefaultRetryDelays when nil.
+	RetryDelays []time.Duration
+	Rand        io.Reader // source of ids, tokens and CAVVs; crypto/rand when nil
+}
+
+// Sandbox is the simulated Antom, an http.Handler with in-memory state.
+type Sandbox struct {
+	publicURL   string
+	creds       Credentials
+	root        string // the API root this client's environment serves
+	merchantKey *rsa.PublicKey
+	antomKey    *rsa.PrivateKey
+	client      *http.Client
+	now         func() time.Time
+	notifyURL   string
+	retryDelays []time.Duration
+	mux         *http.ServeMux
+	fingerprint []byte // HMAC key of request fingerprints
+
+	randMu sync.Mutex
+	rand   io.Reader
+
+	ctx    context.Context // cancelled by Close; stops notification deliveries
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	payments   map[string]*payment // by paymentRequestId
+	byID       map[string]*payment // by paymentId
+	challenges map[string]*payment // by 3DS page token
+	inFlight   map[string]bool     // paymentRequestIds whose first pay is running
+	captures   map[string]*capture // by captureRequestId
+	refunds    map[string]*refund  // by refundRequestId
+	hold       *hold
+	requests   map[string]int
+	deliveries []*delivery
+	pending    int           // deliveries not finished yet
+	idle       chan struct{} // closed when pending drops to zero
+	closed     bool
+	wg         sync.WaitGroup
+}
+
+// API roots (PROVIDERS.md 3.1) [V].
+const (
+	productionRoot = "/ams/api"
+	sandboxRoot    = "/ams/sandbox/api"
+)
+
+// New builds a Sandbox from cfg.
+func New(cfg Config) (*Sandbox, error) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("antom sandbox: PublicURL must be an absolute http(s) URL")
+	}
+	cr := cfg.Credentials
+	if strings.TrimSpace(cr.ClientID) == "" || len(cr.ClientID) > 64 {
+		return nil, errors.New("antom sandbox: Credentials.ClientID is required (at most 64 characters)")
+	}
+	merchantKey, err := alipaysign.ParsePublicKey(cr.MerchantPublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("antom sandbox: Credentials.MerchantPublicKey: %w", err)
+	}
+	antomKey, err := alipaysign.ParsePrivateKey(cr.AntomPrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("antom sandbox: Credentials.AntomPrivateKey: %w", err)
+	}
+	if cfg.NotifyURL != "" && !absoluteHTTP(cfg.NotifyURL) {
+		return nil, errors.New("antom sandbox: NotifyURL must be an absolute http(s) URL")
+	}
+	s := &Sandbox{
+		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
+		creds:       cr,
+		root:        productionRoot,
+		merchantKey: merchantKey,
+		antomKey:    antomKey,
+		client:      cfg.HTTPClient,
+		now:         cfg.Now,
+		notifyURL:   cfg.NotifyURL,
+		retryDelays: cfg.RetryDelays,
+		rand:        cfg.Rand,
+		payments:    map[string]*payment{},
+		byID:        map[string]*payment{},
+		challenges:  map[string]*payment{},
+		inFlight:    map[string]bool{},
+		captures:    map[string]*capture{},
+		refunds:     map[string]*refund{},
+		requests:    map[string]int{},
+	}
+	if strings.HasPrefix(cr.ClientID, "SANDBOX_") {
+		s.root = sandboxRoot
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 5 * time.Second}
+	}
+	if s.retryDelays == nil {
+		s.retryDelays = DefaultRetryDelays
+	}
+	s.fingerprint = s.random(32)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc(productionRoot+"/", s.serveAPI)
+	s.mux.HandleFunc(sandboxRoot+"/", s.serveAPI)
+	s.mux.HandleFunc("GET /3ds/{id}", s.serveChallenge)
+	s.mux.HandleFunc("POST /3ds/{id}", s.serveChallengeAnswer)
+	return s, nil
+}
+
+// ServeHTTP serves the routes listed in the package comment, with paths
+// relative to the mount point (use http.StripPrefix).
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops notification deliveries (pending retries are abandoned) and
+// waits for the ones under way to return.
+func (s *Sandbox) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Credentials returns the merchant's credentials.
+func (s *Sandbox) Credentials() Credentials { return s.creds }
+
+// PaymentState is what the sandbox's ledger knows about one payment, for tests.
+type PaymentState struct {
+	PaymentRequestID string
+	PaymentID        string
+	Status           string // PROCESSING, SUCCESS, FAIL or CANCELLED
+	ResultCode       string // e.g. SUCCESS, PAYMENT_IN_PROCESS, DO_NOT_HONOR
+	CaptureMode      string // AUTOMATIC or MANUAL
+	Amount           int64  // minor units
+	Currency         string
+	Captured         int64
+	Refunded         int64
+	Authorisations   int  // authorisations the issuer granted; more than one is a double charge
+	Challenged       bool // the 3DS page was shown
+	ThreeDSRequested bool // is3DSAuthentication
+	ECI              string
+	Brand            checkout.CardBrand
+	Last4            string
+}
+
+// PaymentState returns the payment made with paymentRequestId (our payment id).
+func (s *Sandbox) PaymentState(paymentRequestID string) (PaymentState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.payments[paymentRequestID]
+	if !ok {
+		return PaymentState{}, false
+	}
+	return p.state(), true
+}
+
+// Charges is the number of authorisations granted to the payment made with
+// paymentRequestId: 1 after a success, however often it was replayed.
+func (s *Sandbox) Charges(paymentRequestID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.payments[paymentRequestID]; ok && p.authorised {
+		return 1
+	}
+	return 0
+}
+
+// Challenged reports whether the 3DS page of the payment made with
+// paymentRequestId was shown.
+func (s *Sandbox) Challenged(paymentRequestID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.payments[paymentRequestID]
+	return ok && p.challengeShown
+}
+
+// Requests returns how many API requests the sandbox answered, by kind:
+// pay, inquiryPayment, capture, cancel, refund, replayed (idempotent
+// repeats), inconsistent (REPEAT_REQ_INCONSISTENT), in-progress,
+// unauthorised (client, signature or key refused), invalid (PARAM_ILLEGAL).
+func (s *Sandbox) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.requests))
+	for k, v := range s.requests {
+		out[k] = v
+	}
+	return out
+}
+
+// HoldNext makes the next pay request stop, once it is registered as in
+// flight, until release is called; entered is closed when it starts
+// waiting. A test sends the duplicate in between.
+func (s *Sandbox) HoldNext() (entered <-chan struct{}, release func()) {
+	h := &hold{entered: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.entered, func() { once.Do(func() { close(h.release) }) }
+}
+
+type hold struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+// random reads n bytes from the configured source, which may not be safe
+// for concurrent use, hence its own lock.
+func (s *Sandbox) random(n int) []byte {
+	s.randMu.Lock()
+	defer s.randMu.Unlock()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic("antom sandbox: the random source failed: " + err.Error())
+	}
+	return b
+}
+
+// digits returns n random decimal digits.
+func (s *Sandbox) digits(n int) string {
+	b := s.random(n)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
+}
+
+// antomID is a 35-digit id in the shape of the seed's paymentId: the date,
+// then random digits.
+func (s *Sandbox) antomID() string {
+	return s.now().Format("20060102") + s.digits(27)
+}
+
+// token is a random hex string for the 3DS page's URL.
+func (s *Sandbox) token() string {
+	return fmt.Sprintf("%x", s.random(16))
+}
+
+// uuid returns a random (version 4) UUID.
+func (s *Sandbox) uuid() string {
+	b := s.random(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// timestamp is Antom's ISO 8601 time with the offset of the sandbox's clock.
+func (s *Sandbox) timestamp(t time.Time) string {
+	return t.Format(time.RFC3339)
+}
+
+func absoluteHTTP(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
