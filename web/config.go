@@ -36,6 +36,7 @@ type Config struct {
 	Payorder          PayorderConfig
 	Worldline         WorldlineConfig
 	AlipayPlus        AlipayPlusConfig
+	Antom             AntomConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -57,6 +58,11 @@ type WorldlineConfig struct {
 // AlipayPlusConfig points the alipayplus adapter at a wallet's OpenAPI (live mode).
 type AlipayPlusConfig struct {
 	BaseURL, PathPrefix, ClientID, PrivateKey, WalletPublicKey, MerchantName string
+}
+
+// AntomConfig points the antom adapter at Antom (live mode).
+type AntomConfig struct {
+	BaseURL, ClientID, PrivateKey, AntomPublicKey string
 }
 
 // ConfigFromEnv reads the configuration with safe sandbox defaults. In live
@@ -95,6 +101,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			SecretAPIKey:  get("CHECKOUT_WORLDLINE_SECRET_API_KEY", ""),
 			WebhookKeyID:  get("CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", ""),
 			WebhookSecret: get("CHECKOUT_WORLDLINE_WEBHOOK_SECRET", ""),
+		},
+		Antom: AntomConfig{
+			BaseURL:        get("CHECKOUT_ANTOM_BASE_URL", ""),
+			ClientID:       get("CHECKOUT_ANTOM_CLIENT_ID", ""),
+			PrivateKey:     get("CHECKOUT_ANTOM_PRIVATE_KEY", ""),
+			AntomPublicKey: get("CHECKOUT_ANTOM_PUBLIC_KEY", ""),
 		},
 		AlipayPlus: AlipayPlusConfig{
 			BaseURL:         get("CHECKOUT_ALIPAYPLUS_BASE_URL", ""),
@@ -168,7 +180,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("CHECKOUT_MODE must be sandbox or live, not %q", c.Mode)
 	}
 	if _, ok := c.liveProviderVars()[c.DefaultProvider]; !ok {
-		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, alipayplus), not %q", c.DefaultProvider)
+		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, antom, alipayplus), not %q", c.DefaultProvider)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -209,6 +221,12 @@ func (c *Config) liveProviderVars() map[string]map[string]string {
 			"CHECKOUT_ALIPAYPLUS_PRIVATE_KEY":       c.AlipayPlus.PrivateKey,
 			"CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY": c.AlipayPlus.WalletPublicKey,
 			"CHECKOUT_ALIPAYPLUS_MERCHANT_NAME":     c.AlipayPlus.MerchantName,
+		},
+		"antom": {
+			"CHECKOUT_ANTOM_BASE_URL":    c.Antom.BaseURL,
+			"CHECKOUT_ANTOM_CLIENT_ID":   c.Antom.ClientID,
+			"CHECKOUT_ANTOM_PRIVATE_KEY": c.Antom.PrivateKey,
+			"CHECKOUT_ANTOM_PUBLIC_KEY":  c.Antom.AntomPublicKey,
 		},
 		"worldline": {
 			"CHECKOUT_WORLDLINE_BASE_URL":       c.Worldline.BaseURL,

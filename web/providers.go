@@ -9,6 +9,8 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipayplus"
 	apsandbox "github.com/opencheckout/hostedcheckout/providers/alipayplus/sandbox"
+	"github.com/opencheckout/hostedcheckout/providers/antom"
+	amsandbox "github.com/opencheckout/hostedcheckout/providers/antom/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
 	posandbox "github.com/opencheckout/hostedcheckout/providers/payorder/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/worldline"
@@ -21,18 +23,21 @@ type Sandboxes struct {
 	Payorder   *posandbox.Sandbox
 	Worldline  *wlsandbox.Sandbox
 	AlipayPlus *apsandbox.Sandbox
+	Antom      *amsandbox.Sandbox
 }
 
 const (
 	payorderMount   = "/sandbox/payorder"
 	worldlineMount  = "/sandbox/worldline"
 	alipayplusMount = "/sandbox/alipayplus"
+	antomMount      = "/sandbox/antom"
 )
 
 func (s *Sandboxes) mount(e *echo.Echo) {
 	e.Any(payorderMount+"/*", echo.WrapHandler(http.StripPrefix(payorderMount, s.Payorder)))
 	e.Any(worldlineMount+"/*", echo.WrapHandler(http.StripPrefix(worldlineMount, s.Worldline)))
 	e.Any(alipayplusMount+"/*", echo.WrapHandler(http.StripPrefix(alipayplusMount, s.AlipayPlus)))
+	e.Any(antomMount+"/*", echo.WrapHandler(http.StripPrefix(antomMount, s.Antom)))
 }
 
 // close stops the sandboxes' background work (webhook deliveries).
@@ -45,6 +50,9 @@ func (s *Sandboxes) close() {
 	}
 	if s.AlipayPlus != nil {
 		s.AlipayPlus.Close()
+	}
+	if s.Antom != nil {
+		s.Antom.Close()
 	}
 }
 
@@ -83,14 +91,22 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		HTTPClient:         client,
 		Now:                a.Config.Now,
 	}
+	amCfg := antom.Config{
+		BaseURL:            a.Config.Antom.BaseURL,
+		ClientID:           a.Config.Antom.ClientID,
+		MerchantPrivateKey: a.Config.Antom.PrivateKey,
+		AntomPublicKey:     a.Config.Antom.AntomPublicKey,
+		HTTPClient:         client,
+		Now:                a.Config.Now,
+	}
 	enabled := a.Config.LiveProviders()
 	if a.Config.Mode == ModeSandbox {
-		sb, err := a.buildSandboxes(&poCfg, &wlCfg, &apCfg)
+		sb, err := a.buildSandboxes(&poCfg, &wlCfg, &apCfg, &amCfg)
 		if err != nil {
 			return nil, err
 		}
 		a.Sandbox = sb
-		enabled = map[string]bool{payorder.Name: true, worldline.Name: true, alipayplus.Name: true}
+		enabled = map[string]bool{payorder.Name: true, worldline.Name: true, alipayplus.Name: true, antom.Name: true}
 	}
 	providers := map[string]checkout.Provider{}
 	if enabled[payorder.Name] {
@@ -107,6 +123,13 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		}
 		providers[worldline.Name] = wl
 	}
+	if enabled[antom.Name] {
+		am, err := antom.New(amCfg)
+		if err != nil {
+			return nil, err
+		}
+		providers[antom.Name] = am
+	}
 	if enabled[alipayplus.Name] {
 		ap, err := alipayplus.New(apCfg)
 		if err != nil {
@@ -120,7 +143,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 // buildSandboxes starts every provider's sandbox with fresh credentials and
 // points the adapters' configurations at them. The adapters call this
 // process directly (InternalURL); browsers use the public sandbox URL.
-func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alipayplus.Config) (*Sandboxes, error) {
+func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alipayplus.Config, am *antom.Config) (*Sandboxes, error) {
 	poCreds, err := posandbox.NewCredentials()
 	if err != nil {
 		return nil, err
@@ -172,5 +195,23 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alip
 	ap.ClientID, ap.MerchantPrivateKey, ap.WalletPublicKey = apCreds.ClientID, apCreds.MerchantPrivateKey, apCreds.WalletPublicKey
 	ap.MerchantName = "Demo Coffee Co."
 	ap.NotFoundAfter = time.Second // the sandbox stores an order before it answers
-	return &Sandboxes{Payorder: poSB, Worldline: wlSB, AlipayPlus: apSB}, nil
+
+	amCreds, err := amsandbox.NewCredentials()
+	if err != nil {
+		return nil, err
+	}
+	amSB, err := amsandbox.New(amsandbox.Config{
+		PublicURL:   a.SandboxURL + antomMount,
+		Credentials: amCreds,
+		NotifyURL:   a.InternalURL + "/notify/" + antom.Name,
+		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
+		Now:         a.Config.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	am.BaseURL = a.InternalURL + antomMount
+	am.ClientID, am.MerchantPrivateKey, am.AntomPublicKey = amCreds.ClientID, amCreds.MerchantPrivateKey, amCreds.AntomPublicKey
+	am.NotFoundAfter = time.Second // the sandbox stores a payment before it answers
+	return &Sandboxes{Payorder: poSB, Worldline: wlSB, AlipayPlus: apSB, Antom: amSB}, nil
 }
