@@ -137,13 +137,13 @@ func TestSeedErrorCodes(t *testing.T) {
 		"USER_BALANCE_NOT_ENOUGH":     {checkout.OutcomeFailed, checkout.DeclineInsufficientFunds, msgBalance},
 		"USER_NOT_EXIST":              {checkout.OutcomeFailed, checkout.DeclineNotSupported, msgUserNotExist},
 		"USER_STATUS_ABNORMAL":        {checkout.OutcomeFailed, checkout.DeclineNotSupported, msgUserAbnormal},
-		"NO_INTERFACE_DEF":            {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"MSG_PARSE_ERROR":             {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"FUNCTION_NOT_MATCH":          {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"INVALID_CLIENT":              {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"INVALID_SIGNATURE":           {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"INVALID_CLIENT_STATUS":       {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
-		"PARTNER_NOT_EXIST":           {checkout.OutcomeFailed, checkout.DeclineProcessingError, msgWalletUnavailable},
+		"NO_INTERFACE_DEF":            {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["NO_INTERFACE_DEF"].message},
+		"MSG_PARSE_ERROR":             {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["MSG_PARSE_ERROR"].message},
+		"FUNCTION_NOT_MATCH":          {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["FUNCTION_NOT_MATCH"].message},
+		"INVALID_CLIENT":              {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["INVALID_CLIENT"].message},
+		"INVALID_SIGNATURE":           {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["INVALID_SIGNATURE"].message},
+		"INVALID_CLIENT_STATUS":       {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["INVALID_CLIENT_STATUS"].message},
+		"PARTNER_NOT_EXIST":           {checkout.OutcomeFailed, checkout.DeclineProcessingError, declines["PARTNER_NOT_EXIST"].message},
 	}
 	if len(codes) != len(want) {
 		t.Fatalf("%d codes in the fixture, %d expected", len(codes), len(want))
@@ -188,8 +188,9 @@ func TestSeedErrorCodes(t *testing.T) {
 }
 
 // TestShopperMessages: every decline message is a sentence of ours that
-// promises nothing was taken, and the shopper-facing codes do not share a
-// message with each other or with the generic fallback.
+// promises nothing was taken, and codes do not share a message with each
+// other or with the generic fallback (only the family's generic protocol
+// codes share the wallet-unavailable one).
 func TestShopperMessages(t *testing.T) {
 	seen := map[string]string{msgFailed: "fallback", msgCancelled: "cancelled"}
 	config := map[string]bool{}
@@ -206,9 +207,11 @@ func TestShopperMessages(t *testing.T) {
 		}
 		seen[d.message] = code
 	}
+	// The seed's configuration and protocol codes are final processing
+	// errors, each with its own sentence.
 	for _, code := range []string{"INVALID_SIGNATURE", "INVALID_CLIENT", "INVALID_CLIENT_STATUS", "PARTNER_NOT_EXIST", "FUNCTION_NOT_MATCH", "NO_INTERFACE_DEF", "MSG_PARSE_ERROR"} {
-		if !config[code] || declines[code].code != checkout.DeclineProcessingError {
-			t.Errorf("%s is not a processing error with the wallet-unavailable message", code)
+		if config[code] || declines[code].code != checkout.DeclineProcessingError {
+			t.Errorf("%s is not a processing error with a message of its own", code)
 		}
 	}
 }
@@ -255,5 +258,23 @@ func TestMapReportNeverSucceedsByDefault(t *testing.T) {
 		if err != nil || out.Status == checkout.OutcomeSucceeded {
 			t.Errorf("state %d mapped to %s, %v", st, out.Status, err)
 		}
+	}
+}
+
+// Every error code of the seed has a shopper message of its own.
+func TestSeedErrorCodesHaveDistinctMessages(t *testing.T) {
+	seen := map[string]string{}
+	for _, code := range []string{"NO_INTERFACE_DEF", "MSG_PARSE_ERROR", "FUNCTION_NOT_MATCH", "INVALID_CLIENT", "INVALID_SIGNATURE",
+		"INVALID_CLIENT_STATUS", "PAYMENT_AMOUNT_EXCEED_LIMIT", "USER_NOT_EXIST", "USER_STATUS_ABNORMAL",
+		"USER_BALANCE_NOT_ENOUGH", "PARTNER_NOT_EXIST"} {
+		d, ok := declines[code]
+		if !ok {
+			t.Errorf("%s has no mapping", code)
+			continue
+		}
+		if other, dup := seen[d.message]; dup {
+			t.Errorf("%s and %s share the message %q", code, other, d.message)
+		}
+		seen[d.message] = code
 	}
 }
