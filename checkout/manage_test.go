@@ -361,7 +361,11 @@ func TestRoutesPerPaymentMethod(t *testing.T) {
 			x.CaptureMode = checkout.CaptureManual
 			return x
 		}(), "capture_mode"},
-		{params(checkout.MethodSavedCard), "payment_methods[0]"},
+		{func() checkout.CreateSessionParams {
+			x := params(checkout.MethodSavedCard)
+			x.Customer.Reference = "cust-1"
+			return x
+		}(), "payment_methods[0]"},
 	} {
 		if _, err := svc.CreateSession(ctx, m, tt.p); checkout.ErrorCodeOf(err) != checkout.EUnsupported || err.(*checkout.Error).Param != tt.param {
 			t.Errorf("%+v: %v, want unsupported %s", tt.p, err, tt.param)

@@ -2,6 +2,8 @@ package checkout
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 )
 
@@ -93,4 +95,42 @@ type NotificationReply struct {
 	Status      int
 	ContentType string
 	Body        string
+}
+
+// CardVault is implemented by providers that keep cards for a merchant's
+// customers (tokenization). Card numbers never pass through us: the shopper
+// types the card on the provider's own page.
+type CardVault interface {
+	// AddCard starts saving a card: the shopper's browser goes (top-level)
+	// to the returned URL and comes back to ReturnURL or CancelURL.
+	AddCard(ctx context.Context, r AddCardRequest) (string, error)
+	// SavedCards lists the customer's usable cards.
+	SavedCards(ctx context.Context, customer string) ([]SavedCard, error)
+	// DeleteSavedCard removes one; removing a card that is gone is not an error.
+	DeleteSavedCard(ctx context.Context, customer, cardID string) error
+}
+
+// AddCardRequest asks a provider for its add-card page.
+type AddCardRequest struct {
+	Customer  string // the provider-side customer key (see CustomerKey)
+	ReturnURL string // where the browser goes after the card was saved
+	CancelURL string // where it goes when the shopper gives up or the card is refused
+	NotifyURL string
+	Locale    string
+}
+
+// SavedCard is a card a provider keeps for a customer.
+type SavedCard struct {
+	ID   string      `json:"id"` // the provider's token id
+	Card CardDetails `json:"card"`
+}
+
+// CustomerKey is the id a provider knows a merchant's customer by: derived
+// from the merchant and the merchant's own customer reference, so one
+// merchant's customer can never reach another merchant's saved cards, and
+// the provider never learns the merchant's reference. 40 lowercase hex
+// characters (providers may treat it case-insensitively).
+func CustomerKey(merchantID, customerReference string) string {
+	sum := sha256.Sum256([]byte("customer\x00" + merchantID + "\x00" + customerReference))
+	return hex.EncodeToString(sum[:20])
 }

@@ -41,6 +41,7 @@ type CreateSessionParams struct {
 	Provider          string
 	CaptureMode       CaptureMode
 	ThreeDS           ThreeDSPreference
+	SetupRecurring    bool // the saved card that pays may be charged again by the merchant
 	ExpiresAt         *time.Time
 	Metadata          map[string]string
 }
@@ -139,6 +140,13 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 			return InvalidParam(fmt.Sprintf("payment_methods[%d]", i), "%q is listed twice", m)
 		}
 		seen[m] = true
+	}
+
+	if seen[MethodSavedCard] && strings.TrimSpace(p.Customer.Reference) == "" {
+		return InvalidParam("customer.reference", "saved cards need customer.reference: the merchant's id for the shopper whose cards they are")
+	}
+	if p.SetupRecurring && !seen[MethodSavedCard] {
+		return InvalidParam("setup_recurring", "setup_recurring needs saved_card among payment_methods")
 	}
 
 	switch p.CaptureMode {

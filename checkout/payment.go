@@ -124,6 +124,7 @@ type Payment struct {
 	Decline        *Decline
 	ShopperMessage string // provider text to show the shopper (for example cardholder info)
 	AmountRefunded int64  // minor units refunded or being refunded; never more than Amount
+	SavedCardID    string // the provider's token id, for saved-card payments
 	Attempt        int    // 1-based number of this attempt within its session
 	Version        int64  // compare-and-set counter, bumped by every update
 	NextCheckAt    time.Time

@@ -68,6 +68,7 @@ type PayRequest struct {
 	Locale            string
 	Method            PaymentMethod
 	Card              *CardInput
+	SavedCard         *SavedCardCharge // set for Method saved_card
 	Browser           BrowserInfo
 	ThreeDS           ThreeDSPreference
 	CaptureMode       CaptureMode
@@ -75,6 +76,18 @@ type PayRequest struct {
 	ReturnURL         string // where the provider sends the shopper's browser back
 	NotifyURL         string // where the provider posts notifications
 	OriginURL         string // our public origin, for providers that want the merchant domain
+}
+
+// SavedCardCharge says which saved card pays and how.
+type SavedCardCharge struct {
+	Customer string // the provider-side customer key (CustomerKey)
+	CardID   string // the provider's token id
+	// SetupRecurring asks the provider to allow later merchant-initiated
+	// charges of this card (the first payment of a subscription).
+	SetupRecurring bool
+	// ParentProviderRef, when set, makes this a merchant-initiated recurring
+	// charge following that earlier payment (the provider's id for it).
+	ParentProviderRef string
 }
 
 // OutcomeStatus is what a provider call concluded.

@@ -91,6 +91,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 		Routes:            routes,
 		CaptureMode:       p.CaptureMode,
 		ThreeDS:           p.ThreeDS,
+		SetupRecurring:    p.SetupRecurring,
 		Metadata:          p.Metadata,
 		ExpiresAt:         p.ExpiresAt.UTC().Truncate(time.Second),
 		CreatedAt:         now,
@@ -245,9 +246,13 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 
 // PayInput is what the shopper submitted.
 type PayInput struct {
-	Method  PaymentMethod
-	Card    *CardInput
-	Browser BrowserInfo
+	Method      PaymentMethod
+	Card        *CardInput
+	SavedCardID string // for MethodSavedCard: the provider's token id, checked against the shopper's cards
+	Browser     BrowserInfo
+	// ParentProviderRef makes a saved-card payment a merchant-initiated
+	// recurring charge (set by ChargeRecurring only).
+	ParentProviderRef string
 }
 
 // Pay starts a payment attempt for an open session. At most one attempt of a
@@ -277,6 +282,26 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		return nil, Internal(errors.New("provider " + provName + " is not configured"))
 	}
 
+	var charge *SavedCardCharge
+	var savedCard *CardDetails
+	if in.Method == MethodSavedCard {
+		v, key, err := s.sessionVault(sess)
+		if err != nil {
+			return nil, err
+		}
+		cards, err := v.SavedCards(ctx, key)
+		if err != nil {
+			return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err}
+		}
+		card := findCard(cards, in.SavedCardID)
+		if card == nil {
+			return nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.")
+		}
+		savedCard = &card.Card
+		charge = &SavedCardCharge{Customer: key, CardID: card.ID, SetupRecurring: sess.SetupRecurring,
+			ParentProviderRef: in.ParentProviderRef}
+	}
+
 	now := s.now()
 	p := &Payment{
 		ID:          s.IDs.NewID(PrefixPayment),
@@ -296,6 +321,9 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	if in.Card != nil {
 		d := in.Card.Details()
 		p.Card = &d
+	}
+	if charge != nil {
+		p.Card, p.SavedCardID = savedCard, charge.CardID
 	}
 	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
 		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
@@ -327,6 +355,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		Locale:            sess.Locale,
 		Method:            in.Method,
 		Card:              in.Card,
+		SavedCard:         charge,
 		Browser:           p.Browser,
 		ThreeDS:           sess.ThreeDS,
 		CaptureMode:       sess.CaptureMode,

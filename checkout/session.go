@@ -77,6 +77,7 @@ type Session struct {
 	Routes            map[PaymentMethod]string // the provider of each payment method
 	CaptureMode       CaptureMode
 	ThreeDS           ThreeDSPreference
+	SetupRecurring    bool // a saved card paying this session may be charged again (merchant-initiated)
 	Metadata          map[string]string
 	ExpiresAt         time.Time
 	CreatedAt         time.Time

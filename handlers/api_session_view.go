@@ -24,6 +24,7 @@ type sessionJSON struct {
 	Routes            map[checkout.PaymentMethod]string `json:"routes"`
 	CaptureMode       checkout.CaptureMode              `json:"capture_mode"`
 	ThreeDS           checkout.ThreeDSPreference        `json:"three_ds"`
+	SetupRecurring    bool                              `json:"setup_recurring"`
 	Metadata          map[string]string                 `json:"metadata"`
 	ExpiresAt         int64                             `json:"expires_at"`
 	CreatedAt         int64                             `json:"created_at"`
@@ -42,6 +43,8 @@ type paymentJSON struct {
 	AmountRefunded int64                  `json:"amount_refunded"`
 	Currency       string                 `json:"currency"`
 	CaptureMode    checkout.CaptureMode   `json:"capture_mode"`
+	Method         checkout.PaymentMethod `json:"method"`
+	SavedCardID    string                 `json:"saved_card,omitempty"`
 	Card           *cardJSON              `json:"card"`
 	ThreeDS        *threeDSJSON           `json:"three_ds"`
 	Decline        *checkout.Decline      `json:"decline"`
@@ -90,7 +93,7 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 		PaymentStatus: paymentStatus(pays), Amount: s.Amount.Amount, Currency: s.Amount.Currency,
 		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: s.Locale,
 		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
-		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, Metadata: s.Metadata, ExpiresAt: s.ExpiresAt.Unix(),
+		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, SetupRecurring: s.SetupRecurring, Metadata: s.Metadata, ExpiresAt: s.ExpiresAt.Unix(),
 		CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays), Routes: map[checkout.PaymentMethod]string{},
 	}
 	for _, m := range s.PaymentMethods {
@@ -110,7 +113,7 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 
 func paymentView(p *checkout.Payment) *paymentJSON {
 	v := &paymentJSON{ID: p.ID, Object: "payment", SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
-		Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
+		Method: p.Method, SavedCardID: p.SavedCardID, Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
 		Decline: p.Decline, Created: p.CreatedAt.Unix()}
 	if p.Card != nil {
 		v.Card = &cardJSON{Brand: p.Card.Brand, Last4: p.Card.Last4, ExpMonth: p.Card.ExpMonth, ExpYear: p.Card.ExpYear}

@@ -23,6 +23,7 @@ type createSessionRequest struct {
 	Provider          string                     `json:"provider"`
 	CaptureMode       checkout.CaptureMode       `json:"capture_mode"`
 	ThreeDS           checkout.ThreeDSPreference `json:"three_ds"`
+	SetupRecurring    bool                       `json:"setup_recurring"`
 	ExpiresAt         *int64                     `json:"expires_at"`
 	Metadata          map[string]string          `json:"metadata"`
 }
@@ -40,7 +41,7 @@ func (h *Handlers) APISessionsCreate(c echo.Context) error {
 		Amount: *req.Amount, Currency: req.Currency, MerchantReference: req.MerchantReference, LineItems: req.LineItems,
 		Customer: req.Customer, Locale: req.Locale, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
 		PaymentMethods: req.PaymentMethods, Provider: req.Provider, CaptureMode: req.CaptureMode, ThreeDS: req.ThreeDS,
-		Metadata: req.Metadata,
+		SetupRecurring: req.SetupRecurring, Metadata: req.Metadata,
 	}
 	if req.ExpiresAt != nil {
 		t := time.Unix(*req.ExpiresAt, 0).UTC()

@@ -29,10 +29,13 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if method == "" {
 		method = checkout.MethodCard
 	}
-	if (method != checkout.MethodCard && method != checkout.MethodWallet) || !s.Allows(method) {
+	if (method != checkout.MethodCard && method != checkout.MethodWallet && method != checkout.MethodSavedCard) || !s.Allows(method) {
 		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
 	}
 	in := checkout.PayInput{Method: method, Browser: browserInfo(c)}
+	if method == checkout.MethodSavedCard {
+		in.SavedCardID = clip(c.FormValue("saved_card"), 64)
+	}
 	if method == checkout.MethodCard {
 		card, errs := checkout.ParseCard(c.FormValue("card_number"), c.FormValue("card_expiry"), c.FormValue("card_cvc"),
 			c.FormValue("cardholder_name"), h.Service.Now())
@@ -45,7 +48,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	switch checkout.ErrorCodeOf(err) {
 	case "", checkout.EConflict:
 		return seeOther(c, statusPath(s.ID))
-	case checkout.EInvalid:
+	case checkout.EInvalid, checkout.EUnavailable:
 		return h.refuse(c, s, pays, nil, safeMessage(err))
 	}
 	return err

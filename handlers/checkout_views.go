@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"fmt"
+	"net/url"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -29,6 +32,47 @@ func (h *Handlers) summary(c echo.Context, s *checkout.Session) templates.Summar
 	return sum
 }
 
+// savedCards fills the saved-card part of the form: the shopper's cards
+// (the one just added first and selected), and adding and removing.
+func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.CheckoutPage) {
+	if !s.Allows(checkout.MethodSavedCard) || s.Customer.Reference == "" {
+		return
+	}
+	cards, err := h.Service.SessionSavedCards(ctx(c), s)
+	if err != nil {
+		v.CardsNotice = safeMessage(err)
+		return
+	}
+	v.CanSaveCards = s.Status == checkout.SessionOpen
+	v.AddCardURL = "/c/" + s.ID + "/cards"
+	selected := ""
+	if c.QueryParam("card_added") != "" && len(cards) > 0 {
+		selected = cards[len(cards)-1].ID // providers list cards oldest first
+		if hint := c.QueryParam("card"); hint != "" {
+			for _, sc := range cards {
+				if sc.ID == hint {
+					selected = hint
+				}
+			}
+		}
+		v.CardsNotice = "Card added. Pay with it below."
+	}
+	if c.QueryParam("card_canceled") != "" {
+		v.CardsNotice = "No card was added."
+	}
+	for _, sc := range cards {
+		o := templates.SavedCardOption{
+			ID: sc.ID, Label: sc.Card.String(), Expiry: fmt.Sprintf("%02d/%02d", sc.Card.ExpMonth, sc.Card.ExpYear%100),
+			Selected: sc.ID == selected, PayURL: payPath(s.ID), RemoveURL: "/c/" + s.ID + "/cards/" + url.PathEscape(sc.ID) + "/remove",
+		}
+		if o.Selected {
+			v.SavedCards = append([]templates.SavedCardOption{o}, v.SavedCards...)
+		} else {
+			v.SavedCards = append(v.SavedCards, o)
+		}
+	}
+}
+
 func page(s *checkout.Session, title, script string) templates.Page {
 	return templates.Page{Title: title, Lang: s.Locale, Script: script}
 }
@@ -54,6 +98,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	}
 	v.Card = s.Allows(checkout.MethodCard)
 	v.Wallet = s.Allows(checkout.MethodWallet)
+	h.savedCards(c, s, &v)
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {
 			v.Banner = last.Decline.Message

@@ -35,14 +35,28 @@ type CheckoutPage struct {
 	Summary      Summary
 	PayURL       string
 	CancelURL    string
-	Card         bool              // the card form is offered
-	Wallet       bool              // "Pay with wallet" is offered
+	Card         bool // the card form is offered
+	Wallet       bool // "Pay with wallet" is offered
+	SavedCards   []SavedCardOption
+	CanSaveCards bool // the shopper may add (and remove) saved cards
+	AddCardURL   string
+	CardsNotice  string            // "Card added", or why saved cards are not shown
 	Errors       map[string]string // field hook name -> message
 	Banner       string            // a message for the whole form (a decline, an unavailable method)
 	Expiry       string            // re-shown after an error; number and CVC never are
 	Holder       string
 	AttemptsLeft int // shown once an attempt has failed; 0 hides it
 	PayLabel     string
+}
+
+// SavedCardOption is one of the shopper's saved cards.
+type SavedCardOption struct {
+	ID        string
+	Label     string // "Visa •••• 4242"
+	Expiry    string // "12/30"
+	Selected  bool   // the card just added
+	PayURL    string
+	RemoveURL string
 }
 
 // FormField is a hidden field of a provider form.

@@ -89,7 +89,8 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		{"locale", with("locale", "not a locale!"), 422, "locale"},
 		{"payment method", with("payment_methods", []string{"bitcoin"}), 422, "payment_methods[0]"},
 		{"payment method twice", with("payment_methods", []string{"card", "card"}), 422, "payment_methods[1]"},
-		{"saved cards unsupported by every provider", with("payment_methods", []string{"saved_card"}), 422, "payment_methods[0]"},
+		{"saved cards without a customer", with("payment_methods", []string{"saved_card"}), 422, "customer.reference"},
+		{"setup_recurring without saved cards", with("setup_recurring", true), 422, "setup_recurring"},
 		{"manual capture with the wallet", func() map[string]any {
 			s := with("payment_methods", []string{"wallet"})
 			s["capture_mode"] = "manual"

@@ -31,6 +31,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/payments/:id/capture", h.APIPaymentsCapture, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/cancel", h.APIPaymentsCancel, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/refunds", h.APIPaymentsRefund, append(authed, h.Idempotent)...)
+	e.GET("/v1/customers/:reference/saved_cards", h.APISavedCardsList, authed...)
+	e.DELETE("/v1/customers/:reference/saved_cards/:id", h.APISavedCardsDelete, authed...)
+	e.POST("/v1/recurring_charges", h.APIRecurringCharge, append(authed, h.Idempotent)...)
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.
@@ -42,6 +45,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/c/:id/pay", h.CheckoutPay, form)
 	e.GET("/c/:id/status", h.CheckoutStatus)
 	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, form)
+	e.POST("/c/:id/cards", h.CheckoutAddCard, form)
+	e.GET("/c/:id/cards/return", h.CheckoutCardReturn)
+	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, form)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/c/:id/payments/:pid/return", h.CheckoutReturn, form)
 

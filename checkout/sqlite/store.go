@@ -52,11 +52,11 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
 				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
-				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
 			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
-			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes))
+			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring)
 		if err != nil {
 			return err
 		}
@@ -72,11 +72,11 @@ func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) 
 	err := d.db.QueryRowContext(ctx, `
 		SELECT id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
 			customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
-			metadata, expires_at, created_at, updated_at, routes
+			metadata, expires_at, created_at, updated_at, routes, setup_recurring
 		FROM sessions WHERE id = ?`, id).Scan(
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
-		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes)
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -132,8 +132,8 @@ func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...c
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO payments (id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 				provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-				next_check_at, check_count, created_at, updated_at, amount_refunded)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)...)
 		if isUniqueViolation(err) {
 			return checkout.ErrConflict
@@ -158,7 +158,7 @@ func paymentValues(p *checkout.Payment) ([]any, error) {
 	return []any{p.Status, p.Amount.Amount, p.Amount.Currency, p.CaptureMode, p.ProviderRef, string(data),
 		jsonOrNull(p.Card), string(browser), jsonOrNull(p.Action), jsonOrNull(p.ThreeDS), jsonOrNull(p.Decline),
 		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt),
-		p.AmountRefunded}, nil
+		p.AmountRefunded, p.SavedCardID}, nil
 }
 
 // UpdatePayment writes p when the stored version is p.Version-1, applies the
@@ -191,7 +191,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 		UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
 			provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
 			attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?,
-			amount_refunded = ?
+			amount_refunded = ?, saved_card_id = ?
 		WHERE id = ? AND version = ?`,
 		append(cols, p.ID, p.Version-1)...)
 	if err != nil {
@@ -205,7 +205,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 
 const paymentColumns = `id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 	provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-	next_check_at, check_count, created_at, updated_at, amount_refunded`
+	next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -216,7 +216,7 @@ func scanPayment(row scanner) (*checkout.Payment, error) {
 	var next, created, updated int64
 	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
 		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
-		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded)
+		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID)
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -4,9 +4,11 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  // The card form and the wallet form both carry the browser data and both
+  // The card, wallet and saved-card forms all carry the browser data and
   // guard against a double submit; the card helpers apply to the card form.
-  var forms = [document.getElementById("pay-form"), document.getElementById("wallet-form")].filter(Boolean);
+  var forms = [document.getElementById("pay-form"), document.getElementById("wallet-form")]
+    .concat(Array.prototype.slice.call(document.querySelectorAll("form.saved-card-pay")))
+    .filter(Boolean);
   if (!forms.length) return;
   var form = forms[0];
 

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+type savedCardJSON struct {
+	ID       string             `json:"id"`
+	Object   string             `json:"object"`
+	Provider string             `json:"provider"`
+	Brand    checkout.CardBrand `json:"brand"`
+	Last4    string             `json:"last4"`
+	ExpMonth int                `json:"exp_month"`
+	ExpYear  int                `json:"exp_year"`
+}
+
+// APISavedCardsList handles GET /v1/customers/:reference/saved_cards: the
+// cards the merchant's customer saved (as the provider keeps them).
+func (h *Handlers) APISavedCardsList(c echo.Context) error {
+	provider, cards, err := h.Service.CustomerCards(ctx(c), merchant(c), c.Param("reference"))
+	if err != nil {
+		return err
+	}
+	out := make([]savedCardJSON, 0, len(cards))
+	for _, sc := range cards {
+		out = append(out, savedCardJSON{ID: sc.ID, Object: "saved_card", Provider: provider, Brand: sc.Card.Brand,
+			Last4: sc.Card.Last4, ExpMonth: sc.Card.ExpMonth, ExpYear: sc.Card.ExpYear})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
+}
+
+// APISavedCardsDelete handles DELETE /v1/customers/:reference/saved_cards/:id.
+func (h *Handlers) APISavedCardsDelete(c echo.Context) error {
+	if err := h.Service.DeleteCustomerCard(ctx(c), merchant(c), c.Param("reference"), c.Param("id")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": c.Param("id"), "object": "saved_card", "deleted": true})
+}
+
+type recurringRequest struct {
+	ParentPayment     string `json:"parent_payment"`
+	Amount            *int64 `json:"amount"`
+	MerchantReference string `json:"merchant_reference"`
+}
+
+// APIRecurringCharge handles POST /v1/recurring_charges: a
+// merchant-initiated charge of the saved card that paid parent_payment (a
+// session created with setup_recurring). It answers with the new payment.
+func (h *Handlers) APIRecurringCharge(c echo.Context) error {
+	var in recurringRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.ParentPayment == "" {
+		return checkout.InvalidParam("parent_payment", "parent_payment is required")
+	}
+	if in.Amount == nil {
+		return checkout.InvalidParam("amount", "amount is required")
+	}
+	_, p, err := h.Service.ChargeRecurring(ctx(c), merchant(c), checkout.RecurringParams{
+		ParentPaymentID: in.ParentPayment, Amount: *in.Amount, MerchantReference: in.MerchantReference})
+	if err != nil {
+		return err
+	}
+	return h.paymentJSON(c, http.StatusCreated, p)
+}

@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// CheckoutAddCard handles POST /c/:id/cards: the shopper goes to the
+// saved-card provider's own page to enter a card (we never see it) and
+// comes back to CheckoutCardReturn.
+func (h *Handlers) CheckoutAddCard(c echo.Context) error {
+	noStore(c)
+	id := c.Param("id")
+	back := h.Service.Links.SessionURL(id) + "/cards/return"
+	u, err := h.Service.AddCard(ctx(c), id, back+"?result=added", back+"?result=canceled")
+	if err != nil {
+		return err
+	}
+	return seeOther(c, u)
+}
+
+// CheckoutCardReturn handles GET /c/:id/cards/return, where the provider's
+// add-card page sends the shopper back. The page then lists the cards as
+// the provider has them; nothing in this request is trusted beyond which
+// message to show (and, as a hint, which card to select).
+func (h *Handlers) CheckoutCardReturn(c echo.Context) error {
+	noStore(c)
+	id := c.Param("id")
+	if _, _, err := h.Service.Session(ctx(c), "", id); err != nil {
+		return err
+	}
+	q := url.Values{}
+	if c.QueryParam("result") == "added" {
+		q.Set("card_added", "1")
+		if hint := c.QueryParam("tokenId"); hint != "" && len(hint) <= 64 {
+			q.Set("card", hint)
+		}
+	} else {
+		q.Set("card_canceled", "1")
+	}
+	return seeOther(c, sessionPath(id)+"?"+q.Encode())
+}
+
+// CheckoutRemoveCard handles POST /c/:id/cards/:cid/remove.
+func (h *Handlers) CheckoutRemoveCard(c echo.Context) error {
+	noStore(c)
+	id := c.Param("id")
+	if err := h.Service.RemoveSessionCard(ctx(c), id, c.Param("cid")); err != nil && checkout.ErrorCodeOf(err) != checkout.ENotFound {
+		return err
+	}
+	return seeOther(c, sessionPath(id))
+}
