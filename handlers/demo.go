@@ -85,6 +85,7 @@ func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
 			o.CanCapture = p.Status == checkout.PaymentAuthorized
 			o.CanRefund = (p.Status == checkout.PaymentSucceeded || p.Status == checkout.PaymentCaptured ||
 				p.Status == checkout.PaymentPartiallyRefunded) && p.AmountRefunded < p.Amount
+			o.CanChargeAgain = s.SetupRecurring && p.Method == checkout.MethodSavedCard && p.Status.Paid()
 		}
 		v.Orders = append(v.Orders, o)
 	}
@@ -131,6 +132,11 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 	req["payment_methods"] = methods
 	if p := c.FormValue("provider"); p != "" && slices.Contains(methods, "card") {
 		req["provider"] = p
+	}
+	if slices.Contains(methods, "saved_card") {
+		// The shop knows its visitor: their saved cards follow them.
+		req["customer"] = map[string]any{"reference": d.customer(c)}
+		req["setup_recurring"] = c.FormValue("setup_recurring") == "true"
 	}
 	if m := c.FormValue("capture_mode"); m != "" {
 		req["capture_mode"] = m
@@ -185,7 +191,7 @@ type demoAPIError struct {
 func (h *Handlers) DemoOrderAction(c echo.Context) error {
 	d := h.Demo
 	id, action := c.Param("id"), c.Param("action")
-	if action != "capture" && action != "cancel" && action != "refund" {
+	if action != "capture" && action != "cancel" && action != "refund" && action != "charge" {
 		return checkout.Errorf(checkout.ENotFound, "No such order action.")
 	}
 	var s sessionJSON
@@ -196,8 +202,23 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 	if action == "refund" {
 		path += "s"
 	}
+	var body any
+	key := "demo-" + action + "-" + s.Payment.ID
+	if action == "charge" {
+		// A subscription renewal: the same amount again, without the shopper.
+		ref := s.MerchantReference + "-R" + strings.ToUpper(checkout.RandomToken(3))
+		path, body, key = "/v1/recurring_charges", map[string]any{"parent_payment": s.Payment.ID, "amount": s.Amount, "merchant_reference": ref}, "demo-"+ref
+	}
+	var raw json.RawMessage
+	status, err := d.api(c, http.MethodPost, path, body, &raw, key)
 	var problem demoAPIError
-	status, err := d.api(c, http.MethodPost, path, nil, &problem, "demo-"+action+"-"+s.Payment.ID)
+	_ = json.Unmarshal(raw, &problem)
+	if err == nil && action == "charge" && status == http.StatusCreated {
+		var p paymentJSON
+		if json.Unmarshal(raw, &p) == nil && p.SessionID != "" {
+			d.remember(c, p.SessionID)
+		}
+	}
 	if err != nil || status >= 300 {
 		h.Log.WarnContext(ctx(c), "demo shop order action failed", "action", action, "status", status, "err", err)
 		msg := problem.Error.Message
@@ -238,6 +259,18 @@ func (d *Demo) api(c echo.Context, method, path string, body, out any, idempoten
 }
 
 const maxDemoOrders = 5
+
+// customer is the shop's id for its visitor, kept in the shop's cookie.
+func (d *Demo) customer(c echo.Context) string {
+	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
+	if id, ok := sess.Values["customer"].(string); ok && id != "" {
+		return id
+	}
+	id := "demo-" + checkout.RandomToken(8)
+	sess.Values["customer"] = id
+	_ = sess.Save(c.Request(), c.Response())
+	return id
+}
 
 func (d *Demo) orders(c echo.Context) []string {
 	sess, _ := d.Cookies.Get(c.Request(), demoCookie)

@@ -122,15 +122,16 @@ type Product struct {
 
 // DemoOrder is one of the visitor's orders in the demo shop.
 type DemoOrder struct {
-	SessionID     string
-	Reference     string
-	Total         string
-	Status        string
-	PaymentStatus string
-	Provider      string
-	PaymentState  string // the payment's own status: authorized, captured, refunded...
-	CanCapture    bool   // authorized: the shop may capture or cancel
-	CanRefund     bool   // paid and not fully refunded
+	SessionID      string
+	Reference      string
+	Total          string
+	Status         string
+	PaymentStatus  string
+	Provider       string
+	PaymentState   string // the payment's own status: authorized, captured, refunded...
+	CanCapture     bool   // authorized: the shop may capture or cancel
+	CanRefund      bool   // paid and not fully refunded
+	CanChargeAgain bool   // paid with a saved card set up for recurring charges
 }
 
 // DemoOption is one choice of a demo shop select.
