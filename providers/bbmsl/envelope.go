@@ -1,0 +1,179 @@
+package bbmsl
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"strings"
+)
+
+// Envelope is the body of every PayAPI request (PROVIDERS.md 2.2) [V]: the
+// business JSON serialised as a string, and the base64 SHA256withRSA
+// signature of exactly the bytes of that string.
+type Envelope struct {
+	Request   string `json:"request"`
+	Signature string `json:"signature"`
+}
+
+// Seal signs request (the business JSON, exactly as it will travel) with
+// the merchant key and returns the envelope's JSON body.
+func Seal(key *rsa.PrivateKey, request []byte) ([]byte, error) {
+	sig, err := Sign(key, request)
+	if err != nil {
+		return nil, err
+	}
+	return marshal(Envelope{Request: string(request), Signature: sig})
+}
+
+// Open reads an envelope body and verifies its signature with the merchant
+// public key over the exact bytes of its request string, which it returns.
+// Nothing of the request should be trusted before Open succeeds.
+func Open(key *rsa.PublicKey, body []byte) ([]byte, error) {
+	var e Envelope
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, errors.New("bbmsl: the envelope is not JSON with request and signature strings")
+	}
+	if e.Request == "" || e.Signature == "" {
+		return nil, errors.New("bbmsl: the envelope lacks its request or signature")
+	}
+	if err := Verify(key, []byte(e.Request), e.Signature); err != nil {
+		return nil, err
+	}
+	return []byte(e.Request), nil
+}
+
+// Sign returns base64(SHA256withRSA(msg)), RSA PKCS#1 v1.5 as PHP's
+// openssl_sign(..., OPENSSL_ALGO_SHA256) makes it.
+func Sign(key *rsa.PrivateKey, msg []byte) (string, error) {
+	if key == nil {
+		return "", errors.New("bbmsl: no signing key")
+	}
+	sum := sha256.Sum256(msg)
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", errors.New("bbmsl: signing failed")
+	}
+	return base64.StdEncoding.EncodeToString(sig), nil
+}
+
+// Verify checks a base64 SHA256withRSA signature of msg.
+func Verify(key *rsa.PublicKey, msg []byte, signature string) error {
+	if key == nil {
+		return errors.New("bbmsl: no verification key")
+	}
+	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(signature))
+	if err != nil {
+		return errors.New("bbmsl: the signature is not base64")
+	}
+	sum := sha256.Sum256(msg)
+	if rsa.VerifyPKCS1v15(key, crypto.SHA256, sum[:], sig) != nil {
+		return errors.New("bbmsl: the signature does not verify")
+	}
+	return nil
+}
+
+// ParsePrivateKey reads the merchant's RSA private key: PKCS#8 (what the
+// portal expects) or PKCS#1 (what BBMSL's PHP SDK generates), PEM-armoured
+// or bare base64 DER. Errors never quote the key.
+func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
+	der, err := keyDER(s, "private key")
+	if err != nil {
+		return nil, err
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, errors.New("bbmsl: the private key is not an RSA key")
+		}
+		return rk, nil
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("bbmsl: the private key is neither PKCS#8 nor PKCS#1")
+}
+
+// ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form
+// (PKCS#1 is accepted too), PEM-armoured or bare base64 DER, the form the
+// portal shows without header and line breaks.
+func ParsePublicKey(s string) (*rsa.PublicKey, error) {
+	der, err := keyDER(s, "public key")
+	if err != nil {
+		return nil, err
+	}
+	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
+		rk, ok := k.(*rsa.PublicKey)
+		if !ok {
+			return nil, errors.New("bbmsl: the public key is not an RSA key")
+		}
+		return rk, nil
+	}
+	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return k, nil
+	}
+	return nil, errors.New("bbmsl: the public key is not X.509 SubjectPublicKeyInfo")
+}
+
+// KeyPair is an RSA-2048 key pair in bare base64 DER (PKCS#8 private,
+// SubjectPublicKeyInfo public), for sandboxes and tests.
+type KeyPair struct {
+	Private string
+	Public  string
+}
+
+// NewKeyPair generates an RSA-2048 key pair.
+func NewKeyPair() (KeyPair, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	return KeyPair{Private: base64.StdEncoding.EncodeToString(priv), Public: base64.StdEncoding.EncodeToString(pub)}, nil
+}
+
+// keyDER returns the DER bytes of a PEM block or of bare base64 text (line
+// breaks and spaces allowed).
+func keyDER(s, what string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("bbmsl: the " + what + " is empty")
+	}
+	if strings.HasPrefix(s, "-----BEGIN") {
+		b, _ := pem.Decode([]byte(s))
+		if b == nil || !strings.HasSuffix(b.Type, strings.ToUpper(what)) {
+			return nil, errors.New("bbmsl: the " + what + " is not a PEM block of the right type")
+		}
+		return b.Bytes, nil
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		return nil, errors.New("bbmsl: the " + what + " is neither PEM nor base64")
+	}
+	return der, nil
+}
+
+// marshal encodes v without HTML escaping (URLs travel as written) and
+// without the encoder's trailing newline.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}

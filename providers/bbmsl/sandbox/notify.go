@@ -1,0 +1,156 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+)
+
+// Delivery is one notification and what the receiver answered, for tests.
+type Delivery struct {
+	OrderID           string
+	MerchantReference string
+	Status            string // SUCCESS, DECLINED or VOIDED
+	URL               string
+	Body              []byte // exactly what was signed and sent
+	Attempts          []int  // HTTP status of each try; 0 when no answer came
+	Acknowledged      bool   // a try got HTTP 200 with the body OK
+	Done              bool   // acknowledged, or given up
+}
+
+type delivery struct {
+	orderID, reference, status, url string
+	body                            []byte
+	attempts                        []int
+	acknowledged                    bool
+	done                            bool
+}
+
+// Deliveries returns every notification so far, in the order they were
+// emitted, with the answers they got.
+func (s *Sandbox) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Delivery, len(s.deliveries))
+	for i, d := range s.deliveries {
+		out[i] = Delivery{
+			OrderID: d.orderID, MerchantReference: d.reference, Status: d.status, URL: d.url, Body: bytes.Clone(d.body),
+			Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
+		}
+	}
+	return out
+}
+
+// WaitNotifications waits until every notification emitted so far is
+// acknowledged or given up, or ctx ends.
+func (s *Sandbox) WaitNotifications(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		if s.pending == 0 {
+			s.mu.Unlock()
+			return nil
+		}
+		idle := s.idle
+		s.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// emit starts delivering a notification of the order's current status:
+// orderId, merchantReference, amount, cardType, status, maskedPan and
+// updateTime [V], currency [I], and the decline's responseCode [I]. The
+// caller holds s.mu.
+func (s *Sandbox) emit(o *orderRec) {
+	target := s.notifyURL
+	if target == "" {
+		target = o.notifyURL
+	}
+	if s.closed || target == "" {
+		return
+	}
+	fields := map[string]string{
+		"orderId":           strconv.FormatInt(o.id, 10),
+		"merchantReference": o.reference,
+		"amount":            string(s.decimal(o.amount, o.currency)),
+		"currency":          o.currency,
+		"cardType":          o.cardType,
+		"status":            o.txStatus,
+		"maskedPan":         o.maskedPan,
+		"updateTime":        o.updatedAt.Format(timeFormat),
+	}
+	if o.txStatus == statusDeclined {
+		fields["responseCode"] = o.code
+	}
+	body, err := bbmsl.SignNotification(s.bbmslKey, fields)
+	if err != nil {
+		return
+	}
+	d := &delivery{orderID: fields["orderId"], reference: o.reference, status: o.txStatus, url: target, body: body}
+	s.deliveries = append(s.deliveries, d)
+	if s.pending == 0 {
+		s.idle = make(chan struct{})
+	}
+	s.pending++
+	s.wg.Add(1)
+	go s.deliver(d)
+}
+
+// deliver posts a notification until it is acknowledged, with growing
+// waits, or until Close.
+func (s *Sandbox) deliver(d *delivery) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		d.done = true
+		s.pending--
+		if s.pending == 0 {
+			close(s.idle)
+		}
+		s.mu.Unlock()
+	}()
+	for try := 0; ; try++ {
+		if try > 0 {
+			t := time.NewTimer(s.retryDelays[try-1])
+			select {
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		status, acked := s.post(d)
+		s.mu.Lock()
+		d.attempts = append(d.attempts, status)
+		d.acknowledged = acked
+		s.mu.Unlock()
+		if acked || try == len(s.retryDelays) {
+			return
+		}
+	}
+}
+
+// post sends one try and reports the HTTP status (0 without an answer) and
+// whether it was the acknowledgement.
+func (s *Sandbox) post(d *delivery) (int, bool) {
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	if err != nil {
+		return 0, false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, resp.StatusCode == http.StatusOK && string(bytes.TrimSpace(body)) == bbmsl.NotificationAck
+}
