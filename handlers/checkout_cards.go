@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates"
 )
 
 // CheckoutAddCard handles POST /c/:id/cards: the shopper goes to the
@@ -19,7 +21,19 @@ func (h *Handlers) CheckoutAddCard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return seeOther(c, u)
+	s, _, err := h.Service.Session(ctx(c), "", id)
+	if err != nil {
+		return err
+	}
+	// A page that moves on by itself (a link without JavaScript) rather than
+	// a 303: the page's CSP form-action would block a form submission that
+	// redirects to another origin.
+	return Render(c, http.StatusOK, templates.Action(templates.ActionPage{
+		Page:    page(s, "Add a card", "action.js"),
+		Summary: h.summary(c, s),
+		Kind:    string(checkout.ActionRedirect),
+		URL:     u,
+	}))
 }
 
 // CheckoutCardReturn handles GET /c/:id/cards/return, where the provider's

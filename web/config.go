@@ -37,6 +37,7 @@ type Config struct {
 	Worldline         WorldlineConfig
 	AlipayPlus        AlipayPlusConfig
 	Antom             AntomConfig
+	BBMSL             BBMSLConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -58,6 +59,11 @@ type WorldlineConfig struct {
 // AlipayPlusConfig points the alipayplus adapter at a wallet's OpenAPI (live mode).
 type AlipayPlusConfig struct {
 	BaseURL, PathPrefix, ClientID, PrivateKey, WalletPublicKey, MerchantName string
+}
+
+// BBMSLConfig points the bbmsl adapter at BBMSL's PayAPI (live mode).
+type BBMSLConfig struct {
+	BaseURL, MerchantID, PrivateKey, BBMSLPublicKey string
 }
 
 // AntomConfig points the antom adapter at Antom (live mode).
@@ -101,6 +107,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			SecretAPIKey:  get("CHECKOUT_WORLDLINE_SECRET_API_KEY", ""),
 			WebhookKeyID:  get("CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", ""),
 			WebhookSecret: get("CHECKOUT_WORLDLINE_WEBHOOK_SECRET", ""),
+		},
+		BBMSL: BBMSLConfig{
+			BaseURL:        get("CHECKOUT_BBMSL_BASE_URL", ""),
+			MerchantID:     get("CHECKOUT_BBMSL_MERCHANT_ID", ""),
+			PrivateKey:     get("CHECKOUT_BBMSL_PRIVATE_KEY", ""),
+			BBMSLPublicKey: get("CHECKOUT_BBMSL_PUBLIC_KEY", ""),
 		},
 		Antom: AntomConfig{
 			BaseURL:        get("CHECKOUT_ANTOM_BASE_URL", ""),
@@ -180,7 +192,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("CHECKOUT_MODE must be sandbox or live, not %q", c.Mode)
 	}
 	if _, ok := c.liveProviderVars()[c.DefaultProvider]; !ok {
-		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, antom, alipayplus), not %q", c.DefaultProvider)
+		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, antom, alipayplus, bbmsl), not %q", c.DefaultProvider)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -221,6 +233,12 @@ func (c *Config) liveProviderVars() map[string]map[string]string {
 			"CHECKOUT_ALIPAYPLUS_PRIVATE_KEY":       c.AlipayPlus.PrivateKey,
 			"CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY": c.AlipayPlus.WalletPublicKey,
 			"CHECKOUT_ALIPAYPLUS_MERCHANT_NAME":     c.AlipayPlus.MerchantName,
+		},
+		"bbmsl": {
+			"CHECKOUT_BBMSL_BASE_URL":    c.BBMSL.BaseURL,
+			"CHECKOUT_BBMSL_MERCHANT_ID": c.BBMSL.MerchantID,
+			"CHECKOUT_BBMSL_PRIVATE_KEY": c.BBMSL.PrivateKey,
+			"CHECKOUT_BBMSL_PUBLIC_KEY":  c.BBMSL.BBMSLPublicKey,
 		},
 		"antom": {
 			"CHECKOUT_ANTOM_BASE_URL":    c.Antom.BaseURL,

@@ -207,3 +207,39 @@ func TestForgedWorldlineReturnChangesNothing(t *testing.T) {
 		t.Fatalf("%d rejected returns on the timeline, want 3", rejected)
 	}
 }
+
+func TestSavedCardsAndRecurringAPIValidation(t *testing.T) {
+	app := sharedApp(t)
+	res := api(t, app, http.MethodGet, "/v1/customers/nobody-yet/saved_cards", nil)
+	if res.Status != 200 || res.JSON(t)["object"] != "list" || len(res.JSON(t)["data"].([]any)) != 0 {
+		t.Fatalf("empty list: %d %s", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodDelete, "/v1/customers/nobody-yet/saved_cards/436", nil); res.Status != 404 {
+		t.Fatalf("delete unknown: %d %s", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodGet, "/v1/customers/nobody-yet/saved_cards", nil, "Authorization", "Bearer sk_test_wrongwrongwrongwrongwrong"); res.Status != 401 {
+		t.Fatalf("wrong key: %d", res.Status)
+	}
+	for _, tt := range []struct {
+		body   string
+		status int
+		param  string
+	}{
+		{`{}`, 422, "parent_payment"},
+		{`{"parent_payment":"pay_` + strings.Repeat("a", 32) + `"}`, 422, "amount"},
+		{`{"parent_payment":"pay_` + strings.Repeat("a", 32) + `","amount":100}`, 422, "parent_payment"},
+		{`{"parent_payment":"x","amount":-1}`, 422, "amount"},
+		{`{"parent_payment":"x","amount":"1"}`, 422, "amount"},
+		{`{"parent":"x"}`, 422, "parent"},
+	} {
+		res := api(t, app, http.MethodPost, "/v1/recurring_charges", tt.body)
+		if res.Status != tt.status || res.JSON(t)["error"].(map[string]any)["param"] != tt.param {
+			t.Errorf("%s: %d %s, want %d %s", tt.body, res.Status, res.Body, tt.status, tt.param)
+		}
+	}
+	// A card payment cannot be the parent of a recurring charge.
+	_, pid := payWorldline(t, app, "automatic", "4242424242424242")
+	if res := api(t, app, http.MethodPost, "/v1/recurring_charges", `{"parent_payment":"`+pid+`","amount":100}`); res.Status != 422 {
+		t.Fatalf("card parent: %d %s", res.Status, res.Body)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	apsandbox "github.com/opencheckout/hostedcheckout/providers/alipayplus/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/antom"
 	amsandbox "github.com/opencheckout/hostedcheckout/providers/antom/sandbox"
+	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+	bbsandbox "github.com/opencheckout/hostedcheckout/providers/bbmsl/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
 	posandbox "github.com/opencheckout/hostedcheckout/providers/payorder/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/worldline"
@@ -24,6 +26,7 @@ type Sandboxes struct {
 	Worldline  *wlsandbox.Sandbox
 	AlipayPlus *apsandbox.Sandbox
 	Antom      *amsandbox.Sandbox
+	BBMSL      *bbsandbox.Sandbox
 }
 
 const (
@@ -31,6 +34,7 @@ const (
 	worldlineMount  = "/sandbox/worldline"
 	alipayplusMount = "/sandbox/alipayplus"
 	antomMount      = "/sandbox/antom"
+	bbmslMount      = "/sandbox/bbmsl"
 )
 
 func (s *Sandboxes) mount(e *echo.Echo) {
@@ -38,6 +42,7 @@ func (s *Sandboxes) mount(e *echo.Echo) {
 	e.Any(worldlineMount+"/*", echo.WrapHandler(http.StripPrefix(worldlineMount, s.Worldline)))
 	e.Any(alipayplusMount+"/*", echo.WrapHandler(http.StripPrefix(alipayplusMount, s.AlipayPlus)))
 	e.Any(antomMount+"/*", echo.WrapHandler(http.StripPrefix(antomMount, s.Antom)))
+	e.Any(bbmslMount+"/*", echo.WrapHandler(http.StripPrefix(bbmslMount, s.BBMSL)))
 }
 
 // close stops the sandboxes' background work (webhook deliveries).
@@ -53,6 +58,9 @@ func (s *Sandboxes) close() {
 	}
 	if s.Antom != nil {
 		s.Antom.Close()
+	}
+	if s.BBMSL != nil {
+		s.BBMSL.Close()
 	}
 }
 
@@ -99,14 +107,22 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		HTTPClient:         client,
 		Now:                a.Config.Now,
 	}
+	bbCfg := bbmsl.Config{
+		BaseURL:            a.Config.BBMSL.BaseURL,
+		MerchantID:         a.Config.BBMSL.MerchantID,
+		MerchantPrivateKey: a.Config.BBMSL.PrivateKey,
+		BBMSLPublicKey:     a.Config.BBMSL.BBMSLPublicKey,
+		HTTPClient:         client,
+		Now:                a.Config.Now,
+	}
 	enabled := a.Config.LiveProviders()
 	if a.Config.Mode == ModeSandbox {
-		sb, err := a.buildSandboxes(&poCfg, &wlCfg, &apCfg, &amCfg)
+		sb, err := a.buildSandboxes(&poCfg, &wlCfg, &apCfg, &amCfg, &bbCfg)
 		if err != nil {
 			return nil, err
 		}
 		a.Sandbox = sb
-		enabled = map[string]bool{payorder.Name: true, worldline.Name: true, alipayplus.Name: true, antom.Name: true}
+		enabled = map[string]bool{payorder.Name: true, worldline.Name: true, alipayplus.Name: true, antom.Name: true, bbmsl.Name: true}
 	}
 	providers := map[string]checkout.Provider{}
 	if enabled[payorder.Name] {
@@ -130,6 +146,13 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		}
 		providers[antom.Name] = am
 	}
+	if enabled[bbmsl.Name] {
+		bb, err := bbmsl.New(bbCfg)
+		if err != nil {
+			return nil, err
+		}
+		providers[bbmsl.Name] = bb
+	}
 	if enabled[alipayplus.Name] {
 		ap, err := alipayplus.New(apCfg)
 		if err != nil {
@@ -143,7 +166,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 // buildSandboxes starts every provider's sandbox with fresh credentials and
 // points the adapters' configurations at them. The adapters call this
 // process directly (InternalURL); browsers use the public sandbox URL.
-func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alipayplus.Config, am *antom.Config) (*Sandboxes, error) {
+func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alipayplus.Config, am *antom.Config, bb *bbmsl.Config) (*Sandboxes, error) {
 	poCreds, err := posandbox.NewCredentials()
 	if err != nil {
 		return nil, err
@@ -213,5 +236,23 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alip
 	am.BaseURL = a.InternalURL + antomMount
 	am.ClientID, am.MerchantPrivateKey, am.AntomPublicKey = amCreds.ClientID, amCreds.MerchantPrivateKey, amCreds.AntomPublicKey
 	am.NotFoundAfter = time.Second // the sandbox stores a payment before it answers
-	return &Sandboxes{Payorder: poSB, Worldline: wlSB, AlipayPlus: apSB, Antom: amSB}, nil
+
+	bbCreds, err := bbsandbox.NewCredentials()
+	if err != nil {
+		return nil, err
+	}
+	bbSB, err := bbsandbox.New(bbsandbox.Config{
+		PublicURL:   a.SandboxURL + bbmslMount,
+		Credentials: bbCreds,
+		NotifyURL:   a.InternalURL + "/notify/" + bbmsl.Name,
+		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
+		Now:         a.Config.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	bb.BaseURL = a.InternalURL + bbmslMount
+	bb.MerchantID, bb.MerchantPrivateKey, bb.BBMSLPublicKey = bbCreds.MerchantID, bbCreds.MerchantPrivateKey, bbCreds.BBMSLPublicKey
+	bb.NotFoundAfter = time.Second // the sandbox stores an order before it answers
+	return &Sandboxes{Payorder: poSB, Worldline: wlSB, AlipayPlus: apSB, Antom: amSB, BBMSL: bbSB}, nil
 }
