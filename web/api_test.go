@@ -90,6 +90,11 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		{"payment method", with("payment_methods", []string{"bitcoin"}), 422, "payment_methods[0]"},
 		{"payment method twice", with("payment_methods", []string{"card", "card"}), 422, "payment_methods[1]"},
 		{"saved cards without a customer", with("payment_methods", []string{"saved_card"}), 422, "customer.reference"},
+		{"saved cards in a currency BBMSL lacks", func() map[string]any {
+			s := with("payment_methods", []string{"saved_card"})
+			s["customer"], s["currency"] = map[string]any{"reference": "c1"}, "EUR"
+			return s
+		}(), 422, "currency"},
 		{"setup_recurring without saved cards", with("setup_recurring", true), 422, "setup_recurring"},
 		{"manual capture with the wallet", func() map[string]any {
 			s := with("payment_methods", []string{"wallet"})
