@@ -43,7 +43,11 @@ func run(getenv func(string) string, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "\nHosted checkout (%s mode) on %s\n  database: %s\n", cfg.Mode, app.URL, cfg.DBPath)
 	if cfg.Mode == web.ModeSandbox {
-		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n\n", app.URL, app.DemoAPIKey)
+		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n", app.URL, app.DemoAPIKey)
+		if cfg.DemoWebhookURL != "" {
+			fmt.Fprintf(stderr, "  demo webhooks: %s (secret %s)\n", cfg.DemoWebhookURL, app.DemoWebhookSecret)
+		}
+		fmt.Fprintln(stderr)
 	}
 	if err := app.Run(ctx); err != nil {
 		log.Error("server stopped with an error", "err", err)

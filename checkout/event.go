@@ -28,4 +28,9 @@ type Event struct {
 	Type      EventType
 	Data      map[string]any
 	CreatedAt time.Time
+	// Notify, when set, is the merchant webhook type this entry becomes
+	// (written to the outbox in the same transaction), with Object the
+	// snapshot it carries.
+	Notify string
+	Object map[string]any
 }

@@ -8,11 +8,13 @@ import (
 
 // Identifier prefixes. Every id carries 160 random bits.
 const (
-	PrefixSession  = "cs_"
-	PrefixPayment  = "pay_"
-	PrefixMerchant = "mer_"
-	PrefixEvent    = "evt_"
-	PrefixRefund   = "re_"
+	PrefixSession         = "cs_"
+	PrefixPayment         = "pay_"
+	PrefixMerchant        = "mer_"
+	PrefixEvent           = "evt_"
+	PrefixRefund          = "re_"
+	PrefixWebhookEndpoint = "we_"
+	PrefixWebhookDelivery = "whd_"
 )
 
 // IDSource makes new identifiers; tests inject a deterministic one.

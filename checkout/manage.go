@@ -180,9 +180,12 @@ func (s *Service) Refund(ctx context.Context, merchantID, paymentID string, in R
 		if next.AmountRefunded == next.Amount.Amount {
 			to = PaymentRefunded
 		}
-		if to != next.Status {
-			events = append(events, s.event(p.SessionID, p.ID, EventPaymentStatus, map[string]any{"from": string(next.Status), "to": string(to), "reason": "refund " + r.ID}))
-			next.Status = to
+		from := next.Status
+		next.Status = to
+		if to != from || to == PaymentPartiallyRefunded {
+			// Every accepted refund is news for the merchant, partial ones included.
+			e := s.statusEvent(&next, "", map[string]any{"from": string(from), "to": string(to), "reason": "refund " + r.ID})
+			events = append(events, e)
 		}
 	default:
 		r.Status = RefundFailed

@@ -148,6 +148,9 @@ func anyInFlight(pays []*Payment) bool {
 
 func (s *Service) expire(ctx context.Context, sess *Session, reason string) error {
 	ev := s.event(sess.ID, "", EventSessionExpired, map[string]any{"reason": reason})
+	ev.Notify = WebhookSessionExpired
+	ev.Object = map[string]any{"id": sess.ID, "object": "checkout.session", "status": string(SessionExpired),
+		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "merchant_reference": sess.MerchantReference}
 	err := s.Store.UpdateSessionStatus(ctx, sess.ID, SessionOpen, SessionExpired, s.now(), ev)
 	if err == nil {
 		s.Log.InfoContext(ctx, "session expired", "session_id", sess.ID, "reason", reason)
@@ -575,10 +578,14 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		if to == PaymentFailed {
 			data["decline_code"] = string(next.Decline.Code)
 		}
-		events = append(events, s.event(p.SessionID, p.ID, EventPaymentStatus, data))
+		events = append(events, s.statusEvent(&next, p.Status, data))
 		if to.Paid() && !p.Status.Paid() {
 			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete}
-			events = append(events, s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)}))
+			done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)})
+			done.Notify = WebhookSessionCompleted
+			done.Object = map[string]any{"id": p.SessionID, "object": "checkout.session", "status": string(SessionComplete),
+				"amount": next.Amount.Amount, "currency": next.Amount.Currency, "payment": PaymentObject(&next)}
+			events = append(events, done)
 		}
 	}
 	next.Version = p.Version + 1
@@ -653,14 +660,25 @@ func (s *Service) checkAt(ctx context.Context, p *Payment, n int) time.Time {
 	return s.now().Add(delay)
 }
 
+// statusEvent is the timeline entry of a payment moving to next.Status,
+// and the merchant webhook it leads to, with the payment as it will be.
+func (s *Service) statusEvent(next *Payment, from PaymentStatus, data map[string]any) Event {
+	e := s.event(next.SessionID, next.ID, EventPaymentStatus, data)
+	if t := paymentWebhook(next.Status); t != "" && next.Status != from {
+		e.Notify = t
+		e.Object = PaymentObject(next)
+	}
+	return e
+}
+
 // move is a plain status change with a timeline entry.
 func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason string, extra ...Event) error {
 	if !CanTransition(p.Status, to) {
 		return Errorf(EConflict, "payment cannot move from %s to %s", p.Status, to)
 	}
-	events := append(extra, s.event(p.SessionID, p.ID, EventPaymentStatus, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
 	next := *p
 	next.Status = to
+	events := append(extra, s.statusEvent(&next, p.Status, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
 	next.Version = p.Version + 1
 	next.UpdatedAt = s.now()
 	if to == PaymentProcessing {

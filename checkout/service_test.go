@@ -2,11 +2,13 @@ package checkout_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -280,5 +282,64 @@ func TestExpiry(t *testing.T) {
 	}
 	if _, _, err := svc.Session(ctx, "mer_other", idle.ID); checkout.ErrorCodeOf(err) != checkout.ENotFound {
 		t.Fatalf("another merchant's session: %v", err)
+	}
+}
+
+// Expiry is on time and told to the merchant; a payment in flight at the
+// expiry still ends in its true state, and the session follows it.
+func TestExpiryWebhooksAndAPaymentInFlight(t *testing.T) {
+	var answer atomic.Value
+	answer.Store(checkout.OutcomePending)
+	prov := &fakeProvider{pay: outcome(checkout.Outcome{}, errors.New("fake: timeout")),
+		inquire: func() (checkout.Outcome, error) {
+			return checkout.Outcome{Status: answer.Load().(checkout.OutcomeStatus)}, nil
+		}}
+	svc, m, clk := MustService(t, prov)
+	ctx := context.Background()
+	if err := svc.Store.SaveWebhookEndpoint(ctx, &checkout.WebhookEndpoint{ID: "we_" + strings.Repeat("e", 32), MerchantID: m.ID,
+		URL: "https://shop.test/hooks", Secret: checkout.NewWebhookSecret(), Enabled: true, CreatedAt: today}); err != nil {
+		t.Fatal(err)
+	}
+	idle := mustCreate(t, svc, m)
+	busy := mustCreate(t, svc, m)
+	p, err := svc.Pay(ctx, busy.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t)})
+	if err != nil || p.Status != checkout.PaymentPending {
+		t.Fatalf("pay: %+v %v", p, err)
+	}
+	clk.Add(24*time.Hour + time.Second)
+	if n, _ := svc.ExpireDue(ctx); n != 1 {
+		t.Fatalf("expired %d, want the idle one", n)
+	}
+	answer.Store(checkout.OutcomeSucceeded)
+	if got, err := svc.Reconcile(ctx, p.ID); err != nil || got.Status != checkout.PaymentSucceeded {
+		t.Fatalf("reconcile: %+v %v", got, err)
+	}
+	if s, _, _ := svc.Session(ctx, m.ID, busy.ID); s.Status != checkout.SessionComplete {
+		t.Fatalf("the busy session is %s, want complete", s.Status)
+	}
+	ds, err := svc.Store.WebhookDeliveries(ctx, m.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, d := range ds {
+		var body struct {
+			Type string         `json:"type"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(d.Payload, &body); err != nil || body.Type != d.Type {
+			t.Fatalf("payload %s: %v", d.Payload, err)
+		}
+		id, _ := body.Data["id"].(string)
+		types[d.Type+" "+id]++
+	}
+	for _, want := range []string{"checkout.session.expired " + idle.ID, "payment.pending " + p.ID, "payment.succeeded " + p.ID,
+		"checkout.session.completed " + busy.ID} {
+		if types[want] != 1 {
+			t.Errorf("webhook %q queued %d times, want once (all: %v)", want, types[want], types)
+		}
+	}
+	if types["checkout.session.expired "+busy.ID] != 0 {
+		t.Error("the paid session was reported expired")
 	}
 }

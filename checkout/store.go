@@ -48,6 +48,20 @@ type Store interface {
 	RecordNotification(ctx context.Context, provider, eventID string, at time.Time) error
 
 	AppendEvents(ctx context.Context, events ...Event) error
+	// Events with Notify set are also queued as merchant webhooks, one
+	// delivery per enabled endpoint of the session's merchant, in the same
+	// transaction (the outbox).
+
+	SaveWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
+	WebhookEndpoints(ctx context.Context, merchantID string) ([]*WebhookEndpoint, error)
+	// ClaimWebhookDeliveries leases due pending deliveries (next attempt
+	// moved to now+lease) and returns them with their endpoint's URL and secret.
+	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error)
+	// RecordWebhookAttempt logs an attempt and sets the delivery's outcome.
+	RecordWebhookAttempt(ctx context.Context, a WebhookAttempt, status string, next time.Time, disableEndpoint bool) error
+	WebhookDeliveries(ctx context.Context, merchantID string, limit int) ([]*WebhookDelivery, error)
+	WebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
+	RedeliverWebhook(ctx context.Context, merchantID, id string, now time.Time) (*WebhookDelivery, error)
 	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)
 
 	// BeginIdempotent claims key for a request. It returns (nil, nil) when

@@ -38,6 +38,9 @@ type App struct {
 	URL, InternalURL, SandboxURL string
 	// DemoAPIKey is the demo merchant's secret key in sandbox mode.
 	DemoAPIKey string
+	// DemoWebhookSecret signs the demo merchant's webhooks (sandbox mode).
+	DemoWebhookSecret string
+	relay             *relay
 
 	server *http.Server
 }
@@ -100,6 +103,7 @@ func (a *App) assemble(ctx context.Context) error {
 		IDs:       checkout.RandomIDs{},
 		Log:       a.Log,
 	}
+	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive)
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
@@ -146,18 +150,35 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
 		m.CreatedAt = existing.CreatedAt
 	}
-	return a.Store.SaveMerchant(ctx, m)
+	if err := a.Store.SaveMerchant(ctx, m); err != nil {
+		return err
+	}
+	// The demo merchant's webhook endpoint follows the configuration: on
+	// with a URL, off without one.
+	a.DemoWebhookSecret = a.Config.DemoWebhookSecret
+	if a.DemoWebhookSecret == "" {
+		a.DemoWebhookSecret = checkout.NewWebhookSecret()
+	}
+	return a.Store.SaveWebhookEndpoint(ctx, &checkout.WebhookEndpoint{ID: DemoWebhookEndpointID, MerchantID: DemoMerchantID,
+		URL: a.Config.DemoWebhookURL, Secret: a.DemoWebhookSecret, Enabled: a.Config.DemoWebhookURL != "", CreatedAt: m.CreatedAt})
 }
+
+// DemoWebhookEndpointID is the demo merchant's webhook endpoint.
+const DemoWebhookEndpointID = "we_demoendpointaaaaaaaaaaaaaaaaaaa"
 
 // Run serves until ctx ends, then shuts down gracefully: in-flight requests
 // get up to shutdownGrace to finish, workers stop, the database closes.
 func (a *App) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		a.runWorkers(workCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.runRelay(workCtx)
 	}()
 
 	errc := make(chan error, 1)

@@ -5,6 +5,8 @@ package web
 
 import (
 	"fmt"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"log/slog"
 	"net"
 	"net/url"
@@ -28,6 +30,8 @@ type Config struct {
 	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
 	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
 	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
+	DemoWebhookURL    string        // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
+	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	LogLevel          slog.Level    // CHECKOUT_LOG_LEVEL: debug, info, warn, error
@@ -82,15 +86,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return def
 	}
 	cfg := Config{
-		Addr:            get("CHECKOUT_ADDR", "127.0.0.1:8080"),
-		BaseURL:         strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
-		SandboxURL:      strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
-		DBPath:          get("CHECKOUT_DB", "data/checkout.db"),
-		Mode:            get("CHECKOUT_MODE", ModeSandbox),
-		DemoAPIKey:      get("CHECKOUT_DEMO_API_KEY", ""),
-		CookieSecret:    get("CHECKOUT_COOKIE_SECRET", ""),
-		LogFormat:       get("CHECKOUT_LOG_FORMAT", "text"),
-		DefaultProvider: get("CHECKOUT_DEFAULT_PROVIDER", "payorder"),
+		Addr:              get("CHECKOUT_ADDR", "127.0.0.1:8080"),
+		BaseURL:           strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
+		SandboxURL:        strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
+		DBPath:            get("CHECKOUT_DB", "data/checkout.db"),
+		Mode:              get("CHECKOUT_MODE", ModeSandbox),
+		DemoAPIKey:        get("CHECKOUT_DEMO_API_KEY", ""),
+		CookieSecret:      get("CHECKOUT_COOKIE_SECRET", ""),
+		DemoWebhookURL:    get("CHECKOUT_DEMO_WEBHOOK_URL", ""),
+		DemoWebhookSecret: get("CHECKOUT_DEMO_WEBHOOK_SECRET", ""),
+		LogFormat:         get("CHECKOUT_LOG_FORMAT", "text"),
+		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", "payorder"),
 		Payorder: PayorderConfig{
 			BaseURL:     get("CHECKOUT_PAYORDER_BASE_URL", ""),
 			SessionsURL: get("CHECKOUT_PAYORDER_SESSIONS_URL", ""),
@@ -208,6 +214,14 @@ func (c *Config) validate() error {
 	}
 	if c.DemoAPIKey != "" && !strings.HasPrefix(c.DemoAPIKey, "sk_test_") {
 		return fmt.Errorf("CHECKOUT_DEMO_API_KEY must start with sk_test_")
+	}
+	if c.DemoWebhookURL != "" {
+		if err := checkout.CheckWebhookURL(c.DemoWebhookURL, false); err != nil {
+			return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_URL must be an absolute http(s) URL")
+		}
+	}
+	if c.DemoWebhookSecret != "" && !checkout.ValidWebhookSecret(c.DemoWebhookSecret) {
+		return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 bytes")
 	}
 	if c.DemoAPIKey != "" && len(c.DemoAPIKey) < 24 {
 		return fmt.Errorf("CHECKOUT_DEMO_API_KEY must have at least 24 characters")

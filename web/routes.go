@@ -34,6 +34,10 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET("/v1/customers/:reference/saved_cards", h.APISavedCardsList, authed...)
 	e.DELETE("/v1/customers/:reference/saved_cards/:id", h.APISavedCardsDelete, authed...)
 	e.POST("/v1/recurring_charges", h.APIRecurringCharge, append(authed, h.Idempotent)...)
+	e.POST("/v1/webhook_endpoints", h.APIWebhookEndpointsCreate, append(authed, h.Idempotent)...)
+	e.GET("/v1/webhook_endpoints", h.APIWebhookEndpointsList, authed...)
+	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
+	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.

@@ -5,6 +5,24 @@ import (
 	"time"
 )
 
+// runRelay delivers due merchant webhooks every interval until ctx ends.
+// A delivery in flight when the process dies is retried once its lease ran
+// out, so each webhook arrives at least once.
+func (a *App) runRelay(ctx context.Context) {
+	tick := time.NewTicker(a.Config.ReconcileInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := a.relay.deliverDue(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("webhook relay failed", "err", err)
+		}
+	}
+}
+
 // runWorkers inquires payments whose outcome is unknown, expires sessions
 // past their time and prunes old idempotency keys, until ctx ends.
 func (a *App) runWorkers(ctx context.Context) {
@@ -20,15 +38,16 @@ func (a *App) runWorkers(ctx context.Context) {
 		if _, err := a.Service.ReconcileDue(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("reconcile sweep failed", "err", err)
 		}
-		if time.Since(lastSweep) < 30*time.Second {
-			continue
-		}
-		lastSweep = time.Now()
+		// Sessions expire on time (within one interval), with their webhook.
 		if n, err := a.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("expiry sweep failed", "err", err)
 		} else if n > 0 {
 			a.Log.Info("sessions expired", "count", n)
 		}
+		if time.Since(lastSweep) < 30*time.Second {
+			continue
+		}
+		lastSweep = time.Now()
 		if _, err := a.Service.PruneIdempotent(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("idempotency prune failed", "err", err)
 		}

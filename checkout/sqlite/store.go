@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -296,6 +297,50 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			e.ID, e.SessionID, e.PaymentID, e.Type, string(data), ms(e.CreatedAt)); err != nil {
+			return err
+		}
+		if e.Notify != "" {
+			if err := queueWebhooks(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queueWebhooks writes the outbox: one pending delivery of the event's
+// message to every enabled endpoint of the session's merchant. The message
+// id (webhook-id) is the event id.
+func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event) error {
+	payload, err := checkout.WebhookPayload(e)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.merchant_id FROM webhook_endpoints w
+		JOIN sessions s ON s.merchant_id = w.merchant_id WHERE s.id = ? AND w.enabled = 1 ORDER BY w.id`, e.SessionID)
+	if err != nil {
+		return err
+	}
+	type target struct{ endpoint, merchant string }
+	var targets []target
+	for rows.Next() {
+		var t target
+		if err := rows.Scan(&t.endpoint, &t.merchant); err != nil {
+			rows.Close()
+			return err
+		}
+		targets = append(targets, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range targets {
+		id := checkout.PrefixWebhookDelivery + strings.TrimPrefix(e.ID, checkout.PrefixEvent)[:24] + strings.TrimPrefix(t.endpoint, checkout.PrefixWebhookEndpoint)[:8]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, merchant_id, type, payload,
+			status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+			ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
+			id, e.ID, t.endpoint, t.merchant, e.Notify, payload, ms(e.CreatedAt), ms(e.CreatedAt), ms(e.CreatedAt)); err != nil {
 			return err
 		}
 	}

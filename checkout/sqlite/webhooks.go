@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// SaveWebhookEndpoint inserts or updates an endpoint.
+func (d *DB) SaveWebhookEndpoint(ctx context.Context, e *checkout.WebhookEndpoint) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO webhook_endpoints (id, merchant_id, url, secret, enabled, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET url = excluded.url, secret = excluded.secret, enabled = excluded.enabled`,
+		e.ID, e.MerchantID, e.URL, e.Secret, e.Enabled, ms(e.CreatedAt))
+	return err
+}
+
+// WebhookEndpoints lists a merchant's endpoints, oldest first.
+func (d *DB) WebhookEndpoints(ctx context.Context, merchantID string) ([]*checkout.WebhookEndpoint, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, merchant_id, url, secret, enabled, created_at FROM webhook_endpoints
+		WHERE merchant_id = ? ORDER BY created_at, id`, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*checkout.WebhookEndpoint
+	for rows.Next() {
+		var e checkout.WebhookEndpoint
+		var created int64
+		if err := rows.Scan(&e.ID, &e.MerchantID, &e.URL, &e.Secret, &e.Enabled, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+const deliveryColumns = `d.id, d.message_id, d.endpoint_id, d.merchant_id, d.type, d.payload, d.status, d.attempts,
+	d.next_attempt_at, d.last_status, d.last_error, d.created_at, d.updated_at`
+
+func scanDelivery(row scanner, extra ...any) (*checkout.WebhookDelivery, error) {
+	var w checkout.WebhookDelivery
+	var next, created, updated int64
+	dest := []any{&w.ID, &w.MessageID, &w.EndpointID, &w.MerchantID, &w.Type, &w.Payload, &w.Status, &w.Attempts,
+		&next, &w.LastStatus, &w.LastError, &created, &updated}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return nil, notFound(err)
+	}
+	w.NextAttemptAt, w.CreatedAt, w.UpdatedAt = fromMS(next), fromMS(created), fromMS(updated)
+	return &w, nil
+}
+
+// ClaimWebhookDeliveries leases due pending deliveries: their next attempt
+// moves to now+lease inside the claiming transaction, so another relay (or
+// this one after a crash) takes them only once the lease ran out.
+func (d *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.WebhookDelivery, error) {
+	var out []*checkout.WebhookDelivery
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+`, e.url, e.secret FROM webhook_deliveries d
+			JOIN webhook_endpoints e ON e.id = d.endpoint_id
+			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND e.enabled = 1
+			ORDER BY d.next_attempt_at LIMIT ?`, ms(now), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var url, secret string
+			w, err := scanDelivery(rows, &url, &secret)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			w.URL, w.Secret = url, secret
+			out = append(out, w)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, w := range out {
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`,
+				ms(now.Add(lease)), w.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordWebhookAttempt logs an attempt and sets the delivery's outcome (and
+// next attempt when it stays pending); disableEndpoint turns the endpoint off.
+func (d *DB) RecordWebhookAttempt(ctx context.Context, a checkout.WebhookAttempt, status string, next time.Time, disableEndpoint bool) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, number, status, error, duration_ms, at)
+			VALUES (?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.Number, a.Status, a.Error, a.DurationMS, ms(a.At)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+			last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+			status, a.Number, ms(next), a.Status, a.Error, ms(a.At), a.DeliveryID); err != nil {
+			return err
+		}
+		if disableEndpoint {
+			_, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET enabled = 0
+				WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)`, a.DeliveryID)
+			return err
+		}
+		return nil
+	})
+}
+
+// WebhookDeliveries lists a merchant's deliveries, newest first.
+func (d *DB) WebhookDeliveries(ctx context.Context, merchantID string, limit int) ([]*checkout.WebhookDelivery, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d
+		WHERE d.merchant_id = ? ORDER BY d.created_at DESC, d.id DESC LIMIT ?`, merchantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*checkout.WebhookDelivery
+	for rows.Next() {
+		w, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// WebhookAttempts lists a delivery's attempts in order.
+func (d *DB) WebhookAttempts(ctx context.Context, deliveryID string) ([]checkout.WebhookAttempt, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT delivery_id, number, status, error, duration_ms, at FROM webhook_attempts
+		WHERE delivery_id = ? ORDER BY number`, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []checkout.WebhookAttempt
+	for rows.Next() {
+		var a checkout.WebhookAttempt
+		var at int64
+		if err := rows.Scan(&a.DeliveryID, &a.Number, &a.Status, &a.Error, &a.DurationMS, &at); err != nil {
+			return nil, err
+		}
+		a.At = fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RedeliverWebhook makes a delivery pending and due now.
+func (d *DB) RedeliverWebhook(ctx context.Context, merchantID, id string, now time.Time) (*checkout.WebhookDelivery, error) {
+	res, err := d.db.ExecContext(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+		WHERE id = ? AND merchant_id = ?`, ms(now), ms(now), id, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, checkout.ErrNotFound
+	}
+	return scanDelivery(d.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d WHERE d.id = ?`, id))
+}

@@ -1,0 +1,239 @@
+package checkout
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Merchant webhook event types (DESIGN.md section 4).
+const (
+	WebhookSessionCompleted = "checkout.session.completed"
+	WebhookSessionExpired   = "checkout.session.expired"
+)
+
+// paymentWebhook is the merchant event a payment status leads to; "" when
+// merchants are not told (a payment being created or processed).
+func paymentWebhook(to PaymentStatus) string {
+	switch to {
+	case PaymentSucceeded, PaymentAuthorized, PaymentFailed, PaymentPending, PaymentCaptured, PaymentCanceled:
+		return "payment." + string(to)
+	case PaymentRefunded, PaymentPartiallyRefunded:
+		return "payment.refunded"
+	}
+	return ""
+}
+
+// PaymentObject is the self-contained snapshot of a payment that merchant
+// webhooks carry. It never holds card numbers: brand, last 4 and expiry.
+func PaymentObject(p *Payment) map[string]any {
+	o := map[string]any{
+		"id": p.ID, "object": "payment", "session_id": p.SessionID, "provider": p.Provider, "method": string(p.Method),
+		"status": string(p.Status), "amount": p.Amount.Amount, "currency": p.Amount.Currency,
+		"amount_refunded": p.AmountRefunded, "capture_mode": string(p.CaptureMode),
+	}
+	if p.Card != nil {
+		o["card"] = map[string]any{"brand": string(p.Card.Brand), "last4": p.Card.Last4, "exp_month": p.Card.ExpMonth, "exp_year": p.Card.ExpYear}
+	}
+	if t := p.ThreeDS; t != nil {
+		o["three_ds"] = map[string]any{"eci": t.ECI, "flow": t.Flow, "version": t.Version, "liability_shift": t.LiabilityShift()}
+	}
+	if d := p.Decline; d != nil {
+		o["decline"] = map[string]any{"code": string(d.Code), "message": d.Message}
+	}
+	return o
+}
+
+// WebhookPayload is the minified JSON body of a merchant webhook for an
+// event: {"type", "timestamp", "data"}.
+func WebhookPayload(e Event) ([]byte, error) {
+	return json.Marshal(struct {
+		Type      string         `json:"type"`
+		Timestamp string         `json:"timestamp"`
+		Data      map[string]any `json:"data"`
+	}{e.Notify, e.CreatedAt.UTC().Format(time.RFC3339), e.Object})
+}
+
+// NewWebhookSecret makes a Standard Webhooks secret: whsec_ and the base64
+// of 32 random bytes.
+func NewWebhookSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
+}
+
+// ValidWebhookSecret reports whether s is whsec_ and 24 to 64 bytes of base64.
+func ValidWebhookSecret(s string) bool {
+	raw, ok := strings.CutPrefix(s, "whsec_")
+	if !ok {
+		return false
+	}
+	key, err := base64.StdEncoding.DecodeString(raw)
+	return err == nil && len(key) >= 24 && len(key) <= 64
+}
+
+// SignWebhook is the Standard Webhooks webhook-signature header value:
+// v1,<base64 HMAC-SHA256 of "id.timestamp.body" under the secret's key>.
+func SignWebhook(secret, id string, at time.Time, body []byte) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return "", errors.New("webhook secret is not whsec_ base64")
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id + "." + strconv.FormatInt(at.Unix(), 10) + "."))
+	m.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// WebhookEndpoint is where a merchant receives webhooks.
+type WebhookEndpoint struct {
+	ID         string
+	MerchantID string
+	URL        string
+	Secret     string // whsec_...
+	Enabled    bool
+	CreatedAt  time.Time
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = "succeeded"
+	DeliveryFailed    = "failed"
+)
+
+// WebhookDelivery is one message on its way to one endpoint.
+type WebhookDelivery struct {
+	ID            string
+	MessageID     string // the webhook-id, the same on every attempt
+	EndpointID    string
+	MerchantID    string
+	Type          string
+	Payload       []byte
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastStatus    int // HTTP status of the last attempt; 0 when none came
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	// Filled when claimed for sending.
+	URL, Secret string
+}
+
+// WebhookAttempt is one try of a delivery, for the delivery log.
+type WebhookAttempt struct {
+	DeliveryID string
+	Number     int
+	Status     int
+	Error      string
+	DurationMS int64
+	At         time.Time
+}
+
+// webhookSchedule is the wait before each retry (Standard Webhooks'
+// example): about 75 hours in all.
+var webhookSchedule = []time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
+	10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour,
+}
+
+// NextWebhookAttempt is when retry number n (1-based: after n failed
+// attempts) is due, with up to 10% jitter; false once the schedule is done.
+func NextWebhookAttempt(now time.Time, n int) (time.Time, bool) {
+	if n < 1 || n > len(webhookSchedule) {
+		return time.Time{}, false
+	}
+	d := webhookSchedule[n-1]
+	if j, err := rand.Int(rand.Reader, big.NewInt(int64(d/10)+1)); err == nil {
+		d += time.Duration(j.Int64())
+	}
+	return now.Add(d), true
+}
+
+// CheckWebhookURL accepts absolute http(s) URLs without user info; live
+// endpoints must be https.
+func CheckWebhookURL(raw string, live bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") || len(raw) > 2048 {
+		return InvalidParam("url", "url must be an absolute http(s) URL without user info")
+	}
+	if live && u.Scheme != "https" {
+		return InvalidParam("url", "url must be https")
+	}
+	return nil
+}
+
+// CreateWebhookEndpoint registers an endpoint for a merchant; its secret is
+// generated unless given.
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Merchant, rawURL, secret string) (*WebhookEndpoint, error) {
+	if err := CheckWebhookURL(rawURL, m.Live); err != nil {
+		return nil, err
+	}
+	if secret == "" {
+		secret = NewWebhookSecret()
+	} else if !ValidWebhookSecret(secret) {
+		return nil, InvalidParam("secret", "secret must be whsec_ followed by the base64 of 24 to 64 bytes")
+	}
+	e := &WebhookEndpoint{ID: s.IDs.NewID(PrefixWebhookEndpoint), MerchantID: m.ID, URL: rawURL, Secret: secret, Enabled: true, CreatedAt: s.now()}
+	if err := s.Store.SaveWebhookEndpoint(ctx, e); err != nil {
+		return nil, Internal(err)
+	}
+	return e, nil
+}
+
+// WebhookEndpoints lists a merchant's endpoints.
+func (s *Service) WebhookEndpoints(ctx context.Context, m *Merchant) ([]*WebhookEndpoint, error) {
+	es, err := s.Store.WebhookEndpoints(ctx, m.ID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return es, nil
+}
+
+// WebhookDeliveries lists a merchant's recent deliveries, newest first,
+// with their attempts.
+func (s *Service) WebhookDeliveries(ctx context.Context, m *Merchant, limit int) ([]*WebhookDelivery, map[string][]WebhookAttempt, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	ds, err := s.Store.WebhookDeliveries(ctx, m.ID, limit)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	attempts := map[string][]WebhookAttempt{}
+	for _, d := range ds {
+		a, err := s.Store.WebhookAttempts(ctx, d.ID)
+		if err != nil {
+			return nil, nil, Internal(err)
+		}
+		attempts[d.ID] = a
+	}
+	return ds, attempts, nil
+}
+
+// Redeliver queues one delivery to be sent again now, whatever its state.
+func (s *Service) Redeliver(ctx context.Context, m *Merchant, id string) (*WebhookDelivery, error) {
+	if !ValidID(PrefixWebhookDelivery, id) {
+		return nil, Errorf(ENotFound, "No such webhook delivery.")
+	}
+	d, err := s.Store.RedeliverWebhook(ctx, m.ID, id, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such webhook delivery.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return d, nil
+}

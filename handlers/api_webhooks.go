@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+type endpointJSON struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	URL     string `json:"url"`
+	Secret  string `json:"secret,omitempty"` // only when created
+	Enabled bool   `json:"enabled"`
+	Created int64  `json:"created_at"`
+}
+
+type createEndpointRequest struct {
+	URL    string `json:"url"`
+	Secret string `json:"secret"`
+}
+
+// APIWebhookEndpointsCreate handles POST /v1/webhook_endpoints {url,
+// secret?}: the answer is the only time the secret is shown.
+func (h *Handlers) APIWebhookEndpointsCreate(c echo.Context) error {
+	var in createEndpointRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	e, err := h.Service.CreateWebhookEndpoint(ctx(c), merchant(c), in.URL, in.Secret)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Secret: e.Secret,
+		Enabled: e.Enabled, Created: e.CreatedAt.Unix()})
+}
+
+// APIWebhookEndpointsList handles GET /v1/webhook_endpoints.
+func (h *Handlers) APIWebhookEndpointsList(c echo.Context) error {
+	es, err := h.Service.WebhookEndpoints(ctx(c), merchant(c))
+	if err != nil {
+		return err
+	}
+	out := make([]endpointJSON, 0, len(es))
+	for _, e := range es {
+		if e.URL == "" {
+			continue // the demo merchant's endpoint, unconfigured
+		}
+		out = append(out, endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, Created: e.CreatedAt.Unix()})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
+}
+
+type attemptJSON struct {
+	Number     int    `json:"number"`
+	Status     int    `json:"status"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+	At         int64  `json:"at"`
+}
+
+type deliveryJSON struct {
+	ID            string        `json:"id"`
+	Object        string        `json:"object"`
+	WebhookID     string        `json:"webhook_id"`
+	EndpointID    string        `json:"endpoint_id"`
+	Type          string        `json:"type"`
+	Status        string        `json:"status"`
+	Attempts      []attemptJSON `json:"attempts"`
+	NextAttemptAt int64         `json:"next_attempt_at,omitempty"`
+	Created       int64         `json:"created_at"`
+}
+
+func deliveryView(d *checkout.WebhookDelivery, attempts []checkout.WebhookAttempt) deliveryJSON {
+	v := deliveryJSON{ID: d.ID, Object: "webhook_delivery", WebhookID: d.MessageID, EndpointID: d.EndpointID, Type: d.Type,
+		Status: d.Status, Attempts: []attemptJSON{}, Created: d.CreatedAt.Unix()}
+	if d.Status == checkout.DeliveryPending {
+		v.NextAttemptAt = d.NextAttemptAt.Unix()
+	}
+	for _, a := range attempts {
+		v.Attempts = append(v.Attempts, attemptJSON{Number: a.Number, Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, At: a.At.Unix()})
+	}
+	return v
+}
+
+// APIWebhookDeliveriesList handles GET /v1/webhook_deliveries?limit=n: the
+// merchant's delivery log, newest first.
+func (h *Handlers) APIWebhookDeliveriesList(c echo.Context) error {
+	limit := 20
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return checkout.InvalidParam("limit", "limit must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	ds, attempts, err := h.Service.WebhookDeliveries(ctx(c), merchant(c), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]deliveryJSON, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, deliveryView(d, attempts[d.ID]))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
+}
+
+// APIWebhookDeliveriesRedeliver handles POST /v1/webhook_deliveries/:id/redeliver.
+func (h *Handlers) APIWebhookDeliveriesRedeliver(c echo.Context) error {
+	if err := emptyOrObject(c); err != nil {
+		return err
+	}
+	d, err := h.Service.Redeliver(ctx(c), merchant(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, deliveryView(d, nil))
+}
