@@ -31,6 +31,11 @@ type Service struct {
 	IDs         IDSource
 	Log         *slog.Logger
 	MaxAttempts int // payment attempts per session; 5 when zero
+	// ProcessingTimeout is how long a provider call may run before the
+	// reconciler treats its payment as unknown (the process may have died
+	// mid-call); ProcessingCheckAfter when zero. Keep it above the
+	// provider timeout.
+	ProcessingTimeout time.Duration
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
@@ -683,7 +688,11 @@ func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason
 	next.UpdatedAt = s.now()
 	if to == PaymentProcessing {
 		// Should this process die mid-call, the reconciler picks it up.
-		next.NextCheckAt = next.UpdatedAt.Add(ProcessingCheckAfter)
+		after := s.ProcessingTimeout
+		if after <= 0 {
+			after = ProcessingCheckAfter
+		}
+		next.NextCheckAt = next.UpdatedAt.Add(after)
 	}
 	if err := s.Store.UpdatePayment(ctx, &next, nil, events...); err != nil {
 		if errors.Is(err, ErrConflict) {

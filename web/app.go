@@ -102,8 +102,11 @@ func (a *App) assemble(ctx context.Context) error {
 		Now:       a.Config.Now,
 		IDs:       checkout.RandomIDs{},
 		Log:       a.Log,
+		// A call still running after twice the provider timeout is from a
+		// process that died: the reconciler takes over.
+		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 	}
-	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive)
+	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive, a.Config.WebhookTimeout)
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {

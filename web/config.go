@@ -34,6 +34,7 @@ type Config struct {
 	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
+	WebhookTimeout    time.Duration // CHECKOUT_WEBHOOK_TIMEOUT: limit on each merchant webhook attempt (15s)
 	LogLevel          slog.Level    // CHECKOUT_LOG_LEVEL: debug, info, warn, error
 	LogFormat         string        // CHECKOUT_LOG_FORMAT: text (default) or json
 	DefaultProvider   string        // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
@@ -140,6 +141,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.ReconcileInterval, err = duration(get("CHECKOUT_RECONCILE_INTERVAL", "1s"), "CHECKOUT_RECONCILE_INTERVAL"); err != nil {
+		return cfg, err
+	}
+	if cfg.WebhookTimeout, err = duration(get("CHECKOUT_WEBHOOK_TIMEOUT", "15s"), "CHECKOUT_WEBHOOK_TIMEOUT"); err != nil {
 		return cfg, err
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("CHECKOUT_LOG_LEVEL", "info"))); err != nil {

@@ -61,7 +61,7 @@ func relayFixture(t *testing.T, handler http.Handler) (*relay, *sqlite.DB, *fake
 	if err := db.CreateSession(ctx, sess, ev); err != nil {
 		t.Fatal(err)
 	}
-	r := newRelay(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, false)
+	r := newRelay(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, false, 0)
 	return r, db, clk, ep
 }
 
@@ -168,7 +168,7 @@ func TestRelayTreatsRedirectsAsFailuresAndGoneDisables(t *testing.T) {
 func TestRelayLeaseSurvivesACrash(t *testing.T) {
 	r, db, clk, ep := relayFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	ctx := context.Background()
-	claimed, err := db.ClaimWebhookDeliveries(ctx, clk.now(), webhookLease, 10)
+	claimed, err := db.ClaimWebhookDeliveries(ctx, clk.now(), r.lease, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -176,7 +176,7 @@ func TestRelayLeaseSurvivesACrash(t *testing.T) {
 	if n, _ := r.deliverDue(ctx); n != 0 {
 		t.Fatal("a leased delivery was sent twice at once")
 	}
-	clk.set(clk.now().Add(webhookLease + time.Second))
+	clk.set(clk.now().Add(r.lease + time.Second))
 	if n, _ := r.deliverDue(ctx); n != 1 {
 		t.Fatal("the delivery was lost with the crashed relay")
 	}

@@ -25,16 +25,16 @@ type relay struct {
 	client *http.Client
 	log    *slog.Logger
 	now    func() time.Time
+	lease  time.Duration
 }
 
-// webhookLease is how long a claimed delivery is ours: longer than one
-// attempt can take, so a crashed relay's deliveries are retried after it.
-const webhookLease = 2 * time.Minute
+// defaultWebhookTimeout bounds one attempt (Standard Webhooks: 15 to 30 s).
+const defaultWebhookTimeout = 15 * time.Second
 
-// webhookTimeout bounds one attempt (Standard Webhooks: 15 to 30 s).
-const webhookTimeout = 15 * time.Second
-
-func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, live bool) *relay {
+func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, live bool, timeout time.Duration) *relay {
+	if timeout <= 0 {
+		timeout = defaultWebhookTimeout
+	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if live {
 		// Merchant URLs are untrusted: never reach our own network (SSRF).
@@ -54,7 +54,10 @@ func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, live
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}
 	return &relay{
 		store: store, log: log, now: now,
-		client: &http.Client{Timeout: webhookTimeout, Transport: transport,
+		// A claimed delivery is ours for longer than one attempt can take,
+		// so a crashed relay's deliveries are retried once it runs out.
+		lease: timeout + 5*time.Second,
+		client: &http.Client{Timeout: timeout, Transport: transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 }
@@ -62,7 +65,7 @@ func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, live
 // deliverDue sends every due delivery, a few at a time, and reports how
 // many it attempted.
 func (r *relay) deliverDue(ctx context.Context) (int, error) {
-	due, err := r.store.ClaimWebhookDeliveries(ctx, r.now(), webhookLease, 50)
+	due, err := r.store.ClaimWebhookDeliveries(ctx, r.now(), r.lease, 50)
 	if err != nil {
 		return 0, err
 	}
