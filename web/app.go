@@ -106,7 +106,7 @@ func (a *App) assemble(ctx context.Context) error {
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 	}
-	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive, a.Config.WebhookTimeout)
+	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {

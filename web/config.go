@@ -35,14 +35,18 @@ type Config struct {
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	WebhookTimeout    time.Duration // CHECKOUT_WEBHOOK_TIMEOUT: limit on each merchant webhook attempt (15s)
-	LogLevel          slog.Level    // CHECKOUT_LOG_LEVEL: debug, info, warn, error
-	LogFormat         string        // CHECKOUT_LOG_FORMAT: text (default) or json
-	DefaultProvider   string        // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
-	Payorder          PayorderConfig
-	Worldline         WorldlineConfig
-	AlipayPlus        AlipayPlusConfig
-	Antom             AntomConfig
-	BBMSL             BBMSLConfig
+	// WebhookPrivateNetworks (CHECKOUT_WEBHOOK_PRIVATE_NETWORKS=true) lets
+	// live-mode webhooks reach loopback and private addresses, which are
+	// refused by default (SSRF); for on-premises merchants and tests.
+	WebhookPrivateNetworks bool
+	LogLevel               slog.Level // CHECKOUT_LOG_LEVEL: debug, info, warn, error
+	LogFormat              string     // CHECKOUT_LOG_FORMAT: text (default) or json
+	DefaultProvider        string     // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
+	Payorder               PayorderConfig
+	Worldline              WorldlineConfig
+	AlipayPlus             AlipayPlusConfig
+	Antom                  AntomConfig
+	BBMSL                  BBMSLConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -145,6 +149,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if cfg.WebhookTimeout, err = duration(get("CHECKOUT_WEBHOOK_TIMEOUT", "15s"), "CHECKOUT_WEBHOOK_TIMEOUT"); err != nil {
 		return cfg, err
+	}
+	switch v := get("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS", "false"); v {
+	case "true", "false":
+		cfg.WebhookPrivateNetworks = v == "true"
+	default:
+		return cfg, fmt.Errorf("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS must be true or false, not %q", v)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("CHECKOUT_LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("CHECKOUT_LOG_LEVEL: %w", err)

@@ -31,12 +31,12 @@ type relay struct {
 // defaultWebhookTimeout bounds one attempt (Standard Webhooks: 15 to 30 s).
 const defaultWebhookTimeout = 15 * time.Second
 
-func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, live bool, timeout time.Duration) *relay {
+func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, publicOnly bool, timeout time.Duration) *relay {
 	if timeout <= 0 {
 		timeout = defaultWebhookTimeout
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	if live {
+	if publicOnly {
 		// Merchant URLs are untrusted: never reach our own network (SSRF).
 		dialer.Control = func(network, address string, _ syscall.RawConn) error {
 			host, _, err := net.SplitHostPort(address)
