@@ -125,6 +125,7 @@ type Payment struct {
 	ShopperMessage string // provider text to show the shopper (for example cardholder info)
 	AmountRefunded int64  // minor units refunded or being refunded; never more than Amount
 	SavedCardID    string // the provider's token id, for saved-card payments
+	FormToken      string // the one-time token of the form that started it
 	Attempt        int    // 1-based number of this attempt within its session
 	Version        int64  // compare-and-set counter, bumped by every update
 	NextCheckAt    time.Time

@@ -261,6 +261,10 @@ type PayInput struct {
 	// ParentProviderRef makes a saved-card payment a merchant-initiated
 	// recurring charge (set by ChargeRecurring only).
 	ParentProviderRef string
+	// FormToken is the one-time token of the submitted form: a form
+	// submitted again (even after its attempt was declined) makes no new
+	// attempt and returns the first one.
+	FormToken string
 }
 
 // Pay starts a payment attempt for an open session. At most one attempt of a
@@ -271,6 +275,13 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	sess, pays, err := s.Session(ctx, "", sessionID)
 	if err != nil {
 		return nil, err
+	}
+	if in.FormToken != "" {
+		for _, p := range pays {
+			if p.FormToken == in.FormToken {
+				return p, Errorf(EConflict, "This form was already submitted.")
+			}
+		}
 	}
 	if active := activePayment(pays); active != nil {
 		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
@@ -322,6 +333,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		CaptureMode: sess.CaptureMode,
 		Browser:     in.Browser.Normalize(),
 		Attempt:     len(pays) + 1,
+		FormToken:   in.FormToken,
 		Version:     1,
 		CreatedAt:   now,
 		UpdatedAt:   now,
@@ -337,12 +349,21 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
 	})
 	if err := s.Store.CreatePayment(ctx, p, created); errors.Is(err, ErrConflict) {
-		// A concurrent submit created the active attempt first.
+		// A concurrent submit (of this form, or another) created its attempt first.
 		_, pays, err := s.Session(ctx, "", sessionID)
 		if err != nil {
 			return nil, err
 		}
-		return activePayment(pays), Errorf(EConflict, "A payment for this checkout is already in progress or done.")
+		other := activePayment(pays)
+		for _, q := range pays {
+			if in.FormToken != "" && q.FormToken == in.FormToken {
+				other = q
+			}
+		}
+		if other == nil && len(pays) > 0 {
+			other = pays[len(pays)-1]
+		}
+		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
 	} else if err != nil {
 		return nil, Internal(err)
 	}

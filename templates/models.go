@@ -47,6 +47,7 @@ type CheckoutPage struct {
 	Holder       string
 	AttemptsLeft int // shown once an attempt has failed; 0 hides it
 	PayLabel     string
+	FormToken    string // one-time token of this rendering of the form
 }
 
 // SavedCardOption is one of the shopper's saved cards.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -241,5 +242,48 @@ func TestSavedCardsAndRecurringAPIValidation(t *testing.T) {
 	_, pid := payWorldline(t, app, "automatic", "4242424242424242")
 	if res := api(t, app, http.MethodPost, "/v1/recurring_charges", `{"parent_payment":"`+pid+`","amount":100}`); res.Status != 422 {
 		t.Fatalf("card parent: %d %s", res.Status, res.Body)
+	}
+}
+
+// The same form submitted twice, even after its attempt was declined (a
+// fast decline, then the second click arrives), makes one attempt and one
+// provider call; a fresh form makes the next attempt.
+func TestSameFormTwiceMakesOneAttempt(t *testing.T) {
+	app := sharedApp(t)
+	body := validSession()
+	body["currency"], body["provider"] = "EUR", "worldline"
+	id := mustCreateSession(t, app, body)["id"].(string)
+	token := testid(doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil)), "payment-method-card").Parent().Find(`input[name=form_token]`).AttrOr("value", "")
+	if len(token) < 16 {
+		t.Fatalf("no form token on the page: %q", token)
+	}
+	form := url.Values{"payment_method": {"card"}, "form_token": {token}, "card_number": {"4000000000000002"}, "card_expiry": {"12/40"},
+		"card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+	post := func() int {
+		return do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded").Status
+	}
+	if st := post(); st != http.StatusSeeOther {
+		t.Fatalf("first submit: %d", st)
+	}
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() { defer wg.Done(); post() }()
+	}
+	wg.Wait()
+	pays, _ := app.Store.SessionPayments(context.Background(), id)
+	if len(pays) != 1 || pays[0].Status != checkout.PaymentFailed || app.Sandbox.Worldline.Charges(pays[0].ID) != 0 {
+		t.Fatalf("after resubmitting one form: %d attempts", len(pays))
+	}
+	if st, _ := app.Sandbox.Worldline.PaymentState(pays[0].ID); st.Status != "REJECTED" {
+		t.Fatalf("sandbox: %+v", st)
+	}
+	form.Set("form_token", "a-fresh-form-token-0000")
+	form.Set("card_number", "4242424242424242")
+	if st := post(); st != http.StatusSeeOther {
+		t.Fatalf("fresh form: %d", st)
+	}
+	if pays, _ := app.Store.SessionPayments(context.Background(), id); len(pays) != 2 || pays[1].Status != checkout.PaymentSucceeded {
+		t.Fatalf("a fresh form did not make the next attempt: %d", len(pays))
 	}
 }

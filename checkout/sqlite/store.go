@@ -133,8 +133,8 @@ func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...c
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO payments (id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 				provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-				next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id, form_token)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)...)
 		if isUniqueViolation(err) {
 			return checkout.ErrConflict
@@ -159,7 +159,7 @@ func paymentValues(p *checkout.Payment) ([]any, error) {
 	return []any{p.Status, p.Amount.Amount, p.Amount.Currency, p.CaptureMode, p.ProviderRef, string(data),
 		jsonOrNull(p.Card), string(browser), jsonOrNull(p.Action), jsonOrNull(p.ThreeDS), jsonOrNull(p.Decline),
 		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt),
-		p.AmountRefunded, p.SavedCardID}, nil
+		p.AmountRefunded, p.SavedCardID, p.FormToken}, nil
 }
 
 // UpdatePayment writes p when the stored version is p.Version-1, applies the
@@ -192,7 +192,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 		UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
 			provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
 			attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?,
-			amount_refunded = ?, saved_card_id = ?
+			amount_refunded = ?, saved_card_id = ?, form_token = ?
 		WHERE id = ? AND version = ?`,
 		append(cols, p.ID, p.Version-1)...)
 	if err != nil {
@@ -206,7 +206,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 
 const paymentColumns = `id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
 	provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-	next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id`
+	next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id, form_token`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -217,7 +217,7 @@ func scanPayment(row scanner) (*checkout.Payment, error) {
 	var next, created, updated int64
 	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
 		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
-		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID)
+		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID, &p.FormToken)
 	if err != nil {
 		return nil, notFound(err)
 	}
