@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 
-.PHONY: run test generate check
+.PHONY: run test generate check fuzz load
 
 # Serve on 127.0.0.1:8080 in sandbox mode (same as `go run .`).
 run:
@@ -13,6 +13,15 @@ run:
 test: check
 	@driver=$$(bash e2e/setup.sh) && \
 	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 ./...
+	FUZZTIME=2s bash e2e/fuzz.sh
+
+# Every fuzz target for longer (FUZZTIME per target, 30s by default).
+fuzz:
+	FUZZTIME=$${FUZZTIME:-30s} bash e2e/fuzz.sh
+
+# The full load run: 200 shoppers over every provider and the card table.
+load:
+	go test ./e2e/load -run TestLoad -count=1 -v -load.n=200
 
 # Regenerate the templ components (the _templ.go files are committed).
 generate:

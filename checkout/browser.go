@@ -1,6 +1,9 @@
 package checkout
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // BrowserInfo is what 3-D Secure 2 needs to know about the shopper's
 // browser. The page's script fills the screen, window, colour, timezone,
@@ -36,8 +39,12 @@ func (b BrowserInfo) Normalize() BrowserInfo {
 		}, s)
 		if len(s) > n {
 			s = s[:n]
+			// Never cut a character in two.
+			for len(s) > 0 && !utf8.ValidString(s) {
+				s = s[:len(s)-1]
+			}
 		}
-		return s
+		return strings.ToValidUTF8(s, "")
 	}
 	dim := func(v int) int {
 		if v < 0 || v > 100000 {

@@ -42,11 +42,10 @@ func (m Money) Decimal() string {
 		exp = 2
 	}
 	neg := m.Amount < 0
-	a := m.Amount
+	s := strconv.FormatInt(m.Amount, 10)
 	if neg {
-		a = -a
+		s = s[1:] // works for math.MinInt64 too, which has no positive int64
 	}
-	s := strconv.FormatInt(a, 10)
 	if exp > 0 {
 		if len(s) <= exp {
 			s = strings.Repeat("0", exp-len(s)+1) + s
@@ -67,7 +66,8 @@ func ParseDecimal(s, code string) (Money, error) {
 		return Money{}, Errorf(EInvalid, "unknown currency %q", code)
 	}
 	whole, frac, hasDot := strings.Cut(s, ".")
-	if whole == "" || (hasDot && frac == "") || len(frac) > exp || strings.HasPrefix(whole, "+") {
+	digits := strings.TrimPrefix(whole, "-")
+	if digits == "" || (hasDot && frac == "") || len(frac) > exp || !allDigits(digits) || !allDigits(frac) {
 		return Money{}, Errorf(EInvalid, "%q is not a %s amount", s, code)
 	}
 	frac += strings.Repeat("0", exp-len(frac))
@@ -76,6 +76,15 @@ func ParseDecimal(s, code string) (Money, error) {
 		return Money{}, Errorf(EInvalid, "%q is not a %s amount", s, code)
 	}
 	return Money{Amount: n, Currency: code}, nil
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Format renders m for a shopper in the given BCP 47 locale using CLDR

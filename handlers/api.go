@@ -78,12 +78,16 @@ func decodeJSON(c echo.Context, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return checkout.Errorf(checkout.EMalformed, "The request body must be a JSON object.")
 	}
+	if trimmed := bytes.TrimSpace(body); trimmed[0] != '{' {
+		return checkout.Errorf(checkout.EMalformed, "The request body must be a JSON object.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
+	// Nothing may follow the object, not even a stray bracket.
+	if _, err := dec.Token(); err != io.EOF {
 		return checkout.Errorf(checkout.EMalformed, "The request body must hold a single JSON object.")
 	}
 	return nil

@@ -251,8 +251,8 @@ func TestPayAnswers(t *testing.T) {
 		"no result":                  {reply: ok(obj{}), err: "result (none) (none)"},
 		"S without paymentId":        {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { delete(a, "paymentId") })), err: "without a well-formed paymentId"},
 		"another paymentRequestId":   {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { a["paymentRequestId"] = "pay_other" })), err: "another paymentRequestId"},
-		"another amount":             {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "EUR", "value": "1235"} })), err: "not 1234 EUR"},
-		"amount not in minor units":  {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "EUR", "value": "12.34"} })), err: "not a whole number"},
+		"another amount":             {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "EUR", "value": "1235"} })), err: "another amount or currency than 1234 EUR"},
+		"amount not in minor units":  {reply: ok(payAnswer("S", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "EUR", "value": "12.34"} })), err: "amount cannot be read"},
 		"HTTP 500":                   {reply: reply{status: 500, body: `{"result":{"resultStatus":"U"}}`, sign: "none"}, err: "HTTP 500"},
 		"HTTP 500, signed":           {reply: reply{status: 500, body: `{"result":{"resultStatus":"S","resultCode":"SUCCESS"}}`}, err: "HTTP 500"},
 		"unreadable":                 {reply: ok("{not json"), err: "unreadable answer"},
@@ -340,7 +340,7 @@ func TestInquiry(t *testing.T) {
 		"query unknown":       {reply: ok(obj{"result": res("U", "UNKNOWN_EXCEPTION")}), err: "result U UNKNOWN_EXCEPTION"},
 		"no paymentStatus":    {reply: ok(inquiryAnswer("", "")), err: "without a paymentStatus"},
 		"another payment":     {reply: ok(inquiryAnswer("SUCCESS", "SUCCESS", func(a obj) { a["paymentId"] = "999" })), err: "another paymentId"},
-		"another amount":      {reply: ok(inquiryAnswer("SUCCESS", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "USD", "value": "1234"} })), err: "not 1234 EUR"},
+		"another amount":      {reply: ok(inquiryAnswer("SUCCESS", "SUCCESS", func(a obj) { a["paymentAmount"] = obj{"currency": "USD", "value": "1234"} })), err: "another amount or currency than 1234 EUR"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, step := range []string{"inquire", "continue"} {
@@ -411,7 +411,7 @@ func TestCapture(t *testing.T) {
 			}
 			a["captureAmount"] = obj{"currency": "EUR", "value": "1"}
 			return a
-		}())}, err: "not 1234 EUR"},
+		}())}, err: "another amount or currency than 1234 EUR"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f, c := newFake(t)

@@ -151,7 +151,20 @@ func verifyNotification(key *rsa.PublicKey, body []byte) (map[string]notifyField
 		fields[k] = f
 		list = append(list, f)
 	}
-	for _, candidate := range []string{content(list, FormRaw, false), content(list, FormRaw, true), content(list, FormQuery, false)} {
+	// In the raw forms a value holding & or = could pass for several
+	// fields (merging or hiding them under one signature); such values
+	// are only accepted through the URL-encoded form.
+	rawSafe := true
+	for _, f := range list {
+		if strings.ContainsAny(f.key+f.value, "&=") {
+			rawSafe = false
+		}
+	}
+	candidates := []string{content(list, FormQuery, false)}
+	if rawSafe {
+		candidates = append(candidates, content(list, FormRaw, false), content(list, FormRaw, true))
+	}
+	for _, candidate := range candidates {
 		if Verify(key, []byte(candidate), sig) == nil {
 			return fields, nil
 		}

@@ -87,6 +87,14 @@ func TestNotificationCanonicalForms(t *testing.T) {
 					body = signedBody(t, platform.Private, quoted(fields), content)
 				}
 				n, err := c.Notification(t.Context(), notify(body))
+				if name == "awkward values" && form != "http_build_query" {
+					// & in a value could merge or hide fields in the raw
+					// forms: only the URL-encoded form is trusted then.
+					if err == nil {
+						t.Fatal("a raw-form signature over a value holding & was accepted")
+					}
+					return
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
