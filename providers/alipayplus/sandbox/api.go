@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // Result codes the sandbox answers with.
@@ -79,7 +80,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if clientID == "" {
 		clientID = s.creds.ClientID
 	}
-	a := answerer{s: s, w: w, path: path, clientID: clientID}
+	a := answerer{s: s, w: w, r: r, path: path, clientID: clientID}
 	if code != "" {
 		s.count("unauthorised")
 		a.send(payResponse{Result: res("F", code)})
@@ -87,6 +88,13 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	switch strings.TrimPrefix(r.URL.Path, s.prefix) {
 	case "/v1/payments/pay":
+		if f, ok := s.faults.Take(OperationPay); ok {
+			if f.Kind == sandboxfault.ServerError {
+				sandboxfault.WriteServerError(w) // nothing done
+				return
+			}
+			a.fault = &f
+		}
 		s.pay(a, body)
 	case "/v1/payments/inquiryPayment":
 		s.inquiry(a, body)
@@ -120,30 +128,50 @@ func (s *Sandbox) authenticate(r *http.Request, clientID string, body []byte) (s
 	return relative, codeInvalidSignature
 }
 
+// OperationPay is the one operation a fault can be limited to: pay, which
+// creates the order the shopper then pays at the cashier.
+const OperationPay = "pay"
+
 // answerer writes signed answers to one request.
 type answerer struct {
 	s        *Sandbox
 	w        http.ResponseWriter
+	r        *http.Request
 	path     string
 	clientID string
+	fault    *sandboxfault.Fault // how the answer is delivered, when it misbehaves
 }
 
-// send signs v with the wallet's key and writes it with HTTP 200.
+// send signs v with the wallet's key and writes it with HTTP 200, as the
+// answerer's fault wants it (a malformed body is cut short, then signed).
 func (a answerer) send(v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		http.Error(a.w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	h := a.w.Header()
+	if a.fault == nil {
+		a.write(a.w, body)
+		return
+	}
+	sandboxfault.Deliver(a.w, a.r, *a.fault, func(w http.ResponseWriter) {
+		if a.fault.Kind == sandboxfault.Malformed {
+			body = sandboxfault.Malform(body)
+		}
+		a.write(w, body)
+	})
+}
+
+func (a answerer) write(w http.ResponseWriter, body []byte) {
+	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=UTF-8")
 	if err := alipaysign.SignMessage(a.s.walletKey, h, alipaysign.HeaderResponseTime, http.MethodPost, a.path, a.clientID,
 		a.s.now().Format(timeFormat), body); err != nil {
-		http.Error(a.w, "Internal Server Error", http.StatusInternalServerError)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	a.w.WriteHeader(http.StatusOK)
-	_, _ = a.w.Write(body)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func (s *Sandbox) count(kind string) {
@@ -206,6 +234,15 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 		s.dispatch(d, false)
 		a.send(resp)
 		return
+	}
+	magic, isMagic := sandboxfault.FromAmount(v.amount)
+	if isMagic && magic.Kind == sandboxfault.ServerError {
+		s.mu.Unlock()
+		sandboxfault.WriteServerError(a.w) // nothing created
+		return
+	}
+	if isMagic && a.fault == nil {
+		a.fault = &magic // the order is made as usual; only the answer misbehaves
 	}
 	if req.PaymentAmount.Value == AmountOverLimit {
 		f := refusal{fingerprint: fingerprint, result: res("F", codeAmountExceedLimit), amount: money}

@@ -17,12 +17,37 @@
 //	GET  /cashier?orderId=…                   the cashier page (browser); POST works too (the form of
 //	POST /cashier                             redirectActionForm), with orderId in the query or the body
 //	POST /cashier/confirm                     a button: orderId + choice=approve|decline|cancel
+//	POST /_faults                             arm a provider fault (tests; see below), DELETE clears, GET lists
 //
 // Test values (DESIGN.md section 6): a paymentAmount value of "999999"
 // fails at pay time with F PAYMENT_AMOUNT_EXCEED_LIMIT; a value ending in
 // "51" fails the cashier's Approve with USER_BALANCE_NOT_ENOUGH. Approve
 // otherwise pays (SUCCESS), Decline fails (FAIL, PROCESS_FAIL), Cancel
 // cancels (CANCELLED, with paymentResult F ORDER_IS_CLOSED).
+//
+// Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to pay
+// (operation "pay"), the only call that starts moving money: the shopper's
+// balance is debited later, at the cashier. inquiryPayment never takes
+// one, nor does a request refused as unauthenticated. Arm them with
+// InjectFault or the /_faults endpoint (unauthenticated, like the cashier:
+// it exists only where the sandbox does, and the app mounts the sandbox
+// only in sandbox mode). An injected fault counts every pay, REPEAT_REQUEST
+// replays included; an injected 5xx answers HTTP 502 and does nothing. A
+// malformed answer is cut short and signed as it is, so the signature
+// verifies and the body does not parse. Magic amounts (paymentAmount value
+// in minor units, by its last four digits; none collides with the values
+// above) apply to the pay that creates the order:
+//
+//	…0502  HTTP 502, nothing created (inquiry: ORDER_NOT_EXIST)
+//	…0503  creates the order, then answers a signed body cut short
+//	…0504  creates the order, then holds the answer until the client gives up
+//	…0505  creates the order, then drops the connection
+//	…0506  creates the order, then answers normally after 500 ms
+//
+// The order made under a fault waits at the cashier as any other
+// (CashierURL finds it when the merchant never got the form), and the
+// ledger (Charges, PaymentState, TotalCharges) counts only what the
+// shopper approved there.
 //
 // Inferred behaviour (not published for Alipay+ wallets; see WIRE.md's [I]
 // marks), chosen to be plausible and documented here:
@@ -92,6 +117,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // Test values the sandbox honours.
@@ -205,6 +231,7 @@ type Sandbox struct {
 	client        *http.Client
 	now           func() time.Time
 	mux           *http.ServeMux
+	faults        *sandboxfault.Switch
 
 	ctx    context.Context // cancelled by Close; stops notifications
 	cancel context.CancelFunc
@@ -301,6 +328,7 @@ func New(cfg Config) (*Sandbox, error) {
 		refused:       map[string]refusal{},
 		delays:        map[string]time.Duration{},
 		requests:      map[string]int{},
+		faults:        sandboxfault.NewSwitch(OperationPay),
 	}
 	if s.productCode == "" {
 		s.productCode = DefaultProductCode
@@ -321,8 +349,19 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.HandleFunc("GET /cashier", s.serveCashier)
 	s.mux.HandleFunc("POST /cashier", s.serveCashier)
 	s.mux.HandleFunc("POST /cashier/confirm", s.serveConfirm)
+	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
 }
+
+// InjectFault arms a provider fault for the next pay calls (see the package
+// comment and package sandboxfault).
+func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (s *Sandbox) ClearFaults() { s.faults.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
@@ -392,6 +431,30 @@ func (s *Sandbox) Charges(paymentRequestID string) int {
 		return o.charges
 	}
 	return 0
+}
+
+// TotalCharges is how many times any order debited a shopper.
+func (s *Sandbox) TotalCharges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, o := range s.orders {
+		n += o.charges
+	}
+	return n
+}
+
+// CashierURL is the cashier page of the order created under
+// paymentRequestId, as redirectActionForm gives it: what a test opens when
+// pay's answer was lost to a fault.
+func (s *Sandbox) CashierURL(paymentRequestID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.orders[paymentRequestID]
+	if o == nil {
+		return "", false
+	}
+	return s.form(o).RedirectionURL, true
 }
 
 // Requests returns how many API requests the sandbox answered, by kind:

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // maxBody bounds a request body.
@@ -28,7 +29,17 @@ type answer struct {
 	body     []byte
 	unsigned bool // the 500 test card: a gateway error, not an Antom answer
 	abort    bool // drop the connection instead of answering
+	// fault is how a magic cardholder name wants the answer delivered.
+	fault *sandboxfault.Fault
 }
+
+// Operations a fault can be limited to: the endpoints that move money.
+const (
+	OperationPay     = "pay"
+	OperationCapture = "capture"
+	OperationCancel  = "cancel"
+	OperationRefund  = "refund"
+)
 
 // endpoints are the API endpoints after /v1/payments/.
 var endpoints = map[string]bool{"pay": true, "inquiryPayment": true, "capture": true, "cancel": true, "refund": true}
@@ -72,6 +83,17 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var injected *sandboxfault.Fault
+	if endpoint != "inquiryPayment" {
+		if f, ok := s.faults.Take(endpoint); ok {
+			if f.Kind == sandboxfault.ServerError {
+				sandboxfault.WriteServerError(w) // nothing done
+				return
+			}
+			injected = &f
+		}
+	}
+
 	var a answer
 	switch endpoint {
 	case "pay":
@@ -85,7 +107,20 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case "refund":
 		a = s.refund(body)
 	}
-	s.write(w, clientID, signedPath, a)
+	f := injected
+	if f == nil {
+		f = a.fault
+	}
+	if f == nil || a.abort {
+		s.write(w, clientID, signedPath, a)
+		return
+	}
+	sandboxfault.Deliver(w, r, *f, func(w http.ResponseWriter) {
+		if f.Kind == sandboxfault.Malformed {
+			a.body = sandboxfault.Malform(a.body) // signed as it goes: the signature verifies, the body does not parse
+		}
+		s.write(w, clientID, signedPath, a)
+	})
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -298,11 +299,15 @@ func (s *Sandbox) pay(body []byte) answer {
 	}
 
 	facts := newCardFacts(v.number, v.month, v.year, v.holder)
+	magic, isMagic := sandboxfault.FromHolder(v.holder)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.inFlight, v.requestID)
 	if v.cardCode == "" && facts.scenario.Fault == testcards.ServerErrorNoCharge {
 		return serverError() // nothing is created
+	}
+	if isMagic && magic.Kind == sandboxfault.ServerError {
+		return serverError() // nothing is created, as for 4000000000000119
 	}
 	p := &payment{
 		requestID:        v.requestID,
@@ -323,6 +328,9 @@ func (s *Sandbox) pay(body []byte) answer {
 	abort := s.decide(p, v.cardCode)
 	a := s.payAnswer(p)
 	a.abort = abort
+	if isMagic {
+		a.fault = &magic // the payment is made as usual; only the answer misbehaves
+	}
 	return a
 }
 

@@ -19,6 +19,29 @@
 //	POST /ams/sandbox/api/v1/payments/refund          refund (part of) a capture
 //	GET  /3ds/{id}                                    the 3DS page at normalUrl (browser)
 //	POST /3ds/{id}                                    its answer, then 303 to paymentRedirectUrl
+//	POST /_faults                                     arm a provider fault (tests; see below), DELETE clears, GET lists
+//
+// Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
+// endpoints that move money: pay, capture, cancel and refund (operations
+// of the same names); inquiryPayment never takes one. They apply to
+// authenticated requests only (a refused signature is answered as usual).
+// Arm them with InjectFault or the /_faults endpoint (unauthenticated, like
+// the 3DS page: it exists only where the sandbox does, and the app mounts
+// the sandbox only in sandbox mode). An injected fault counts every
+// matching call, replays included; an injected 5xx answers HTTP 502 and
+// does nothing. A malformed answer is cut short and signed as it is, so
+// the signature verifies and the body does not parse. A magic cardholder
+// name on pay applies to the call that makes the payment (replays answer
+// normally):
+//
+//	FAULT TIMEOUT       pays, then holds the answer until the client gives up
+//	FAULT SERVER ERROR  HTTP 500 unsigned and nothing created, as 4000000000000119
+//	FAULT MALFORMED     pays, then answers a signed body cut short
+//	FAULT RESET         pays, then drops the connection, as 4000000000000259
+//	FAULT SLOW          pays, then answers normally after 500 ms
+//
+// A payment made under a fault is on the ledger (Charges, PaymentState,
+// TotalCharges) and its notifyPayment goes out as usual.
 //
 // Outcomes come from the card number: the shared table (providers/testcards)
 // first, then the Cardinal EMV 3DS test numbers (issuer.go); any other
@@ -130,6 +153,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // Credentials are a merchant's Antom client: its Client-Id, the merchant
@@ -210,6 +234,7 @@ type Sandbox struct {
 	notifyURL   string
 	retryDelays []time.Duration
 	mux         *http.ServeMux
+	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
 
 	randMu sync.Mutex
@@ -279,6 +304,7 @@ func New(cfg Config) (*Sandbox, error) {
 		captures:    map[string]*capture{},
 		refunds:     map[string]*refund{},
 		requests:    map[string]int{},
+		faults:      sandboxfault.NewSwitch(OperationPay, OperationCapture, OperationCancel, OperationRefund),
 	}
 	if strings.HasPrefix(cr.ClientID, "SANDBOX_") {
 		s.root = sandboxRoot
@@ -303,8 +329,19 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.HandleFunc(sandboxRoot+"/", s.serveAPI)
 	s.mux.HandleFunc("GET /3ds/{id}", s.serveChallenge)
 	s.mux.HandleFunc("POST /3ds/{id}", s.serveChallengeAnswer)
+	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
 }
+
+// InjectFault arms a provider fault for the next money-moving calls (see
+// the package comment and package sandboxfault).
+func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (s *Sandbox) ClearFaults() { s.faults.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
@@ -363,6 +400,19 @@ func (s *Sandbox) Charges(paymentRequestID string) int {
 		return 1
 	}
 	return 0
+}
+
+// TotalCharges is the number of authorisations granted across every payment.
+func (s *Sandbox) TotalCharges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.payments {
+		if p.authorised {
+			n++
+		}
+	}
+	return n
 }
 
 // Challenged reports whether the 3DS page of the payment made with

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // maxBody bounds a request body.
@@ -53,18 +54,35 @@ var operations = map[string]func(*Sandbox, *params, []byte) reply{
 	"hosted-checkout/query":     (*Sandbox).query,
 }
 
+// Operations a fault can be limited to: the calls that move money.
+const (
+	OperationSale      = "sale"
+	OperationRecurring = "recurring"
+	OperationVoid      = "void"
+)
+
+// faultOperations are the operations of the API paths that move money.
+var faultOperations = map[string]string{
+	"tokenization/sale":      OperationSale,
+	"tokenization/recurring": OperationRecurring,
+	"tokenization/void":      OperationVoid,
+}
+
 // reply is an API answer, built under the lock and written after it.
 type reply struct {
 	status int
 	body   []byte
 	html   bool // the 500 card: a gateway error page, not a PayAPI answer
 	abort  bool // drop the connection instead of answering
+	// fault is how a magic cardholder name wants the answer delivered.
+	fault *sandboxfault.Fault
 }
 
 // serveAPI opens the envelope, checks merchantId and the signature, and
 // routes the request.
 func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
-	op, ok := operations[strings.Trim(r.URL.Path, "/")]
+	path := strings.Trim(r.URL.Path, "/")
+	op, ok := operations[path]
 	if !ok {
 		http.NotFound(w, r)
 		return
@@ -88,7 +106,31 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.write(w, *refusal)
 		return
 	}
-	s.write(w, op(s, p, request))
+	var injected *sandboxfault.Fault
+	if name := faultOperations[path]; name != "" {
+		if f, ok := s.faults.Take(name); ok {
+			if f.Kind == sandboxfault.ServerError {
+				sandboxfault.WriteServerError(w) // nothing done
+				return
+			}
+			injected = &f
+		}
+	}
+	a := op(s, p, request)
+	f := injected
+	if f == nil {
+		f = a.fault
+	}
+	if f == nil || a.abort {
+		s.write(w, a)
+		return
+	}
+	sandboxfault.Deliver(w, r, *f, func(w http.ResponseWriter) {
+		if f.Kind == sandboxfault.Malformed {
+			a.body = sandboxfault.Malform(a.body)
+		}
+		s.write(w, a)
+	})
 }
 
 // open reads the envelope the way PayAPI must: it needs merchantId to pick

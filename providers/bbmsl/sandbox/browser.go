@@ -29,6 +29,13 @@ const (
 // of add-token's callback URLs), without following it. client nil means a
 // plain client with a 5 second timeout; its redirects are not followed.
 func CompleteAddCard(ctx context.Context, client *http.Client, pageURL, cardNumber, otp string) (string, error) {
+	return CompleteAddCardAs(ctx, client, pageURL, cardNumber, TestHolder, otp)
+}
+
+// CompleteAddCardAs is CompleteAddCard typing holder as the name on the
+// card, for instance a magic name that makes the token's charges misbehave
+// (package sandboxfault).
+func CompleteAddCardAs(ctx context.Context, client *http.Client, pageURL, cardNumber, holder, otp string) (string, error) {
 	hc := &http.Client{Timeout: 5 * time.Second}
 	if client != nil {
 		c := *client
@@ -56,7 +63,7 @@ func CompleteAddCard(ctx context.Context, client *http.Client, pageURL, cardNumb
 		"card-number":     {cardNumber},
 		"card-expiry":     {fmt.Sprintf("%02d/%02d", TestMonth, (time.Now().Year()+3)%100)},
 		"card-cvc":        {cvc},
-		"cardholder-name": {TestHolder},
+		"cardholder-name": {holder},
 	}
 	status, body, loc, err := send(ctx, hc, http.MethodPost, page, form)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -158,7 +159,7 @@ func (s *Sandbox) replay(c charge) (reply, bool) {
 
 // charge runs the token's scenario and makes the order. The caller holds s.mu.
 func (s *Sandbox) charge(t *tokenRec, c charge) reply {
-	if t.scenario.Fault == testcards.ServerErrorNoCharge {
+	if t.scenario.Fault == testcards.ServerErrorNoCharge || (t.fault != nil && t.fault.Kind == sandboxfault.ServerError) {
 		return serverError()
 	}
 	now := s.now()
@@ -181,7 +182,9 @@ func (s *Sandbox) charge(t *tokenRec, c charge) reply {
 	if t.scenario.Fault == testcards.TimeoutCharged {
 		return reply{abort: true}
 	}
-	return s.orderReply(o, o.code)
+	r := s.orderReply(o, o.code)
+	r.fault = t.fault // the order is made as usual; only the answer misbehaves
+	return r
 }
 
 // void is POST /tokenization/void: SUCCESS becomes VOIDED.

@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -111,6 +112,9 @@ func (s *Sandbox) serveCard(w http.ResponseWriter, r *http.Request) {
 	facts := &tokenRec{
 		brand: d.Brand, bin: d.BIN, last4: d.Last4, panLength: len(card.Number), expMonth: d.ExpMonth, expYear: d.ExpYear,
 		scenario: testcards.Lookup(card.Number, nil),
+	}
+	if f, ok := sandboxfault.FromHolder(card.Holder); ok {
+		facts.fault = &f
 	}
 	switch facts.scenario.Authentication {
 	case testcards.Challenged:

@@ -23,6 +23,7 @@
 //	POST /token?sid=...              its card form
 //	POST /token/challenge?sid=...    its 3-D Secure one-time code
 //	GET  /token/cancel?sid=...       its cancel link, then 303 to callbackUrl.cancel
+//	POST /_faults                    arm a provider fault (tests; see below), DELETE clears, GET lists
 //
 // The add-card page honours the shared test-card table (providers/testcards)
 // at 3-D Secure: a challenge card asks for a one-time code (1234 passes,
@@ -35,6 +36,27 @@
 // 4000000000000259 creates and charges the order, then drops the
 // connection (panic(http.ErrAbortHandler)), while a replay and a query show
 // it.
+//
+// Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
+// calls that move money: sale, recurring and void (operations of the same
+// names); add-token, query-token, delete-token and query never take one,
+// nor does a request whose envelope or signature is refused. Arm them with
+// InjectFault or the /_faults endpoint (unauthenticated, like the add-card
+// page: it exists only where the sandbox does, and the app mounts the
+// sandbox only in sandbox mode). An injected fault counts every matching
+// call, replays included; an injected 5xx answers HTTP 502 and does
+// nothing. A magic cardholder name typed on the add-card page stays with
+// the token and applies to every sale or recurring charge that creates an
+// order with it (replays answer normally):
+//
+//	FAULT TIMEOUT       charges, then holds the answer until the client gives up
+//	FAULT SERVER ERROR  HTTP 500 and nothing created, as 4000000000000119
+//	FAULT MALFORMED     charges, then answers a body cut short
+//	FAULT RESET         charges, then drops the connection, as 4000000000000259
+//	FAULT SLOW          charges, then answers normally after 500 ms
+//
+// (CompleteAddCardAs types such a name.) An order made under a fault is on
+// the ledger (Charges, Order, TotalCharges) and notified as usual.
 //
 // Inferred behaviour (BBMSL publishes no sandbox, no response-code list and
 // no test cards [NF]), chosen to be plausible and documented in WIRE.md:
@@ -92,6 +114,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -173,6 +196,7 @@ type Sandbox struct {
 	notifyURL   string
 	retryDelays []time.Duration
 	mux         *http.ServeMux
+	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
 
 	ctx    context.Context // cancelled by Close; stops notification deliveries
@@ -229,6 +253,7 @@ func New(cfg Config) (*Sandbox, error) {
 		orders:      map[string]*orderRec{},
 		byID:        map[int64]*orderRec{},
 		sessions:    map[string]*session{},
+		faults:      sandboxfault.NewSwitch(OperationSale, OperationRecurring, OperationVoid),
 		// The seed's ids, so that answers look like its example.
 		nextToken: 436,
 		nextOrder: 5798,
@@ -253,8 +278,19 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.HandleFunc("POST /token", s.serveCard)
 	s.mux.HandleFunc("POST /token/challenge", s.serveChallenge)
 	s.mux.HandleFunc("GET /token/cancel", s.serveCancel)
+	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
 }
+
+// InjectFault arms a provider fault for the next money-moving calls (see
+// the package comment and package sandboxfault).
+func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (s *Sandbox) ClearFaults() { s.faults.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
@@ -285,9 +321,10 @@ type tokenRec struct {
 	panLength int
 	expMonth  int
 	expYear   int
-	scenario  testcards.Scenario // what the issuer and the provider do with it
-	threeDS   string             // the add-card authentication: Y, A or U
-	status    string             // ACTIVE or DELETED
+	scenario  testcards.Scenario  // what the issuer and the provider do with it
+	fault     *sandboxfault.Fault // asked for by a magic cardholder name
+	threeDS   string              // the add-card authentication: Y, A or U
+	status    string              // ACTIVE or DELETED
 	createdAt time.Time
 }
 
@@ -396,6 +433,19 @@ func (s *Sandbox) Charges(merchantReference string) int {
 		return 1
 	}
 	return 0
+}
+
+// TotalCharges is how many orders were charged, whatever their reference.
+func (s *Sandbox) TotalCharges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, o := range s.orders {
+		if o.charged {
+			n++
+		}
+	}
+	return n
 }
 
 // session is one hosted add-card page.

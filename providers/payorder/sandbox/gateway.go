@@ -16,6 +16,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -141,6 +142,27 @@ type reply struct {
 	fail        *failure
 	serverError bool // answer HTTP 500 in plain text instead
 	hang        bool // after charging, answer nothing until the client gives up
+	// fault is how the answer is delivered (package sandboxfault): an
+	// injected fault or a magic cardholder name.
+	fault *sandboxfault.Fault
+}
+
+// Operations a fault can be limited to: the services that move money.
+const (
+	OperationPayOrder    = "payOrder"    // authorises and charges after device data collection
+	OperationVerifyOrder = "verifyOrder" // authorises and charges after a challenge
+)
+
+// faultOperation is the fault operation of a service, "" for the services
+// that move no money.
+func faultOperation(service string) string {
+	switch service {
+	case payorder.ServicePayOrder:
+		return OperationPayOrder
+	case payorder.DefaultVerifyService:
+		return OperationVerifyOrder
+	}
+	return ""
 }
 
 // serveAPI is the gateway endpoint: it opens the envelope exactly as the
@@ -186,7 +208,33 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	rep := service(plain)
+	var injected *sandboxfault.Fault
+	if op := faultOperation(env.Service); op != "" {
+		if f, ok := s.faults.Take(op); ok {
+			injected = &f
+		}
+	}
+	var rep reply
+	switch {
+	case env.Service == payorder.ServicePayOrder:
+		rep = s.pay(plain, injected) // a 5xx there fails the order it was meant to pay
+	case injected != nil && injected.Kind == sandboxfault.ServerError:
+		sandboxfault.WriteServerError(w) // nothing done
+		return
+	default:
+		rep = service(plain)
+		if injected != nil {
+			rep.fault = injected
+		}
+	}
+	write := func(w http.ResponseWriter) {
+		malformed := rep.fault != nil && rep.fault.Kind == sandboxfault.Malformed
+		if rep.fail != nil {
+			s.writeSealed(w, result{Status: payorder.StatusFailure, ErrorCode: rep.fail.code, ErrorMessage: rep.fail.message}, malformed)
+			return
+		}
+		s.writeSealed(w, result{Status: payorder.StatusSuccess, Data: rep.data}, malformed)
+	}
 	switch {
 	case rep.serverError:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
@@ -197,10 +245,10 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(2 * time.Minute):
 		}
 		panic(http.ErrAbortHandler)
-	case rep.fail != nil:
-		s.writeSealed(w, result{Status: payorder.StatusFailure, ErrorCode: rep.fail.code, ErrorMessage: rep.fail.message})
+	case rep.fault != nil:
+		sandboxfault.Deliver(w, r, *rep.fault, write)
 	default:
-		s.writeSealed(w, result{Status: payorder.StatusSuccess, Data: rep.data})
+		write(w)
 	}
 }
 
@@ -230,8 +278,9 @@ func writePlainFailure(w http.ResponseWriter, code, message string) {
 }
 
 // writeSealed encrypts the answer with the merchant's key and signs its
-// plaintext with the platform key.
-func (s *Sandbox) writeSealed(w http.ResponseWriter, res result) {
+// plaintext with the platform key. A malformed answer is the envelope's
+// JSON cut short.
+func (s *Sandbox) writeSealed(w http.ResponseWriter, res result, malformed bool) {
 	inner, err := json.Marshal(res)
 	if err != nil {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
@@ -247,7 +296,15 @@ func (s *Sandbox) writeSealed(w http.ResponseWriter, res result) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	writeJSON(w, http.StatusOK, "application/json", map[string]string{"bizContent": biz, "sign": sign})
+	env, err := json.Marshal(map[string]string{"bizContent": biz, "sign": sign})
+	if err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	if malformed {
+		env = sandboxfault.Malform(env)
+	}
+	writeBody(w, http.StatusOK, "application/json", env)
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
@@ -256,6 +313,10 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
+	writeBody(w, status, contentType, b)
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, b []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -469,7 +530,16 @@ func (s *Sandbox) takeSession(href string, cvc bool) (*cardSession, bool) {
 	return cs, true
 }
 
-func (s *Sandbox) payOrder(biz []byte) reply {
+// payOrder is the payOrder service with no injected fault.
+func (s *Sandbox) payOrder(biz []byte) reply { return s.pay(biz, nil) }
+
+// pay is the payOrder service. The fault, injected or asked for by a magic
+// cardholder name, goes with the answer; a 5xx does nothing, except that
+// an order waiting to be paid fails without a charge (the gateway's record
+// of the failed attempt, as for 4000000000000119), so queryOrder says so.
+func (s *Sandbox) pay(biz []byte, injected *sandboxfault.Fault) (rep reply) {
+	fault := injected
+	defer func() { rep.fault = fault }()
 	var req payOrderRequest
 	if f := decode(biz, &req); f != nil {
 		return reply{fail: f}
@@ -509,6 +579,15 @@ func (s *Sandbox) payOrder(biz []byte) reply {
 
 	o.sentSessionID = req.SessionID
 	o.returnURL, o.windowSize, o.preference = req.ReturnURL, req.ChallengeWindowSize, req.ChallengePreference
+	if magic, ok := sandboxfault.FromHolder(o.holder); ok && fault == nil {
+		fault = &magic
+	}
+	if fault != nil && fault.Kind == sandboxfault.ServerError {
+		o.status = payorder.OutcomeFailed
+		o.answer = orderAnswer{Outcome: o.status, TransactionReference: o.txRef}
+		return reply{}
+	}
+	// Any other fault: the operation is done as usual; only its answer misbehaves.
 	switch o.card.scenario.Fault {
 	case testcards.ServerErrorNoCharge:
 		o.status = payorder.OutcomeFailed

@@ -17,6 +17,31 @@
 //	POST /ddc/collect           device data collection (browser, hidden iframe)
 //	POST /acs/challenge         the 3DS challenge page (browser, iframe)
 //	POST /acs/complete          the challenge's answer, posting back to the merchant
+//	POST /_faults               arm a provider fault (tests; see below), DELETE clears, GET lists
+//
+// Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
+// money-moving services: payOrder (operation "payOrder") and the
+// verification after a challenge (operation "verifyOrder"); createPayer,
+// createOrder, checkoutOrder, queryOrder and the Checkout sessions never
+// take one. Arm them with InjectFault or the /_faults endpoint, or with a
+// magic cardholder name (checkoutOrder's cardHolderName, the name typed on
+// the hosted page), which applies to the order's first payOrder (to its
+// answer, whatever it is: a challenge card's challenge too); replays of
+// payOrder answer normally:
+//
+//	FAULT TIMEOUT       charges, then holds the answer until the client gives up
+//	FAULT SERVER ERROR  HTTP 502, nothing charged; the order fails (queryOrder: failed)
+//	FAULT MALFORMED     charges, then answers an envelope cut short
+//	FAULT RESET         charges, then drops the connection
+//	FAULT SLOW          charges, then answers normally after 500 ms
+//
+// An injected 5xx does nothing either, except that payOrder fails the order
+// it was meant to pay (without a charge), as the 500 card does, so that
+// queryOrder can say so. The shared cards keep their meaning:
+// 4000000000000119 fails the order and answers HTTP 500; 4000000000000259
+// charges, holds the answer until the client gives up, then drops the
+// connection. A charge made under a fault is on the ledger (Charges, Order)
+// like any other.
 //
 // It never logs and never keeps a card number or a CVC: a card session
 // stores only the test scenario, brand, BIN and last four digits. Sessions
@@ -42,6 +67,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // Credentials are what the gateway and a merchant share: the merchant's
@@ -123,6 +149,7 @@ type Sandbox struct {
 	orgUnitID   string
 	now         func() time.Time
 	mux         *http.ServeMux
+	faults      *sandboxfault.Switch
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -159,6 +186,7 @@ func New(cfg Config) (*Sandbox, error) {
 		orders:      map[string]*order{},
 		byTxRef:     map[string]*order{},
 		byChallenge: map[string]*order{},
+		faults:      sandboxfault.NewSwitch(OperationPayOrder, OperationVerifyOrder),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -186,8 +214,21 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.HandleFunc("POST /ddc/collect", s.serveDeviceDataCollection)
 	s.mux.HandleFunc("POST /acs/challenge", s.serveChallenge)
 	s.mux.HandleFunc("POST /acs/complete", s.serveChallengeComplete)
+	// Test-only: it exists because the sandbox does, and the app mounts
+	// the sandbox only in sandbox mode.
+	s.mux.Handle(sandboxfault.Path, s.faults)
 	return s, nil
 }
+
+// InjectFault arms a provider fault for the next money-moving calls (see
+// the package comment and package sandboxfault).
+func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (s *Sandbox) ClearFaults() { s.faults.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).

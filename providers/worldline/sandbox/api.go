@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/worldline"
 )
 
@@ -31,6 +32,34 @@ type answer struct {
 	header http.Header // besides Content-Type
 	body   []byte
 	abort  bool // drop the connection instead of answering
+	// fault is how a magic cardholder name wants the answer delivered; an
+	// idempotent replay never carries it.
+	fault *sandboxfault.Fault
+}
+
+// Operations a fault can be limited to: the calls that move money.
+const (
+	OperationCreate  = "create"  // POST …/payments: authorises (and, for a challenge card, starts 3DS)
+	OperationApprove = "approve" // POST …/payments/{id}/approve: captures
+	OperationCancel  = "cancel"  // POST …/payments/{id}/cancel: voids the authorisation
+	OperationRefund  = "refund"  // POST …/payments/{id}/refund
+)
+
+// faultOperation is the fault operation of a request, "" for the calls
+// that move no money (GET, find).
+func faultOperation(method, rest string) string {
+	if method != http.MethodPost {
+		return ""
+	}
+	seg := strings.Split(rest, "/")
+	switch {
+	case len(seg) == 1 && seg[0] == "payments":
+		return OperationCreate
+	case len(seg) == 3 && seg[0] == "payments" && seg[1] != "" &&
+		(seg[2] == OperationApprove || seg[2] == OperationCancel || seg[2] == OperationRefund):
+		return seg[2]
+	}
+	return ""
 }
 
 // idemRecord is what the sandbox remembers of an idempotence key.
@@ -58,12 +87,24 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var injected *sandboxfault.Fault
+	if op := faultOperation(r.Method, rest); op != "" {
+		if f, ok := s.faults.Take(op); ok {
+			if f.Kind == sandboxfault.ServerError {
+				// Nothing done, nothing remembered under the key.
+				sandboxfault.WriteServerError(w)
+				return
+			}
+			injected = &f
+		}
+	}
+
 	key := ""
 	if r.Method == http.MethodPost {
 		key = strings.TrimSpace(r.Header.Get(headerIdempotenceKey))
 	}
 	if key == "" {
-		s.write(w, s.handle(r, rest, body))
+		s.answerWith(w, r, injected, s.handle(r, rest, body))
 		return
 	}
 
@@ -81,6 +122,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 			s.requests["replayed"]++
 			a = rec.answer
 			a.abort = false // the replay is the answer the first request never got
+			a.fault = nil
 		}
 		a.header = a.header.Clone()
 		if a.header == nil {
@@ -88,7 +130,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		a.header.Set(headerIdempotenceTimestamp, unixMillis(rec.timestamp))
 		s.mu.Unlock()
-		s.write(w, a)
+		s.answerWith(w, r, injected, a)
 		return
 	}
 	rec := &idemRecord{inFlight: true, timestamp: s.now()}
@@ -114,7 +156,26 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec.inFlight, rec.answer = false, a
 	s.mu.Unlock()
 	finished = true
-	s.write(w, a)
+	s.answerWith(w, r, injected, a)
+}
+
+// answerWith writes an answer as a fault wants it: the injected one, else the
+// one a magic cardholder name asked for, else normally.
+func (s *Sandbox) answerWith(w http.ResponseWriter, r *http.Request, injected *sandboxfault.Fault, a answer) {
+	f := injected
+	if f == nil {
+		f = a.fault
+	}
+	if f == nil || a.abort {
+		s.write(w, a)
+		return
+	}
+	sandboxfault.Deliver(w, r, *f, func(w http.ResponseWriter) {
+		if f.Kind == sandboxfault.Malformed {
+			a.body = sandboxfault.Malform(a.body)
+		}
+		s.write(w, a)
+	})
 }
 
 // splitAPIPath splits /v1/{merchantId}/rest into the merchant id and rest.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -218,7 +219,7 @@ func absoluteHTTP(raw string) bool {
 }
 
 // createPayment is POST /v1/{merchantId}/payments.
-func (s *Sandbox) createPayment(r *http.Request, body []byte) answer {
+func (s *Sandbox) createPayment(r *http.Request, body []byte) (a answer) {
 	s.count("create")
 	var req createPaymentRequest
 	if a := s.decodeBody(r, body, &req); a != nil {
@@ -229,8 +230,13 @@ func (s *Sandbox) createPayment(r *http.Request, body []byte) answer {
 		return *bad
 	}
 	facts := newCardFacts(v.number, v.expiry, v.holder, v.productID)
-	if facts.scenario.Fault == testcards.ServerErrorNoCharge {
+	magic, isMagic := sandboxfault.FromHolder(v.holder)
+	if facts.scenario.Fault == testcards.ServerErrorNoCharge || (isMagic && magic.Kind == sandboxfault.ServerError) {
 		return s.serverError() // nothing is created
+	}
+	if isMagic {
+		// The payment is made as usual; only the answer misbehaves.
+		defer func() { a.fault = &magic }()
 	}
 
 	s.mu.Lock()
@@ -263,7 +269,7 @@ func (s *Sandbox) createPayment(r *http.Request, body []byte) answer {
 	if facts.scenario.Fault == testcards.TimeoutCharged {
 		// Authorised on the platform; the merchant never hears back.
 		s.authorise(p, s.threeDSResultOf(p, testcards.Frictionless, "frictionless"))
-		a := s.created201(r, p)
+		a = s.created201(r, p)
 		a.abort = true
 		return a
 	}

@@ -20,6 +20,27 @@
 //	GET  /3dsecure/{uuid}?returnMAC=…                  the ACS challenge page (browser)
 //	POST /3dsecure/{uuid}                              its answer, then 303 to the returnUrl
 //	GET  /redirector/{uuid}?locale=…                   the 3DS Method hop (browser), then 303 to the returnUrl
+//	POST /_faults                                      arm a provider fault (tests; see below), DELETE clears, GET lists
+//
+// Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
+// calls that move money: create (operation "create"), approve ("approve"),
+// cancel ("cancel") and refund ("refund"); GET and Find never take one. Arm
+// them with InjectFault or the /_faults endpoint (unauthenticated, like the
+// pages: it exists only where the sandbox does, and the app mounts the
+// sandbox only in sandbox mode). An injected fault counts every matching
+// call, idempotent replays and 409s included; an injected 5xx answers 502
+// before the idempotence key is even looked at, so nothing is done or
+// remembered. A magic cardholder name on create applies to the call that
+// makes the payment (its idempotent replays answer normally):
+//
+//	FAULT TIMEOUT       authorises, then holds the 201 until the client gives up
+//	FAULT SERVER ERROR  500 code 9999 and nothing created, as 4000000000000119
+//	FAULT MALFORMED     authorises, then answers 201 with a body cut short
+//	FAULT RESET         authorises, then drops the connection, as 4000000000000259
+//	FAULT SLOW          authorises, then answers normally after 500 ms
+//
+// A payment made under a fault is on the ledger (Charges, Payment,
+// TotalCharges) and its webhooks go out as usual.
 //
 // Outcomes come from the card number: the shared table (providers/testcards)
 // first, then Worldline's published 3DS v2 test cards (PROVIDERS.md 4.8),
@@ -124,6 +145,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
 // Credentials are what Worldline's Configuration Center gives a merchant:
@@ -188,6 +210,7 @@ type Sandbox struct {
 	client     *http.Client
 	now        func() time.Time
 	mux        *http.ServeMux
+	faults     *sandboxfault.Switch
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -242,6 +265,7 @@ func New(cfg Config) (*Sandbox, error) {
 		redirectors: map[string]*payment{},
 		idempotence: map[string]*idemRecord{},
 		requests:    map[string]int{},
+		faults:      sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -260,8 +284,19 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.HandleFunc("GET /3dsecure/{uuid}", s.serveChallenge)
 	s.mux.HandleFunc("POST /3dsecure/{uuid}", s.serveChallengeAnswer)
 	s.mux.HandleFunc("GET /redirector/{uuid}", s.serveRedirector)
+	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
 }
+
+// InjectFault arms a provider fault for the next money-moving calls (see
+// the package comment and package sandboxfault).
+func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (s *Sandbox) ClearFaults() { s.faults.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
@@ -340,6 +375,18 @@ func (s *Sandbox) Charges(merchantReference string) int {
 		if p.merchantReference == merchantReference {
 			n += p.authorisations
 		}
+	}
+	return n
+}
+
+// TotalCharges is the number of authorisations granted across every
+// payment, whatever its reference.
+func (s *Sandbox) TotalCharges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.created {
+		n += p.authorisations
 	}
 	return n
 }
