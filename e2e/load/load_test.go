@@ -1,0 +1,419 @@
+package load
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+var (
+	flagN      = flag.Int("load.n", 200, "sessions in the run; without this flag the run is the short one (40 sessions)")
+	flagC      = flag.Int("load.c", 32, "concurrent shoppers")
+	flagShort  = flag.Bool("load.short", false, "force the short run (also implied by -short and by a missing -load.n)")
+	flagReport = flag.String("load.report", "", "also write the figures to this file (JSON when it ends in .json, text otherwise)")
+	flagStrict = flag.Bool("load.strict", false, "fail on the known double-click gap, and on a payment failed after an unplanned provider timeout")
+)
+
+const (
+	// shortN is the size of the short run that go test ./... (and CI) runs.
+	shortN = 40
+	// providerTimeout bounds every provider call; the 0259 card makes
+	// payOrder hang until it passes.
+	providerTimeout = 5 * time.Second
+	// sessionTimeout bounds one shopper's whole journey.
+	sessionTimeout = 2 * time.Minute
+)
+
+// settings reads the flags: the run is short unless -load.n is given (or
+// -load.short=false); -short always makes it short.
+func settings() (n, c int, short bool) {
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	short = !set["load.n"]
+	if set["load.short"] {
+		short = *flagShort
+	}
+	if testing.Short() {
+		short = true
+	}
+	n = *flagN
+	if short && !set["load.n"] {
+		n = shortN
+	}
+	return max(n, 1), max(*flagC, 1), short
+}
+
+func TestLoad(t *testing.T) {
+	n, c, short := settings()
+
+	// The app, as the e2e suite starts it: sandbox mode, a fresh database,
+	// JSON logs at debug level to a file the final scan reads.
+	dir, err := os.MkdirTemp("", "checkout-load-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kept the database and the log in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
+	dbPath, logPath := filepath.Join(dir, "checkout.db"), filepath.Join(dir, "app.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = logFile.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := web.New(ctx, web.Config{
+		Addr:              "127.0.0.1:0",
+		DBPath:            dbPath,
+		Mode:              web.ModeSandbox,
+		ProviderTimeout:   providerTimeout,
+		ReconcileInterval: 100 * time.Millisecond,
+		LogFormat:         "json",
+	}, slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- app.Run(ctx) }()
+	var stopOnce sync.Once
+	var stopErr error
+	stop := func() error {
+		stopOnce.Do(func() {
+			cancel()
+			stopErr = <-served
+		})
+		return stopErr
+	}
+	t.Cleanup(func() { _ = stop() })
+
+	// The shoppers.
+	transport := &http.Transport{MaxIdleConns: 4 * c, MaxIdleConnsPerHost: 4 * c, IdleConnTimeout: 30 * time.Second}
+	defer transport.CloseIdleConnections()
+	r := &run{
+		base: app.URL, apiKey: app.DemoAPIKey, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
+		transport: transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{},
+	}
+	recs := make([]*record, n)
+	for i, sc := range plan(n) {
+		// Every tenth shopper double-clicks Pay.
+		recs[i] = &record{Index: i, Scenario: sc, Steps: map[string]time.Duration{}, DoubleSubmit: i%10 == 7}
+	}
+	jobs := make(chan *record)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for rec := range jobs {
+				sctx, scancel := context.WithTimeout(ctx, sessionTimeout)
+				newShopper(r, rec).journey(sctx)
+				scancel()
+			}
+		})
+	}
+	for _, rec := range recs {
+		jobs <- rec
+	}
+	close(jobs)
+	wg.Wait()
+	wall := time.Since(start)
+
+	var problems []string
+	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	// Provider notifications still on their way are let in before the
+	// books are compared: a late one must not move anything.
+	notifications := waitNotifications(t, app, problem)
+
+	// Every session ended as its card and flow imply, and the merchant API
+	// and the provider's ledger say the same.
+	ledger := ledgerCharges(app)
+	for _, rec := range recs {
+		if err := readTimeline(app, rec); err != nil {
+			rec.fail("read the session's timeline: %v", err)
+		}
+		checkExpectations(rec, ledger)
+	}
+	for _, rec := range recs {
+		if rec.Disturbed {
+			t.Logf("DISTURBED: session #%d %s (session %s, payment %s) went pending after a provider call failed and ended %s",
+				rec.Index, rec.Scenario.Name(), rec.SessionID, rec.PaymentID, rec.Final)
+		}
+	}
+	rep := newReport(recs, r.stats, wall, c, short)
+	rep.Notifications = notifications
+
+	// R37: the shoppers' records against the payments table, and the
+	// payments table against the sandbox ledgers.
+	rows, sessions, err := exportPayments(context.Background(), dbPath)
+	if err != nil {
+		t.Fatalf("export payments: %v", err)
+	}
+	var found []finding
+	rep.Reconciliation, found = reconcile(recs, rows, sessions)
+	for _, f := range found {
+		if f.Category == doubleClickGap && !*flagStrict {
+			t.Logf("KNOWN GAP (fails with -load.strict): %s", f)
+			continue
+		}
+		problem("reconciliation %s", f)
+	}
+	rep.Ledger, found = reconcileLedgers(rows, ledger)
+	for _, f := range found {
+		problem("ledger %s", f)
+	}
+	payorderCharges := 0
+	for _, p := range rows {
+		if p.Provider == "payorder" {
+			n, _ := ledger(p.Provider, p.ID)
+			payorderCharges += n
+		}
+	}
+	if total := app.Sandbox.Payorder.Charges(); total != payorderCharges {
+		problem("ledger: the payOrder sandbox made %d charges, the payments table accounts for %d", total, payorderCharges)
+		rep.Ledger["unattributed_charges"] += total - payorderCharges
+	}
+
+	// No card number at rest: the database, its WAL and shared memory and
+	// the log, while the app runs (the WAL is there) and after it stopped.
+	numbers := r.cards.list()
+	files := existing(dbPath, dbPath+"-wal", dbPath+"-shm", logPath)
+	hits := scanForCardData(files, numbers)
+	if err := stop(); err != nil {
+		problem("the app stopped with: %v", err)
+	}
+	_ = logFile.Sync()
+	if rep.ServerLog, err = readServerLog(logPath); err != nil {
+		problem("read the app's log: %v", err)
+	} else {
+		for _, p := range rep.ServerLog.problems {
+			problem("%s", p)
+		}
+	}
+	after := existing(dbPath, dbPath+"-wal", logPath)
+	hits = append(hits, scanForCardData(after, numbers)...)
+	for _, f := range files {
+		rep.ScannedFiles = append(rep.ScannedFiles, filepath.Base(f))
+	}
+	rep.ScanHits = len(hits)
+	for _, h := range hits {
+		problem("CARD DATA AT REST: %s", h)
+	}
+	if len(files) < 3 {
+		problem("the scan found only %v; want the database, its WAL and the log", files)
+	}
+
+	text := rep.text()
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		t.Log(line)
+	}
+	if *flagReport != "" {
+		out := []byte(text)
+		if strings.HasSuffix(*flagReport, ".json") {
+			if out, err = rep.json(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(*flagReport, out, 0o644); err != nil {
+			t.Errorf("write the report: %v", err)
+		}
+	}
+
+	// Failures, with each failing session's details.
+	shown := 0
+	for _, rec := range recs {
+		if len(rec.Errors) == 0 {
+			continue
+		}
+		if shown++; shown > 40 {
+			continue
+		}
+		t.Errorf("session #%d %s (session %s, payment %s, result %q, routed to %s, %d requests, steps %v):\n\t%s",
+			rec.Index, rec.Scenario.Name(), rec.SessionID, rec.PaymentID, rec.Final, rec.Routed, rec.Requests,
+			roundSteps(rec.Steps), strings.Join(rec.Errors, "\n\t"))
+	}
+	if shown > 40 {
+		t.Errorf("... and %d more sessions with problems", shown-40)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// checkExpectations compares a session's end with what its card and flow
+// imply: the result page, whether a challenge was shown, the merchant API,
+// and the provider's ledger.
+func checkExpectations(rec *record, ledger func(provider, id string) (int, bool)) {
+	sc := rec.Scenario
+	if rec.Final == "" {
+		return // the journey failed; its error says why
+	}
+	want, charges := sc.Want, sc.Charges
+	// A provider call that timed out on a card whose answer the table
+	// says comes at once (a starved machine, a slow provider) leaves the
+	// outcome to the adapter's inquiry: the payment may then fail with
+	// nothing charged. That is safe, and reported; anything else is not.
+	rec.Disturbed = rec.WentPending && !sc.Unknown
+	if rec.Disturbed && rec.Final == stateFailed && !*flagStrict {
+		want, charges = stateFailed, 0
+	}
+	if rec.Final != want {
+		rec.fail("the result page says %s, the card table implies %s", rec.Final, want)
+	}
+	if sc.Unknown && !rec.Reconciled {
+		rec.fail("the provider's answer was lost, yet the payment did not go pending and settle through an inquiry: the outcome was guessed")
+	}
+	if rec.Challenged != sc.Challenge && !rec.Disturbed {
+		rec.fail("challenge shown = %v, the card table implies %v", rec.Challenged, sc.Challenge)
+	}
+	if rec.PaymentID == "" {
+		rec.fail("the result page shows no payment reference")
+	}
+	a := rec.API
+	wantPaymentStatus, wantSession := map[string]string{stateSucceeded: "paid", stateAuthorized: "authorized", stateFailed: "failed"}[want], "complete"
+	if want == stateFailed {
+		wantSession = "open"
+	}
+	switch {
+	case a.Payment == nil:
+		rec.fail("the merchant API shows no payment")
+	case a.Payment.ID != rec.PaymentID || pageState(a.Payment.Status) != rec.Final || a.Payment.Provider != sc.Provider || a.Payment.Method != sc.Method:
+		rec.fail("the merchant API shows payment %s %s at %s by %s; the page showed %s %s",
+			a.Payment.ID, a.Payment.Status, a.Payment.Provider, a.Payment.Method, rec.PaymentID, rec.Final)
+	case a.PaymentStatus != wantPaymentStatus || a.Status != wantSession || (a.Attempts != 1 && !rec.DoubleSubmit):
+		rec.fail("the merchant API says session %s, payment_status %s, %d attempts; want %s, %s, 1",
+			a.Status, a.PaymentStatus, a.Attempts, wantSession, wantPaymentStatus)
+	case sc.Card != "" && (a.Payment.Card == nil || a.Payment.Card.Last4 != sc.Card[len(sc.Card)-4:]):
+		rec.fail("the merchant API shows card %+v, want last 4 %s", a.Payment.Card, sc.Card[len(sc.Card)-4:])
+	}
+	if rec.PaymentID != "" {
+		if n, _ := ledger(sc.Provider, rec.PaymentID); n != charges {
+			rec.fail("the %s sandbox charged payment %s %d times, want %d", sc.Provider, rec.PaymentID, n, charges)
+		}
+	}
+}
+
+// readTimeline reads the session's events: whether the shown payment went
+// pending, and whether it then settled through an inquiry (the reconciler's,
+// or one a provider notification or the shopper's return triggered) rather
+// than by a guess.
+func readTimeline(app *web.App, rec *record) error {
+	if rec.SessionID == "" || rec.PaymentID == "" {
+		return nil
+	}
+	events, err := app.Store.SessionEvents(context.Background(), rec.SessionID)
+	if err != nil {
+		return err
+	}
+	pending, inquired, settled := -1, -1, -1
+	for i, e := range events {
+		if e.PaymentID != rec.PaymentID {
+			continue
+		}
+		switch e.Type {
+		case checkout.EventPaymentStatus:
+			to, _ := e.Data["to"].(string)
+			if to == string(checkout.PaymentPending) && pending < 0 {
+				pending = i
+			}
+			if pageState(to) == rec.Final {
+				settled = i
+			}
+		case checkout.EventProviderCall:
+			if op, _ := e.Data["operation"].(string); op == "inquire" && pending >= 0 && inquired < 0 {
+				inquired = i
+			}
+		}
+	}
+	rec.WentPending = pending >= 0
+	rec.Reconciled = pending >= 0 && inquired > pending && settled > inquired
+	return nil
+}
+
+// ledgerCharges reads each sandbox's ledger by our payment id (every
+// adapter sends it as the provider's merchant reference).
+func ledgerCharges(app *web.App) func(provider, id string) (int, bool) {
+	sb := app.Sandbox
+	return func(provider, id string) (int, bool) {
+		switch provider {
+		case "payorder":
+			o, _ := sb.Payorder.Order(id)
+			return o.Charges, true
+		case "worldline":
+			return sb.Worldline.Charges(id), true
+		case "antom":
+			return sb.Antom.Charges(id), true
+		case "alipayplus":
+			return sb.AlipayPlus.Charges(id), true
+		case "bbmsl":
+			return sb.BBMSL.Charges(id), true
+		}
+		return 0, false
+	}
+}
+
+// waitNotifications lets the sandboxes finish delivering their
+// notifications, then checks each was acknowledged by our /notify endpoint.
+func waitNotifications(t *testing.T, app *web.App, problem func(string, ...any)) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sb := app.Sandbox
+	for name, wait := range map[string]func(context.Context) error{
+		"worldline": sb.Worldline.WaitWebhooks, "antom": sb.Antom.WaitNotifications,
+		"alipayplus": sb.AlipayPlus.WaitNotifications, "bbmsl": sb.BBMSL.WaitNotifications,
+	} {
+		if err := wait(ctx); err != nil {
+			problem("%s notifications still undelivered: %v", name, err)
+		}
+	}
+	counts := map[string]int{}
+	tally := func(provider, ref string, ok bool, attempts []int) {
+		retried := len(attempts) > 1
+		switch {
+		case !ok:
+			counts[provider+" not acknowledged"]++
+			problem("%s notification about %s was not acknowledged: answers %v", provider, ref, attempts)
+		case retried:
+			counts[provider+" acknowledged after a retry"]++
+		default:
+			counts[provider+" acknowledged"]++
+		}
+	}
+	for _, d := range sb.Worldline.Deliveries() {
+		tally("worldline", d.MerchantReference+" "+d.Type, d.Delivered, d.Attempts)
+	}
+	for _, d := range sb.Antom.Deliveries() {
+		tally("antom", d.PaymentRequestID+" "+d.NotifyType, d.Acknowledged, d.Attempts)
+	}
+	for _, d := range sb.AlipayPlus.Deliveries() {
+		tally("alipayplus", d.PaymentRequestID+" "+d.ResultStatus, d.Acked, d.Attempts)
+	}
+	for _, d := range sb.BBMSL.Deliveries() {
+		tally("bbmsl", d.MerchantReference+" "+d.Status, d.Acknowledged, d.Attempts)
+	}
+	return counts
+}
+
+func roundSteps(m map[string]time.Duration) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v.Round(time.Millisecond).String()
+	}
+	return out
+}
