@@ -155,11 +155,9 @@ func reconcile(recs []*record, rows []serverPayment, sessions []string) (map[str
 }
 
 // doubleClickGap is the reconciliation category of a double-clicked Pay
-// whose card was declined so fast that the second submit, checked after
-// the first attempt had failed, started a second attempt: the provider saw
-// the card twice (README: "A second submit (a double click, Back then Pay)
-// never reaches the provider twice"). It is reported on every run and fails
-// it only with -load.strict, until the pay form carries a one-time token.
+// that made a second attempt: the provider would have seen the card twice.
+// The pay form's one-time token prevents it (found by this test, fixed);
+// it fails every run.
 const doubleClickGap = "double_click_second_attempt"
 
 func allFailed(ps []serverPayment) bool {
