@@ -38,10 +38,17 @@ type Config struct {
 	VerifyService      string       // service finishing a payment after a challenge; "verifyOrder" when empty (unpublished)
 	Currencies         []string     // currencies the gateway accepts; USD only when empty
 	HTTPClient         *http.Client // nil means a client with a 30 s timeout
+	// StaleAfter is how old a payment must be before an order the gateway
+	// still reports as created or initialized (payOrder never took effect:
+	// its answer was an error, or the shopper left) counts as failed with
+	// nothing charged; until then such an order is pending. 10 minutes
+	// when zero.
+	StaleAfter time.Duration
 }
 
 // Client is the payorder adapter.
 type Client struct {
+	staleAfter    time.Duration
 	apiURL        string
 	sessionsURL   string
 	merchantID    string
@@ -77,6 +84,7 @@ func New(cfg Config) (*Client, error) {
 		verifyService: cmp.Or(cfg.VerifyService, DefaultVerifyService),
 		currencies:    cfg.Currencies,
 		http:          cfg.HTTPClient,
+		staleAfter:    cmp.Or(cfg.StaleAfter, 10*time.Minute),
 	}
 	if len(c.currencies) == 0 {
 		c.currencies = []string{"USD"}

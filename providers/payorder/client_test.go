@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -388,5 +389,22 @@ func TestInquire(t *testing.T) {
 	}
 	if len(g.recorded()) != calls {
 		t.Error("Inquire called the gateway for a payment without an order")
+	}
+}
+
+// An order the gateway still reports as initialized (payOrder answered
+// 5xx, or the shopper left) is pending at first, then failed with nothing
+// charged once the payment is older than StaleAfter.
+func TestInquireStaleInitializedOrder(t *testing.T) {
+	g, c := newFakeGateway(t)
+	g.set(ServiceQueryOrder, g.ok(map[string]any{"order_sn": "pay_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "outcome": OutcomeInitialized}))
+	p := checkedOut()
+	p.CreatedAt = time.Now().Add(-time.Minute)
+	if out, err := c.Inquire(t.Context(), p); err != nil || out.Status != checkout.OutcomePending {
+		t.Fatalf("a minute old: %+v %v, want pending", out, err)
+	}
+	p.CreatedAt = time.Now().Add(-11 * time.Minute)
+	if out, err := c.Inquire(t.Context(), p); err != nil || out.Status != checkout.OutcomeFailed || out.Decline.Code != checkout.DeclineProcessingError {
+		t.Fatalf("eleven minutes old: %+v %v, want failed", out, err)
 	}
 }

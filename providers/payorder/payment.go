@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -214,6 +215,11 @@ func (c *Client) Inquire(ctx context.Context, p checkout.Payment) (checkout.Outc
 	var d orderData
 	if err := c.call(ctx, ServiceQueryOrder, queryOrderRequest{OrderSN: st.orderSN, LinkID: st.linkID}, &d); err != nil {
 		return checkout.Outcome{}, err
+	}
+	if (d.Outcome == OutcomeCreated || d.Outcome == OutcomeInitialized) && time.Since(p.CreatedAt) >= c.staleAfter {
+		// payOrder, the only call that charges, never took effect: its
+		// answer was an error, or the shopper left before it was sent.
+		return failedOutcome(checkout.DeclineProcessingError, ""), nil
 	}
 	return mapOutcome(d, st), nil
 }
