@@ -1,7 +1,8 @@
 // Command checkout serves the hosted checkout: the merchant API, the
 // shopper's pages and, in sandbox mode (the default), simulators of the
 // payment providers and a demo shop. Configuration comes from CHECKOUT_*
-// environment variables; see the README.
+// environment variables; see the README. `checkout merchants ...` manages
+// merchants (web.MerchantsCommand).
 package main
 
 import (
@@ -17,6 +18,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "merchants" {
+		os.Exit(web.MerchantsCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Getenv, os.Stderr))
 }
 

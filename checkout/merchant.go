@@ -3,6 +3,8 @@ package checkout
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -14,7 +16,52 @@ type Merchant struct {
 	APIKeyHash      string // hex SHA-256 of the secret key; the key itself is never stored
 	DefaultProvider string
 	Live            bool
-	CreatedAt       time.Time
+	// ReturnOrigins are where shoppers may be sent back to (success and
+	// cancel URLs); empty means any (the sandbox demo merchant).
+	ReturnOrigins []string
+	// EmbedOrigins may frame the merchant's checkout pages.
+	EmbedOrigins []string
+	CreatedAt    time.Time
+}
+
+// NormalizeOrigin returns the scheme://host[:port] form of an origin, or
+// an error: https only (http for localhost and 127.0.0.1), no path, user
+// info, query or fragment.
+func NormalizeOrigin(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("an origin is scheme://host[:port], such as https://shop.example")
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return "", errors.New("an origin must be https (http only for localhost)")
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// AllowsReturn reports whether a (checked) return URL is on one of the
+// merchant's return origins; live merchants must use https.
+func (m *Merchant) AllowsReturn(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "https" && (m.Live || !isLoopback(u.Hostname())) {
+		return errors.New("must be https (http only for localhost in sandbox mode)")
+	}
+	if len(m.ReturnOrigins) == 0 {
+		return nil
+	}
+	origin := u.Scheme + "://" + strings.ToLower(u.Host)
+	for _, o := range m.ReturnOrigins {
+		if o == origin {
+			return nil
+		}
+	}
+	return errors.New("must be on one of the merchant's return origins (" + strings.Join(m.ReturnOrigins, ", ") + ")")
 }
 
 // Secret key prefixes: a key says which mode it belongs to.

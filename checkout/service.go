@@ -74,6 +74,14 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 	if err := p.normalize(now); err != nil {
 		return nil, err
 	}
+	for _, u := range []struct{ param, url string }{{"success_url", p.SuccessURL}, {"cancel_url", p.CancelURL}} {
+		if u.url == "" {
+			continue
+		}
+		if err := m.AllowsReturn(u.url); err != nil {
+			return nil, InvalidParam(u.param, "%s %s", u.param, err.Error())
+		}
+	}
 	routes, err := s.route(m, p)
 	if err != nil {
 		return nil, err

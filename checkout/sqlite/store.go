@@ -12,25 +12,50 @@ import (
 
 // SaveMerchant inserts a merchant or updates it by id.
 func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
+	returns, _ := json.Marshal(nonNil(m.ReturnOrigins))
+	embeds, _ := json.Marshal(nonNil(m.EmbedOrigins))
 	_, err := d.db.ExecContext(ctx, `
-		INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)
+		INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
-			default_provider = excluded.default_provider, live = excluded.live`,
-		m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt))
+			default_provider = excluded.default_provider, live = excluded.live,
+			return_origins = excluded.return_origins, embed_origins = excluded.embed_origins`,
+		m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt), string(returns), string(embeds))
 	return err
 }
 
-const merchantColumns = `id, name, api_key_hash, default_provider, live, created_at`
+const merchantColumns = `id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins`
 
-func scanMerchant(row *sql.Row) (*checkout.Merchant, error) {
+func scanMerchant(row scanner) (*checkout.Merchant, error) {
 	var m checkout.Merchant
 	var created int64
-	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created); err != nil {
+	var returns, embeds string
+	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created, &returns, &embeds); err != nil {
 		return nil, notFound(err)
+	}
+	if err := unmarshalAll(returns, &m.ReturnOrigins, embeds, &m.EmbedOrigins); err != nil {
+		return nil, err
 	}
 	m.CreatedAt = fromMS(created)
 	return &m, nil
+}
+
+// Merchants lists every merchant, oldest first.
+func (d *DB) Merchants(ctx context.Context) ([]*checkout.Merchant, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+merchantColumns+` FROM merchants ORDER BY created_at, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*checkout.Merchant
+	for rows.Next() {
+		m, err := scanMerchant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Merchant loads a merchant by id.

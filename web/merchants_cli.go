@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+)
+
+// MerchantsCommand runs `checkout merchants create|list|rotate-key` on the
+// database of the configuration (CHECKOUT_DB): merchant management for
+// live mode. Secrets (the secret key, the webhook secret) are printed once
+// and stored only as a hash (the key) or for signing (the webhook secret).
+// It returns the process exit code.
+func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	usage := func() int {
+		fmt.Fprintln(stderr, `usage:
+  checkout merchants create -name NAME -return-origin https://shop.example [-return-origin ...]
+                            [-embed-origin https://shop.example ...] [-webhook-url https://shop.example/hooks]
+                            [-provider worldline] [-test]
+  checkout merchants list
+  checkout merchants rotate-key -id mer_...`)
+		return 2
+	}
+	if len(args) == 0 {
+		return usage()
+	}
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "checkout: configuration:", err)
+		return 2
+	}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, cfg.DBPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "checkout: database:", err)
+		return 1
+	}
+	defer db.Close()
+	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now}
+
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("merchants create", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		name := fs.String("name", "", "the merchant's name, shown to shoppers")
+		provider := fs.String("provider", cfg.DefaultProvider, "the default provider of its sessions")
+		webhook := fs.String("webhook-url", "", "where its webhooks go")
+		test := fs.Bool("test", false, "a test merchant (sk_test_ key) rather than a live one")
+		var returns, embeds origins
+		fs.Var(&returns, "return-origin", "an origin shoppers may be sent back to (repeatable; at least one)")
+		fs.Var(&embeds, "embed-origin", "an origin that may frame the checkout (repeatable)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if strings.TrimSpace(*name) == "" || len(returns) == 0 {
+			fmt.Fprintln(stderr, "checkout: -name and at least one -return-origin are required")
+			return 2
+		}
+		if _, ok := cfg.liveProviderVars()[*provider]; !ok {
+			fmt.Fprintf(stderr, "checkout: -provider %q is not a provider\n", *provider)
+			return 2
+		}
+		key := checkout.NewSecretKey(!*test)
+		m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: strings.TrimSpace(*name),
+			APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: *provider, Live: !*test,
+			ReturnOrigins: returns, EmbedOrigins: embeds, CreatedAt: time.Now().UTC()}
+		if err := db.SaveMerchant(ctx, m); err != nil {
+			fmt.Fprintln(stderr, "checkout: saving the merchant:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant:   %s (%s)\nsecret key: %s\n", m.ID, m.Name, key)
+		if *webhook != "" {
+			e, err := svc.CreateWebhookEndpoint(ctx, m, *webhook, "")
+			if err != nil {
+				fmt.Fprintln(stderr, "checkout: webhook endpoint:", err)
+				return 2
+			}
+			fmt.Fprintf(stdout, "webhooks:   %s\nwebhook secret: %s\n", e.URL, e.Secret)
+		}
+		fmt.Fprintln(stdout, "(the secrets are shown only now; keep them safe)")
+		return 0
+	case "list":
+		ms, err := db.Merchants(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "checkout:", err)
+			return 1
+		}
+		w := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tNAME\tMODE\tPROVIDER\tRETURN ORIGINS\tEMBED ORIGINS")
+		for _, m := range ms {
+			mode := "test"
+			if m.Live {
+				mode = "live"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, mode, m.DefaultProvider,
+				strings.Join(m.ReturnOrigins, ","), strings.Join(m.EmbedOrigins, ","))
+		}
+		w.Flush()
+		return 0
+	case "rotate-key":
+		fs := flag.NewFlagSet("merchants rotate-key", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		id := fs.String("id", "", "the merchant")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		m, err := db.Merchant(ctx, *id)
+		if errors.Is(err, checkout.ErrNotFound) {
+			fmt.Fprintf(stderr, "checkout: no merchant %q\n", *id)
+			return 2
+		} else if err != nil {
+			fmt.Fprintln(stderr, "checkout:", err)
+			return 1
+		}
+		key := checkout.NewSecretKey(m.Live)
+		m.APIKeyHash = checkout.HashAPIKey(key)
+		if err := db.SaveMerchant(ctx, m); err != nil {
+			fmt.Fprintln(stderr, "checkout:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant:   %s\nsecret key: %s\n(the old key no longer works; this one is shown only now)\n", m.ID, key)
+		return 0
+	}
+	return usage()
+}
+
+// origins is a repeatable flag of normalized origins.
+type origins []string
+
+func (o *origins) String() string { return strings.Join(*o, ",") }
+func (o *origins) Set(v string) error {
+	n, err := checkout.NormalizeOrigin(v)
+	if err != nil {
+		return err
+	}
+	*o = append(*o, n)
+	return nil
+}

@@ -1,0 +1,84 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	env := func(k string) string {
+		if k == "CHECKOUT_DB" {
+			return db
+		}
+		return ""
+	}
+	cli := func(args ...string) (int, string) {
+		var out, errs strings.Builder
+		code := web.MerchantsCommand(args, env, &out, &errs)
+		return code, out.String() + errs.String()
+	}
+	for _, bad := range [][]string{
+		{}, {"nope"}, {"create", "-name", "Shop"}, {"create", "-return-origin", "https://shop.example"},
+		{"create", "-name", "Shop", "-return-origin", "http://shop.example"},
+		{"create", "-name", "Shop", "-return-origin", "https://shop.example/path"},
+		{"create", "-name", "Shop", "-return-origin", "https://shop.example", "-provider", "stripe"},
+		{"rotate-key", "-id", "mer_nope"},
+	} {
+		if code, out := cli(bad...); code != 2 {
+			t.Errorf("%v: exit %d (%s)", bad, code, out)
+		}
+	}
+	code, out := cli("create", "-name", "Corner Shop", "-test", "-return-origin", "https://shop.example", "-embed-origin", "https://shop.example",
+		"-webhook-url", "https://shop.example/hooks")
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	key := regexp.MustCompile(`secret key: (sk_test_\S+)`).FindStringSubmatch(out)
+	id := regexp.MustCompile(`merchant:\s+(mer_\S+)`).FindStringSubmatch(out)
+	if key == nil || id == nil || !regexp.MustCompile(`webhook secret: whsec_\S+`).MatchString(out) {
+		t.Fatalf("create printed %s", out)
+	}
+	if code, out := cli("list"); code != 0 || !strings.Contains(out, id[1]) || !strings.Contains(out, "https://shop.example") || strings.Contains(out, key[1]) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+
+	// The merchant's key works against an app on the same database, and its
+	// return origins are enforced.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: db, Mode: web.ModeSandbox, ProviderTimeout: 2 * time.Second,
+		ReconcileInterval: time.Second, LogFormat: "text"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Run(ctx)
+	create := func(k, success string) response {
+		return do(t, http.MethodPost, app.URL+"/v1/checkout/sessions",
+			[]byte(`{"amount":100,"currency":"USD","success_url":"`+success+`"}`), "Authorization", "Bearer "+k, "Content-Type", "application/json")
+	}
+	if res := create(key[1], "https://shop.example/thanks"); res.Status != 201 {
+		t.Fatalf("allowed origin: %d %s", res.Status, res.Body)
+	}
+	for _, evil := range []string{"https://evil.test/", "https://shop.example.evil.test/", "https://shop.example@evil.test/",
+		"http://shop.example/thanks", "javascript:alert(1)", "//evil.test/", "https://shop.example:8443/", "https://shop.examp1e/"} {
+		if res := create(key[1], evil); res.Status != 422 || !strings.Contains(string(res.Body), "success_url") {
+			t.Errorf("%s: %d %s", evil, res.Status, res.Body)
+		}
+	}
+	if code, out := cli("rotate-key", "-id", id[1]); code != 0 || !strings.Contains(out, "sk_test_") {
+		t.Fatalf("rotate: %d %s", code, out)
+	}
+	if res := create(key[1], "https://shop.example/thanks"); res.Status != 401 {
+		t.Fatalf("the old key still works: %d", res.Status)
+	}
+}
