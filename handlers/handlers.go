@@ -9,6 +9,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -24,10 +26,16 @@ type Handlers struct {
 }
 
 // Render writes a templ component through a buffer, so a template error
-// becomes a clean error response instead of half a page.
+// becomes a clean error response instead of half a page. The components
+// read this response's CSP nonce from the context (templ.GetNonce): the
+// security middleware puts it there, and under NonceKey.
 func Render(c echo.Context, status int, comp templ.Component) error {
+	ctx := c.Request().Context()
+	if nonce, _ := c.Get(NonceKey).(string); nonce != "" && templ.GetNonce(ctx) != nonce {
+		ctx = templ.WithNonce(ctx, nonce)
+	}
 	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	if err := comp.Render(ctx, &buf); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
@@ -42,17 +50,48 @@ func noStore(c echo.Context) {
 }
 
 // allowProviderOrigin widens the page's frame-src and form-action to the
-// exact origin of the provider step it runs.
+// exact origin of the provider step it runs. Anything but a plain
+// scheme://host[:port] origin is ignored: it goes into a header, where a
+// stray quote, semicolon or space would change the policy.
 func allowProviderOrigin(c echo.Context, origin string) {
-	if origin == "" {
+	if !cspOrigin(origin) {
 		return
 	}
 	c.Set(ProviderOriginKey, origin)
 }
 
+// cspOrigin reports whether origin is an http(s) origin with a host of
+// letters, digits, dots and hyphens (or a bracketed IPv6 address) and an
+// optional port: safe to write as a CSP source expression.
+func cspOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" ||
+		origin != u.Scheme+"://"+u.Host {
+		return false
+	}
+	host, port := u.Hostname(), u.Port()
+	if strings.HasSuffix(u.Host, ":") {
+		return false
+	}
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	if strings.HasPrefix(u.Host, "[") { // an IPv6 literal
+		return strings.Trim(host, "0123456789abcdefABCDEF:.") == ""
+	}
+	return host != "" && strings.Trim(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789.-") == ""
+}
+
 // ProviderOriginKey is the echo.Context key under which a handler names the
 // provider origin the security headers must allow for this response.
 const ProviderOriginKey = "provider_origin"
+
+// NonceKey is the echo.Context key of this response's CSP nonce (also in
+// the request context, through templ.WithNonce).
+const NonceKey = "csp_nonce"
 
 // FramedBySelfKey is the echo.Context key a handler sets when its response
 // is meant to load inside one of our own frames (the challenge return).

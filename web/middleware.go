@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -69,35 +72,70 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// securityHeaders sets the headers every page of ours carries. The CSP
-// allows scripts, styles, frames and form targets from our own origin only,
-// plus the exact provider origin a payment step needs (set by the handler).
-// Provider sandboxes mounted under /sandbox/ play a third party and set
-// their own.
+// securityHeaders sets the headers every response of ours carries, and
+// puts a fresh CSP nonce in the request context (templ.WithNonce), where
+// the templates read it for their <script> and <link> tags: the nonce is
+// added by the template engine, never by rewriting the response.
+//
+// The CSP allows scripts, styles, frames and form targets from our own
+// origin only, plus the exact provider origin a payment step needs (set by
+// the handler under handlers.ProviderOriginKey). Every page refuses to be
+// framed, except the challenge return, which loads inside our own challenge
+// iframe (handlers.FramedBySelfKey). Provider sandboxes mounted under
+// /sandbox/ play a third party and set their own.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if strings.HasPrefix(c.Request().URL.Path, "/sandbox/") {
 			return next(c)
 		}
+		nonce := newNonce()
+		c.SetRequest(c.Request().WithContext(templ.WithNonce(c.Request().Context(), nonce)))
+		c.Set(handlers.NonceKey, nonce)
 		res := c.Response()
 		res.Before(func() {
 			h := res.Header()
 			h.Set("X-Content-Type-Options", "nosniff")
-			if h.Get("Referrer-Policy") == "" {
-				h.Set("Referrer-Policy", "same-origin")
+			// Checkout URLs hold the session id: no page of ours leaks its
+			// URL to the next one.
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			if h.Get("Cache-Control") == "" && (strings.HasPrefix(c.Request().URL.Path, "/c/") ||
+				strings.HasPrefix(h.Get("Content-Type"), "text/html")) {
+				h.Set("Cache-Control", "no-store")
 			}
-			extra := ""
-			if origin, _ := c.Get(handlers.ProviderOriginKey).(string); origin != "" {
-				extra = " " + origin
-			}
-			ancestors := "'none'"
-			if framed, _ := c.Get(handlers.FramedBySelfKey).(bool); framed {
-				ancestors = "'self'"
-			}
-			h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-				"connect-src 'self'; frame-src 'self'"+extra+"; form-action 'self'"+extra+"; "+
-				"frame-ancestors "+ancestors+"; base-uri 'none'; object-src 'none'")
+			origin, _ := c.Get(handlers.ProviderOriginKey).(string)
+			framed, _ := c.Get(handlers.FramedBySelfKey).(bool)
+			h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, origin, framed))
 		})
 		return next(c)
 	}
+}
+
+// contentSecurityPolicy is the policy of one response: nonce is this
+// response's, origin the provider origin its step posts to or frames (or
+// ""), framed whether it loads inside one of our own frames.
+func contentSecurityPolicy(nonce, origin string, framed bool) string {
+	targets := "'self'"
+	if origin != "" {
+		targets += " " + origin
+	}
+	ancestors := "'none'"
+	if framed {
+		ancestors = "'self'"
+	}
+	return "default-src 'none'; " +
+		"script-src 'self' 'nonce-" + nonce + "'; " +
+		"style-src 'self' 'nonce-" + nonce + "'; " +
+		"img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
+		"object-src 'none'; base-uri 'none'; " +
+		"form-action " + targets + "; frame-src " + targets + "; " +
+		"frame-ancestors " + ancestors
+}
+
+// newNonce is 128 random bits, base64: a CSP nonce for one response.
+func newNonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (Go 1.24+); it would crash the program first
+	return base64.StdEncoding.EncodeToString(b)
 }
