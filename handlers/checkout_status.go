@@ -19,6 +19,7 @@ func (h *Handlers) CheckoutStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.allowEmbedding(c, s)
 	var p *checkout.Payment
 	if len(pays) > 0 {
 		p = pays[len(pays)-1]

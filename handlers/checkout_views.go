@@ -80,6 +80,7 @@ func page(s *checkout.Session, title, script string) templates.Page {
 // checkoutForm is the card form view for a session; errs and banner come
 // from a refused submission.
 func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) templates.CheckoutPage {
+	h.allowEmbedding(c, s)
 	sum := h.summary(c, s)
 	v := templates.CheckoutPage{
 		Page:      page(s, "Pay "+sum.MerchantName, "checkout.js"),

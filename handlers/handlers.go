@@ -97,6 +97,26 @@ const NonceKey = "csp_nonce"
 // is meant to load inside one of our own frames (the challenge return).
 const FramedBySelfKey = "framed_by_self"
 
+// EmbeddersKey is the echo.Context key of the origins that may frame a
+// session page: its merchant's embedding origins.
+const EmbeddersKey = "embedders"
+
+// allowEmbedding lets the session's merchant's allowed origins frame this
+// response (frame-ancestors); every other page stays 'none'.
+func (h *Handlers) allowEmbedding(c echo.Context, s *checkout.Session) {
+	m, err := h.Service.Merchant(ctx(c), s.MerchantID)
+	if err != nil || len(m.EmbedOrigins) == 0 {
+		return
+	}
+	var clean []string
+	for _, o := range m.EmbedOrigins {
+		if n, err := checkout.NormalizeOrigin(o); err == nil && n == o {
+			clean = append(clean, n)
+		}
+	}
+	c.Set(EmbeddersKey, clean)
+}
+
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
 
 // seeOther is the Post/Redirect/Get answer.

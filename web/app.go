@@ -149,7 +149,7 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 		a.DemoAPIKey = checkout.NewSecretKey(false)
 	}
 	m := &checkout.Merchant{ID: DemoMerchantID, Name: "Demo Coffee Co.", APIKeyHash: checkout.HashAPIKey(a.DemoAPIKey),
-		DefaultProvider: a.Config.DefaultProvider, CreatedAt: a.Config.Now().UTC()}
+		DefaultProvider: a.Config.DefaultProvider, EmbedOrigins: a.Config.DemoEmbedOrigins, CreatedAt: a.Config.Now().UTC()}
 	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
 		m.CreatedAt = existing.CreatedAt
 	}

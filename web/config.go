@@ -32,6 +32,7 @@ type Config struct {
 	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
 	DemoWebhookURL    string        // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
 	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
+	DemoEmbedOrigins  []string      // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	WebhookTimeout    time.Duration // CHECKOUT_WEBHOOK_TIMEOUT: limit on each merchant webhook attempt (15s)
@@ -100,6 +101,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		CookieSecret:      get("CHECKOUT_COOKIE_SECRET", ""),
 		DemoWebhookURL:    get("CHECKOUT_DEMO_WEBHOOK_URL", ""),
 		DemoWebhookSecret: get("CHECKOUT_DEMO_WEBHOOK_SECRET", ""),
+		DemoEmbedOrigins:  splitList(get("CHECKOUT_DEMO_EMBED_ORIGINS", "")),
 		LogFormat:         get("CHECKOUT_LOG_FORMAT", "text"),
 		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", "payorder"),
 		Payorder: PayorderConfig{
@@ -234,6 +236,13 @@ func (c *Config) validate() error {
 			return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_URL must be an absolute http(s) URL")
 		}
 	}
+	for i, o := range c.DemoEmbedOrigins {
+		n, err := checkout.NormalizeOrigin(o)
+		if err != nil {
+			return fmt.Errorf("CHECKOUT_DEMO_EMBED_ORIGINS: %q: %v", o, err)
+		}
+		c.DemoEmbedOrigins[i] = n
+	}
 	if c.DemoWebhookSecret != "" && !checkout.ValidWebhookSecret(c.DemoWebhookSecret) {
 		return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 bytes")
 	}
@@ -294,6 +303,17 @@ func (c *Config) LiveProviders() map[string]bool {
 			complete = complete && v != ""
 		}
 		out[provider] = complete
+	}
+	return out
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }

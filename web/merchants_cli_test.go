@@ -66,8 +66,17 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 		return do(t, http.MethodPost, app.URL+"/v1/checkout/sessions",
 			[]byte(`{"amount":100,"currency":"USD","success_url":"`+success+`"}`), "Authorization", "Bearer "+k, "Content-Type", "application/json")
 	}
-	if res := create(key[1], "https://shop.example/thanks"); res.Status != 201 {
+	res := create(key[1], "https://shop.example/thanks")
+	if res.Status != 201 {
 		t.Fatalf("allowed origin: %d %s", res.Status, res.Body)
+	}
+	// Its checkout may be framed by its embedding origin, and only by it.
+	page := do(t, http.MethodGet, res.JSON(t)["url"].(string), nil)
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors https://shop.example") {
+		t.Fatalf("session page CSP: %s", csp)
+	}
+	if csp := do(t, http.MethodGet, app.URL+"/", nil).Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("other pages: %s", csp)
 	}
 	for _, evil := range []string{"https://evil.test/", "https://shop.example.evil.test/", "https://shop.example@evil.test/",
 		"http://shop.example/thanks", "javascript:alert(1)", "//evil.test/", "https://shop.example:8443/", "https://shop.examp1e/"} {

@@ -106,7 +106,8 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			origin, _ := c.Get(handlers.ProviderOriginKey).(string)
 			framed, _ := c.Get(handlers.FramedBySelfKey).(bool)
-			h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, origin, framed))
+			embedders, _ := c.Get(handlers.EmbeddersKey).([]string)
+			h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, origin, framed, embedders))
 		})
 		return next(c)
 	}
@@ -115,14 +116,18 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // contentSecurityPolicy is the policy of one response: nonce is this
 // response's, origin the provider origin its step posts to or frames (or
 // ""), framed whether it loads inside one of our own frames.
-func contentSecurityPolicy(nonce, origin string, framed bool) string {
+func contentSecurityPolicy(nonce, origin string, framed bool, embedders []string) string {
 	targets := "'self'"
 	if origin != "" {
 		targets += " " + origin
 	}
 	ancestors := "'none'"
-	if framed {
+	switch {
+	case framed:
 		ancestors = "'self'"
+	case len(embedders) > 0:
+		// A session page in the merchant's own iframe, on its allowed origins only.
+		ancestors = strings.Join(embedders, " ")
 	}
 	return "default-src 'none'; " +
 		"script-src 'self' 'nonce-" + nonce + "'; " +
