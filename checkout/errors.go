@@ -14,6 +14,7 @@ const (
 	EMalformed           ErrorCode = "malformed_request"      // not parseable at all (bad JSON, wrong content type)
 	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
 	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
+	EForbidden           ErrorCode = "forbidden"              // a cross-site browser request to a state-changing endpoint
 	EConflict            ErrorCode = "conflict"               // the resource is not in a state that allows this
 	EIdempotencyMismatch ErrorCode = "idempotency_error"      // same Idempotency-Key, different request
 	EIdempotencyInUse    ErrorCode = "idempotency_key_in_use" // same Idempotency-Key while the first is running

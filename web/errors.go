@@ -23,6 +23,8 @@ func statusOf(code checkout.ErrorCode) int {
 		return http.StatusRequestEntityTooLarge
 	case checkout.EUnauthorized:
 		return http.StatusUnauthorized
+	case checkout.EForbidden:
+		return http.StatusForbidden
 	case checkout.ENotFound:
 		return http.StatusNotFound
 	case checkout.EConflict, checkout.EIdempotencyInUse:

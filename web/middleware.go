@@ -144,3 +144,26 @@ func newNonce() string {
 	_, _ = rand.Read(b) // never fails (Go 1.24+); it would crash the program first
 	return base64.StdEncoding.EncodeToString(b)
 }
+
+// crossOriginProtection refuses state-changing requests a browser sends
+// from another site (CSRF), using Go's http.CrossOriginProtection
+// (Sec-Fetch-Site, else Origin against Host). Exempt are only the exact
+// provider callback paths, which authenticate otherwise: the challenge
+// return (the MD binding, then a server-to-server confirmation) and
+// provider notifications (signatures); and the sandboxes, which stand for
+// other sites our pages post to. Server-to-server calls (the merchant API)
+// carry no such headers and pass.
+func crossOriginProtection() echo.MiddlewareFunc {
+	p := http.NewCrossOriginProtection()
+	p.AddInsecureBypassPattern("POST /c/{id}/payments/{pid}/return")
+	p.AddInsecureBypassPattern("POST /notify/{provider}")
+	p.AddInsecureBypassPattern("/sandbox/")
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := p.Check(c.Request()); err != nil {
+				return checkout.Errorf(checkout.EForbidden, "Cross-site requests are not allowed here.")
+			}
+			return next(c)
+		}
+	}
+}

@@ -16,7 +16,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
 	e.IPExtractor = echo.ExtractIPDirect() // forwarded headers are not trusted
-	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders)
+	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders, crossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
