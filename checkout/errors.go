@@ -3,6 +3,7 @@ package checkout
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorCode classifies an Error; the web layer maps each code to one HTTP status.
@@ -15,6 +16,7 @@ const (
 	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
 	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
 	EForbidden           ErrorCode = "forbidden"              // a cross-site browser request to a state-changing endpoint
+	ERateLimited         ErrorCode = "rate_limited"           // too many requests or attempts; RetryAfter says when to come back
 	EConflict            ErrorCode = "conflict"               // the resource is not in a state that allows this
 	EIdempotencyMismatch ErrorCode = "idempotency_error"      // same Idempotency-Key, different request
 	EIdempotencyInUse    ErrorCode = "idempotency_key_in_use" // same Idempotency-Key while the first is running
@@ -31,7 +33,9 @@ type Error struct {
 	Code    ErrorCode
 	Message string
 	Param   string // the offending field, for EInvalid and EUnsupported
-	Err     error  // cause, logged, never shown
+	// RetryAfter, for ERateLimited, is how long to wait.
+	RetryAfter time.Duration
+	Err        error // cause, logged, never shown
 }
 
 func (e *Error) Error() string {

@@ -31,6 +31,8 @@ type Service struct {
 	IDs         IDSource
 	Log         *slog.Logger
 	MaxAttempts int // payment attempts per session; 5 when zero
+	// Limits slow card testing (per IP and per card); nil is no limits.
+	Limits *AttemptLimits
 	// ProcessingTimeout is how long a provider call may run before the
 	// reconciler treats its payment as unknown (the process may have died
 	// mid-call); ProcessingCheckAfter when zero. Keep it above the
@@ -302,6 +304,14 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	}
 	if len(pays) >= s.MaxAttemptsPerSession() {
 		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.")
+	}
+	number := ""
+	if in.Card != nil {
+		number = in.Card.Number
+	}
+	if err := s.Limits.check(s.now, in.Browser.IP, number); err != nil {
+		s.Log.WarnContext(ctx, "payment attempt refused by a limit", "session_id", sess.ID, "reason", err.(*Error).Message)
+		return nil, err
 	}
 	provName := sess.ProviderFor(in.Method)
 	prov, ok := s.Providers[provName]

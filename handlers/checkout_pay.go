@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,6 +51,12 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 		return seeOther(c, statusPath(s.ID))
 	case checkout.EInvalid, checkout.EUnavailable:
 		return h.refuse(c, s, pays, nil, safeMessage(err))
+	case checkout.ERateLimited:
+		wait := err.(*checkout.Error).RetryAfter
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		minutes := int(wait.Minutes()) + 1
+		return h.refuseWith(c, s, pays, http.StatusTooManyRequests,
+			fmt.Sprintf("%s Try again in %d minute%s.", safeMessage(err), minutes, map[bool]string{true: "s"}[minutes > 1]))
 	}
 	return err
 }
@@ -57,13 +64,22 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 // refuse re-renders the form with what the shopper typed, minus the card
 // number and security code.
 func (h *Handlers) refuse(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) error {
+	return h.render(c, s, pays, errs, banner, http.StatusUnprocessableEntity)
+}
+
+// refuseWith re-renders the form with a banner and a status of its own.
+func (h *Handlers) refuseWith(c echo.Context, s *checkout.Session, pays []*checkout.Payment, status int, banner string) error {
+	return h.render(c, s, pays, nil, banner, status)
+}
+
+func (h *Handlers) render(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string, status int) error {
 	v := h.checkoutForm(c, s, pays, errs, banner)
 	if banner == "" {
 		v.Banner = "Check the highlighted fields."
 	}
 	v.Expiry = clip(c.FormValue("card_expiry"), 9)
 	v.Holder = clip(c.FormValue("cardholder_name"), 100)
-	return Render(c, http.StatusUnprocessableEntity, templates.CheckoutForm(v))
+	return Render(c, status, templates.CheckoutForm(v))
 }
 
 func alreadyNotice(s *checkout.Session) string {

@@ -106,6 +106,10 @@ func (a *App) assemble(ctx context.Context) error {
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 	}
+	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
+		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
+			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32))}
+	}
 	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
 	if a.Config.Mode == ModeSandbox {

@@ -5,6 +5,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"log/slog"
@@ -40,14 +41,22 @@ type Config struct {
 	// live-mode webhooks reach loopback and private addresses, which are
 	// refused by default (SSRF); for on-premises merchants and tests.
 	WebhookPrivateNetworks bool
-	LogLevel               slog.Level // CHECKOUT_LOG_LEVEL: debug, info, warn, error
-	LogFormat              string     // CHECKOUT_LOG_FORMAT: text (default) or json
-	DefaultProvider        string     // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
-	Payorder               PayorderConfig
-	Worldline              WorldlineConfig
-	AlipayPlus             AlipayPlusConfig
-	Antom                  AntomConfig
-	BBMSL                  BBMSLConfig
+	// Card-testing limits: payment attempts per client IP and per card in
+	// LimitWindow (CHECKOUT_LIMIT_PER_IP, CHECKOUT_LIMIT_PER_CARD,
+	// CHECKOUT_LIMIT_WINDOW; 0 turns one off).
+	LimitPerIP, LimitPerCard int
+	LimitWindow              time.Duration
+	// TrustedProxies (CHECKOUT_TRUSTED_PROXIES, comma-separated CIDRs) are
+	// the only peers whose X-Forwarded-For is believed for the client IP.
+	TrustedProxies  []*net.IPNet
+	LogLevel        slog.Level // CHECKOUT_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string     // CHECKOUT_LOG_FORMAT: text (default) or json
+	DefaultProvider string     // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
+	Payorder        PayorderConfig
+	Worldline       WorldlineConfig
+	AlipayPlus      AlipayPlusConfig
+	Antom           AntomConfig
+	BBMSL           BBMSLConfig
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -151,6 +160,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if cfg.WebhookTimeout, err = duration(get("CHECKOUT_WEBHOOK_TIMEOUT", "15s"), "CHECKOUT_WEBHOOK_TIMEOUT"); err != nil {
 		return cfg, err
+	}
+	if cfg.LimitPerIP, err = count(get("CHECKOUT_LIMIT_PER_IP", "30"), "CHECKOUT_LIMIT_PER_IP"); err != nil {
+		return cfg, err
+	}
+	if cfg.LimitPerCard, err = count(get("CHECKOUT_LIMIT_PER_CARD", "10"), "CHECKOUT_LIMIT_PER_CARD"); err != nil {
+		return cfg, err
+	}
+	if cfg.LimitWindow, err = duration(get("CHECKOUT_LIMIT_WINDOW", "1h"), "CHECKOUT_LIMIT_WINDOW"); err != nil {
+		return cfg, err
+	}
+	for _, cidr := range splitList(get("CHECKOUT_TRUSTED_PROXIES", "")) {
+		_, n, perr := net.ParseCIDR(cidr)
+		if perr != nil {
+			return cfg, fmt.Errorf("CHECKOUT_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", cidr)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
 	switch v := get("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS", "false"); v {
 	case "true", "false":
@@ -316,4 +341,12 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func count(s, name string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: %q is not a whole number (0 turns it off)", name, s)
+	}
+	return n, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,8 @@ func statusOf(code checkout.ErrorCode) int {
 		return http.StatusUnauthorized
 	case checkout.EForbidden:
 		return http.StatusForbidden
+	case checkout.ERateLimited:
+		return http.StatusTooManyRequests
 	case checkout.ENotFound:
 		return http.StatusNotFound
 	case checkout.EConflict, checkout.EIdempotencyInUse:
@@ -76,6 +79,9 @@ func (a *App) handleError(err error, c echo.Context) {
 		ce = checkout.Internal(err)
 	}
 	status := statusOf(ce.Code)
+	if ce.Code == checkout.ERateLimited {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds())+1))
+	}
 	if he != nil && he.Code == http.StatusMethodNotAllowed {
 		status = http.StatusMethodNotAllowed
 	}

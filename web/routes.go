@@ -15,7 +15,15 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
-	e.IPExtractor = echo.ExtractIPDirect() // forwarded headers are not trusted
+	e.IPExtractor = echo.ExtractIPDirect() // forwarded headers are not trusted...
+	if len(a.Config.TrustedProxies) > 0 {
+		// ...except from the configured proxies.
+		var trust []echo.TrustOption
+		for _, n := range a.Config.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(append(trust, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))...)
+	}
 	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders, crossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })

@@ -1,0 +1,100 @@
+package checkout
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// Limiter counts events per key over a sliding window (in memory, so per
+// process: enough to slow card testing on one instance; several instances
+// would share a store).
+type Limiter struct {
+	Now    func() time.Time
+	mu     sync.Mutex
+	events map[string][]time.Time
+}
+
+// Allow records an event for key unless limit events already happened in
+// the window; when refused it says how long until one expires.
+func (l *Limiter) Allow(key string, limit int, window time.Duration) (bool, time.Duration) {
+	if limit <= 0 {
+		return true, 0
+	}
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.events == nil {
+		l.events = map[string][]time.Time{}
+	}
+	kept := l.events[key][:0]
+	for _, t := range l.events[key] {
+		if now.Sub(t) < window {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= limit {
+		l.events[key] = kept
+		return false, kept[0].Add(window).Sub(now)
+	}
+	l.events[key] = append(kept, now)
+	if len(l.events) > 100000 {
+		l.sweep(now, window)
+	}
+	return true, 0
+}
+
+func (l *Limiter) sweep(now time.Time, window time.Duration) {
+	for k, ts := range l.events {
+		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= window {
+			delete(l.events, k)
+		}
+	}
+}
+
+// AttemptLimits slow card testing: payment attempts per client IP and per
+// card (a keyed HMAC fingerprint of the number, never the number) within
+// Window. Zero limits are off.
+type AttemptLimits struct {
+	PerIP, PerCard int
+	Window         time.Duration
+	Key            []byte // keys the card fingerprints
+	limiter        Limiter
+}
+
+// CardFingerprint is a keyed HMAC of a card number: the same card gives the
+// same value under one key, and the number cannot be recovered from it.
+func CardFingerprint(key []byte, number string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(number))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// check records an attempt from ip with card (either may be empty) and
+// refuses it over a limit.
+func (a *AttemptLimits) check(now func() time.Time, ip, card string) error {
+	if a == nil {
+		return nil
+	}
+	a.limiter.Now = now
+	window := a.Window
+	if window <= 0 {
+		window = time.Hour
+	}
+	if ip != "" {
+		if ok, wait := a.limiter.Allow("ip:"+ip, a.PerIP, window); !ok {
+			return &Error{Code: ERateLimited, Message: "Too many payment attempts from this connection. Please wait before trying again.", RetryAfter: wait}
+		}
+	}
+	if card != "" {
+		if ok, wait := a.limiter.Allow("card:"+CardFingerprint(a.Key, card), a.PerCard, window); !ok {
+			return &Error{Code: ERateLimited, Message: "Too many payment attempts with this card. Please wait before trying again.", RetryAfter: wait}
+		}
+	}
+	return nil
+}
