@@ -62,9 +62,12 @@ func run(m *testing.M) int {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err = web.New(ctx, web.Config{
-		Listener:          ln,
-		BaseURL:           fmt.Sprintf("http://127.0.0.1:%d", port),
-		SandboxURL:        fmt.Sprintf("http://localhost:%d", port),
+		Listener:   ln,
+		BaseURL:    fmt.Sprintf("http://127.0.0.1:%d", port),
+		SandboxURL: fmt.Sprintf("http://localhost:%d", port),
+		// The demo shop served on localhost is a merchant site of its own
+		// that may embed the checkout (served on 127.0.0.1).
+		DemoEmbedOrigins:  []string{fmt.Sprintf("http://localhost:%d", port)},
 		DBPath:            filepath.Join(workDir, "checkout.db"),
 		Mode:              web.ModeSandbox,
 		ProviderTimeout:   2 * time.Second, // the timeout test card hangs until then
@@ -89,7 +92,9 @@ func run(m *testing.M) int {
 		ExecutablePath: playwright.String(chromium),
 		Headless:       playwright.Bool(true),
 		Args: []string{"--no-sandbox", "--disable-background-networking", "--disable-component-update",
-			"--disable-sync", "--disable-quic", "--no-first-run", "--disable-gpu"},
+			"--disable-sync", "--disable-quic", "--no-first-run", "--disable-gpu",
+			// Third-party cookies blocked, as browsers are moving to.
+			"--test-third-party-cookie-phaseout"},
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: launch chromium:", err)

@@ -35,6 +35,9 @@ func (h *Handlers) CheckoutReturn(c echo.Context) error {
 		c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe, errors included
 	}
 	sid, pid := c.Param("id"), c.Param("pid")
+	if s, _, err := h.Service.Session(ctx(c), "", sid); err == nil {
+		h.allowEmbedding(c, s)
+	}
 	values, err := c.FormParams()
 	if err != nil {
 		return checkout.Errorf(checkout.EMalformed, "The provider's response could not be read.")

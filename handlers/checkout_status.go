@@ -36,7 +36,7 @@ func (h *Handlers) CheckoutStatus(c echo.Context) error {
 func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout.Payment) error {
 	a := p.Action
 	v := templates.ActionPage{
-		Page:        page(s, "Confirm your payment", "action.js"),
+		Page:        framedPage(c, s, "Confirm your payment", "action.js"),
 		Summary:     h.summary(c, s),
 		Kind:        string(a.Kind),
 		URL:         a.URL,
@@ -66,7 +66,7 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 
 // result words the outcome for the shopper.
 func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.Payment, p *checkout.Payment) templates.ResultPage {
-	v := templates.ResultPage{Page: page(s, "Payment status", ""), Summary: h.summary(c, s)}
+	v := templates.ResultPage{Page: framedPage(c, s, "Payment status", ""), Summary: h.summary(c, s)}
 	if p != nil {
 		v.PaymentID = p.ID
 		v.ShopperMessage = p.ShopperMessage

@@ -77,13 +77,20 @@ func page(s *checkout.Session, title, script string) templates.Page {
 	return templates.Page{Title: title, Lang: s.Locale, Script: script}
 }
 
+// framedPage is page for a session page its merchant may embed.
+func framedPage(c echo.Context, s *checkout.Session, title, script string) templates.Page {
+	p := page(s, title, script)
+	p.Embedders, p.SessionID = embedders(c), s.ID
+	return p
+}
+
 // checkoutForm is the card form view for a session; errs and banner come
 // from a refused submission.
 func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) templates.CheckoutPage {
 	h.allowEmbedding(c, s)
 	sum := h.summary(c, s)
 	v := templates.CheckoutPage{
-		Page:      page(s, "Pay "+sum.MerchantName, "checkout.js"),
+		Page:      framedPage(c, s, "Pay "+sum.MerchantName, "checkout.js"),
 		SessionID: s.ID,
 		Summary:   sum,
 		PayURL:    payPath(s.ID),

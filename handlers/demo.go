@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/static"
 	"github.com/opencheckout/hostedcheckout/templates"
 )
 
@@ -160,6 +162,15 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		return h.renderShop(c, "", "The checkout could not be started. See the server log.")
 	}
 	d.remember(c, s.ID)
+	if c.FormValue("embed") == "true" {
+		// The shop's own page with the checkout in an iframe (embed.js).
+		u, _ := url.Parse(s.URL)
+		allowProviderOrigin(c, u.Scheme+"://"+u.Host) // frame-src: the checkout's origin
+		return Render(c, http.StatusOK, templates.DemoEmbed(templates.DemoEmbedPage{
+			Page:       templates.Page{Title: "Demo coffee shop: checkout", Lang: "en", Script: "demo-embed.js"},
+			SessionURL: s.URL, EmbedJS: static.URL("embed.js"),
+		}))
+	}
 	return seeOther(c, s.URL)
 }
 

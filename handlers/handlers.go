@@ -117,6 +117,12 @@ func (h *Handlers) allowEmbedding(c echo.Context, s *checkout.Session) {
 	c.Set(EmbeddersKey, clean)
 }
 
+// embedders is what allowEmbedding allowed for this response.
+func embedders(c echo.Context) []string {
+	e, _ := c.Get(EmbeddersKey).([]string)
+	return e
+}
+
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
 
 // seeOther is the Post/Redirect/Get answer.

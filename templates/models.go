@@ -11,6 +11,11 @@ type Page struct {
 	// (pending payments), without JavaScript.
 	Refresh int
 	Script  string // asset name of the page's script, if any
+	// Embedders are the origins that may frame this page (a session's
+	// merchant's); when set, frame.js tells the parent page our height and
+	// the payment's outcome by postMessage to those origins only.
+	Embedders []string
+	SessionID string
 }
 
 // SummaryLine is one line item of the order summary.
@@ -133,6 +138,13 @@ type DemoOrder struct {
 	CanCapture     bool   // authorized: the shop may capture or cancel
 	CanRefund      bool   // paid and not fully refunded
 	CanChargeAgain bool   // paid with a saved card set up for recurring charges
+}
+
+// DemoEmbedPage is the demo shop's page with the checkout embedded.
+type DemoEmbedPage struct {
+	Page
+	SessionURL string
+	EmbedJS    string // our embed.js, as a merchant page would load it
 }
 
 // DemoOption is one choice of a demo shop select.

@@ -124,7 +124,9 @@ func contentSecurityPolicy(nonce, origin string, framed bool, embedders []string
 	ancestors := "'none'"
 	switch {
 	case framed:
-		ancestors = "'self'"
+		// Our own challenge frame; when the checkout itself is embedded,
+		// every ancestor up to the merchant's page must be allowed too.
+		ancestors = strings.TrimSpace("'self' " + strings.Join(embedders, " "))
 	case len(embedders) > 0:
 		// A session page in the merchant's own iframe, on its allowed origins only.
 		ancestors = strings.Join(embedders, " ")

@@ -38,13 +38,22 @@
   var challenge = document.getElementById("challenge-form");
   if (challenge) challenge.submit();
 
+  // Inside a merchant's iframe, leaving for the provider's page takes the
+  // whole window, and browsers allow that only on the shopper's click: the
+  // button stays visible instead of moving on by itself.
+  var framed = window.top !== window;
   var redirect = document.getElementById("redirect-form");
-  if (redirect) redirect.submit();
-
-  // A top-level redirect: replace this page so Back returns to the shop's
-  // checkout rather than bouncing to the provider again.
   var redirectLink = document.getElementById("redirect-link");
-  if (redirectLink) window.location.replace(redirectLink.href);
+  if (framed) {
+    [redirect && redirect.querySelector("button"), redirectLink].forEach(function (el) {
+      if (el) el.classList.remove("nojs-only");
+    });
+  } else {
+    if (redirect) redirect.submit();
+    // A top-level redirect: replace this page so Back returns to the shop's
+    // checkout rather than bouncing to the provider again.
+    if (redirectLink) window.location.replace(redirectLink.href);
+  }
 
   var parentLink = document.getElementById("to-parent");
   if (parentLink) window.parent.location.href = parentLink.href;
