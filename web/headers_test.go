@@ -332,3 +332,15 @@ func originOf(t *testing.T, raw string) string {
 	}
 	return u.Scheme + "://" + u.Host
 }
+
+func TestEmbedScriptAddress(t *testing.T) {
+	app := sharedApp(t)
+	res := do(t, http.MethodGet, app.URL+"/embed.js", nil)
+	if res.Status != http.StatusFound || !strings.HasPrefix(res.Header.Get("Location"), "/static/embed.") {
+		t.Fatalf("/embed.js: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	js := do(t, http.MethodGet, app.URL+res.Header.Get("Location"), nil)
+	if js.Status != 200 || !strings.Contains(string(js.Body), "OpenCheckout") {
+		t.Fatalf("embed.js body: %d", js.Status)
+	}
+}

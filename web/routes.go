@@ -27,6 +27,12 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders, crossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	// embed.js has a stable address for merchant pages; it redirects to the
+	// current content-hashed file.
+	e.GET("/embed.js", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+		return c.Redirect(http.StatusFound, static.URL("embed.js"))
+	})
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 
 	// Merchant API. Middleware goes on each route rather than on a group, so
