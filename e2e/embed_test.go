@@ -75,3 +75,35 @@ func TestEmbeddingRefusedOnOtherOrigins(t *testing.T) {
 		t.Fatalf("the shop heard %q from a blocked frame", s)
 	}
 }
+
+// TestEmbeddedRedirectBreaksOut: a redirect provider's step takes the whole
+// window on the shopper's click, then returns to our result page, which
+// returns to the merchant.
+func TestEmbeddedRedirectBreaksOut(t *testing.T) {
+	t.Parallel()
+	page := newPage(t)
+	must(t, goto_(page, app.SandboxURL+"/"))
+	for hook, value := range map[string]string{"demo-embed": "true", "demo-provider": "worldline", "demo-currency": "EUR"} {
+		_, err := page.GetByTestId(hook).SelectOption(playwright.SelectOptionValues{Values: &[]string{value}})
+		must(t, err)
+	}
+	must(t, page.GetByTestId("buy-mug").Click())
+	frame := page.FrameLocator("[data-testid=embedded-checkout] iframe")
+	remember(testcards.Challenge)
+	must(t, frame.GetByTestId("card-number").Fill(testcards.Challenge))
+	must(t, frame.GetByTestId("card-expiry").Fill(expiry()))
+	must(t, frame.GetByTestId("card-cvc").Fill(cvc))
+	must(t, frame.GetByTestId("cardholder-name").Fill("Ada Lovelace"))
+	must(t, frame.GetByTestId("pay-button").Click())
+	// Inside the frame the step waits for a click, which takes the whole window.
+	must(t, frame.GetByTestId("redirect-continue").Click())
+	must(t, page.WaitForURL("**/sandbox/worldline/3dsecure/**"))
+	must(t, page.GetByTestId("otp-input").Fill(testcards.ChallengeCode))
+	must(t, page.GetByTestId("otp-submit").Click())
+	expectResult(t, page, "succeeded")
+	must(t, page.GetByTestId("return-to-merchant").Click())
+	must(t, page.WaitForURL("**/demo/return**"))
+	if notice := text(t, page.GetByTestId("demo-notice")); !strings.Contains(notice, "is paid") {
+		t.Fatalf("back at the shop: %q", notice)
+	}
+}
