@@ -81,6 +81,13 @@ func DetectBrand(digits string) CardBrand {
 	return BrandUnknown
 }
 
+// LooksLikeCardNumber reports whether s could be a card number: 12 to 19
+// digits that pass Luhn. Adapters refuse such values where a provider id
+// is expected, so a misbehaving answer cannot get a card number stored.
+func LooksLikeCardNumber(s string) bool {
+	return len(s) >= 12 && len(s) <= 19 && Luhn(s)
+}
+
 // Luhn reports whether digits pass the Luhn (mod 10) check.
 func Luhn(digits string) bool {
 	if digits == "" {

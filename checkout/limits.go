@@ -12,20 +12,16 @@ import (
 // process: enough to slow card testing on one instance; several instances
 // would share a store).
 type Limiter struct {
-	Now    func() time.Time
 	mu     sync.Mutex
 	events map[string][]time.Time
 }
 
-// Allow records an event for key unless limit events already happened in
-// the window; when refused it says how long until one expires.
-func (l *Limiter) Allow(key string, limit int, window time.Duration) (bool, time.Duration) {
+// Allow records an event for key at now unless limit events already
+// happened in the window before it; when refused it says how long until
+// one expires.
+func (l *Limiter) Allow(key string, limit int, window time.Duration, now time.Time) (bool, time.Duration) {
 	if limit <= 0 {
 		return true, 0
-	}
-	now := time.Now()
-	if l.Now != nil {
-		now = l.Now()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -81,18 +77,18 @@ func (a *AttemptLimits) check(now func() time.Time, ip, card string) error {
 	if a == nil {
 		return nil
 	}
-	a.limiter.Now = now
+	at := now()
 	window := a.Window
 	if window <= 0 {
 		window = time.Hour
 	}
 	if ip != "" {
-		if ok, wait := a.limiter.Allow("ip:"+ip, a.PerIP, window); !ok {
+		if ok, wait := a.limiter.Allow("ip:"+ip, a.PerIP, window, at); !ok {
 			return &Error{Code: ERateLimited, Message: "Too many payment attempts from this connection. Please wait before trying again.", RetryAfter: wait}
 		}
 	}
 	if card != "" {
-		if ok, wait := a.limiter.Allow("card:"+CardFingerprint(a.Key, card), a.PerCard, window); !ok {
+		if ok, wait := a.limiter.Allow("card:"+CardFingerprint(a.Key, card), a.PerCard, window, at); !ok {
 			return &Error{Code: ERateLimited, Message: "Too many payment attempts with this card. Please wait before trying again.", RetryAfter: wait}
 		}
 	}

@@ -137,11 +137,17 @@ func TestSavedCardRecurringCharge(t *testing.T) {
 	orders := page.Locator(`[data-testid^="order-status-"][data-payment-status="succeeded"]`)
 	must(t, expect.Locator(orders).ToHaveCount(2))
 
-	// The renewal is a payment of its own, linked to the parent.
-	events, err := app.Store.SessionEvents(context.Background(), id)
-	must(t, err)
-	if len(events) == 0 {
-		t.Fatal("no timeline")
+	// The renewal is a payment of its own, on its own session, linked to the parent.
+	var renewal string
+	for _, sid := range orderSessions(t, page) {
+		if sid != id {
+			renewal = sid
+		}
+	}
+	rp := payments(t, renewal)
+	if len(rp) != 1 || rp[0].ID == parent.ID || rp[0].SavedCardID != card || rp[0].Status != checkout.PaymentSucceeded ||
+		app.Sandbox.BBMSL.Charges(rp[0].ID) != 1 {
+		t.Fatalf("renewal payment: %+v", rp)
 	}
 	res := apiGet(t, "/v1/customers/"+apiSession(t, id)["customer"].(map[string]any)["reference"].(string)+"/saved_cards")
 	if data := res["data"].([]any); len(data) != 1 || data[0].(map[string]any)["id"] != card || data[0].(map[string]any)["last4"] != "4444" {
@@ -163,6 +169,18 @@ func apiGet(t *testing.T, path string) map[string]any {
 	var out map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+	}
+	return out
+}
+
+// orderSessions lists the session ids of the demo shop's order list.
+func orderSessions(t *testing.T, page playwright.Page) []string {
+	t.Helper()
+	ids, err := page.Locator(`[data-testid^="order-status-"]`).EvaluateAll(`els => els.map(e => e.dataset.testid.slice("order-status-".length))`)
+	must(t, err)
+	var out []string
+	for _, v := range ids.([]any) {
+		out = append(out, v.(string))
 	}
 	return out
 }

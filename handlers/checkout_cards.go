@@ -39,7 +39,7 @@ func (h *Handlers) CheckoutAddCard(c echo.Context) error {
 // CheckoutCardReturn handles GET /c/:id/cards/return, where the provider's
 // add-card page sends the shopper back. The page then lists the cards as
 // the provider has them; nothing in this request is trusted beyond which
-// message to show (and, as a hint, which card to select).
+// message to show.
 func (h *Handlers) CheckoutCardReturn(c echo.Context) error {
 	noStore(c)
 	id := c.Param("id")
@@ -49,9 +49,6 @@ func (h *Handlers) CheckoutCardReturn(c echo.Context) error {
 	q := url.Values{}
 	if c.QueryParam("result") == "added" {
 		q.Set("card_added", "1")
-		if hint := c.QueryParam("tokenId"); hint != "" && len(hint) <= 64 {
-			q.Set("card", hint)
-		}
 	} else {
 		q.Set("card_canceled", "1")
 	}

@@ -47,14 +47,7 @@ func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.
 	v.AddCardURL = "/c/" + s.ID + "/cards"
 	selected := ""
 	if c.QueryParam("card_added") != "" && len(cards) > 0 {
-		selected = cards[len(cards)-1].ID // providers list cards oldest first
-		if hint := c.QueryParam("card"); hint != "" {
-			for _, sc := range cards {
-				if sc.ID == hint {
-					selected = hint
-				}
-			}
-		}
+		selected = cards[len(cards)-1].ID // providers list cards oldest first: the new one is last
 		v.CardsNotice = "Card added. Pay with it below."
 	}
 	if c.QueryParam("card_canceled") != "" {

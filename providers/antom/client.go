@@ -275,7 +275,7 @@ func cleanCode(s string) string {
 // reference must never be is free text or something shaped like a card
 // number (12 to 19 digits passing Luhn), so those are dropped.
 func cleanRef(s string) string {
-	if !refPattern.MatchString(s) || (len(s) >= 12 && len(s) <= 19 && digitsOnly.MatchString(s) && checkout.Luhn(s)) {
+	if !refPattern.MatchString(s) || checkout.LooksLikeCardNumber(s) {
 		return ""
 	}
 	return s

@@ -294,7 +294,7 @@ func cleanID(s string) string {
 
 // cleanRef keeps a merchantReference that could be one of our ids.
 func cleanRef(s string) string {
-	if !refPattern.MatchString(s) || (len(s) >= 12 && len(s) <= 19 && digits(s) && checkout.Luhn(s)) {
+	if !refPattern.MatchString(s) || checkout.LooksLikeCardNumber(s) {
 		return ""
 	}
 	return s

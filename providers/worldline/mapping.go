@@ -17,20 +17,6 @@ const (
 	keyStatus    = "status"     // the last Worldline status seen
 )
 
-// cardLike reports whether s could be a card number (12 to 19 digits that
-// pass Luhn); Worldline payment ids are 30 digits, so such an id is refused.
-func cardLike(s string) bool {
-	if len(s) < 12 || len(s) > 19 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return checkout.Luhn(s)
-}
-
 // declineCodes maps Worldline error codes onto our decline vocabulary; any
 // other code is a generic decline. Only 401025 is from the seed; the 4303xx
 // codes are the sandbox contract's [I]. Lost and stolen cards are generic
@@ -69,7 +55,7 @@ var transStatuses = map[string]string{
 // payment before mapping the answer. Any other mode (manual, or none, as for
 // a notification) reports the authorization.
 func mapPayment(p payment, action *merchantAction, mode checkout.CaptureMode) checkout.Outcome {
-	if cardLike(p.ID) {
+	if checkout.LooksLikeCardNumber(p.ID) {
 		p.ID = "" // never keep what could be a card number
 	}
 	out := checkout.Outcome{

@@ -80,7 +80,7 @@ func (c *Client) Notification(_ context.Context, req checkout.NotificationReques
 		return n, nil
 	}
 	p := ev.Payment
-	if p == nil || !pathSegment.MatchString(p.ID) || cardLike(p.ID) || p.Status == "" {
+	if p == nil || !pathSegment.MatchString(p.ID) || checkout.LooksLikeCardNumber(p.ID) || p.Status == "" {
 		return checkout.Notification{}, errors.New("worldline: payment webhook without a well-formed payment")
 	}
 	n.ProviderRef = p.ID

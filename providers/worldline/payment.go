@@ -388,7 +388,7 @@ func checkPayment(op string, a answer, p payment, ref, reference string) error {
 	switch {
 	case p.ID == "" || p.Status == "":
 		return fmt.Errorf("worldline: %s: HTTP %d, answer without a payment id and status", op, a.status)
-	case !pathSegment.MatchString(p.ID) || cardLike(p.ID):
+	case !pathSegment.MatchString(p.ID) || checkout.LooksLikeCardNumber(p.ID):
 		return fmt.Errorf("worldline: %s: HTTP %d, malformed payment id", op, a.status)
 	case ref != "" && p.ID != ref:
 		return fmt.Errorf("worldline: %s: HTTP %d, answer about payment %s, not %s", op, a.status, p.ID, ref)

@@ -253,7 +253,7 @@ func (s *Sandbox) validatePay(req *payRequest) (validPay, string) {
 		cvvLength = 4
 	}
 	switch {
-	case !allDigits(c.CardNo) || len(c.CardNo) < 12 || len(c.CardNo) > 19 || !checkout.Luhn(c.CardNo):
+	case !checkout.LooksLikeCardNumber(c.CardNo):
 		v.cardCode = codeInvalidCardNumber
 	case !allDigits(c.CVV) || len(c.CVV) != cvvLength:
 		v.cardCode = codeInvalidCVV

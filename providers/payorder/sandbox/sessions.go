@@ -43,7 +43,7 @@ func (s *Sandbox) serveCardSession(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	switch {
-	case !allDigits(req.CardNumber) || len(req.CardNumber) < 12 || len(req.CardNumber) > 19 || !checkout.Luhn(req.CardNumber):
+	case !checkout.LooksLikeCardNumber(req.CardNumber):
 		writeSessionError(w, http.StatusBadRequest, "bodyDoesNotMatchSchema", "the card number is not valid", "$.cardNumber")
 		return
 	case req.CardExpiryDate == nil || req.CardExpiryDate.Month < 1 || req.CardExpiryDate.Month > 12 ||

@@ -73,7 +73,7 @@ func (s *Sandbox) validateCreate(req *createPaymentRequest) (validCreate, *answe
 	if c == nil {
 		return fail(card+".card", card+".card is required")
 	}
-	if n := c.CardNumber; !allDigits(n) || len(n) < 12 || len(n) > 19 || !checkout.Luhn(n) {
+	if !checkout.LooksLikeCardNumber(c.CardNumber) {
 		return fail(card+".card.cardNumber", card+".card.cardNumber is missing or invalid")
 	}
 	v.number = c.CardNumber
