@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -238,10 +239,26 @@ func (r *crashRig) newSession() string {
 	return s["id"].(string)
 }
 
+var formTokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+
 // pay posts the hosted form; it returns when the server answers (or dies).
 func (r *crashRig) pay(sessionID string) {
-	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The form token, from the page as a browser gets it.
+	page, err := client.Get("http://" + r.addr + "/c/" + sessionID)
+	if err != nil {
+		r.t.Errorf("checkout page: %v", err)
+		return
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	token := formTokenInput.FindSubmatch(body)
+	if token == nil {
+		r.t.Errorf("no form token on the checkout page (%d)", page.StatusCode)
+		return
+	}
+	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"},
+		"form_token": {string(token[1])}}
 	res, err := client.PostForm("http://"+r.addr+"/c/"+sessionID+"/pay", form)
 	if err == nil {
 		res.Body.Close()

@@ -70,6 +70,10 @@ type Store interface {
 	CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error
 	ReleaseIdempotent(ctx context.Context, merchantID, key string) error
 	PruneIdempotent(ctx context.Context, before time.Time) (int64, error)
+
+	// ServerKey returns the server's key called name, storing fresh as that
+	// key if it has none yet.
+	ServerKey(ctx context.Context, name string, fresh []byte, at time.Time) ([]byte, error)
 }
 
 // SessionChange is a session status move applied together with a payment update.

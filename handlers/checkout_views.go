@@ -90,7 +90,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 		Errors:    errs,
 		Banner:    banner,
 		PayLabel:  "Pay " + sum.Total,
-		FormToken: checkout.RandomToken(16),
+		FormToken: h.Forms.Issue(s.ID),
 	}
 	if len(pays) > 0 {
 		v.AttemptsLeft = h.Service.MaxAttemptsPerSession() - len(pays)

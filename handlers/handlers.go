@@ -23,6 +23,27 @@ type Handlers struct {
 	Service *checkout.Service
 	Log     *slog.Logger
 	Demo    *Demo // nil outside sandbox mode
+	// Forms issues and checks the token every shopper form carries
+	// (RequireFormToken).
+	Forms *checkout.FormTokens
+}
+
+// RequireFormToken refuses a POST to a session's pages whose form_token was
+// not issued for that session: the CSRF token, checked after the browser's
+// cross-origin check. Such a request changes nothing.
+func (h *Handlers) RequireFormToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sid := c.Param("id")
+		if !checkout.ValidID(checkout.PrefixSession, sid) {
+			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
+		}
+		if !h.Forms.Valid(sid, c.FormValue("form_token")) {
+			h.Log.WarnContext(ctx(c), "form token refused", "session_id", sid, "path", c.Path(), "ip", c.RealIP())
+			noStore(c)
+			return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from this checkout. Go back, reload the page and try again.")
+		}
+		return next(c)
+	}
 }
 
 // Render writes a templ component through a buffer, so a template error

@@ -52,7 +52,7 @@ type CheckoutPage struct {
 	Holder       string
 	AttemptsLeft int // shown once an attempt has failed; 0 hides it
 	PayLabel     string
-	FormToken    string // one-time token of this rendering of the form
+	FormToken    string // this rendering's form token, bound to the session (every form posts it)
 }
 
 // SavedCardOption is one of the shopper's saved cards.
@@ -85,6 +85,7 @@ type ActionPage struct {
 	Height      int
 	Fields      []FormField
 	ContinueURL string
+	FormToken   string // for the device-data form (ContinueURL)
 	StatusURL   string
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -252,7 +253,8 @@ func TestExpireSession(t *testing.T) {
 		t.Fatalf("status page of an expired session: %s", status.Body)
 	}
 	// Paying an expired session reaches no provider.
-	pay := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte("card_number=4242424242424242&card_expiry=12/40&card_cvc=737&cardholder_name=A+B"),
+	pay := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay",
+		shopperForm(t, app, id, url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"A B"}}),
 		"Content-Type", "application/x-www-form-urlencoded")
 	if pay.Status != http.StatusSeeOther {
 		t.Fatalf("pay on expired: %d", pay.Status)

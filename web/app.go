@@ -111,7 +111,11 @@ func (a *App) assemble(ctx context.Context) error {
 			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32))}
 	}
 	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
-	h := &handlers.Handlers{Service: a.Service, Log: a.Log}
+	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())
+	if err != nil {
+		return fmt.Errorf("form token key: %w", err)
+	}
+	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: checkout.NewFormTokens(formKey)}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
 			return err

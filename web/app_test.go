@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -106,6 +108,28 @@ func do(tb testing.TB, method, url string, body []byte, headers ...string) respo
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return response{res.StatusCode, res.Header, b}
+}
+
+// formToken is a token of the session's forms, as its pages render them
+// (signed with the app's stored key).
+func formToken(tb testing.TB, app *web.App, sid string) string {
+	tb.Helper()
+	key, err := app.Store.ServerKey(context.Background(), "form_tokens", []byte("unused"), time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return checkout.NewFormTokens(key).Issue(sid)
+}
+
+// shopperForm encodes form with a form token for session sid, as our
+// pages post it.
+func shopperForm(tb testing.TB, app *web.App, sid string, form url.Values) []byte {
+	tb.Helper()
+	f := url.Values{"form_token": {formToken(tb, app, sid)}}
+	for k, v := range form {
+		f[k] = v
+	}
+	return []byte(f.Encode())
 }
 
 func api(tb testing.TB, app *web.App, method, path string, body any, headers ...string) response {

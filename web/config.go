@@ -94,6 +94,17 @@ type AntomConfig struct {
 // mode every provider setting is required and a missing one is an error
 // naming the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg, err := readConfig(getenv)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.validate()
+}
+
+// readConfig parses the environment without checking that the whole is
+// enough to serve: what the merchants command needs (the database, the
+// default provider) works with a partial live configuration.
+func readConfig(getenv func(string) string) (Config, error) {
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -186,7 +197,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("CHECKOUT_LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("CHECKOUT_LOG_LEVEL: %w", err)
 	}
-	return cfg, cfg.validate()
+	return cfg, nil
 }
 
 func duration(s, name string) (time.Duration, error) {

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
 // Cross-site browser POSTs to state-changing endpoints are refused; only
@@ -13,7 +18,7 @@ import (
 func TestCrossSiteRequestsRefused(t *testing.T) {
 	app := sharedApp(t)
 	id := mustCreateSession(t, app, validSession())["id"].(string)
-	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}.Encode()
+	form := string(shopperForm(t, app, id, url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}))
 	ct := "application/x-www-form-urlencoded"
 	host := strings.TrimPrefix(app.URL, "http://")
 	for _, tt := range []struct {
@@ -40,5 +45,68 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 	// The merchant API is server to server: no browser headers, no refusal.
 	if res := api(t, app, http.MethodPost, "/v1/checkout/sessions", validSession()); res.Status != 201 {
 		t.Fatalf("API create: %d", res.Status)
+	}
+}
+
+// Every form of a session's pages carries a token bound to that session: a
+// same-origin POST without one, with one made for another session, or with
+// a forged one changes nothing. The provider's return carries none.
+func TestFormTokenRequired(t *testing.T) {
+	app := sharedApp(t)
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	other := mustCreateSession(t, app, validSession())["id"].(string)
+	card := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}
+	ours := formToken(t, app, id)
+	nonce, _, _ := strings.Cut(ours, ".")
+	for _, tt := range []struct {
+		name, path, token string
+	}{
+		{"pay without a token", "/pay", ""},
+		{"pay with another session's token", "/pay", formToken(t, app, other)},
+		{"pay with a forged token", "/pay", nonce + ".AAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"pay with a token of another key", "/pay", checkout.NewFormTokens([]byte("another key")).Issue(id)},
+		{"pay with garbage", "/pay", "<script>"},
+		{"add a card without a token", "/cards", ""},
+		{"remove a card without a token", "/cards/card_1/remove", ""},
+		{"device data without a token", "/payments/pay_" + strings.Repeat("a", 32) + "/device-data", ""},
+	} {
+		form := url.Values{"form_token": {tt.token}}
+		for k, v := range card {
+			form[k] = v
+		}
+		res := do(t, http.MethodPost, app.URL+"/c/"+id+tt.path, []byte(form.Encode()),
+			"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "same-origin")
+		if res.Status != http.StatusForbidden || !strings.Contains(string(res.Body), "reload the page") {
+			t.Errorf("%s: %d %s", tt.name, res.Status, res.Body)
+		}
+		if strings.Contains(string(res.Body), "4242424242424242") {
+			t.Errorf("%s: the card number came back", tt.name)
+		}
+	}
+	if pays, _ := app.Store.SessionPayments(context.Background(), id); len(pays) != 0 {
+		t.Fatalf("%d payments from refused forms", len(pays))
+	}
+	// Every form on the page carries a token that verifies for this session.
+	page := doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil))
+	forms := page.Find("form[method=post]")
+	if forms.Length() == 0 {
+		t.Fatal("no forms on the checkout page")
+	}
+	forms.Each(func(_ int, f *goquery.Selection) {
+		tok := f.Find("input[name=form_token]").AttrOr("value", "")
+		form := url.Values{"form_token": {tok}}
+		for k, v := range card {
+			form[k] = v
+		}
+		res := do(t, http.MethodPost, app.URL+f.AttrOr("action", ""), []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+		if res.Status != http.StatusSeeOther {
+			t.Errorf("the page's own form %s: %d", f.AttrOr("action", ""), res.Status)
+		}
+	})
+	// The provider's return needs none (it is checked with the provider).
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/payments/pay_"+strings.Repeat("a", 32)+"/return", []byte("cres=x"),
+		"Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusNotFound {
+		t.Fatalf("provider return: %d", res.Status)
 	}
 }

@@ -375,17 +375,24 @@ func checkControlEndpoint(t *testing.T, app *web.App, p faultProvider) {
 	}
 }
 
-// postPage posts a form to one of our pages and returns the response.
-func postPage(t *testing.T, target string, form url.Values) response {
+// postPage posts a form as a browser would and returns the response. A
+// form of one of our session pages carries a token of the session's forms,
+// as those pages render it.
+func postPage(t *testing.T, app *web.App, target string, form url.Values) response {
 	t.Helper()
-	return do(t, http.MethodPost, target, []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	body := []byte(form.Encode())
+	if rest, ok := strings.CutPrefix(target, app.URL+"/c/"); ok && !strings.HasSuffix(rest, "/return") {
+		sid, _, _ := strings.Cut(rest, "/")
+		body = shopperForm(t, app, sid, form)
+	}
+	return do(t, http.MethodPost, target, body, "Content-Type", "application/x-www-form-urlencoded")
 }
 
 // payCard posts a card to the hosted page and returns the payment's id.
 func payCard(t *testing.T, app *web.App, sid, number string) string {
 	t.Helper()
 	form := url.Values{"card_number": {number}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
-	if res := postPage(t, app.URL+"/c/"+sid+"/pay", form); res.Status != http.StatusSeeOther {
+	if res := postPage(t, app, app.URL+"/c/"+sid+"/pay", form); res.Status != http.StatusSeeOther {
 		t.Fatalf("pay: %d %s", res.Status, res.Body)
 	}
 	return onlyPayment(t, app, sid).ID
@@ -421,7 +428,7 @@ func faultProviders() []faultProvider {
 				if p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Kind != checkout.ActionDeviceDataCollection {
 					t.Fatalf("payorder payment before device data collection: %s %+v", p.Status, p.Action)
 				}
-				page := doc(t, postPage(t, p.Action.URL, url.Values{"Bin": {p.Action.BIN}, "JWT": {p.Action.JWT}}))
+				page := doc(t, postPage(t, app, p.Action.URL, url.Values{"Bin": {p.Action.BIN}, "JWT": {p.Action.JWT}}))
 				var msg struct {
 					MessageType string
 					SessionID   string `json:"SessionId"`
@@ -431,7 +438,7 @@ func faultProviders() []faultProvider {
 					t.Fatalf("device data collection: %+v %v", msg, err)
 				}
 				return func() string {
-					res := postPage(t, app.URL+"/c/"+sid+"/payments/"+pid+"/device-data", url.Values{"SessionId": {msg.SessionID}})
+					res := postPage(t, app, app.URL+"/c/"+sid+"/payments/"+pid+"/device-data", url.Values{"SessionId": {msg.SessionID}})
 					if res.Status != http.StatusSeeOther {
 						t.Fatalf("device data: %d %s", res.Status, res.Body)
 					}
@@ -502,7 +509,7 @@ func faultProviders() []faultProvider {
 			},
 			start: func(t *testing.T, app *web.App, sid string) func() string {
 				return func() string {
-					if res := postPage(t, app.URL+"/c/"+sid+"/pay", url.Values{"payment_method": {"wallet"}}); res.Status != http.StatusSeeOther {
+					if res := postPage(t, app, app.URL+"/c/"+sid+"/pay", url.Values{"payment_method": {"wallet"}}); res.Status != http.StatusSeeOther {
 						t.Fatalf("wallet pay: %d %s", res.Status, res.Body)
 					}
 					return onlyPayment(t, app, sid).ID
@@ -532,7 +539,7 @@ func faultProviders() []faultProvider {
 			start: func(t *testing.T, app *web.App, sid string) func() string {
 				card := saveCard(t, app, sid)
 				return func() string {
-					if res := postPage(t, app.URL+"/c/"+sid+"/pay", url.Values{"payment_method": {"saved_card"}, "saved_card": {card}}); res.Status != http.StatusSeeOther {
+					if res := postPage(t, app, app.URL+"/c/"+sid+"/pay", url.Values{"payment_method": {"saved_card"}, "saved_card": {card}}); res.Status != http.StatusSeeOther {
 						t.Fatalf("saved-card pay: %d %s", res.Status, res.Body)
 					}
 					return onlyPayment(t, app, sid).ID
@@ -555,7 +562,7 @@ func faultProviders() []faultProvider {
 // add-card page, and returns its id.
 func saveCard(t *testing.T, app *web.App, sid string) string {
 	t.Helper()
-	res := postPage(t, app.URL+"/c/"+sid+"/cards", url.Values{})
+	res := postPage(t, app, app.URL+"/c/"+sid+"/cards", url.Values{})
 	if res.Status != http.StatusOK {
 		t.Fatalf("add card: %d %s", res.Status, res.Body)
 	}
@@ -608,7 +615,7 @@ func approveAtCashier(t *testing.T, app *web.App, sid, pid, kind string) {
 		t.Fatal(err)
 	}
 	confirm := strings.TrimSuffix(strings.SplitN(cashier, "?", 2)[0], "/cashier") + "/cashier/confirm"
-	res := postPage(t, confirm, url.Values{"orderId": {u.Query().Get("orderId")}, "choice": {"approve"}})
+	res := postPage(t, app, confirm, url.Values{"orderId": {u.Query().Get("orderId")}, "choice": {"approve"}})
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d %s", res.Status, res.Body)
 	}

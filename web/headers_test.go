@@ -150,7 +150,7 @@ func TestStaticAssetHeaders(t *testing.T) {
 func fetch(t *testing.T, app *web.App, tc headerCase) response {
 	t.Helper()
 	if tc.method == http.MethodPost {
-		return postPage(t, app.URL+tc.path, tc.form)
+		return postPage(t, app, app.URL+tc.path, tc.form)
 	}
 	return do(t, tc.method, app.URL+tc.path, nil)
 }
@@ -164,7 +164,7 @@ func payAndGetAction(t *testing.T, app *web.App, sid string, form url.Values) *c
 			form.Set(k, v)
 		}
 	}
-	if res := postPage(t, app.URL+"/c/"+sid+"/pay", form); res.Status != http.StatusSeeOther {
+	if res := postPage(t, app, app.URL+"/c/"+sid+"/pay", form); res.Status != http.StatusSeeOther {
 		t.Fatalf("pay: %d %s", res.Status, res.Body)
 	}
 	p := onlyPayment(t, app, sid)
@@ -187,21 +187,21 @@ func challengeToReturn(t *testing.T, app *web.App, sid string) (string, url.Valu
 	var msg struct {
 		SessionID string `json:"SessionId"`
 	}
-	if err := json.Unmarshal([]byte(doc(t, postPage(t, a.URL, url.Values{"Bin": {a.BIN}, "JWT": {a.JWT}})).Find("#profile-message").Text()), &msg); err != nil || msg.SessionID == "" {
+	if err := json.Unmarshal([]byte(doc(t, postPage(t, app, a.URL, url.Values{"Bin": {a.BIN}, "JWT": {a.JWT}})).Find("#profile-message").Text()), &msg); err != nil || msg.SessionID == "" {
 		t.Fatalf("device data collection: %+v %v", msg, err)
 	}
 	pid := onlyPayment(t, app, sid).ID
-	if res := postPage(t, app.URL+"/c/"+sid+"/payments/"+pid+"/device-data", url.Values{"SessionId": {msg.SessionID}}); res.Status != http.StatusSeeOther {
+	if res := postPage(t, app, app.URL+"/c/"+sid+"/payments/"+pid+"/device-data", url.Values{"SessionId": {msg.SessionID}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("device data: %d %s", res.Status, res.Body)
 	}
 	p := onlyPayment(t, app, sid)
 	if p.Status != checkout.PaymentRequiresAction || p.Action == nil || p.Action.Kind != checkout.ActionChallenge {
 		t.Fatalf("after device data: %s %+v", p.Status, p.Action)
 	}
-	acs := doc(t, postPage(t, p.Action.URL, url.Values{"JWT": {p.Action.JWT}, "MD": {p.Action.MD}})).Find("form")
+	acs := doc(t, postPage(t, app, p.Action.URL, url.Values{"JWT": {p.Action.JWT}, "MD": {p.Action.MD}})).Find("form")
 	fields := formFields(acs)
 	fields.Set("challengeDataEntry", testcards.ChallengeCode)
-	back := doc(t, postPage(t, acs.AttrOr("action", ""), fields)).Find("form#return")
+	back := doc(t, postPage(t, app, acs.AttrOr("action", ""), fields)).Find("form#return")
 	target := back.AttrOr("action", "")
 	if !strings.HasPrefix(target, app.URL+"/c/"+sid+"/payments/") {
 		t.Fatalf("challenge returns to %q", target)

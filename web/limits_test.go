@@ -41,7 +41,7 @@ func TestCardTestingLimitPages(t *testing.T) {
 	pay := func(headers ...string) response {
 		id := mustCreateSession(t, app, validSession())["id"].(string)
 		form := url.Values{"card_number": {"4000000000000002"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}
-		return do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
+		return do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, form), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, headers...)...)
 	}
 	pay()
 	pay()
@@ -62,7 +62,7 @@ func TestCardTestingLimitPages(t *testing.T) {
 	for i, ip := range []string{"198.51.100.1", "198.51.100.1", "198.51.100.2"} {
 		id := mustCreateSession(t, proxied, validSession())["id"].(string)
 		form := url.Values{"card_number": {"4000000000000002"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}
-		res := do(t, http.MethodPost, proxied.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", ip)
+		res := do(t, http.MethodPost, proxied.URL+"/c/"+id+"/pay", shopperForm(t, proxied, id, form), "Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", ip)
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("attempt %d from %s behind the proxy: %d", i+1, ip, res.Status)
 		}

@@ -15,7 +15,8 @@ import (
 )
 
 // MerchantsCommand runs `checkout merchants create|list|rotate-key` on the
-// database of the configuration (CHECKOUT_DB): merchant management for
+// database of the configuration (CHECKOUT_DB; provider credentials are not
+// needed): merchant management for
 // live mode. Secrets (the secret key, the webhook secret) are printed once
 // and stored only as a hash (the key) or for signing (the webhook secret).
 // It returns the process exit code.
@@ -32,7 +33,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 	if len(args) == 0 {
 		return usage()
 	}
-	cfg, err := ConfigFromEnv(getenv)
+	cfg, err := readConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: configuration:", err)
 		return 2

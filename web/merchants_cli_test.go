@@ -48,6 +48,18 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 	if key == nil || id == nil || !regexp.MustCompile(`webhook secret: whsec_\S+`).MatchString(out) {
 		t.Fatalf("create printed %s", out)
 	}
+	// In live mode, managing merchants needs the database only, not the
+	// provider credentials the server needs.
+	live := func(k string) string {
+		if k == "CHECKOUT_MODE" {
+			return "live"
+		}
+		return env(k)
+	}
+	var liveOut strings.Builder
+	if code := web.MerchantsCommand([]string{"list"}, live, &liveOut, &liveOut); code != 0 || !strings.Contains(liveOut.String(), "Corner Shop") {
+		t.Fatalf("list in live mode: %d %s", code, liveOut.String())
+	}
 	if code, out := cli("list"); code != 0 || !strings.Contains(out, id[1]) || !strings.Contains(out, "https://shop.example") || strings.Contains(out, key[1]) {
 		t.Fatalf("list: %d %s", code, out)
 	}

@@ -144,7 +144,7 @@ func TestCardFormErrors(t *testing.T) {
 	app := sharedApp(t)
 	id := mustCreateSession(t, app, validSession())["id"].(string)
 	form := url.Values{"card_number": {"4242 4242 4242 4241"}, "card_expiry": {"01/20"}, "card_cvc": {"98"}, "cardholder_name": {"Ada"}}
-	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, form), "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", res.Status)
 	}
@@ -182,7 +182,7 @@ func TestConcurrentSubmitsMakeOnePayment(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+			res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, form), "Content-Type", "application/x-www-form-urlencoded")
 			mu.Lock()
 			statuses[res.Status]++
 			mu.Unlock()
@@ -226,7 +226,7 @@ func TestErrorPages(t *testing.T) {
 		}
 	}
 	id := mustCreateSession(t, app, validSession())["id"].(string)
-	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/payments/pay_nope/device-data", []byte("SessionId=x"), "Content-Type", "application/x-www-form-urlencoded")
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/payments/pay_nope/device-data", shopperForm(t, app, id, url.Values{"SessionId": {"x"}}), "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != 404 {
 		t.Errorf("continue of an unknown payment: %d", res.Status)
 	}
@@ -278,12 +278,12 @@ func TestWalletOnTheCheckoutPage(t *testing.T) {
 	}
 	// A card posted to a wallet-only checkout is refused and pays nothing.
 	form := url.Values{"payment_method": {"card"}, "card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada"}}
-	if res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
+	if res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", shopperForm(t, app, wid, form), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
 		t.Fatalf("card on a wallet-only checkout: %d", res.Status)
 	}
 	// The wallet needs no card fields; the status page then sends the
 	// browser to the cashier with a form.
-	res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", []byte("payment_method=wallet"), "Content-Type", "application/x-www-form-urlencoded")
+	res := do(t, http.MethodPost, app.URL+"/c/"+wid+"/pay", shopperForm(t, app, wid, url.Values{"payment_method": {"wallet"}}), "Content-Type", "application/x-www-form-urlencoded")
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("wallet pay: %d %s", res.Status, res.Body)
 	}

@@ -20,7 +20,7 @@ func payWorldline(t *testing.T, app *web.App, captureMode, number string) (strin
 	body["currency"], body["provider"], body["capture_mode"] = "EUR", "worldline", captureMode
 	id := mustCreateSession(t, app, body)["id"].(string)
 	form := url.Values{"card_number": {number}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
-	if res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther {
+	if res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, form), "Content-Type", "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther {
 		t.Fatalf("pay: %d %s", res.Status, res.Body)
 	}
 	pays, err := app.Store.SessionPayments(context.Background(), id)
@@ -131,7 +131,7 @@ func TestPaymentsAPIOnAPaymentInProgress(t *testing.T) {
 	app := sharedApp(t)
 	id := mustCreateSession(t, app, validSession())["id"].(string) // payorder: device data collection first
 	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
-	do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", []byte(form.Encode()), "Content-Type", "application/x-www-form-urlencoded")
+	do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, form), "Content-Type", "application/x-www-form-urlencoded")
 	pays, _ := app.Store.SessionPayments(context.Background(), id)
 	if len(pays) != 1 || pays[0].Status != checkout.PaymentRequiresAction {
 		t.Fatalf("payorder payment: %+v", pays)
@@ -278,7 +278,7 @@ func TestSameFormTwiceMakesOneAttempt(t *testing.T) {
 	if st, _ := app.Sandbox.Worldline.PaymentState(pays[0].ID); st.Status != "REJECTED" {
 		t.Fatalf("sandbox: %+v", st)
 	}
-	form.Set("form_token", "a-fresh-form-token-0000")
+	form.Set("form_token", formToken(t, app, id)) // the page rendered again
 	form.Set("card_number", "4242424242424242")
 	if st := post(); st != http.StatusSeeOther {
 		t.Fatalf("fresh form: %d", st)

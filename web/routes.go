@@ -57,16 +57,19 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// endpoint verification handshakes.
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/notify/:provider", h.Notify)
 
-	// Shopper pages.
+	// Shopper pages. Every form of theirs carries a token bound to the
+	// session.
 	form := middleware.BodyLimit("16K")
 	e.GET("/c/:id", h.CheckoutPage)
-	e.POST("/c/:id/pay", h.CheckoutPay, form)
+	e.POST("/c/:id/pay", h.CheckoutPay, form, h.RequireFormToken)
 	e.GET("/c/:id/status", h.CheckoutStatus)
-	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, form)
-	e.POST("/c/:id/cards", h.CheckoutAddCard, form)
+	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, form, h.RequireFormToken)
+	e.POST("/c/:id/cards", h.CheckoutAddCard, form, h.RequireFormToken)
 	e.GET("/c/:id/cards/return", h.CheckoutCardReturn)
-	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, form)
+	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, form, h.RequireFormToken)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
+	// They carry no token of ours: nothing in them is trusted, the result
+	// comes from the provider server to server.
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/c/:id/payments/:pid/return", h.CheckoutReturn, form)
 
 	if h.Demo != nil {

@@ -2,7 +2,7 @@
 // content and hears how it ended.
 //
 //   <div id="checkout"></div>
-//   <script src="https://pay.example/static/embed.js"></script>
+//   <script src="https://pay.example/embed.js"></script>
 //   <script>
 //     OpenCheckout.mount(document.getElementById("checkout"), sessionURL, {
 //       onComplete: function (e) { /* e.status: succeeded, authorized, failed, expired...; e.session */ }
