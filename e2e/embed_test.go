@@ -57,6 +57,7 @@ func TestEmbeddedCheckout(t *testing.T) {
 			if !strings.HasPrefix(page.URL(), app.SandboxURL) {
 				t.Fatalf("the shopper left the shop's page: %s", page.URL())
 			}
+			expectNoCheckoutCookies(t, page)
 		})
 	}
 }
@@ -105,5 +106,27 @@ func TestEmbeddedRedirectBreaksOut(t *testing.T) {
 	must(t, page.WaitForURL("**/demo/return**"))
 	if notice := text(t, page.GetByTestId("demo-notice")); !strings.Contains(notice, "is paid") {
 		t.Fatalf("back at the shop: %q", notice)
+	}
+}
+
+// expectNoCheckoutCookies: the checkout keeps its state in the session id
+// and the form token, never in a cookie; the shop's own cookie is
+// host-only, secure, script-proof and SameSite=None.
+func expectNoCheckoutCookies(t *testing.T, page playwright.Page) {
+	t.Helper()
+	cookies, err := page.Context().Cookies()
+	must(t, err)
+	shop := false
+	for _, c := range cookies {
+		shop = shop || c.Name == "__Host-demo_shop"
+		if c.Domain == "127.0.0.1" {
+			t.Errorf("the checkout set a cookie: %s", c.Name)
+		}
+		if c.Name == "__Host-demo_shop" && (!c.Secure || !c.HttpOnly || c.SameSite == nil || *c.SameSite != *playwright.SameSiteAttributeNone) {
+			t.Errorf("the shop's cookie: %+v", c)
+		}
+	}
+	if !shop {
+		t.Error("the browser did not keep the shop's cookie")
 	}
 }

@@ -29,7 +29,7 @@ type Demo struct {
 	Cookies   sessions.Store // the shop's own visitor session
 }
 
-const demoCookie = "demo_shop"
+const demoCookie = "__Host-demo_shop"
 
 type demoProduct struct {
 	templates.Product

@@ -26,6 +26,8 @@ type Handlers struct {
 	// Forms issues and checks the token every shopper form carries
 	// (RequireFormToken).
 	Forms *checkout.FormTokens
+	// APILimits slow the merchant API (Authenticate); nil is no limit.
+	APILimits *checkout.APILimits
 }
 
 // RequireFormToken refuses a POST to a session's pages whose form_token was

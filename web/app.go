@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +114,8 @@ func (a *App) assemble(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("form token key: %w", err)
 	}
-	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: checkout.NewFormTokens(formKey)}
+	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: checkout.NewFormTokens(formKey),
+		APILimits: &checkout.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute}}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
 			return err
@@ -125,8 +125,12 @@ func (a *App) assemble(ctx context.Context) error {
 			secret = []byte(checkout.RandomToken(32))
 		}
 		cookies := sessions.NewCookieStore(secret)
+		// The shop's cookie is host-only, secure, script-proof and, should
+		// the shop itself ever be framed, partitioned. Browsers treat
+		// http://localhost and 127.0.0.1 as secure, so this holds in local
+		// runs too.
 		cookies.Options = &sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, HttpOnly: true,
-			Secure: strings.HasPrefix(a.URL, "https://"), SameSite: http.SameSiteLaxMode}
+			Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true}
 		names := []string{a.Config.DefaultProvider}
 		for _, name := range slices.Sorted(maps.Keys(a.Service.Providers)) {
 			// The shop's provider choice is for cards; wallets route by themselves.

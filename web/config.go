@@ -46,6 +46,10 @@ type Config struct {
 	// CHECKOUT_LIMIT_WINDOW; 0 turns one off).
 	LimitPerIP, LimitPerCard int
 	LimitWindow              time.Duration
+	// Merchant API limits: requests per merchant per second
+	// (CHECKOUT_API_LIMIT_PER_SECOND) and failed authentications per client
+	// IP per minute (CHECKOUT_API_AUTH_FAILURES_PER_MINUTE); 0 turns one off.
+	APILimitPerSecond, APIAuthFailuresPerMinute int
 	// TrustedProxies (CHECKOUT_TRUSTED_PROXIES, comma-separated CIDRs) are
 	// the only peers whose X-Forwarded-For is believed for the client IP.
 	TrustedProxies  []*net.IPNet
@@ -179,6 +183,12 @@ func readConfig(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.LimitWindow, err = duration(get("CHECKOUT_LIMIT_WINDOW", "1h"), "CHECKOUT_LIMIT_WINDOW"); err != nil {
+		return cfg, err
+	}
+	if cfg.APILimitPerSecond, err = count(get("CHECKOUT_API_LIMIT_PER_SECOND", "100"), "CHECKOUT_API_LIMIT_PER_SECOND"); err != nil {
+		return cfg, err
+	}
+	if cfg.APIAuthFailuresPerMinute, err = count(get("CHECKOUT_API_AUTH_FAILURES_PER_MINUTE", "30"), "CHECKOUT_API_AUTH_FAILURES_PER_MINUTE"); err != nil {
 		return cfg, err
 	}
 	for _, cidr := range splitList(get("CHECKOUT_TRUSTED_PROXIES", "")) {

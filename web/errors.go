@@ -47,6 +47,8 @@ func errorType(code checkout.ErrorCode) string {
 		return "idempotency_error"
 	case checkout.EInternal, checkout.EUnavailable:
 		return "api_error"
+	case checkout.ERateLimited:
+		return "rate_limit_error"
 	}
 	return "invalid_request_error"
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,5 +67,74 @@ func TestCardTestingLimitPages(t *testing.T) {
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("attempt %d from %s behind the proxy: %d", i+1, ip, res.Status)
 		}
+	}
+}
+
+// The merchant API refuses a merchant over its requests per second, and an
+// address over its failed authentications per minute (before looking at the
+// key it sends), with 429 and Retry-After; each refusal is logged. The
+// clock is injected.
+func TestAPIRateLimits(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
+		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Hour, LogFormat: "json",
+		APILimitPerSecond: 3, APIAuthFailuresPerMinute: 2, Now: clock},
+		slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Run(ctx)
+	get := func(key string) response {
+		return do(t, http.MethodGet, app.URL+"/v1/webhook_endpoints", nil, "Authorization", "Bearer "+key)
+	}
+	refused := func(what string, res response, maxWait int) {
+		t.Helper()
+		if res.Status != http.StatusTooManyRequests {
+			t.Fatalf("%s: %d %s", what, res.Status, res.Body)
+		}
+		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 || s > maxWait {
+			t.Fatalf("%s: Retry-After %q", what, res.Header.Get("Retry-After"))
+		}
+		if e := res.JSON(t)["error"].(map[string]any); e["type"] != "rate_limit_error" || e["code"] != "rate_limited" {
+			t.Fatalf("%s: %v", what, e)
+		}
+	}
+
+	for i := range 3 {
+		if res := get(testKey); res.Status != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, res.Status)
+		}
+	}
+	refused("fourth request in one second", get(testKey), 2)
+	advance(time.Second)
+	if res := get(testKey); res.Status != http.StatusOK {
+		t.Fatalf("a second later: %d", res.Status)
+	}
+
+	bad := "sk_test_" + strings.Repeat("x", 24)
+	for i := range 2 {
+		if res := get(bad); res.Status != http.StatusUnauthorized {
+			t.Fatalf("bad key %d: %d", i+1, res.Status)
+		}
+	}
+	refused("a third bad key in a minute", get(bad), 61)
+	refused("even a good key from that address", get(testKey), 61)
+	advance(time.Minute)
+	if res := get(testKey); res.Status != http.StatusOK {
+		t.Fatalf("a minute later: %d", res.Status)
+	}
+	for _, msg := range []string{`"msg":"api request refused by a limit"`, `"reason":"failed authentications"`, `"reason":"requests per second"`, `"msg":"api authentication failed"`} {
+		if !strings.Contains(logs.String(), msg) {
+			t.Errorf("no %s in the log", msg)
+		}
+	}
+	if strings.Contains(logs.String(), bad) || strings.Contains(logs.String(), testKey) {
+		t.Error("a key reached the log")
 	}
 }

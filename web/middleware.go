@@ -62,6 +62,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path),
 			slog.Int("status", status),
+			slog.String("ip", c.RealIP()),
 			slog.Int64("duration_ms", time.Since(start).Milliseconds()),
 		}
 		if id := c.Param("id"); strings.HasPrefix(id, checkout.PrefixSession) {

@@ -242,6 +242,17 @@ func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
 		t.Fatalf("shop: %d", res.Status)
 	}
 	res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=mug"), "Content-Type", "application/x-www-form-urlencoded")
+	// The shop remembers its orders in a cookie that is host-only, secure,
+	// script-proof and partitioned.
+	cookie := res.Header.Get("Set-Cookie")
+	for _, attr := range []string{"__Host-demo_shop=", "Path=/;", "HttpOnly", "Secure", "SameSite=None", "Partitioned"} {
+		if !strings.Contains(cookie, attr) {
+			t.Errorf("the shop's cookie lacks %s: %s", attr, cookie)
+		}
+	}
+	if strings.Contains(cookie, "Domain=") {
+		t.Errorf("the shop's cookie names a domain: %s", cookie)
+	}
 	loc := res.Header.Get("Location")
 	if res.Status != http.StatusSeeOther || !strings.HasPrefix(loc, app.URL+"/c/cs_") {
 		t.Fatalf("buy: %d %s", res.Status, loc)
