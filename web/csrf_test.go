@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"go/version"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -30,6 +32,9 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"pay from a sibling site", "POST", "/c/" + id + "/pay", []string{"Sec-Fetch-Site", "same-site"}, 403},
 		{"pay with a foreign Origin", "POST", "/c/" + id + "/pay", []string{"Origin", "https://evil.test"}, 403},
 		{"add card from another site", "POST", "/c/" + id + "/cards", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"pay from an opaque origin", "POST", "/c/" + id + "/pay", []string{"Origin", "null"}, 403},
+		{"pay by GET", "GET", "/c/" + id + "/pay", nil, 405},
+		{"add a card by GET", "GET", "/c/" + id + "/cards", nil, 405},
 		{"demo checkout from another site", "POST", "/demo/checkout", []string{"Sec-Fetch-Site", "cross-site"}, 403},
 		{"a top-level navigation", "GET", "/c/" + id, []string{"Sec-Fetch-Site", "cross-site"}, 200},
 		{"pay from our page", "POST", "/c/" + id + "/pay", []string{"Sec-Fetch-Site", "same-origin"}, 303},
@@ -40,6 +45,17 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		res := do(t, tt.method, app.URL+tt.path, []byte(form), append([]string{"Content-Type", ct}, tt.headers...)...)
 		if res.Status != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, res.Status, tt.want)
+		}
+	}
+	// http.CrossOriginProtection's bypass patterns were too broad before Go
+	// 1.25.1 (GO-2025-3955).
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(mod)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok && version.Compare("go"+v, "go1.25.1") < 0 {
+			t.Fatalf("go.mod says go %s; CrossOriginProtection needs 1.25.1", v)
 		}
 	}
 	// The merchant API is server to server: no browser headers, no refusal.

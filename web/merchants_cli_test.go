@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,8 +76,8 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 	}
 	go app.Run(ctx)
 	create := func(k, success string) response {
-		return do(t, http.MethodPost, app.URL+"/v1/checkout/sessions",
-			[]byte(`{"amount":100,"currency":"USD","success_url":"`+success+`"}`), "Authorization", "Bearer "+k, "Content-Type", "application/json")
+		body, _ := json.Marshal(map[string]any{"amount": 100, "currency": "USD", "success_url": success})
+		return do(t, http.MethodPost, app.URL+"/v1/checkout/sessions", body, "Authorization", "Bearer "+k, "Content-Type", "application/json")
 	}
 	res := create(key[1], "https://shop.example/thanks")
 	if res.Status != 201 {
@@ -91,9 +92,21 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 		t.Fatalf("other pages: %s", csp)
 	}
 	for _, evil := range []string{"https://evil.test/", "https://shop.example.evil.test/", "https://shop.example@evil.test/",
-		"http://shop.example/thanks", "javascript:alert(1)", "//evil.test/", "https://shop.example:8443/", "https://shop.examp1e/"} {
+		"http://shop.example/thanks", "javascript:alert(1)", "//evil.test/", "https://shop.example:8443/", "https://shop.examp1e/",
+		`https:\\evil.test/`, `https://shop.example\@evil.test/`, "https://evil.test%2f@shop.example/", "https://shop.example/\x00x",
+		"https://shop.example/\nx", "data:text/html,<script>alert(1)</script>", "https://sh\u043ep.example/" /* Cyrillic o */, "shop.example/thanks"} {
 		if res := create(key[1], evil); res.Status != 422 || !strings.Contains(string(res.Body), "success_url") {
 			t.Errorf("%s: %d %s", evil, res.Status, res.Body)
+		}
+	}
+	// The return URL is the stored one: query parameters on our pages
+	// never redirect anywhere else.
+	sid := res.JSON(t)["id"].(string)
+	for _, path := range []string{"/c/" + sid + "?return_url=https://evil.test/&redirect=https://evil.test/",
+		"/c/" + sid + "/status?success_url=https://evil.test/&next=https://evil.test/"} {
+		r := do(t, http.MethodGet, app.URL+path, nil)
+		if strings.Contains(r.Header.Get("Location"), "evil") || strings.Contains(string(r.Body), "evil.test") {
+			t.Errorf("%s: %d %s", path, r.Status, r.Header.Get("Location"))
 		}
 	}
 	if code, out := cli("rotate-key", "-id", id[1]); code != 0 || !strings.Contains(out, "sk_test_") {
