@@ -68,3 +68,23 @@ func TestCardTestingLimits(t *testing.T) {
 		t.Fatalf("fingerprint %s", f)
 	}
 }
+
+// After 5 failed attempts a session is locked: a 6th reaches no provider.
+func TestSessionLockedAfterFiveFailedAttempts(t *testing.T) {
+	ctx := context.Background()
+	prov := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeFailed, Decline: checkout.NewDecline(checkout.DeclineGeneric, "")}, nil)}
+	svc, m, _ := MustService(t, prov)
+	s := mustCreate(t, svc, m)
+	for i := range 5 {
+		p, err := svc.Pay(ctx, s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t)})
+		if err != nil || p.Status != checkout.PaymentFailed {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	if _, err := svc.Pay(ctx, s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t)}); checkout.ErrorCodeOf(err) != checkout.EConflict {
+		t.Fatalf("sixth attempt: %v", err)
+	}
+	if calls := prov.calls.Load(); calls != 5 {
+		t.Fatalf("%d provider calls for 5 allowed attempts", calls)
+	}
+}
