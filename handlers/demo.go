@@ -66,10 +66,20 @@ func (d *Demo) providerOptions() []templates.DemoOption {
 
 // DemoShop handles GET /: the storefront with the visitor's recent orders.
 func (h *Handlers) DemoShop(c echo.Context) error {
-	return h.renderShop(c, "", "")
+	return h.renderShop(c, http.StatusOK, "", "")
 }
 
-func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
+// shopStatus is the status of the shop's page after an API call: the API's
+// own refusal (4xx) passes through, an API that did not answer is a 502.
+func shopStatus(apiStatus int, err error) int {
+	if err != nil || apiStatus >= 500 || apiStatus < 400 {
+		return http.StatusBadGateway
+	}
+	return apiStatus
+}
+
+// renderShop renders the shop's page with a notice or a problem, under status.
+func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string) error {
 	d := h.Demo
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(),
 		Providers: d.providerOptions(), Currencies: demoCurrencies, Notice: notice, Error: problem}
@@ -90,10 +100,6 @@ func (h *Handlers) renderShop(c echo.Context, notice, problem string) error {
 			o.CanChargeAgain = s.SetupRecurring && p.Method == checkout.MethodSavedCard && p.Status.Paid()
 		}
 		v.Orders = append(v.Orders, o)
-	}
-	status := http.StatusOK
-	if problem != "" {
-		status = http.StatusBadGateway
 	}
 	return Render(c, status, templates.DemoShop(v))
 }
@@ -157,9 +163,9 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 	if err != nil || status != http.StatusCreated {
 		h.Log.WarnContext(ctx(c), "demo shop could not create a session", "status", status, "err", err)
 		if problem.Error.Message != "" {
-			return h.renderShop(c, "", "The checkout could not be started: "+problem.Error.Message)
+			return h.renderShop(c, shopStatus(status, err), "", "The checkout could not be started: "+problem.Error.Message)
 		}
-		return h.renderShop(c, "", "The checkout could not be started. See the server log.")
+		return h.renderShop(c, shopStatus(status, err), "", "The checkout could not be started. See the server log.")
 	}
 	d.remember(c, s.ID)
 	if c.FormValue("embed") == "true" {
@@ -180,13 +186,13 @@ func (h *Handlers) DemoReturn(c echo.Context) error {
 	id := c.QueryParam("session_id")
 	var s sessionJSON
 	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
-		return h.renderShop(c, "", "We could not find that order.")
+		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
 	}
 	notice := fmt.Sprintf("Order %s: payment %s.", s.MerchantReference, s.PaymentStatus)
 	if s.PaymentStatus == "paid" {
 		notice = fmt.Sprintf("Thank you! Order %s is paid.", s.MerchantReference)
 	}
-	return h.renderShop(c, notice, "")
+	return h.renderShop(c, http.StatusOK, notice, "")
 }
 
 // demoAPIError is the error body of the merchant API, as the shop reads it.
@@ -206,8 +212,10 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 		return checkout.Errorf(checkout.ENotFound, "No such order action.")
 	}
 	var s sessionJSON
-	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK || s.Payment == nil {
-		return h.renderShop(c, "", "We could not find that order.")
+	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
+		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
+	} else if s.Payment == nil {
+		return h.renderShop(c, http.StatusConflict, "", "Order "+s.MerchantReference+" has no payment yet.")
 	}
 	path := "/v1/payments/" + s.Payment.ID + "/" + action
 	if action == "refund" {
@@ -236,7 +244,7 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 		if msg == "" {
 			msg = "see the server log"
 		}
-		return h.renderShop(c, "", fmt.Sprintf("Could not %s order %s: %s", action, s.MerchantReference, msg))
+		return h.renderShop(c, shopStatus(status, err), "", fmt.Sprintf("Could not %s order %s: %s", action, s.MerchantReference, msg))
 	}
 	return seeOther(c, "/?done="+action)
 }
