@@ -174,7 +174,7 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		allowProviderOrigin(c, u.Scheme+"://"+u.Host) // frame-src: the checkout's origin
 		return Render(c, http.StatusOK, templates.DemoEmbed(templates.DemoEmbedPage{
 			Page:       templates.Page{Title: "Demo coffee shop: checkout", Lang: "en", Script: "demo-embed.js"},
-			SessionURL: s.URL, EmbedJS: static.URL("embed.js"),
+			SessionURL: s.URL, EmbedJS: static.URL("embed.js"), EmbedSRI: static.Integrity("embed.js"),
 		}))
 	}
 	return seeOther(c, s.URL)

@@ -146,6 +146,7 @@ type DemoEmbedPage struct {
 	Page
 	SessionURL string
 	EmbedJS    string // our embed.js, as a merchant page would load it
+	EmbedSRI   string // its Subresource Integrity value
 }
 
 // DemoOption is one choice of a demo shop select.

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -287,6 +289,21 @@ func checkPageHeaders(t *testing.T, res response, frameAndForm []string, framed,
 		if got := s.AttrOr("nonce", ""); got != nonce {
 			html, _ := goquery.OuterHtml(s)
 			t.Errorf("%s has nonce %q, want the response's %q", html, got, nonce)
+		}
+	})
+	// Every script and stylesheet is one of our static files, pinned by
+	// Subresource Integrity to the bytes we serve (SECURITY.md R05).
+	d.Find(`script[src], link[rel="stylesheet"]`).Each(func(_ int, s *goquery.Selection) {
+		src := s.AttrOr("src", s.AttrOr("href", ""))
+		rec := httptest.NewRecorder()
+		static.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, src, nil))
+		if !strings.HasPrefix(src, static.Prefix) || rec.Code != http.StatusOK {
+			t.Errorf("%s is not one of our static files (%d)", src, rec.Code)
+			return
+		}
+		sum := sha512.Sum384(rec.Body.Bytes())
+		if want := "sha384-" + base64.StdEncoding.EncodeToString(sum[:]); s.AttrOr("integrity", "") != want {
+			t.Errorf("%s: integrity %q, want %q", src, s.AttrOr("integrity", ""), want)
 		}
 	})
 	if n := d.Find("script:not([src])").Length(); n != 0 {
