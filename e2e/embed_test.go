@@ -22,6 +22,17 @@ func buyEmbedded(t *testing.T, page playwright.Page, shopURL string) playwright.
 	return page.FrameLocator("[data-testid=embedded-checkout] iframe")
 }
 
+// payInFrame pays with a card in the embedded checkout.
+func payInFrame(t *testing.T, frame playwright.FrameLocator, number string) {
+	t.Helper()
+	remember(number)
+	must(t, frame.GetByTestId("card-number").Fill(number))
+	must(t, frame.GetByTestId("card-expiry").Fill(expiry()))
+	must(t, frame.GetByTestId("card-cvc").Fill(cvc))
+	must(t, frame.GetByTestId("cardholder-name").Fill("Ada Lovelace"))
+	must(t, frame.GetByTestId("pay-button").Click())
+}
+
 // TestEmbeddedCheckout pays inside an iframe on another site (the demo
 // shop on localhost embedding the checkout on 127.0.0.1), with third-party
 // cookies blocked: frictionless and challenge, and the shop hears the end.
@@ -34,12 +45,7 @@ func TestEmbeddedCheckout(t *testing.T) {
 			t.Parallel()
 			page := newPage(t)
 			frame := buyEmbedded(t, page, app.SandboxURL)
-			remember(row.number)
-			must(t, frame.GetByTestId("card-number").Fill(row.number))
-			must(t, frame.GetByTestId("card-expiry").Fill(expiry()))
-			must(t, frame.GetByTestId("card-cvc").Fill(cvc))
-			must(t, frame.GetByTestId("cardholder-name").Fill("Ada Lovelace"))
-			must(t, frame.GetByTestId("pay-button").Click())
+			payInFrame(t, frame, row.number)
 			if row.otp != "" {
 				acs := frame.FrameLocator("[data-testid=challenge-frame]")
 				must(t, acs.GetByTestId("otp-input").Fill(row.otp))
@@ -90,12 +96,7 @@ func TestEmbeddedRedirectBreaksOut(t *testing.T) {
 	}
 	must(t, page.GetByTestId("buy-mug").Click())
 	frame := page.FrameLocator("[data-testid=embedded-checkout] iframe")
-	remember(testcards.Challenge)
-	must(t, frame.GetByTestId("card-number").Fill(testcards.Challenge))
-	must(t, frame.GetByTestId("card-expiry").Fill(expiry()))
-	must(t, frame.GetByTestId("card-cvc").Fill(cvc))
-	must(t, frame.GetByTestId("cardholder-name").Fill("Ada Lovelace"))
-	must(t, frame.GetByTestId("pay-button").Click())
+	payInFrame(t, frame, testcards.Challenge)
 	// Inside the frame the step waits for a click, which takes the whole window.
 	must(t, frame.GetByTestId("redirect-continue").Click())
 	must(t, page.WaitForURL("**/sandbox/worldline/3dsecure/**"))
