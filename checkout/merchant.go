@@ -43,13 +43,14 @@ func isLoopback(host string) bool {
 }
 
 // AllowsReturn reports whether a (checked) return URL is on one of the
-// merchant's return origins; live merchants must use https.
-func (m *Merchant) AllowsReturn(raw string) error {
+// merchant's return origins. It must be https; http is allowed only for
+// localhost, for a test merchant, on a server in sandbox mode.
+func (m *Merchant) AllowsReturn(raw string, sandbox bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return err
 	}
-	if u.Scheme != "https" && (m.Live || !isLoopback(u.Hostname())) {
+	if u.Scheme != "https" && (m.Live || !sandbox || !isLoopback(u.Hostname())) {
 		return errors.New("must be https (http only for localhost in sandbox mode)")
 	}
 	if len(m.ReturnOrigins) == 0 {

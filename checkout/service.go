@@ -31,6 +31,9 @@ type Service struct {
 	IDs         IDSource
 	Log         *slog.Logger
 	MaxAttempts int // payment attempts per session; 5 when zero
+	// Sandbox is a server in sandbox mode: test merchants may then send
+	// shoppers back to http://localhost.
+	Sandbox bool
 	// Limits slow card testing (per IP and per card); nil is no limits.
 	Limits *AttemptLimits
 	// ProcessingTimeout is how long a provider call may run before the
@@ -80,7 +83,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 		if u.url == "" {
 			continue
 		}
-		if err := m.AllowsReturn(u.url); err != nil {
+		if err := m.AllowsReturn(u.url, s.Sandbox); err != nil {
 			return nil, InvalidParam(u.param, "%s %s", u.param, err.Error())
 		}
 	}

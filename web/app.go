@@ -98,6 +98,7 @@ func (a *App) assemble(ctx context.Context) error {
 		Store:     a.Store,
 		Providers: providers,
 		Links:     links{base: a.URL},
+		Sandbox:   a.Config.Mode == ModeSandbox,
 		Now:       a.Config.Now,
 		IDs:       checkout.RandomIDs{},
 		Log:       a.Log,

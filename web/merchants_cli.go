@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -64,6 +65,14 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		if strings.TrimSpace(*name) == "" || len(returns) == 0 {
 			fmt.Fprintln(stderr, "checkout: -name and at least one -return-origin are required")
 			return 2
+		}
+		if cfg.Mode == ModeLive {
+			for _, o := range append(slices.Clone(returns), embeds...) {
+				if !strings.HasPrefix(o, "https://") {
+					fmt.Fprintf(stderr, "checkout: %s: http origins (localhost) are for sandbox mode only\n", o)
+					return 2
+				}
+			}
 		}
 		if _, ok := cfg.liveProviderVars()[*provider]; !ok {
 			fmt.Fprintf(stderr, "checkout: -provider %q is not a provider\n", *provider)

@@ -58,6 +58,11 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 		return env(k)
 	}
 	var liveOut strings.Builder
+	if code := web.MerchantsCommand([]string{"create", "-name", "Dev", "-test", "-return-origin", "http://localhost:3000"}, live, &liveOut, &liveOut); code != 2 ||
+		!strings.Contains(liveOut.String(), "sandbox mode only") {
+		t.Fatalf("an http origin in live mode: %d %s", code, liveOut.String())
+	}
+	liveOut.Reset()
 	if code := web.MerchantsCommand([]string{"list"}, live, &liveOut, &liveOut); code != 0 || !strings.Contains(liveOut.String(), "Corner Shop") {
 		t.Fatalf("list in live mode: %d %s", code, liveOut.String())
 	}
