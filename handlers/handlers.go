@@ -28,6 +28,8 @@ type Handlers struct {
 	Forms *checkout.FormTokens
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
 	APILimits *checkout.APILimits
+
+	cspReports checkout.Limiter // CSP reports logged per address
 }
 
 // RequireFormToken refuses a POST to a session's pages whose form_token was

@@ -27,6 +27,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders, crossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.POST(handlers.CSPReportPath, h.CSPReport) // browsers report CSP violations here
 	// embed.js has a stable address for merchant pages; it redirects to the
 	// current content-hashed file.
 	e.GET("/embed.js", func(c echo.Context) error {
