@@ -54,8 +54,14 @@ type Store interface {
 
 	SaveWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error
 	WebhookEndpoints(ctx context.Context, merchantID string) ([]*WebhookEndpoint, error)
+	// RotateWebhookSecret makes fresh the secret of the merchant's endpoint
+	// id and its current secret the previous one, valid until
+	// previousUntil, and returns the endpoint; ErrNotFound when the
+	// merchant has no such endpoint.
+	RotateWebhookSecret(ctx context.Context, merchantID, id, fresh string, previousUntil time.Time) (*WebhookEndpoint, error)
 	// ClaimWebhookDeliveries leases due pending deliveries (next attempt
-	// moved to now+lease) and returns them with their endpoint's URL and secret.
+	// moved to now+lease) and returns them with their endpoint's URL and
+	// secret, and its previous secret while that has not expired at now.
 	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error)
 	// RecordWebhookAttempt logs an attempt and sets the delivery's outcome.
 	RecordWebhookAttempt(ctx context.Context, a WebhookAttempt, status string, next time.Time, disableEndpoint bool) error

@@ -104,6 +104,10 @@ type WebhookEndpoint struct {
 	Secret     string // whsec_...
 	Enabled    bool
 	CreatedAt  time.Time
+	// The secret before the last rotation, which still signs next to
+	// Secret until PreviousSecretExpiresAt.
+	PreviousSecret          string
+	PreviousSecretExpiresAt time.Time
 }
 
 // Delivery statuses.
@@ -128,8 +132,9 @@ type WebhookDelivery struct {
 	LastError     string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
-	// Filled when claimed for sending.
-	URL, Secret string
+	// Filled when claimed for sending; PreviousSecret only while a
+	// rotation's overlap lasts.
+	URL, Secret, PreviousSecret string
 }
 
 // WebhookAttempt is one try of a delivery, for the delivery log.
@@ -200,6 +205,41 @@ func (s *Service) WebhookEndpoints(ctx context.Context, m *Merchant) ([]*Webhook
 		return nil, Internal(err)
 	}
 	return es, nil
+}
+
+// Webhook secret rotation overlap: how long the replaced secret keeps
+// signing next to the new one, so that the merchant can switch verifiers
+// without rejecting a webhook.
+const (
+	DefaultWebhookSecretOverlap = 24 * time.Hour
+	MaxWebhookSecretOverlap     = 7 * 24 * time.Hour
+)
+
+// RotateWebhookSecret gives a merchant's endpoint a new secret. The current
+// one becomes the previous secret and keeps signing until expirePreviousIn
+// seconds from now (nil: DefaultWebhookSecretOverlap; 0: it stops now). A
+// previous secret still live is dropped: two secrets at most sign.
+func (s *Service) RotateWebhookSecret(ctx context.Context, m *Merchant, id string, expirePreviousIn *int64) (*WebhookEndpoint, error) {
+	overlap := DefaultWebhookSecretOverlap
+	if expirePreviousIn != nil {
+		// Checked in seconds, before converting, so that no huge value
+		// can overflow into an accepted one.
+		if *expirePreviousIn < 0 || *expirePreviousIn > int64(MaxWebhookSecretOverlap/time.Second) {
+			return nil, InvalidParam("expire_previous_in", "expire_previous_in must be from 0 to %d seconds", int64(MaxWebhookSecretOverlap/time.Second))
+		}
+		overlap = time.Duration(*expirePreviousIn) * time.Second
+	}
+	if !ValidID(PrefixWebhookEndpoint, id) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	e, err := s.Store.RotateWebhookSecret(ctx, m.ID, id, NewWebhookSecret(), s.now().Add(overlap))
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return e, nil
 }
 
 // WebhookDeliveries lists a merchant's recent deliveries, newest first,

@@ -72,7 +72,9 @@ func run(m *testing.M) int {
 		Mode:              web.ModeSandbox,
 		ProviderTimeout:   2 * time.Second, // the timeout test card hangs until then
 		ReconcileInterval: 200 * time.Millisecond,
-		LogFormat:         "json",
+		// The default per-session request limit: no journey comes near it.
+		SessionRequestsPerMinute: 60,
+		LogFormat:                "json",
 	}, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start app:", err)

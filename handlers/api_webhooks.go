@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,9 +14,20 @@ type endpointJSON struct {
 	ID      string `json:"id"`
 	Object  string `json:"object"`
 	URL     string `json:"url"`
-	Secret  string `json:"secret,omitempty"` // only when created
+	Secret  string `json:"secret,omitempty"` // only when created or rotated
 	Enabled bool   `json:"enabled"`
 	Created int64  `json:"created_at"`
+	// While a rotated-out secret still signs, until when.
+	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
+}
+
+// endpointView shows an endpoint without its secrets.
+func endpointView(e *checkout.WebhookEndpoint, now time.Time) endpointJSON {
+	v := endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, Created: e.CreatedAt.Unix()}
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt.After(now) {
+		v.PreviousSecretExpiresAt = e.PreviousSecretExpiresAt.Unix()
+	}
+	return v
 }
 
 type createEndpointRequest struct {
@@ -34,8 +46,33 @@ func (h *Handlers) APIWebhookEndpointsCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Secret: e.Secret,
-		Enabled: e.Enabled, Created: e.CreatedAt.Unix()})
+	v := endpointView(e, h.Service.Now())
+	v.Secret = e.Secret
+	return c.JSON(http.StatusCreated, v)
+}
+
+type rotateSecretRequest struct {
+	ExpirePreviousIn *int64 `json:"expire_previous_in"`
+}
+
+// APIWebhookEndpointsRotateSecret handles POST
+// /v1/webhook_endpoints/:id/rotate_secret {expire_previous_in?}: a new
+// secret, shown only in this answer; the old one keeps signing alongside it
+// for expire_previous_in seconds (default 24 h).
+func (h *Handlers) APIWebhookEndpointsRotateSecret(c echo.Context) error {
+	var in rotateSecretRequest
+	if hasBody(c) {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	e, err := h.Service.RotateWebhookSecret(ctx(c), merchant(c), c.Param("id"), in.ExpirePreviousIn)
+	if err != nil {
+		return err
+	}
+	v := endpointView(e, h.Service.Now())
+	v.Secret = e.Secret
+	return c.JSON(http.StatusOK, v)
 }
 
 // APIWebhookEndpointsList handles GET /v1/webhook_endpoints.
@@ -49,7 +86,7 @@ func (h *Handlers) APIWebhookEndpointsList(c echo.Context) error {
 		if e.URL == "" {
 			continue // the demo merchant's endpoint, unconfigured
 		}
-		out = append(out, endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, Created: e.CreatedAt.Unix()})
+		out = append(out, endpointView(e, h.Service.Now()))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }

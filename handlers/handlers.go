@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -29,7 +30,29 @@ type Handlers struct {
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
 	APILimits *checkout.APILimits
 
-	cspReports checkout.Limiter // CSP reports logged per address
+	// SessionRequestsPerMinute bounds the requests to one session's pages
+	// (LimitSessionRequests); 0 is no limit.
+	SessionRequestsPerMinute int
+
+	cspReports      checkout.Limiter // CSP reports logged per address
+	sessionRequests checkout.Limiter // requests per session id
+}
+
+// LimitSessionRequests refuses requests to a session's pages past
+// SessionRequestsPerMinute in a minute (a script hammering one checkout),
+// with 429 and Retry-After. A shopper, and the pending page refreshing
+// itself every 2 s, stay well below it.
+func (h *Handlers) LimitSessionRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sid := c.Param("id")
+		if ok, wait := h.sessionRequests.Allow(sid, h.SessionRequestsPerMinute, time.Minute, h.Service.Now()); !ok {
+			h.Log.WarnContext(ctx(c), "session request refused by a limit", "session_id", clip(sid, 64), "ip", c.RealIP())
+			noStore(c)
+			return &checkout.Error{Code: checkout.ERateLimited, RetryAfter: wait,
+				Message: "Too many requests for this checkout. Wait a minute, then reload the page."}
+		}
+		return next(c)
+	}
 }
 
 // RequireFormToken refuses a POST to a session's pages whose form_token was

@@ -116,7 +116,8 @@ func (a *App) assemble(ctx context.Context) error {
 		return fmt.Errorf("form token key: %w", err)
 	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: checkout.NewFormTokens(formKey),
-		APILimits: &checkout.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute}}
+		APILimits:                &checkout.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
+		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
 			return err

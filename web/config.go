@@ -50,6 +50,9 @@ type Config struct {
 	// (CHECKOUT_API_LIMIT_PER_SECOND) and failed authentications per client
 	// IP per minute (CHECKOUT_API_AUTH_FAILURES_PER_MINUTE); 0 turns one off.
 	APILimitPerSecond, APIAuthFailuresPerMinute int
+	// SessionRequestsPerMinute (CHECKOUT_LIMIT_SESSION_REQUESTS_PER_MINUTE)
+	// bounds the requests to one checkout session's pages; 0 turns it off.
+	SessionRequestsPerMinute int
 	// TrustedProxies (CHECKOUT_TRUSTED_PROXIES, comma-separated CIDRs) are
 	// the only peers whose X-Forwarded-For is believed for the client IP.
 	TrustedProxies  []*net.IPNet
@@ -186,6 +189,9 @@ func readConfig(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.APILimitPerSecond, err = count(get("CHECKOUT_API_LIMIT_PER_SECOND", "100"), "CHECKOUT_API_LIMIT_PER_SECOND"); err != nil {
+		return cfg, err
+	}
+	if cfg.SessionRequestsPerMinute, err = count(get("CHECKOUT_LIMIT_SESSION_REQUESTS_PER_MINUTE", "60"), "CHECKOUT_LIMIT_SESSION_REQUESTS_PER_MINUTE"); err != nil {
 		return cfg, err
 	}
 	if cfg.APIAuthFailuresPerMinute, err = count(get("CHECKOUT_API_AUTH_FAILURES_PER_MINUTE", "30"), "CHECKOUT_API_AUTH_FAILURES_PER_MINUTE"); err != nil {

@@ -138,3 +138,46 @@ func TestAPIRateLimits(t *testing.T) {
 		t.Error("a key reached the log")
 	}
 }
+
+// Requests to one session's pages are limited per minute (the injected
+// clock), with 429, Retry-After and a page that says to wait; other
+// sessions and the provider return are not held back.
+func TestSessionRequestLimit(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
+		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Hour, LogFormat: "text",
+		SessionRequestsPerMinute: 5, Now: clock},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Run(ctx)
+	id := mustCreateSession(t, app, validSession())["id"].(string)
+	other := mustCreateSession(t, app, validSession())["id"].(string)
+	for i := range 5 {
+		if res := do(t, http.MethodGet, app.URL+"/c/"+id, nil); res.Status != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, res.Status)
+		}
+	}
+	res := do(t, http.MethodGet, app.URL+"/c/"+id+"/status", nil)
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+		!strings.Contains(testid(doc(t, res), "error-message").Text(), "Wait a minute") {
+		t.Fatalf("sixth request: %d %q %s", res.Status, res.Header.Get("Retry-After"), res.Body)
+	}
+	if res := do(t, http.MethodGet, app.URL+"/c/"+other, nil); res.Status != http.StatusOK {
+		t.Fatalf("another session: %d", res.Status)
+	}
+	if res := do(t, http.MethodGet, app.URL+"/c/"+id+"/payments/pay_"+strings.Repeat("a", 32)+"/return", nil); res.Status != http.StatusNotFound {
+		t.Fatalf("the provider return is not limited: %d", res.Status)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if res := do(t, http.MethodGet, app.URL+"/c/"+id, nil); res.Status != http.StatusOK {
+		t.Fatalf("a minute later: %d", res.Status)
+	}
+}

@@ -51,6 +51,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/recurring_charges", h.APIRecurringCharge, append(authed, h.Idempotent)...)
 	e.POST("/v1/webhook_endpoints", h.APIWebhookEndpointsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_endpoints", h.APIWebhookEndpointsList, authed...)
+	e.POST("/v1/webhook_endpoints/:id/rotate_secret", h.APIWebhookEndpointsRotateSecret, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
 
@@ -60,14 +61,15 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 
 	// Shopper pages. Every form of theirs carries a token bound to the
 	// session.
-	form := middleware.BodyLimit("16K")
-	e.GET("/c/:id", h.CheckoutPage)
-	e.POST("/c/:id/pay", h.CheckoutPay, form, h.RequireFormToken)
-	e.GET("/c/:id/status", h.CheckoutStatus)
-	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, form, h.RequireFormToken)
-	e.POST("/c/:id/cards", h.CheckoutAddCard, form, h.RequireFormToken)
-	e.GET("/c/:id/cards/return", h.CheckoutCardReturn)
-	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, form, h.RequireFormToken)
+	// They are rate-limited per session, except the provider return.
+	form, limit := middleware.BodyLimit("16K"), h.LimitSessionRequests
+	e.GET("/c/:id", h.CheckoutPage, limit)
+	e.POST("/c/:id/pay", h.CheckoutPay, limit, form, h.RequireFormToken)
+	e.GET("/c/:id/status", h.CheckoutStatus, limit)
+	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, limit, form, h.RequireFormToken)
+	e.POST("/c/:id/cards", h.CheckoutAddCard, limit, form, h.RequireFormToken)
+	e.GET("/c/:id/cards/return", h.CheckoutCardReturn, limit)
+	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, limit, form, h.RequireFormToken)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
 	// They carry no token of ours: nothing in them is trusted, the result
 	// comes from the provider server to server.

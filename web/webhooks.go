@@ -122,11 +122,21 @@ func (r *relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 		"merchant_id", d.MerchantID, "attempt", a.Number, "status", status, "outcome", outcome, "err", a.Error)
 }
 
-// send makes one signed POST; the status is 0 when no answer came.
+// send makes one signed POST; the status is 0 when no answer came. During
+// a secret rotation's overlap the new secret's signature comes first and the
+// previous one's after it, space-delimited (Standard Webhooks), so receivers
+// holding either secret verify.
 func (r *relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.Time) (int, error) {
 	sig, err := checkout.SignWebhook(d.Secret, d.MessageID, at, d.Payload)
 	if err != nil {
 		return 0, err
+	}
+	if d.PreviousSecret != "" {
+		old, err := checkout.SignWebhook(d.PreviousSecret, d.MessageID, at, d.Payload)
+		if err != nil {
+			return 0, err
+		}
+		sig += " " + old
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
 	if err != nil {

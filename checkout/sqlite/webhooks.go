@@ -17,9 +17,21 @@ func (d *DB) SaveWebhookEndpoint(ctx context.Context, e *checkout.WebhookEndpoin
 	return err
 }
 
+const endpointColumns = `id, merchant_id, url, secret, enabled, created_at, previous_secret, previous_secret_expires_at`
+
+func scanEndpoint(row scanner) (*checkout.WebhookEndpoint, error) {
+	var e checkout.WebhookEndpoint
+	var created, previousExpires int64
+	if err := row.Scan(&e.ID, &e.MerchantID, &e.URL, &e.Secret, &e.Enabled, &created, &e.PreviousSecret, &previousExpires); err != nil {
+		return nil, notFound(err)
+	}
+	e.CreatedAt, e.PreviousSecretExpiresAt = fromMS(created), fromMS(previousExpires)
+	return &e, nil
+}
+
 // WebhookEndpoints lists a merchant's endpoints, oldest first.
 func (d *DB) WebhookEndpoints(ctx context.Context, merchantID string) ([]*checkout.WebhookEndpoint, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, merchant_id, url, secret, enabled, created_at FROM webhook_endpoints
+	rows, err := d.db.QueryContext(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints
 		WHERE merchant_id = ? ORDER BY created_at, id`, merchantID)
 	if err != nil {
 		return nil, err
@@ -27,15 +39,35 @@ func (d *DB) WebhookEndpoints(ctx context.Context, merchantID string) ([]*checko
 	defer rows.Close()
 	var out []*checkout.WebhookEndpoint
 	for rows.Next() {
-		var e checkout.WebhookEndpoint
-		var created int64
-		if err := rows.Scan(&e.ID, &e.MerchantID, &e.URL, &e.Secret, &e.Enabled, &created); err != nil {
+		e, err := scanEndpoint(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.CreatedAt = fromMS(created)
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RotateWebhookSecret swaps in a new secret in one statement: the old one
+// becomes the previous secret (replacing any earlier one) until
+// previousUntil.
+func (d *DB) RotateWebhookSecret(ctx context.Context, merchantID, id, fresh string, previousUntil time.Time) (*checkout.WebhookEndpoint, error) {
+	var e *checkout.WebhookEndpoint
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		// SQLite reads every right-hand side from the row as it was, so
+		// previous_secret gets the old secret.
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = ?,
+			secret = ? WHERE id = ? AND merchant_id = ?`, ms(previousUntil), fresh, id, merchantID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return checkout.ErrNotFound
+		}
+		e, err = scanEndpoint(tx.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`, id))
+		return err
+	})
+	return e, err
 }
 
 const deliveryColumns = `d.id, d.message_id, d.endpoint_id, d.merchant_id, d.type, d.payload, d.status, d.attempts,
@@ -59,21 +91,24 @@ func scanDelivery(row scanner, extra ...any) (*checkout.WebhookDelivery, error) 
 func (d *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.WebhookDelivery, error) {
 	var out []*checkout.WebhookDelivery
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+`, e.url, e.secret FROM webhook_deliveries d
+		// A rotated-out secret signs only until it expires.
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+`, e.url, e.secret,
+			CASE WHEN e.previous_secret_expires_at > ? THEN e.previous_secret ELSE '' END
+			FROM webhook_deliveries d
 			JOIN webhook_endpoints e ON e.id = d.endpoint_id
 			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND e.enabled = 1
-			ORDER BY d.next_attempt_at LIMIT ?`, ms(now), limit)
+			ORDER BY d.next_attempt_at LIMIT ?`, ms(now), ms(now), limit)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var url, secret string
-			w, err := scanDelivery(rows, &url, &secret)
+			var url, secret, previous string
+			w, err := scanDelivery(rows, &url, &secret, &previous)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			w.URL, w.Secret = url, secret
+			w.URL, w.Secret, w.PreviousSecret = url, secret, previous
 			out = append(out, w)
 		}
 		rows.Close()
