@@ -26,17 +26,22 @@ var (
 )
 
 // MustApp starts a sandbox-mode app on a free port with a fresh database,
-// logging JSON to logOut (discarded when nil).
-func MustApp(tb testing.TB, logOut io.Writer) *web.App {
+// logging JSON to logOut (discarded when nil); options change its
+// configuration first (limits, a clock...).
+func MustApp(tb testing.TB, logOut io.Writer, options ...func(*web.Config)) *web.App {
 	tb.Helper()
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := web.New(ctx, web.Config{
+	cfg := web.Config{
 		Addr: "127.0.0.1:0", DBPath: filepath.Join(tb.TempDir(), "checkout.db"), Mode: web.ModeSandbox,
 		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "json",
-	}, slog.New(slog.NewJSONHandler(logOut, nil)))
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := web.New(ctx, cfg, slog.New(slog.NewJSONHandler(logOut, nil)))
 	if err != nil {
 		cancel()
 		tb.Fatal(err)

@@ -1,10 +1,7 @@
 package web_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +15,7 @@ import (
 // at most 30 logged a minute. Every page names the endpoint.
 func TestCSPReportsLogged(t *testing.T) {
 	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
-		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Hour, LogFormat: "json"},
-		slog.New(slog.NewJSONHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Run(ctx)
+	app := MustApp(t, &logs, func(c *web.Config) { c.ReconcileInterval = time.Hour })
 
 	page := do(t, http.MethodGet, app.URL+"/", nil)
 	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "report-uri /csp-reports") || !strings.Contains(csp, "report-to csp") {

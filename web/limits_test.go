@@ -1,13 +1,9 @@
 package web_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,17 +20,9 @@ func limitedApp(t *testing.T, trusted ...string) *web.App {
 		_, n, _ := net.ParseCIDR(c)
 		proxies = append(proxies, n)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
-		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Second, LogFormat: "text",
-		LimitPerIP: 2, LimitPerCard: 100, LimitWindow: time.Hour, TrustedProxies: proxies},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Run(ctx)
-	return app
+	return MustApp(t, nil, func(c *web.Config) {
+		c.LimitPerIP, c.LimitPerCard, c.LimitWindow, c.TrustedProxies = 2, 100, time.Hour, proxies
+	})
 }
 
 func TestCardTestingLimitPages(t *testing.T) {
@@ -80,16 +68,9 @@ func TestAPIRateLimits(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	var logs syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
-		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Hour, LogFormat: "json",
-		APILimitPerSecond: 3, APIAuthFailuresPerMinute: 2, Now: clock},
-		slog.New(slog.NewJSONHandler(&logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Run(ctx)
+	app := MustApp(t, &logs, func(c *web.Config) {
+		c.APILimitPerSecond, c.APIAuthFailuresPerMinute, c.ReconcileInterval, c.Now = 3, 2, time.Hour, clock
+	})
 	get := func(key string) response {
 		return do(t, http.MethodGet, app.URL+"/v1/webhook_endpoints", nil, "Authorization", "Bearer "+key)
 	}
@@ -146,16 +127,7 @@ func TestSessionRequestLimit(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
-		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Hour, LogFormat: "text",
-		SessionRequestsPerMinute: 5, Now: clock},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Run(ctx)
+	app := MustApp(t, nil, func(c *web.Config) { c.SessionRequestsPerMinute, c.ReconcileInterval, c.Now = 5, time.Hour, clock })
 	id := mustCreateSession(t, app, validSession())["id"].(string)
 	other := mustCreateSession(t, app, validSession())["id"].(string)
 	for i := range 5 {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,22 +106,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 	var offset time.Duration
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(offset) }
 	advance := func(d time.Duration) { mu.Lock(); offset += d; mu.Unlock() }
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: filepath.Join(t.TempDir(), "c.db"), Mode: web.ModeSandbox,
-		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 50 * time.Millisecond, LogFormat: "json", Now: clock},
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app stopped with: %v", err)
-		}
-	})
+	app := MustApp(t, nil, func(c *web.Config) { c.ReconcileInterval, c.Now = 50*time.Millisecond, clock })
 	hooks := &hookLog{}
 	srv := httptest.NewServer(hooks)
 	t.Cleanup(srv.Close)
