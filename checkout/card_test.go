@@ -1,9 +1,13 @@
 package checkout_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +121,23 @@ func TestCardInputNeverPrintsSecrets(t *testing.T) {
 		}
 		if !strings.Contains(out, "3220") {
 			t.Fatalf("masked form missing last 4: %s", out)
+		}
+	}
+}
+
+// A provider call's transport error is described without its URL.
+func TestTransportReason(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{context.DeadlineExceeded, "no answer in time"},
+		{context.Canceled, "canceled"},
+		{&url.Error{Op: "Post", URL: "https://api.example/secret-path?k=v", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}, "dial: connection refused"},
+		{&url.Error{Op: "Post", URL: "https://api.example/x", Err: fmt.Errorf("wrapped: %w", context.DeadlineExceeded)}, "no answer in time"},
+	} {
+		if got := checkout.TransportReason(tt.err); got != tt.want || strings.Contains(got, "api.example") {
+			t.Errorf("%v: %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

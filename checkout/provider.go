@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"net/url"
 )
 
@@ -183,4 +184,24 @@ func (a *Action) Expects() ContinuationKind {
 		return ContinueChallenge
 	}
 	return ContinueRedirect
+}
+
+// TransportReason describes the transport failure of a provider call
+// without the request URL (which an *url.Error would print), for error
+// text and logs.
+func TransportReason(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return "no answer in time"
+		}
+		err = ue.Err
+	}
+	return err.Error()
 }

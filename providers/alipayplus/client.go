@@ -247,12 +247,12 @@ func (c *Client) call(ctx context.Context, op, api string, body any) ([]byte, er
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("alipayplus: %s: %s", op, transportReason(err))
+		return nil, fmt.Errorf("alipayplus: %s: %s", op, checkout.TransportReason(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return nil, fmt.Errorf("alipayplus: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, transportReason(err))
+		return nil, fmt.Errorf("alipayplus: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, checkout.TransportReason(err))
 	}
 	if len(answer) > maxAnswer {
 		return nil, fmt.Errorf("alipayplus: %s: HTTP %d, answer larger than %d bytes", op, resp.StatusCode, maxAnswer)
@@ -277,24 +277,6 @@ func signReason(err error) string {
 		return "malformed Signature header"
 	}
 	return "bad signature"
-}
-
-// transportReason describes a transport failure without the request URL.
-func transportReason(err error) string {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "no answer in time"
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }
 
 var (

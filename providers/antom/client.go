@@ -176,12 +176,12 @@ func (c *Client) call(ctx context.Context, op, path string, body, out any) error
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("antom: %s: %s", op, transportReason(err))
+		return fmt.Errorf("antom: %s: %s", op, checkout.TransportReason(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return fmt.Errorf("antom: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, transportReason(err))
+		return fmt.Errorf("antom: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, checkout.TransportReason(err))
 	}
 	if len(raw) > maxAnswer {
 		return fmt.Errorf("antom: %s: HTTP %d, answer larger than %d bytes", op, resp.StatusCode, maxAnswer)
@@ -207,24 +207,6 @@ func encode(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
-
-// transportReason describes a transport failure without the request URL.
-func transportReason(err error) string {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "no answer in time"
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }
 
 // resultError is an answer whose result says the request itself was not

@@ -167,12 +167,12 @@ func (c *Client) call(ctx context.Context, op, path string, body any, out interf
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("bbmsl: %s: %s", op, transportReason(err))
+		return fmt.Errorf("bbmsl: %s: %s", op, checkout.TransportReason(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return fmt.Errorf("bbmsl: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, transportReason(err))
+		return fmt.Errorf("bbmsl: %s: HTTP %d, reading the answer failed: %s", op, resp.StatusCode, checkout.TransportReason(err))
 	}
 	if len(raw) > maxAnswer {
 		return fmt.Errorf("bbmsl: %s: HTTP %d, answer larger than %d bytes", op, resp.StatusCode, maxAnswer)
@@ -200,20 +200,3 @@ func codeError(op, code string) error {
 	return fmt.Errorf("bbmsl: %s: responseCode %s", op, showCode(code))
 }
 
-// transportReason describes a transport failure without the request URL.
-func transportReason(err error) string {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "no answer in time"
-		}
-		err = ue.Err
-	}
-	return err.Error()
-}

@@ -205,35 +205,17 @@ func (c *Client) send(ctx context.Context, k call) (answer, error) {
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return answer{}, fmt.Errorf("worldline: %s: %s", k.op, transportReason(err))
+		return answer{}, fmt.Errorf("worldline: %s: %s", k.op, checkout.TransportReason(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
-		return answer{}, fmt.Errorf("worldline: %s: HTTP %d, reading the answer failed: %s", k.op, resp.StatusCode, transportReason(err))
+		return answer{}, fmt.Errorf("worldline: %s: HTTP %d, reading the answer failed: %s", k.op, resp.StatusCode, checkout.TransportReason(err))
 	}
 	if len(raw) > maxAnswer {
 		return answer{}, fmt.Errorf("worldline: %s: HTTP %d, answer larger than %d bytes", k.op, resp.StatusCode, maxAnswer)
 	}
 	return answer{status: resp.StatusCode, body: raw}, nil
-}
-
-// transportReason describes a transport failure without the request URL.
-func transportReason(err error) string {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return "no answer in time"
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }
 
 // decode reads a 2xx answer into v; an unreadable one is an error.
