@@ -1,14 +1,15 @@
 package e2e
 
 import (
-	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/opencheckout/hostedcheckout/e2e/cardscan"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -31,14 +32,9 @@ func remember(number string) {
 	typed[strings.ReplaceAll(number, " ", "")] = true
 }
 
-// cvcField finds any field named like a security code that holds digits,
-// whatever the value: there must be none at rest.
-var cvcField = regexp.MustCompile(`(?i)(cvc|cvv|csc|security.?code)["'=:\s]{1,4}\d{3,4}`)
-
 // scanForCardData reads the database, its WAL and shared-memory files and
-// the captured logs as raw bytes, and reports every card number (as typed,
-// digits only, or spaced) and every security code in a field or a quoted or
-// form-encoded value.
+// the captured logs for every card number the suite typed and every
+// security code (cardscan.Scan).
 func scanForCardData(dir string) []string {
 	var files []string
 	for _, name := range []string{"checkout.db", "checkout.db-wal", "checkout.db-shm", "app.log"} {
@@ -50,50 +46,9 @@ func scanForCardData(dir string) []string {
 		return []string{"expected the database and the log in " + dir + ", found " + strings.Join(files, ", ")}
 	}
 	typedMu.Lock()
-	numbers := map[string]bool{}
-	for n := range typed {
-		numbers[n] = true
-	}
+	numbers := slices.Collect(maps.Keys(typed))
 	typedMu.Unlock()
-	for _, row := range testcards.Table() {
-		numbers[row.Number] = true
-	}
-	var needles []string
-	for n := range numbers {
-		needles = append(needles, n, spaced(n))
-	}
-	for _, c := range []string{cvc, amexCVC} {
-		needles = append(needles, `"`+c+`"`, "="+c+"&", "="+c+"\n", `\"`+c+`\"`)
-	}
-	var hits []string
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			hits = append(hits, err.Error())
-			continue
-		}
-		s := string(body)
-		for _, n := range needles {
-			if i := strings.Index(s, n); i >= 0 {
-				hits = append(hits, fmt.Sprintf("%s: %q at byte %d", filepath.Base(f), n, i))
-			}
-		}
-		if m := cvcField.FindString(s); m != "" {
-			hits = append(hits, fmt.Sprintf("%s: security code field %q", filepath.Base(f), m))
-		}
-	}
-	return hits
-}
-
-func spaced(n string) string {
-	var b strings.Builder
-	for i, r := range n {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return cardscan.Scan(files, numbers, []string{cvc, amexCVC})
 }
 
 // TestScanFindsCardData proves the final scan can fail: it plants a card

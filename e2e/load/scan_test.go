@@ -1,72 +1,18 @@
 package load
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
+	"github.com/opencheckout/hostedcheckout/e2e/cardscan"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
-// cvcField finds any field named like a security code that holds digits:
-// there must be none at rest (the e2e suite's rule).
-var cvcField = regexp.MustCompile(`(?i)(cvc|cvv|csc|security.?code)["'=:\s]{1,4}\d{3,4}`)
-
-// scanForCardData reads files as raw bytes and reports every card number
-// (digits only, in groups of four, and as American Express is grouped) and
-// every security code the shoppers typed, in a field or a quoted or
-// form-encoded value. It is the e2e suite's scanner with the file list and
-// the numbers as parameters.
+// scanForCardData reads files for the given card numbers, the sandbox
+// test cards and the security codes the shoppers typed (cardscan.Scan).
 func scanForCardData(files, numbers []string) []string {
-	set := map[string]bool{}
-	for _, n := range numbers {
-		set[n] = true
-	}
-	for _, row := range testcards.Table() {
-		set[row.Number] = true
-	}
-	var needles []string
-	for n := range set {
-		needles = append(needles, n, groupsOfFour(n))
-		if s := spaced(n); s != groupsOfFour(n) {
-			needles = append(needles, s)
-		}
-	}
-	for _, c := range []string{cvc, amexCVC} {
-		needles = append(needles, `"`+c+`"`, "="+c+"&", "="+c+"\n", `\"`+c+`\"`)
-	}
-	var hits []string
-	for _, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			hits = append(hits, err.Error())
-			continue
-		}
-		s := string(body)
-		for _, n := range needles {
-			if i := strings.Index(s, n); i >= 0 {
-				hits = append(hits, fmt.Sprintf("%s: %q at byte %d", filepath.Base(f), n, i))
-			}
-		}
-		if m := cvcField.FindString(s); m != "" {
-			hits = append(hits, fmt.Sprintf("%s: security code field %q", filepath.Base(f), m))
-		}
-	}
-	return hits
-}
-
-func groupsOfFour(n string) string {
-	var b strings.Builder
-	for i, r := range n {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return cardscan.Scan(files, numbers, []string{cvc, amexCVC})
 }
 
 // existing keeps the files that exist.

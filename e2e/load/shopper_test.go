@@ -17,6 +17,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/opencheckout/hostedcheckout/e2e/cardscan"
 	bbsandbox "github.com/opencheckout/hostedcheckout/providers/bbmsl/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
@@ -277,7 +278,7 @@ func (s *shopper) journeyErr(ctx context.Context) error {
 	case methodCard:
 		number := s.sc.Card
 		if s.rec.Index%2 == 1 {
-			number = spaced(number) // as the page script formats it
+			number = cardscan.Grouped(number) // as the page script formats it
 		}
 		s.run.cards.remember(s.sc.Card)
 		code := cvc
@@ -688,22 +689,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 func expiry() string {
 	return time.Now().AddDate(3, 0, 0).Format("01 / 06")
-}
-
-// spaced formats a card number as the page script does: 4-6-5 for
-// American Express, groups of four otherwise.
-func spaced(n string) string {
-	groups := []int{4, 4, 4, 4, 3}
-	if len(n) == 15 && (strings.HasPrefix(n, "34") || strings.HasPrefix(n, "37")) {
-		groups = []int{4, 6, 5}
-	}
-	var out []string
-	for i, g := 0, 0; g < len(groups) && i < len(n); g++ {
-		end := min(i+groups[g], len(n))
-		out = append(out, n[i:end])
-		i = end
-	}
-	return strings.Join(out, " ")
 }
 
 // customers are the saved-card shoppers: one per card kind, each with one
