@@ -6,13 +6,10 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/PuerkitoBio/goquery"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/providertest"
@@ -120,7 +117,7 @@ func TestConformance(t *testing.T) {
 		},
 		Charges:    e.sb.Charges,
 		Challenged: e.sb.Challenged,
-		Browser:    browse,
+		Browser:    providertest.BrowseRedirect,
 	})
 }
 
@@ -157,7 +154,7 @@ func TestSandboxRedirectJourneys(t *testing.T) {
 				}
 				p.ProviderRef = out.ProviderRef
 				maps.Copy(p.ProviderData, out.ProviderData)
-				back := browse(t, *out.Action, tc.otp)
+				back := providertest.BrowseRedirect(t, *out.Action, tc.otp)
 				out, err = c.Continue(t.Context(), p, back)
 			}
 			if err != nil {
@@ -185,68 +182,6 @@ func TestSandboxRedirectJourneys(t *testing.T) {
 			}
 		})
 	}
-}
-
-// browse plays the shopper's browser for a redirect action: it follows the
-// sandbox's redirects, answers a challenge page with otp, and stops at the
-// first URL outside the sandbox (our return URL), whose query it brings back.
-func browse(t testing.TB, a checkout.Action, otp string) checkout.Continuation {
-	t.Helper()
-	if a.Kind != checkout.ActionRedirect {
-		t.Fatalf("action %q, want a redirect", a.Kind)
-	}
-	origin := a.Origin()
-	hc := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	next, err := http.NewRequest(http.MethodGet, a.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 5 {
-		resp, err := hc.Do(next)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound:
-			resp.Body.Close()
-			loc, err := next.URL.Parse(resp.Header.Get("Location"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.HasPrefix(loc.String(), origin+"/") {
-				return checkout.Continuation{Kind: checkout.ContinueRedirect, Values: loc.Query()}
-			}
-			next, _ = http.NewRequest(http.MethodGet, loc.String(), nil)
-		case resp.StatusCode == http.StatusOK:
-			doc, err := goquery.NewDocumentFromReader(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			form := doc.Find("form").First()
-			if doc.Find(`[data-testid="otp-input"]`).Length() == 0 || form.Length() == 0 {
-				t.Fatalf("page at %s has no challenge form", next.URL)
-			}
-			values := url.Values{}
-			form.Find(`input[type="hidden"]`).Each(func(_ int, s *goquery.Selection) {
-				values.Set(s.AttrOr("name", ""), s.AttrOr("value", ""))
-			})
-			values.Set(doc.Find(`[data-testid="otp-input"]`).AttrOr("name", "otp"), otp)
-			submit := doc.Find(`[data-testid="otp-submit"]`)
-			values.Set(submit.AttrOr("name", "action"), submit.AttrOr("value", "submit"))
-			action, err := next.URL.Parse(form.AttrOr("action", ""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			next, _ = http.NewRequest(http.MethodPost, action.String(), strings.NewReader(values.Encode()))
-			next.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		default:
-			resp.Body.Close()
-			t.Fatalf("%s %s: HTTP %d", next.Method, next.URL, resp.StatusCode)
-		}
-	}
-	t.Fatal("the browser went round in circles")
-	return checkout.Continuation{}
 }
 
 // TestSandboxOperations captures, cancels and refunds sandbox payments
