@@ -6,10 +6,7 @@ package alipaysign
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"net/url"
 	"strings"
@@ -83,23 +80,13 @@ type fuzzSigned struct {
 	header                            string // the Signature header Sign made
 }
 
-// fuzzKeyPair makes an RSA-1024 pair, the smallest Go accepts: the fuzz
-// workers run instrumented, where RSA-2048 key generation and signing
-// would eat most of a short run. The checks are the same at any size.
+// fuzzKeyPair makes an RSA-1024 pair (see GenerateKeyPair).
 func fuzzKeyPair() KeyPair {
-	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	k, err := GenerateKeyPair(1024)
 	if err != nil {
 		panic(err)
 	}
-	priv, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		panic(err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		panic(err)
-	}
-	return KeyPair{Private: base64.StdEncoding.EncodeToString(priv), Public: base64.StdEncoding.EncodeToString(pub)}
+	return k
 }
 
 var fuzzSignedOnce = sync.OnceValue(func() fuzzSigned {

@@ -199,4 +199,3 @@ func (c *Client) call(ctx context.Context, op, path string, body any, out interf
 func codeError(op, code string) error {
 	return fmt.Errorf("bbmsl: %s: responseCode %s", op, showCode(code))
 }
-
