@@ -24,13 +24,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/opencheckout/hostedcheckout/providers/rsakey"
 )
 
 // Header names.
@@ -154,83 +155,29 @@ func SignMessage(key *rsa.PrivateKey, h http.Header, timeHeader, method, path, c
 // ParsePrivateKey reads an RSA private key in PKCS#8, PEM-armoured or bare
 // base64 DER.
 func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	der, err := keyDER(s, "PRIVATE KEY")
+	k, err := rsakey.ParsePrivate(s, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("alipaysign: %w", err)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, errors.New("alipaysign: the private key is not PKCS#8")
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("alipaysign: the private key is not an RSA key")
-	}
-	return rk, nil
+	return k, nil
 }
 
 // ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form,
 // PEM-armoured or bare base64 DER.
 func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	der, err := keyDER(s, "PUBLIC KEY")
+	k, err := rsakey.ParsePublic(s, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("alipaysign: %w", err)
 	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, errors.New("alipaysign: the public key is not X.509 SubjectPublicKeyInfo")
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, errors.New("alipaysign: the public key is not an RSA key")
-	}
-	return rk, nil
+	return k, nil
 }
 
-// KeyPair is a generated RSA-2048 key pair in bare base64 (the form Alipay
-// portals hand out), for sandboxes and tests.
-type KeyPair struct {
-	Private string // PKCS#8, base64 DER
-	Public  string // SubjectPublicKeyInfo, base64 DER
-}
+// KeyPair is a generated key pair in bare base64 (the form Alipay portals
+// hand out), for sandboxes and tests.
+type KeyPair = rsakey.Pair
 
 // NewKeyPair generates an RSA-2048 key pair.
-func NewKeyPair() (KeyPair, error) { return GenerateKeyPair(2048) }
+func NewKeyPair() (KeyPair, error) { return rsakey.Generate(2048) }
 
-// GenerateKeyPair generates an RSA key pair of the given size; fuzz tests
-// use 1024 bits, the smallest Go accepts, because instrumented workers
-// would spend most of a short run making and using 2048-bit keys.
-func GenerateKeyPair(bits int) (KeyPair, error) {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	priv, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	return KeyPair{Private: base64.StdEncoding.EncodeToString(priv), Public: base64.StdEncoding.EncodeToString(pub)}, nil
-}
-
-func keyDER(s, pemType string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("alipaysign: the " + strings.ToLower(pemType) + " is empty")
-	}
-	if strings.HasPrefix(s, "-----BEGIN") {
-		b, _ := pem.Decode([]byte(s))
-		if b == nil || b.Type != pemType {
-			return nil, errors.New("alipaysign: expected a PEM block of type " + pemType)
-		}
-		return b.Bytes, nil
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		return nil, errors.New("alipaysign: the " + strings.ToLower(pemType) + " is neither PEM nor base64")
-	}
-	return der, nil
-}
+// GenerateKeyPair generates a key pair of the given size (see rsakey.Generate).
+func GenerateKeyPair(bits int) (KeyPair, error) { return rsakey.Generate(bits) }

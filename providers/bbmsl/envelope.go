@@ -6,12 +6,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/opencheckout/hostedcheckout/providers/rsakey"
 )
 
 // Envelope is the body of every PayAPI request (PROVIDERS.md 2.2) [V]: the
@@ -79,98 +80,6 @@ func Verify(key *rsa.PublicKey, msg []byte, signature string) error {
 	return nil
 }
 
-// ParsePrivateKey reads the merchant's RSA private key: PKCS#8 (what the
-// portal expects) or PKCS#1 (what BBMSL's PHP SDK generates), PEM-armoured
-// or bare base64 DER. Errors never quote the key.
-func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	der, err := keyDER(s, "private key")
-	if err != nil {
-		return nil, err
-	}
-	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, errors.New("bbmsl: the private key is not an RSA key")
-		}
-		return rk, nil
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("bbmsl: the private key is neither PKCS#8 nor PKCS#1")
-}
-
-// ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form
-// (PKCS#1 is accepted too), PEM-armoured or bare base64 DER, the form the
-// portal shows without header and line breaks.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	der, err := keyDER(s, "public key")
-	if err != nil {
-		return nil, err
-	}
-	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, errors.New("bbmsl: the public key is not an RSA key")
-		}
-		return rk, nil
-	}
-	if k, err := x509.ParsePKCS1PublicKey(der); err == nil {
-		return k, nil
-	}
-	return nil, errors.New("bbmsl: the public key is not X.509 SubjectPublicKeyInfo")
-}
-
-// KeyPair is an RSA-2048 key pair in bare base64 DER (PKCS#8 private,
-// SubjectPublicKeyInfo public), for sandboxes and tests.
-type KeyPair struct {
-	Private string
-	Public  string
-}
-
-// NewKeyPair generates an RSA-2048 key pair.
-func NewKeyPair() (KeyPair, error) { return GenerateKeyPair(2048) }
-
-// GenerateKeyPair generates an RSA key pair of the given size; fuzz tests
-// use 1024 bits, the smallest Go accepts, because instrumented workers
-// would spend most of a short run making and using 2048-bit keys.
-func GenerateKeyPair(bits int) (KeyPair, error) {
-	k, err := rsa.GenerateKey(rand.Reader, bits)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	priv, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		return KeyPair{}, err
-	}
-	return KeyPair{Private: base64.StdEncoding.EncodeToString(priv), Public: base64.StdEncoding.EncodeToString(pub)}, nil
-}
-
-// keyDER returns the DER bytes of a PEM block or of bare base64 text (line
-// breaks and spaces allowed).
-func keyDER(s, what string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("bbmsl: the " + what + " is empty")
-	}
-	if strings.HasPrefix(s, "-----BEGIN") {
-		b, _ := pem.Decode([]byte(s))
-		if b == nil || !strings.HasSuffix(b.Type, strings.ToUpper(what)) {
-			return nil, errors.New("bbmsl: the " + what + " is not a PEM block of the right type")
-		}
-		return b.Bytes, nil
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		return nil, errors.New("bbmsl: the " + what + " is neither PEM nor base64")
-	}
-	return der, nil
-}
-
 // marshal encodes v without HTML escaping (URLs travel as written) and
 // without the encoder's trailing newline.
 func marshal(v any) ([]byte, error) {
@@ -182,3 +91,34 @@ func marshal(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
+
+// ParsePrivateKey reads the merchant's RSA private key: PKCS#8 (what the
+// portal expects) or PKCS#1 (what BBMSL's PHP SDK generates), PEM-armoured
+// or bare base64 DER.
+func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
+	k, err := rsakey.ParsePrivate(s, true)
+	if err != nil {
+		return nil, fmt.Errorf("bbmsl: %w", err)
+	}
+	return k, nil
+}
+
+// ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form
+// (PKCS#1 is accepted too), PEM-armoured or bare base64 DER, the form the
+// portal shows without header and line breaks.
+func ParsePublicKey(s string) (*rsa.PublicKey, error) {
+	k, err := rsakey.ParsePublic(s, true)
+	if err != nil {
+		return nil, fmt.Errorf("bbmsl: %w", err)
+	}
+	return k, nil
+}
+
+// KeyPair is a generated key pair in bare base64 DER, for sandboxes and tests.
+type KeyPair = rsakey.Pair
+
+// NewKeyPair generates an RSA-2048 key pair.
+func NewKeyPair() (KeyPair, error) { return rsakey.Generate(2048) }
+
+// GenerateKeyPair generates a key pair of the given size (see rsakey.Generate).
+func GenerateKeyPair(bits int) (KeyPair, error) { return rsakey.Generate(bits) }

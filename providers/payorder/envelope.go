@@ -6,11 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/opencheckout/hostedcheckout/providers/rsakey"
 )
 
 // AESKeySize is the length in bytes of the merchant's bizContent key (AES-128).
@@ -121,56 +122,19 @@ func Verify(key *rsa.PublicKey, msg []byte, sign string) error {
 // ParsePrivateKey reads an RSA private key in PKCS#8, either PEM-armoured or
 // as bare base64 DER (the two forms merchant portals hand out).
 func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	der, err := keyDER(s, "PRIVATE KEY")
+	k, err := rsakey.ParsePrivate(s, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("payorder: %w", err)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, errors.New("payorder: the private key is not PKCS#8")
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("payorder: the private key is not an RSA key")
-	}
-	return rk, nil
+	return k, nil
 }
 
 // ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form,
 // either PEM-armoured or as bare base64 DER.
 func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	der, err := keyDER(s, "PUBLIC KEY")
+	k, err := rsakey.ParsePublic(s, false)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("payorder: %w", err)
 	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, errors.New("payorder: the public key is not X.509 SubjectPublicKeyInfo")
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, errors.New("payorder: the public key is not an RSA key")
-	}
-	return rk, nil
-}
-
-// keyDER returns the DER bytes of a PEM block of the given type or of bare
-// base64 text. Error messages never quote the key.
-func keyDER(s, pemType string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("payorder: the " + strings.ToLower(pemType) + " is empty")
-	}
-	if strings.HasPrefix(s, "-----BEGIN") {
-		b, _ := pem.Decode([]byte(s))
-		if b == nil || b.Type != pemType {
-			return nil, errors.New("payorder: expected a PEM block of type " + pemType)
-		}
-		return b.Bytes, nil
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		return nil, errors.New("payorder: the " + strings.ToLower(pemType) + " is neither PEM nor base64")
-	}
-	return der, nil
+	return k, nil
 }
