@@ -1,15 +1,14 @@
 package sandbox
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strings"
 
 	"github.com/a-h/templ"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+
+	"github.com/opencheckout/hostedcheckout/providers/sandboxpage"
 )
 
 // maxForm bounds a cashier form body.
@@ -121,24 +120,7 @@ func (s *Sandbox) renderError(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, status, func(nonce string) templ.Component { return errorPage(nonce, message) })
 }
 
-// render writes a page through a buffer, so that a template error becomes a
-// clean 500, with the headers a wallet's page sets for itself: a CSP that
-// loads nothing and runs no script, and no caching.
+// render writes a page with the headers a wallet's page sets for itself.
 func (s *Sandbox) render(w http.ResponseWriter, r *http.Request, status int, page func(nonce string) templ.Component) {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	nonce := base64.RawStdEncoding.EncodeToString(b)
-	var buf bytes.Buffer
-	if err := page(nonce).Render(r.Context(), &buf); err != nil {
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; base-uri 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	sandboxpage.Render(w, r, status, page, sandboxpage.Policy{})
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
+
+	"github.com/opencheckout/hostedcheckout/providers/sandboxpage"
 )
 
 // maxMD is the longest merchant data Cardinal echoes.
@@ -148,23 +149,7 @@ func (s *Sandbox) renderError(w http.ResponseWriter, r *http.Request, message st
 	s.render(w, r, http.StatusBadRequest, func(nonce string) templ.Component { return errorPage(nonce, message) })
 }
 
-// render writes a page through a buffer, so a template error becomes a
-// clean 500, with the headers a third-party 3DS page sets for itself: a
-// nonce-based CSP that loads nothing from anywhere, and no caching. The
-// pages are framed by the checkout, so framing stays allowed.
+// render writes a page with the headers a third-party 3DS page, which runs its own scripts sets for itself.
 func (s *Sandbox) render(w http.ResponseWriter, r *http.Request, status int, page func(nonce string) templ.Component) {
-	nonce := base64.RawStdEncoding.EncodeToString(s.random(16))
-	var buf bytes.Buffer
-	if err := page(nonce).Render(r.Context(), &buf); err != nil {
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; base-uri 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	sandboxpage.Render(w, r, status, page, sandboxpage.Policy{Scripts: true})
 }

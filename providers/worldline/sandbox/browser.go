@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +10,8 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
+
+	"github.com/opencheckout/hostedcheckout/providers/sandboxpage"
 )
 
 // canvasClasses map challengeCanvasSize to the page's CSS class.
@@ -143,22 +143,7 @@ func (s *Sandbox) renderError(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, status, func(nonce string) templ.Component { return errorPage(nonce, message) })
 }
 
-// render writes a page through a buffer, so that a template error becomes
-// a clean 500, with the headers a third-party 3DS page sets for itself: a
-// CSP that loads nothing and runs no script, and no caching.
+// render writes a page with the headers a third-party 3DS page sets for itself.
 func (s *Sandbox) render(w http.ResponseWriter, r *http.Request, status int, page func(nonce string) templ.Component) {
-	nonce := base64.RawStdEncoding.EncodeToString(s.random(16))
-	var buf bytes.Buffer
-	if err := page(nonce).Render(r.Context(), &buf); err != nil {
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonce+"'; base-uri 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	sandboxpage.Render(w, r, status, page, sandboxpage.Policy{})
 }
