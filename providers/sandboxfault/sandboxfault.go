@@ -209,6 +209,23 @@ func (s *Switch) Take(op string) (Fault, bool) {
 	return Fault{}, false
 }
 
+// Controls are the fault methods every sandbox offers its tests, over the
+// sandbox's Switch: a sandbox embeds the Controls of its switch.
+type Controls struct{ sw *Switch }
+
+// Controls returns the methods a sandbox embeds to control s.
+func (s *Switch) Controls() Controls { return Controls{sw: s} }
+
+// InjectFault arms a provider fault for the next money-moving calls (see
+// the sandbox's package comment and package sandboxfault).
+func (c Controls) InjectFault(f Fault) error { return c.sw.Inject(f) }
+
+// ClearFaults disarms every injected fault.
+func (c Controls) ClearFaults() { c.sw.Clear() }
+
+// ArmedFaults returns the injected faults not used up yet.
+func (c Controls) ArmedFaults() []Fault { return c.sw.Armed() }
+
 // wireFault is a fault as the control endpoint reads and writes it.
 type wireFault struct {
 	Fault     Kind   `json:"fault"`

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // retryDelays are the waits before the second to fifth tries of a
@@ -48,7 +49,7 @@ type delivery struct {
 // registers it as pending; nil when the order has no paymentNotifyUrl or
 // the sandbox is closed. The caller holds s.mu.
 func (s *Sandbox) notification(o *order) *delivery {
-	if o.notifyURL == "" || s.closed {
+	if o.notifyURL == "" || !s.outbox.Begin() {
 		return nil
 	}
 	pr := paymentResult(o)
@@ -64,6 +65,7 @@ func (s *Sandbox) notification(o *order) *delivery {
 	}
 	body, err := json.Marshal(b)
 	if err != nil {
+		s.outbox.End()
 		return nil
 	}
 	d := &delivery{requestID: o.requestID, paymentID: o.paymentID, status: pr.ResultStatus, code: pr.ResultCode, url: o.notifyURL, body: body}
@@ -73,10 +75,6 @@ func (s *Sandbox) notification(o *order) *delivery {
 		d.delay = s.notifyDelay
 	}
 	s.deliveries = append(s.deliveries, d)
-	if s.pending == 0 {
-		s.idle = make(chan struct{})
-	}
-	s.pending++
 	return d
 }
 
@@ -88,68 +86,31 @@ func (s *Sandbox) dispatch(d *delivery, inline bool) {
 	if d == nil {
 		return
 	}
+	first, delays := d.delay, retryDelays
 	if inline && d.delay == 0 {
-		if s.attempt(d) {
+		if s.attempt(s.outbox.Context(), d) {
 			s.finish(d)
 			return
 		}
-		s.background(d, 1)
-		return
+		first, delays = retryDelays[0], retryDelays[1:]
 	}
-	s.background(d, 0)
-}
-
-// background continues a delivery from try next on its own goroutine.
-func (s *Sandbox) background(d *delivery, next int) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	s.outbox.Go(func(ctx context.Context) {
+		sandboxnotify.Retry(ctx, first, delays, func() bool { return s.attempt(ctx, d) })
 		s.finish(d)
-		return
-	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		defer s.finish(d)
-		wait := d.delay
-		for try := next; try <= len(retryDelays); try++ {
-			if try > 0 {
-				wait = retryDelays[try-1]
-			}
-			if wait > 0 {
-				t := time.NewTimer(wait)
-				select {
-				case <-s.ctx.Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
-			if s.attempt(d) {
-				return
-			}
-		}
-	}()
+	})
 }
 
 // finish marks a delivery done.
 func (s *Sandbox) finish(d *delivery) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d.done {
-		return
-	}
 	d.done = true
-	s.pending--
-	if s.pending == 0 {
-		close(s.idle)
-	}
+	s.mu.Unlock()
+	s.outbox.End()
 }
 
 // attempt posts one try and reports whether it was acknowledged.
-func (s *Sandbox) attempt(d *delivery) bool {
-	status, acked := s.post(d)
+func (s *Sandbox) attempt(ctx context.Context, d *delivery) bool {
+	status, acked := s.post(ctx, d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d.attempts = append(d.attempts, status)
@@ -162,12 +123,12 @@ func (s *Sandbox) attempt(d *delivery) bool {
 
 // post signs and sends one try: over the path and query of the notify URL,
 // under the merchant's Client-Id, with the wallet's key.
-func (s *Sandbox) post(d *delivery) (int, bool) {
+func (s *Sandbox) post(ctx context.Context, d *delivery) (int, bool) {
 	u, err := url.Parse(d.url)
 	if err != nil {
 		return 0, false
 	}
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
 	if err != nil {
 		return 0, false
 	}
@@ -202,19 +163,4 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitNotifications waits until every notification emitted so far is
 // acknowledged or given up, or ctx ends.
-func (s *Sandbox) WaitNotifications(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		if s.pending == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		idle := s.idle
-		s.mu.Unlock()
-		select {
-		case <-idle:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.outbox.Wait(ctx) }

@@ -102,7 +102,6 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
@@ -118,6 +117,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // Test values the sandbox honours.
@@ -219,6 +219,8 @@ type Config struct {
 
 // Sandbox is the simulated wallet, an http.Handler with in-memory state.
 type Sandbox struct {
+	sandboxfault.Controls // InjectFault, ClearFaults and ArmedFaults, over faults
+
 	publicURL     string
 	prefix        string
 	creds         Credentials
@@ -233,8 +235,7 @@ type Sandbox struct {
 	mux           *http.ServeMux
 	faults        *sandboxfault.Switch
 
-	ctx    context.Context // cancelled by Close; stops notifications
-	cancel context.CancelFunc
+	outbox *sandboxnotify.Outbox // notifications
 
 	mu         sync.Mutex
 	orders     map[string]*order  // by paymentRequestId
@@ -244,10 +245,6 @@ type Sandbox struct {
 	delays     map[string]time.Duration
 	requests   map[string]int
 	deliveries []*delivery
-	pending    int           // notifications not finished yet
-	idle       chan struct{} // closed when pending drops to zero
-	closed     bool
-	wg         sync.WaitGroup
 }
 
 // order is one wallet order.
@@ -342,8 +339,9 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.outbox = sandboxnotify.New()
 
+	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc(prefix+"/v1/", s.serveAPI)
 	s.mux.HandleFunc("GET /cashier", s.serveCashier)
@@ -353,16 +351,6 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// InjectFault arms a provider fault for the next pay calls (see the package
-// comment and package sandboxfault).
-func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
-
-// ClearFaults disarms every injected fault.
-func (s *Sandbox) ClearFaults() { s.faults.Clear() }
-
-// ArmedFaults returns the injected faults not used up yet.
-func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
-
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -370,11 +358,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Close stops notifications (pending retries are abandoned) and waits for
 // the ones under way to return.
 func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.outbox.Close()
 	return nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // Ack is the one acknowledgement Antom accepts; any other answer makes it
@@ -59,22 +59,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitNotifications waits until every notification emitted so far is
 // acknowledged or given up, or ctx ends.
-func (s *Sandbox) WaitNotifications(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		if s.pending == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		idle := s.idle
-		s.mu.Unlock()
-		select {
-		case <-idle:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.outbox.Wait(ctx) }
 
 // target is where a payment's notifications go; "" sends none.
 func (s *Sandbox) target(p *payment) string {
@@ -117,65 +102,44 @@ func (s *Sandbox) emitCapture(c *capture) {
 // emit starts delivering a notification about p. The caller holds s.mu.
 func (s *Sandbox) emit(p *payment, notifyType string, v any) {
 	target := s.target(p)
-	if s.closed || target == "" {
+	if target == "" || !s.outbox.Begin() {
 		return
 	}
 	body, err := marshal(v)
 	if err != nil {
+		s.outbox.End()
 		return
 	}
 	d := &delivery{notifyType: notifyType, paymentRequestID: p.requestID, paymentID: p.id, url: target, body: body}
 	s.deliveries = append(s.deliveries, d)
-	if s.pending == 0 {
-		s.idle = make(chan struct{})
-	}
-	s.pending++
-	s.wg.Add(1)
-	go s.deliver(d)
+	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }
 
 // deliver posts a notification until it is acknowledged, with growing
 // waits, or until Close.
-func (s *Sandbox) deliver(d *delivery) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		d.done = true
-		s.pending--
-		if s.pending == 0 {
-			close(s.idle)
-		}
-		s.mu.Unlock()
-	}()
-	for try := 0; ; try++ {
-		if try > 0 {
-			t := time.NewTimer(s.retryDelays[try-1])
-			select {
-			case <-s.ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		status, acked := s.post(d)
+func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
+	sandboxnotify.Retry(ctx, 0, s.retryDelays, func() bool {
+		status, acked := s.post(ctx, d)
 		s.mu.Lock()
 		d.attempts = append(d.attempts, status)
 		d.acknowledged = acked
 		s.mu.Unlock()
-		if acked || try == len(s.retryDelays) {
-			return
-		}
-	}
+		return acked
+	})
+	s.mu.Lock()
+	d.done = true
+	s.mu.Unlock()
+	s.outbox.End()
 }
 
 // post sends one try, signed afresh, and reports the HTTP status (0 without
 // an answer) and whether it was the acknowledgement.
-func (s *Sandbox) post(d *delivery) (int, bool) {
+func (s *Sandbox) post(ctx context.Context, d *delivery) (int, bool) {
 	u, err := url.Parse(d.url)
 	if err != nil {
 		return 0, false
 	}
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))
 	if err != nil {
 		return 0, false
 	}

@@ -139,7 +139,6 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -154,6 +153,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // Credentials are a merchant's Antom client: its Client-Id, the merchant
@@ -224,6 +224,8 @@ type Config struct {
 
 // Sandbox is the simulated Antom, an http.Handler with in-memory state.
 type Sandbox struct {
+	sandboxfault.Controls // InjectFault, ClearFaults and ArmedFaults, over faults
+
 	publicURL   string
 	creds       Credentials
 	root        string // the API root this client's environment serves
@@ -240,8 +242,7 @@ type Sandbox struct {
 	randMu sync.Mutex
 	rand   io.Reader
 
-	ctx    context.Context // cancelled by Close; stops notification deliveries
-	cancel context.CancelFunc
+	outbox *sandboxnotify.Outbox // notification deliveries
 
 	mu         sync.Mutex
 	payments   map[string]*payment // by paymentRequestId
@@ -253,10 +254,6 @@ type Sandbox struct {
 	hold       *hold
 	requests   map[string]int
 	deliveries []*delivery
-	pending    int           // deliveries not finished yet
-	idle       chan struct{} // closed when pending drops to zero
-	closed     bool
-	wg         sync.WaitGroup
 }
 
 // API roots (PROVIDERS.md 3.1) [V].
@@ -322,8 +319,9 @@ func New(cfg Config) (*Sandbox, error) {
 		s.retryDelays = DefaultRetryDelays
 	}
 	s.fingerprint = s.random(32)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.outbox = sandboxnotify.New()
 
+	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc(productionRoot+"/", s.serveAPI)
 	s.mux.HandleFunc(sandboxRoot+"/", s.serveAPI)
@@ -333,16 +331,6 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// InjectFault arms a provider fault for the next money-moving calls (see
-// the package comment and package sandboxfault).
-func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
-
-// ClearFaults disarms every injected fault.
-func (s *Sandbox) ClearFaults() { s.faults.Clear() }
-
-// ArmedFaults returns the injected faults not used up yet.
-func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
-
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -350,11 +338,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Close stops notification deliveries (pending retries are abandoned) and
 // waits for the ones under way to return.
 func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.outbox.Close()
 	return nil
 }
 

@@ -100,7 +100,6 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -115,6 +114,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 )
 
@@ -187,6 +187,8 @@ type Config struct {
 
 // Sandbox is the simulated PayAPI, an http.Handler with in-memory state.
 type Sandbox struct {
+	sandboxfault.Controls // InjectFault, ClearFaults and ArmedFaults, over faults
+
 	publicURL   string
 	creds       Credentials
 	merchantKey *rsa.PublicKey
@@ -199,8 +201,7 @@ type Sandbox struct {
 	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
 
-	ctx    context.Context // cancelled by Close; stops notification deliveries
-	cancel context.CancelFunc
+	outbox *sandboxnotify.Outbox // notification deliveries
 
 	mu         sync.Mutex
 	tokens     map[int64]*tokenRec
@@ -211,10 +212,6 @@ type Sandbox struct {
 	nextOrder  int64
 	nextTx     int64
 	deliveries []*delivery
-	pending    int           // deliveries not finished yet
-	idle       chan struct{} // closed when pending drops to zero
-	closed     bool
-	wg         sync.WaitGroup
 }
 
 // sessionLifetime is how long a hosted add-card page can be used [I].
@@ -269,8 +266,9 @@ func New(cfg Config) (*Sandbox, error) {
 		s.retryDelays = DefaultRetryDelays
 	}
 	s.fingerprint = randomBytes(32)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.outbox = sandboxnotify.New()
 
+	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/tokenization/", s.serveAPI)
 	s.mux.HandleFunc("/hosted-checkout/", s.serveAPI)
@@ -282,16 +280,6 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// InjectFault arms a provider fault for the next money-moving calls (see
-// the package comment and package sandboxfault).
-func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
-
-// ClearFaults disarms every injected fault.
-func (s *Sandbox) ClearFaults() { s.faults.Clear() }
-
-// ArmedFaults returns the injected faults not used up yet.
-func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
-
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -299,11 +287,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Close stops notification deliveries (pending retries are abandoned) and
 // waits for the ones under way to return.
 func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.outbox.Close()
 	return nil
 }
 

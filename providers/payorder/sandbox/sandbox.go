@@ -138,6 +138,8 @@ type Config struct {
 
 // Sandbox is the simulated gateway, an http.Handler with in-memory state.
 type Sandbox struct {
+	sandboxfault.Controls // InjectFault, ClearFaults and ArmedFaults, over faults
+
 	publicURL   string
 	merchantID  string
 	checkoutID  string
@@ -207,6 +209,7 @@ func New(cfg Config) (*Sandbox, error) {
 	s.apiID = hex.EncodeToString(s.random(12))
 	s.orgUnitID = hex.EncodeToString(s.random(12))
 
+	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /api", s.serveAPI)
 	s.mux.HandleFunc("POST /sessions/card", s.serveCardSession)
@@ -219,16 +222,6 @@ func New(cfg Config) (*Sandbox, error) {
 	s.mux.Handle(sandboxfault.Path, s.faults)
 	return s, nil
 }
-
-// InjectFault arms a provider fault for the next money-moving calls (see
-// the package comment and package sandboxfault).
-func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
-
-// ClearFaults disarms every injected fault.
-func (s *Sandbox) ClearFaults() { s.faults.Clear() }
-
-// ArmedFaults returns the injected faults not used up yet.
-func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
 
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).

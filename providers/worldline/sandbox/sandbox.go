@@ -130,7 +130,6 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -146,6 +145,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // Credentials are what Worldline's Configuration Center gives a merchant:
@@ -204,6 +204,8 @@ type Config struct {
 
 // Sandbox is the simulated platform, an http.Handler with in-memory state.
 type Sandbox struct {
+	sandboxfault.Controls // InjectFault, ClearFaults and ArmedFaults, over faults
+
 	publicURL  string
 	creds      Credentials
 	webhookURL string
@@ -215,8 +217,7 @@ type Sandbox struct {
 	randMu sync.Mutex
 	rand   io.Reader
 
-	ctx    context.Context // cancelled by Close; stops webhook deliveries
-	cancel context.CancelFunc
+	outbox *sandboxnotify.Outbox // webhook deliveries
 
 	mu          sync.Mutex
 	nextSeq     int64
@@ -229,10 +230,6 @@ type Sandbox struct {
 	requests    map[string]int
 	requestID   int
 	deliveries  []*delivery
-	pending     int           // webhook deliveries not finished yet
-	idle        chan struct{} // closed when pending drops to zero
-	closed      bool
-	wg          sync.WaitGroup
 }
 
 // New builds a Sandbox from cfg.
@@ -277,8 +274,9 @@ func New(cfg Config) (*Sandbox, error) {
 		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
 	s.nextSeq = s.now().UnixMilli() % 1e10
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.outbox = sandboxnotify.New()
 
+	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/v1/", s.serveAPI)
 	s.mux.HandleFunc("GET /3dsecure/{uuid}", s.serveChallenge)
@@ -288,16 +286,6 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// InjectFault arms a provider fault for the next money-moving calls (see
-// the package comment and package sandboxfault).
-func (s *Sandbox) InjectFault(f sandboxfault.Fault) error { return s.faults.Inject(f) }
-
-// ClearFaults disarms every injected fault.
-func (s *Sandbox) ClearFaults() { s.faults.Clear() }
-
-// ArmedFaults returns the injected faults not used up yet.
-func (s *Sandbox) ArmedFaults() []sandboxfault.Fault { return s.faults.Armed() }
-
 // ServeHTTP serves the routes listed in the package comment, with paths
 // relative to the mount point (use http.StripPrefix).
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -305,11 +293,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Close stops webhook deliveries (pending retries are abandoned) and waits
 // for the ones under way to return.
 func (s *Sandbox) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.outbox.Close()
 	return nil
 }
 

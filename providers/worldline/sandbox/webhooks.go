@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 	"github.com/opencheckout/hostedcheckout/providers/worldline"
 )
 
@@ -68,22 +69,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitWebhooks waits until every webhook emitted so far is delivered or
 // given up, or ctx ends.
-func (s *Sandbox) WaitWebhooks(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		if s.pending == 0 {
-			s.mu.Unlock()
-			return nil
-		}
-		idle := s.idle
-		s.mu.Unlock()
-		select {
-		case <-idle:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
+func (s *Sandbox) WaitWebhooks(ctx context.Context) error { return s.outbox.Wait(ctx) }
 
 // emitPayment queues the webhook of a payment's new status. The caller holds s.mu.
 func (s *Sandbox) emitPayment(p *payment) {
@@ -104,7 +90,7 @@ func (s *Sandbox) emitRefund(p *payment, r *refundResponse) {
 
 // emit signs an event about p and starts delivering it. The caller holds s.mu.
 func (s *Sandbox) emit(p *payment, ev webhookEvent) {
-	if s.closed {
+	if !s.outbox.Begin() {
 		return
 	}
 	ev.APIVersion = "v1"
@@ -113,56 +99,35 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 	ev.MerchantID = s.creds.MerchantID
 	body, err := json.Marshal(ev)
 	if err != nil {
+		s.outbox.End()
 		return
 	}
 	d := &delivery{eventID: ev.ID, typ: ev.Type, paymentID: p.id, merchantReference: p.merchantReference, body: body}
 	s.deliveries = append(s.deliveries, d)
-	if s.pending == 0 {
-		s.idle = make(chan struct{})
-	}
-	s.pending++
-	s.wg.Add(1)
-	go s.deliver(d)
+	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }
 
 // deliver posts an event until a 2xx, with growing waits, or until Close.
-func (s *Sandbox) deliver(d *delivery) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		d.done = true
-		s.pending--
-		if s.pending == 0 {
-			close(s.idle)
-		}
-		s.mu.Unlock()
-	}()
+func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
 	signature := worldline.WebhookSignature(s.creds.WebhookSecret, d.body)
-	for try := 0; ; try++ {
-		if try > 0 {
-			t := time.NewTimer(webhookRetryDelays[try-1])
-			select {
-			case <-s.ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		status := s.post(d.body, signature)
+	sandboxnotify.Retry(ctx, 0, webhookRetryDelays, func() bool {
+		status := s.post(ctx, d.body, signature)
 		ok := status >= 200 && status < 300
 		s.mu.Lock()
 		d.attempts = append(d.attempts, status)
 		d.delivered = ok
 		s.mu.Unlock()
-		if ok || try == len(webhookRetryDelays) {
-			return
-		}
-	}
+		return ok
+	})
+	s.mu.Lock()
+	d.done = true
+	s.mu.Unlock()
+	s.outbox.End()
 }
 
 // post sends one try and returns the HTTP status, 0 without an answer.
-func (s *Sandbox) post(body []byte, signature string) int {
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.webhookURL, bytes.NewReader(body))
+func (s *Sandbox) post(ctx context.Context, body []byte, signature string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.webhookURL, bytes.NewReader(body))
 	if err != nil {
 		return 0
 	}
