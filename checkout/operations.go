@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 )
 
@@ -37,6 +38,24 @@ type Canceler interface {
 type Refunder interface {
 	Refund(ctx context.Context, p Payment, r RefundRequest) (RefundOutcome, error)
 }
+
+// RefundInquirer is implemented by providers that can tell a refund's
+// status. The Service asks it about every refund whose outcome is unknown
+// (no answer, a 5xx, a crash mid-call) or still in process at the provider
+// (Worldline PENDING_APPROVAL, Antom REFUND_IN_PROCESS), on a schedule,
+// until the answer is definitive. RefundSucceeded and RefundFailed are
+// definitive; RefundPending means the provider holds the refund and has not
+// finished it. ErrRefundNotFound means the provider has no refund under our
+// refund id (r.ID, the idempotency key of the refund call): the call never
+// reached it, and the Service sends it again under the same key. Any other
+// error means the answer is unknown.
+type RefundInquirer interface {
+	InquireRefund(ctx context.Context, p Payment, r Refund) (RefundOutcome, error)
+}
+
+// ErrRefundNotFound is what InquireRefund returns when the provider has no
+// refund under our refund id.
+var ErrRefundNotFound = errors.New("the provider has no such refund")
 
 // RefundRequest is one refund of (part of) a payment.
 type RefundRequest struct {
@@ -87,7 +106,21 @@ type Notification struct {
 	ProviderRef string // the provider's payment id
 	Amount      *Money // the amount the event is about, compared with the payment's
 	Outcome     Outcome
-	Reply       NotificationReply // what the provider expects back
+	// Refund is set, instead of Outcome, when the event is about a refund
+	// (Worldline refund.*, Antom notifyRefund).
+	Refund *RefundNotice
+	Reply  NotificationReply // what the provider expects back
+}
+
+// RefundNotice is what a verified provider notification says about one
+// refund. Like a payment notification it is a trigger: a refund still
+// pending here is settled by InquireRefund where the provider has it, and
+// by Outcome otherwise.
+type RefundNotice struct {
+	RefundID    string // our refund id, when the provider echoes it (merchant reference, refundRequestId)
+	ProviderRef string // the provider's refund id
+	Amount      *Money // the refund's amount, compared with ours
+	Outcome     RefundOutcome
 }
 
 // NotificationReply is the HTTP answer a provider expects to a notification.
