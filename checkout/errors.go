@@ -85,3 +85,11 @@ var ErrNotFound = &Error{Code: ENotFound, Message: "Not found."}
 // ErrConflict is returned by a Store when a compare-and-set or a uniqueness
 // rule refuses a write because another request got there first.
 var ErrConflict = &Error{Code: EConflict, Message: "The resource was changed by another request."}
+
+// ErrSessionNotOpen is returned by a Store when a payment is refused
+// because its session is no longer open (or is past its expiry time).
+var ErrSessionNotOpen = &Error{Code: EConflict, Message: "The checkout session is not open."}
+
+// ErrDuplicate is returned by a Store when a resource already exists under
+// the same merchant Idempotency-Key (or a failed refund was retried already).
+var ErrDuplicate = &Error{Code: EConflict, Message: "The resource exists already."}

@@ -48,6 +48,9 @@ func (s *Service) Notify(ctx context.Context, provider string, req NotificationR
 }
 
 func (s *Service) applyNotification(ctx context.Context, provider string, n Notification) error {
+	if n.Refund != nil {
+		return s.applyRefundNotice(ctx, provider, n)
+	}
 	p, err := s.notifiedPayment(ctx, provider, n)
 	if errors.Is(err, ErrNotFound) {
 		s.Log.WarnContext(ctx, "provider notification for an unknown payment", "provider", provider,
@@ -93,6 +96,18 @@ func (s *Service) applyNotification(ctx context.Context, provider string, n Noti
 	if !forward {
 		data["action"] = "none"
 		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+	}
+	if n.Outcome.Status == OutcomeRefunded && p.AmountRefundPending > 0 {
+		// Our own refunds are still pending: they settle by inquiry, one
+		// by one, and the payment follows them; asking now is enough.
+		data["action"] = "inquire pending refunds"
+		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+			return err
+		}
+		if err := s.Store.CheckRefundsNow(ctx, p.ID, s.now()); err != nil {
+			return Internal(err)
+		}
+		return nil
 	}
 	data["action"] = "apply"
 	if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {

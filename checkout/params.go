@@ -44,6 +44,9 @@ type CreateSessionParams struct {
 	SetupRecurring    bool // the saved card that pays may be charged again by the merchant
 	ExpiresAt         *time.Time
 	Metadata          map[string]string
+	// IdempotencyKey is the request's Idempotency-Key, kept on the session
+	// so that a retry after a crash finds it instead of making another.
+	IdempotencyKey string
 }
 
 // normalize validates p and fills defaults. It returns the first problem as

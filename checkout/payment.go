@@ -123,15 +123,19 @@ type Payment struct {
 	ThreeDS        *ThreeDSResult
 	Decline        *Decline
 	ShopperMessage string // provider text to show the shopper (for example cardholder info)
-	AmountRefunded int64  // minor units refunded or being refunded; never more than Amount
-	SavedCardID    string // the provider's token id, for saved-card payments
-	FormToken      string // the one-time token of the form that started it
-	Attempt        int    // 1-based number of this attempt within its session
-	Version        int64  // compare-and-set counter, bumped by every update
-	NextCheckAt    time.Time
-	CheckCount     int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// AmountRefunded is what the provider confirmed refunded, in minor
+	// units; AmountRefundPending is reserved by refunds not settled yet.
+	// Together they never exceed Amount.
+	AmountRefunded      int64
+	AmountRefundPending int64
+	SavedCardID         string // the provider's token id, for saved-card payments
+	FormToken           string // the one-time token of the form that started it
+	Attempt             int    // 1-based number of this attempt within its session
+	Version             int64  // compare-and-set counter, bumped by every update
+	NextCheckAt         time.Time
+	CheckCount          int
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // IdempotencyKey is the key every money-moving provider call for this
@@ -148,6 +152,14 @@ type Refund struct {
 	Amount       Money
 	ProviderRef  string
 	ProviderCode string // the provider's reason when it refused
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// RetryOf is the failed refund this one retries.
+	RetryOf string
+	// IdempotencyKey is the merchant's Idempotency-Key of the request that
+	// created it: a retry of that request finds this refund.
+	IdempotencyKey string
+	// A pending refund is inquired at NextCheckAt (CheckCount so far).
+	NextCheckAt time.Time
+	CheckCount  int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }

@@ -15,11 +15,16 @@ var checkSchedule = []time.Duration{
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 8 * time.Hour,
 }
 
-// NextCheckDelay returns the wait before inquiry number n (0-based) and false
-// once the schedule is exhausted and a person has to look.
-func NextCheckDelay(n int) (time.Duration, bool) {
-	if n < 0 || n >= len(checkSchedule) {
-		return 0, false
+// NextCheckDelay returns the wait before inquiry number n (0-based). Past
+// the schedule (a little over 24 hours) the outcome is still unknown and a
+// person has to look (ok is false), but the inquiries go on at the
+// schedule's last interval: an unknown outcome is never left unchecked.
+func NextCheckDelay(n int) (delay time.Duration, ok bool) {
+	if n < 0 {
+		n = 0
+	}
+	if n >= len(checkSchedule) {
+		return checkSchedule[len(checkSchedule)-1], false
 	}
 	return checkSchedule[n], true
 }

@@ -161,6 +161,10 @@ type RecurringParams struct {
 	ParentPaymentID   string
 	Amount            int64
 	MerchantReference string
+	// IdempotencyKey is the request's Idempotency-Key, kept on the new
+	// session: the same request retried after a crash finds that session
+	// and its payment instead of charging the card again.
+	IdempotencyKey string
 }
 
 // ChargeRecurring charges the saved card of a parent payment again, with
@@ -208,6 +212,7 @@ func (s *Service) ChargeRecurring(ctx context.Context, m *Merchant, in Recurring
 		ThreeDS:           ThreeDSAutomatic,
 		Metadata:          map[string]string{"recurring_parent_payment": parent.ID},
 		ExpiresAt:         now.Add(30 * time.Minute).Truncate(time.Second),
+		IdempotencyKey:    in.IdempotencyKey,
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
@@ -215,17 +220,51 @@ func (s *Service) ChargeRecurring(ctx context.Context, m *Merchant, in Recurring
 		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": parent.Provider,
 		"recurring_parent_payment": parent.ID,
 	})
-	if err := s.Store.CreateSession(ctx, sess, ev); err != nil {
+	if err := s.Store.CreateSession(ctx, sess, ev); errors.Is(err, ErrDuplicate) {
+		// The same request ran before (its answer lost to a crash or a
+		// 5xx): carry on with what it made, never a second charge.
+		return s.resumeRecurring(ctx, m, parent, in)
+	} else if err != nil {
 		return nil, nil, Internal(err)
 	}
 	p, err := s.Pay(ctx, sess.ID, PayInput{Method: MethodSavedCard, SavedCardID: parent.SavedCardID,
 		ParentProviderRef: parent.ProviderRef})
-	if err != nil {
+	if err != nil && !(ErrorCodeOf(err) == EConflict && p != nil) {
 		return nil, nil, err
 	}
 	sess, _, err = s.Session(ctx, m.ID, sess.ID)
 	if err != nil {
 		return nil, nil, err
+	}
+	return sess, p, nil
+}
+
+// resumeRecurring answers a recurring charge whose Idempotency-Key already
+// made its session: the payment of that session, made now if a crash came
+// between the two.
+func (s *Service) resumeRecurring(ctx context.Context, m *Merchant, parent *Payment, in RecurringParams) (*Session, *Payment, error) {
+	sess, err := s.Store.SessionByIdempotencyKey(ctx, m.ID, in.IdempotencyKey)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	if sess.Metadata["recurring_parent_payment"] != parent.ID || sess.Amount.Amount != in.Amount ||
+		sess.MerchantReference != in.MerchantReference {
+		return nil, nil, &Error{Code: EIdempotencyMismatch, Param: "Idempotency-Key", Message: "This Idempotency-Key was already used with a different request."}
+	}
+	pays, err := s.Store.SessionPayments(ctx, sess.ID)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	if len(pays) > 0 {
+		return sess, pays[len(pays)-1], nil
+	}
+	p, err := s.Pay(ctx, sess.ID, PayInput{Method: MethodSavedCard, SavedCardID: parent.SavedCardID,
+		ParentProviderRef: parent.ProviderRef})
+	if err != nil && !(ErrorCodeOf(err) == EConflict && p != nil) {
+		return nil, nil, err
+	}
+	if sess, err = s.Store.Session(ctx, sess.ID); err != nil {
+		return nil, nil, Internal(err)
 	}
 	return sess, p, nil
 }

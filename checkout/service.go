@@ -41,9 +41,32 @@ type Service struct {
 	// mid-call); ProcessingCheckAfter when zero. Keep it above the
 	// provider timeout.
 	ProcessingTimeout time.Duration
+	// CrashPoint, when set, is called at each step of a payment and of a
+	// refund where a crash leaves something half done (the crash test
+	// kills the process there); nil in production.
+	CrashPoint func(step string)
+	// forgedReturns caps the timeline entries that rejected browser
+	// returns write per payment.
+	forgedReturns Limiter
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// crashPoint marks a step a crash test may stop the process at.
+func (s *Service) crashPoint(step string) {
+	if s.CrashPoint != nil {
+		s.CrashPoint(step)
+	}
+}
+
+// processingCheckAfter is how long after a provider call started the
+// reconciler treats its payment (or refund) as unknown.
+func (s *Service) processingCheckAfter() time.Duration {
+	if s.ProcessingTimeout > 0 {
+		return s.ProcessingTimeout
+	}
+	return ProcessingCheckAfter
+}
 
 // MaxAttemptsPerSession is how many payment attempts a session allows.
 func (s *Service) MaxAttemptsPerSession() int {
@@ -112,13 +135,18 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 		SetupRecurring:    p.SetupRecurring,
 		Metadata:          p.Metadata,
 		ExpiresAt:         p.ExpiresAt.UTC().Truncate(time.Second),
+		IdempotencyKey:    p.IdempotencyKey,
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
 	ev := s.event(sess.ID, "", EventSessionCreated, map[string]any{
 		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": name, "routes": routes,
 	})
-	if err := s.Store.CreateSession(ctx, sess, ev); err != nil {
+	if err := s.Store.CreateSession(ctx, sess, ev); errors.Is(err, ErrDuplicate) {
+		// The same request ran before (its answer was lost to a crash or
+		// a 5xx): the session it made is the answer.
+		return s.Store.SessionByIdempotencyKey(ctx, m.ID, p.IdempotencyKey)
+	} else if err != nil {
 		return nil, Internal(err)
 	}
 	s.Log.InfoContext(ctx, "session created", "session_id", sess.ID, "merchant_id", m.ID, "provider", name,
@@ -144,32 +172,32 @@ func (s *Service) Session(ctx context.Context, merchantID, id string) (*Session,
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	if sess.ExpiredAt(s.now()) && !anyInFlight(pays) {
-		if err := s.expire(ctx, sess, "expires_at passed"); err != nil && !errors.Is(err, ErrConflict) {
+	if sess.ExpiredAt(s.now()) && activePayment(pays) == nil {
+		// Past its time with nothing in flight: expire it now rather than
+		// at the worker's next sweep (the statement re-checks both).
+		if err := s.expire(ctx, sess, "expires_at passed", true); err != nil && !errors.Is(err, ErrConflict) {
 			return nil, nil, Internal(err)
 		}
 		if sess, err = s.Store.Session(ctx, id); err != nil {
+			return nil, nil, Internal(err)
+		}
+		if pays, err = s.Store.SessionPayments(ctx, id); err != nil {
 			return nil, nil, Internal(err)
 		}
 	}
 	return sess, pays, nil
 }
 
-func anyInFlight(pays []*Payment) bool {
-	for _, p := range pays {
-		if p.Status.InFlight() {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Service) expire(ctx context.Context, sess *Session, reason string) error {
+// expire moves an open session to expired with its merchant event. The
+// store's statement is the guard: it refuses (ErrConflict) a session that
+// is no longer open or has an active payment, and, with dueOnly, one not
+// yet past its expiry time; the event is queued only when the row changed.
+func (s *Service) expire(ctx context.Context, sess *Session, reason string, dueOnly bool) error {
 	ev := s.event(sess.ID, "", EventSessionExpired, map[string]any{"reason": reason})
 	ev.Notify = WebhookSessionExpired
 	ev.Object = map[string]any{"id": sess.ID, "object": "checkout.session", "status": string(SessionExpired),
 		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "merchant_reference": sess.MerchantReference}
-	err := s.Store.UpdateSessionStatus(ctx, sess.ID, SessionOpen, SessionExpired, s.now(), ev)
+	err := s.Store.ExpireSession(ctx, sess.ID, s.now(), dueOnly, ev)
 	if err == nil {
 		s.Log.InfoContext(ctx, "session expired", "session_id", sess.ID, "reason", reason)
 	}
@@ -186,19 +214,27 @@ func (s *Service) ExpireSession(ctx context.Context, merchantID, id string) (*Se
 	if sess.Status != SessionOpen {
 		return nil, nil, Errorf(EConflict, "Only open checkout sessions can be expired; this one is %s.", sess.Status)
 	}
-	if anyInFlight(pays) {
-		return nil, nil, Errorf(EConflict, "A payment for this checkout session is in progress; try again once it has settled.")
-	}
-	if err := s.expire(ctx, sess, "expired by merchant"); errors.Is(err, ErrConflict) {
+	if err := s.expire(ctx, sess, "expired by merchant", false); errors.Is(err, ErrConflict) {
+		// Refused by the statement: say why, as it is now.
+		if sess, pays, err = s.Session(ctx, merchantID, id); err != nil {
+			return nil, nil, err
+		}
+		if sess.Status != SessionOpen {
+			return nil, nil, Errorf(EConflict, "Only open checkout sessions can be expired; this one is %s.", sess.Status)
+		}
+		if activePayment(pays) != nil {
+			return nil, nil, Errorf(EConflict, "A payment for this checkout session is in progress; try again once it has settled.")
+		}
 		return nil, nil, Errorf(EConflict, "The checkout session changed while expiring it; fetch it again.")
 	} else if err != nil {
 		return nil, nil, Internal(err)
 	}
+	_ = pays
 	return s.Session(ctx, merchantID, id)
 }
 
 // ExpireDue expires open sessions past their expiry time that have no
-// payment in flight, and reports how many it expired.
+// active payment, and reports how many it expired.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	ids, err := s.Store.SessionsExpiringBefore(ctx, s.now(), 100)
 	if err != nil {
@@ -206,9 +242,15 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		sess, _, err := s.Session(ctx, "", id) // expires lazily when nothing is in flight
-		if err == nil && sess.Status == SessionExpired {
+		sess, err := s.Store.Session(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		switch err := s.expire(ctx, sess, "expires_at passed", true); {
+		case err == nil:
 			n++
+		case !errors.Is(err, ErrConflict):
+			return n, err
 		}
 	}
 	return n, nil
@@ -349,13 +391,17 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		MerchantID:  sess.MerchantID,
 		Provider:    provName,
 		Method:      in.Method,
-		Status:      PaymentCreated,
+		Status:      PaymentProcessing,
 		Amount:      sess.Amount,
 		CaptureMode: sess.CaptureMode,
 		Browser:     in.Browser.Normalize(),
 		Attempt:     len(pays) + 1,
 		FormToken:   in.FormToken,
 		Version:     1,
+		// Created as processing, with its check time, in one statement:
+		// should the process die before or during the provider call, the
+		// reconciler asks the provider about it then.
+		NextCheckAt: now.Add(s.processingCheckAfter()),
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
@@ -369,7 +415,17 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
 		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
 	})
-	if err := s.Store.CreatePayment(ctx, p, created); errors.Is(err, ErrConflict) {
+	started := s.statusEvent(p, PaymentCreated, map[string]any{"from": string(PaymentCreated), "to": string(PaymentProcessing),
+		"reason": "provider call started"})
+	switch err := s.Store.CreatePayment(ctx, p, created, started); {
+	case errors.Is(err, ErrSessionNotOpen):
+		// The session closed (expired, completed) since it was read: the
+		// statement refused the payment, no provider is called.
+		if now, err := s.Store.Session(ctx, sessionID); err == nil && now.Status != SessionOpen {
+			return nil, Errorf(EConflict, "This checkout is %s.", now.Status)
+		}
+		return nil, Errorf(EConflict, "This checkout has expired.")
+	case errors.Is(err, ErrConflict):
 		// A concurrent submit (of this form, or another) created its attempt first.
 		_, pays, err := s.Session(ctx, "", sessionID)
 		if err != nil {
@@ -385,14 +441,12 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 			other = pays[len(pays)-1]
 		}
 		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
-	} else if err != nil {
+	case err != nil:
 		return nil, Internal(err)
 	}
 	s.Log.InfoContext(ctx, "payment created", "session_id", sess.ID, "payment_id", p.ID, "attempt", p.Attempt, "card", p.Card)
+	s.crashPoint("pay.created")
 
-	if err := s.move(ctx, p, PaymentProcessing, "provider call started"); err != nil {
-		return nil, err
-	}
 	req := PayRequest{
 		PaymentID:         p.ID,
 		IdempotencyKey:    p.IdempotencyKey(),
@@ -416,7 +470,10 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	}
 	start := time.Now()
 	out, callErr := prov.Pay(ctx, req)
-	return s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+	s.crashPoint("pay.answered")
+	settled, err := s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+	s.crashPoint("pay.settled")
+	return settled, err
 }
 
 func activePayment(pays []*Payment) *Payment {
@@ -463,7 +520,7 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 	}
 	if c.Kind == ContinueChallenge && p.Action.MD != "" &&
 		subtle.ConstantTimeCompare([]byte(c.Values.Get("MD")), []byte(p.Action.MD)) != 1 {
-		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": false, "reason": "MD mismatch"}))
+		s.recordRejectedReturn(ctx, p, c.Kind, "MD mismatch")
 		return p, Errorf(EInvalid, "This verification response does not belong to this payment.")
 	}
 	prov, ok := s.Providers[p.Provider]
@@ -473,7 +530,7 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 	if rc, ok := prov.(ReturnChecker); ok {
 		if err := rc.CheckReturn(*p, c); err != nil {
 			s.Log.WarnContext(ctx, "browser return rejected", "session_id", p.SessionID, "payment_id", p.ID, "err", err)
-			_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": false, "reason": "return binding mismatch"}))
+			s.recordRejectedReturn(ctx, p, c.Kind, "return binding mismatch")
 			return p, Errorf(EInvalid, "This return does not belong to this payment.")
 		}
 	}
@@ -487,6 +544,21 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 	start := time.Now()
 	out, callErr := prov.Continue(ctx, *p, c)
 	return s.settle(ctx, p, "continue", time.Since(start), out, callErr)
+}
+
+// MaxRejectedReturnEvents is how many rejected browser returns of one
+// payment an hour go on its timeline; more are refused all the same, but
+// only counted in the log, so that forged returns cannot grow the database.
+const MaxRejectedReturnEvents = 5
+
+// recordRejectedReturn puts a refused browser return on the payment's
+// timeline, up to MaxRejectedReturnEvents an hour per payment.
+func (s *Service) recordRejectedReturn(ctx context.Context, p *Payment, kind ContinuationKind, reason string) {
+	if ok, _ := s.forgedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
+		return
+	}
+	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn,
+		map[string]any{"kind": string(kind), "accepted": false, "reason": reason}))
 }
 
 func (s *Service) sessionPayment(ctx context.Context, sessionID, paymentID string) (*Payment, error) {
@@ -613,13 +685,23 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 	}
 
 	var sessChange *SessionChange
-	if to != p.Status {
-		if !CanTransition(p.Status, to) {
-			s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
-				"payment_id", p.ID, "from", p.Status, "to", to)
+	if to != p.Status && !CanTransition(p.Status, to) {
+		s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
+			"payment_id", p.ID, "from", p.Status, "to", to)
+		if !p.Status.InFlight() {
 			_ = s.Store.AppendEvents(ctx, events...)
 			return p, nil
 		}
+		// Still unknown: keep it as it is but keep asking, on schedule,
+		// so that it is never left unchecked.
+		next = *p
+		to = p.Status
+		if op == "inquire" {
+			next.CheckCount = p.CheckCount + 1
+		}
+		next.NextCheckAt = s.checkAt(ctx, p, next.CheckCount)
+	}
+	if to != p.Status {
 		next.Status = to
 		data := map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}
 		if to == PaymentFailed {
@@ -627,12 +709,13 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		}
 		events = append(events, s.statusEvent(&next, p.Status, data))
 		if to.Paid() && !p.Status.Paid() {
-			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete}
+			// The session completes, and the merchant hears it, only if it
+			// is still open (the store checks, in the same transaction).
 			done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)})
 			done.Notify = WebhookSessionCompleted
 			done.Object = map[string]any{"id": p.SessionID, "object": "checkout.session", "status": string(SessionComplete),
 				"amount": next.Amount.Amount, "currency": next.Amount.Currency, "payment": PaymentObject(&next)}
-			events = append(events, done)
+			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete, Events: []Event{done}}
 		}
 	}
 	next.Version = p.Version + 1
@@ -695,14 +778,13 @@ func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus,
 	return PaymentPending, "unrecognised provider outcome"
 }
 
-// checkAt is when inquiry number n of p is due; zero once the schedule is
-// exhausted, which is logged for a person to look at.
+// checkAt is when inquiry number n of p is due. Past the schedule the
+// inquiries go on at its last interval, each logged for a person to look at.
 func (s *Service) checkAt(ctx context.Context, p *Payment, n int) time.Time {
 	delay, ok := NextCheckDelay(n)
 	if !ok {
 		s.Log.ErrorContext(ctx, "payment outcome still unknown after the whole inquiry schedule; needs a person",
-			"session_id", p.SessionID, "payment_id", p.ID, "provider", p.Provider, "status", p.Status)
-		return time.Time{}
+			"session_id", p.SessionID, "payment_id", p.ID, "provider", p.Provider, "status", p.Status, "inquiries", n)
 	}
 	return s.now().Add(delay)
 }
@@ -730,11 +812,7 @@ func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason
 	next.UpdatedAt = s.now()
 	if to == PaymentProcessing {
 		// Should this process die mid-call, the reconciler picks it up.
-		after := s.ProcessingTimeout
-		if after <= 0 {
-			after = ProcessingCheckAfter
-		}
-		next.NextCheckAt = next.UpdatedAt.Add(after)
+		next.NextCheckAt = next.UpdatedAt.Add(s.processingCheckAfter())
 	}
 	if err := s.Store.UpdatePayment(ctx, &next, nil, events...); err != nil {
 		if errors.Is(err, ErrConflict) {

@@ -80,8 +80,11 @@ type Session struct {
 	SetupRecurring    bool // a saved card paying this session may be charged again (merchant-initiated)
 	Metadata          map[string]string
 	ExpiresAt         time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// IdempotencyKey is the merchant's Idempotency-Key of the request that
+	// created it (a retry finds this session instead of making another).
+	IdempotencyKey string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Allows reports whether the session accepts the payment method.

@@ -13,34 +13,60 @@ type Store interface {
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 	MerchantByKeyHash(ctx context.Context, hash string) (*Merchant, error)
 
+	// CreateSession inserts a session; ErrDuplicate when the merchant has
+	// one under s.IdempotencyKey already.
 	CreateSession(ctx context.Context, s *Session, events ...Event) error
 	Session(ctx context.Context, id string) (*Session, error)
-	// UpdateSessionStatus moves a session from one status to another.
-	UpdateSessionStatus(ctx context.Context, id string, from, to SessionStatus, at time.Time, events ...Event) error
-	// SessionsExpiringBefore lists open sessions whose expiry time has passed.
+	SessionByIdempotencyKey(ctx context.Context, merchantID, key string) (*Session, error)
+	// ExpireSession moves an open session to expired, in one guarded
+	// statement: only while none of its payments is active (anything but
+	// failed or canceled), and with dueOnly only once its expiry time is
+	// past at. ErrConflict, with nothing written, otherwise: the events are
+	// written only when the session really changed.
+	ExpireSession(ctx context.Context, id string, at time.Time, dueOnly bool, events ...Event) error
+	// SessionsExpiringBefore lists open sessions whose expiry time has
+	// passed and that have no active payment.
 	SessionsExpiringBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
 
-	// CreatePayment inserts an attempt; ErrConflict when the session already
+	// CreatePayment inserts an attempt, in one statement guarded by its
+	// session being open and not past its expiry time at p.CreatedAt
+	// (ErrSessionNotOpen otherwise); ErrConflict when the session already
 	// has an active (not failed, not canceled) payment.
 	CreatePayment(ctx context.Context, p *Payment, events ...Event) error
 	Payment(ctx context.Context, id string) (*Payment, error)
 	SessionPayments(ctx context.Context, sessionID string) ([]*Payment, error)
 	// UpdatePayment writes p if the stored version is still p.Version-1
 	// (callers bump Version), and in the same transaction applies the
-	// optional session status change and appends events.
+	// optional session status change (writing its events only if the
+	// session was still in From) and appends events.
 	UpdatePayment(ctx context.Context, p *Payment, session *SessionChange, events ...Event) error
 	// PaymentsToCheck lists in-flight payments due for an inquiry.
 	PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
 	// PaymentByProviderRef finds a payment by the provider's id for it.
 	PaymentByProviderRef(ctx context.Context, provider, ref string) (*Payment, error)
 
-	// CreateRefund inserts r together with the payment update that
-	// reserves its amount (compare-and-set like UpdatePayment).
-	CreateRefund(ctx context.Context, r *Refund, p *Payment, events ...Event) error
-	// UpdateRefund writes r's status and references, with an optional
-	// payment update (compare-and-set) in the same transaction.
+	// CreateRefund inserts r (pending) and reserves its amount on the
+	// payment, in one transaction. The reservation is a guarded statement:
+	// only a paid payment with room for r left (confirmed plus pending
+	// refunds plus r at most its amount); ErrConflict otherwise.
+	// ErrDuplicate when the merchant has a refund under r.IdempotencyKey
+	// already, or r.RetryOf was retried already.
+	CreateRefund(ctx context.Context, r *Refund, events ...Event) error
+	// UpdateRefund writes a still-pending refund's status, references and
+	// check schedule, with an optional payment update (compare-and-set) in
+	// the same transaction; ErrConflict, with nothing written, when the
+	// refund was no longer pending or the payment moved.
 	UpdateRefund(ctx context.Context, r *Refund, p *Payment, events ...Event) error
+	Refund(ctx context.Context, id string) (*Refund, error)
+	RefundByIdempotencyKey(ctx context.Context, merchantID, key string) (*Refund, error)
+	// RefundRetry is the refund that retried the failed refund id.
+	RefundRetry(ctx context.Context, id string) (*Refund, error)
+	RefundByProviderRef(ctx context.Context, provider, ref string) (*Refund, error)
 	PaymentRefunds(ctx context.Context, paymentID string) ([]*Refund, error)
+	// RefundsToCheck lists pending refunds due for an inquiry.
+	RefundsToCheck(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+	// CheckRefundsNow makes the payment's pending refunds due now.
+	CheckRefundsNow(ctx context.Context, paymentID string, now time.Time) error
 
 	// NotificationSeen reports whether a provider event was handled already;
 	// RecordNotification remembers it.
@@ -82,9 +108,12 @@ type Store interface {
 	ServerKey(ctx context.Context, name string, fresh []byte, at time.Time) ([]byte, error)
 }
 
-// SessionChange is a session status move applied together with a payment update.
+// SessionChange is a session status move applied together with a payment
+// update. Its Events (the merchant's checkout.session.completed) are
+// written only if the session really moved.
 type SessionChange struct {
 	From, To SessionStatus
+	Events   []Event
 }
 
 // IdempotencyRecord remembers a merchant API request made with an

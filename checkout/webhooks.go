@@ -39,7 +39,7 @@ func PaymentObject(p *Payment) map[string]any {
 	o := map[string]any{
 		"id": p.ID, "object": "payment", "session_id": p.SessionID, "provider": p.Provider, "method": string(p.Method),
 		"status": string(p.Status), "amount": p.Amount.Amount, "currency": p.Amount.Currency,
-		"amount_refunded": p.AmountRefunded, "capture_mode": string(p.CaptureMode),
+		"amount_refunded": p.AmountRefunded, "amount_refund_pending": p.AmountRefundPending, "capture_mode": string(p.CaptureMode),
 	}
 	if p.Card != nil {
 		o["card"] = map[string]any{"brand": string(p.Card.Brand), "last4": p.Card.Last4, "exp_month": p.Card.ExpMonth, "exp_year": p.Card.ExpYear}

@@ -144,10 +144,18 @@ func jsonError(err error) error {
 // Idempotent gives POST endpoints Idempotency-Key semantics: the first
 // answer is stored and replayed for the same key and request; the same key
 // with a different request is refused; a retry while the first is running
-// gets 409. Requests refused as invalid are not remembered.
+// gets 409. Only successful answers are remembered: a 4xx (refused as
+// invalid, or in a state that did not allow it) or a 5xx (the provider did
+// not answer, our fault) releases the key, so retrying it is safe.
+//
+// A resource is bound to its key inside the transaction that creates it
+// (sessions, refunds and recurring charges keep the key, unique per
+// merchant): should the process die after that commit and before the
+// answer below is stored, the retry (after the key's lease) finds that
+// resource and answers with it instead of making a second one.
 func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key := c.Request().Header.Get("Idempotency-Key")
+		key := idempotencyKey(c)
 		if key == "" {
 			return next(c)
 		}
@@ -177,14 +185,22 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		// Store with a context of its own: the answer exists even if the
 		// merchant hung up.
 		bg := context.WithoutCancel(ctx(c))
-		if status >= 400 && status < 500 {
-			return h.Service.ReleaseIdempotent(bg, m.ID, key)
+		if status >= 400 {
+			if err := h.Service.ReleaseIdempotent(bg, m.ID, key); err != nil {
+				h.Log.ErrorContext(bg, "releasing an idempotency key failed", "merchant_id", m.ID, "err", err)
+			}
+			return nil
 		}
 		if err := h.Service.CompleteIdempotent(bg, m.ID, key, status, w.buf.Bytes()); err != nil {
 			h.Log.ErrorContext(bg, "storing idempotent answer failed", "merchant_id", m.ID, "err", err)
 		}
 		return nil
 	}
+}
+
+// idempotencyKey is the request's Idempotency-Key header ("" when none).
+func idempotencyKey(c echo.Context) string {
+	return c.Request().Header.Get("Idempotency-Key")
 }
 
 type teeWriter struct {

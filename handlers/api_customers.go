@@ -62,7 +62,8 @@ func (h *Handlers) APIRecurringCharge(c echo.Context) error {
 		return checkout.InvalidParam("amount", "amount is required")
 	}
 	_, p, err := h.Service.ChargeRecurring(ctx(c), merchant(c), checkout.RecurringParams{
-		ParentPaymentID: in.ParentPayment, Amount: *in.Amount, MerchantReference: in.MerchantReference})
+		ParentPaymentID: in.ParentPayment, Amount: *in.Amount, MerchantReference: in.MerchantReference,
+		IdempotencyKey: idempotencyKey(c)})
 	if err != nil {
 		return err
 	}

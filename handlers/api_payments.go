@@ -57,7 +57,7 @@ func (h *Handlers) APIPaymentsRefund(c echo.Context) error {
 			return err
 		}
 	}
-	params := checkout.RefundParams{}
+	params := checkout.RefundParams{IdempotencyKey: idempotencyKey(c)}
 	if in.Amount != nil {
 		if *in.Amount <= 0 {
 			return checkout.InvalidParam("amount", "amount must be a positive integer in minor units")
@@ -65,6 +65,29 @@ func (h *Handlers) APIPaymentsRefund(c echo.Context) error {
 		params.Amount = *in.Amount
 	}
 	r, _, err := h.Service.Refund(ctx(c), merchant(c).ID, c.Param("id"), params)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, refundView(r))
+}
+
+// APIRefundsGet handles GET /v1/refunds/:id.
+func (h *Handlers) APIRefundsGet(c echo.Context) error {
+	r, err := h.Service.MerchantRefund(ctx(c), merchant(c).ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, refundView(r))
+}
+
+// APIRefundsRetry handles POST /v1/refunds/:id/retry: a failed refund is
+// sent again as a new refund of the same amount (retry_of names the failed
+// one); asking again returns that same retry.
+func (h *Handlers) APIRefundsRetry(c echo.Context) error {
+	if err := emptyOrObject(c); err != nil {
+		return err
+	}
+	r, _, err := h.Service.RetryRefund(ctx(c), merchant(c).ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -103,16 +126,22 @@ func (h *Handlers) paymentJSON(c echo.Context, status int, p *checkout.Payment) 
 }
 
 type refundJSON struct {
-	ID        string                `json:"id"`
-	Object    string                `json:"object"`
-	PaymentID string                `json:"payment_id"`
-	Status    checkout.RefundStatus `json:"status"`
-	Amount    int64                 `json:"amount"`
-	Currency  string                `json:"currency"`
-	Created   int64                 `json:"created_at"`
+	ID          string                `json:"id"`
+	Object      string                `json:"object"`
+	PaymentID   string                `json:"payment_id"`
+	Status      checkout.RefundStatus `json:"status"`
+	Amount      int64                 `json:"amount"`
+	Currency    string                `json:"currency"`
+	FailureCode string                `json:"failure_code,omitempty"` // the provider's reason, when it refused
+	RetryOf     string                `json:"retry_of,omitempty"`     // the failed refund this one retries
+	Created     int64                 `json:"created_at"`
 }
 
 func refundView(r *checkout.Refund) refundJSON {
-	return refundJSON{ID: r.ID, Object: "refund", PaymentID: r.PaymentID, Status: r.Status, Amount: r.Amount.Amount,
-		Currency: r.Amount.Currency, Created: r.CreatedAt.Unix()}
+	v := refundJSON{ID: r.ID, Object: "refund", PaymentID: r.PaymentID, Status: r.Status, Amount: r.Amount.Amount,
+		Currency: r.Amount.Currency, RetryOf: r.RetryOf, Created: r.CreatedAt.Unix()}
+	if r.Status == checkout.RefundFailed {
+		v.FailureCode = r.ProviderCode
+	}
+	return v
 }

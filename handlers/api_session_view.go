@@ -41,15 +41,18 @@ type paymentJSON struct {
 	Status         checkout.PaymentStatus `json:"status"`
 	Amount         int64                  `json:"amount"`
 	AmountRefunded int64                  `json:"amount_refunded"`
-	Currency       string                 `json:"currency"`
-	CaptureMode    checkout.CaptureMode   `json:"capture_mode"`
-	Method         checkout.PaymentMethod `json:"method"`
-	SavedCardID    string                 `json:"saved_card,omitempty"`
-	Card           *cardJSON              `json:"card"`
-	ThreeDS        *threeDSJSON           `json:"three_ds"`
-	Decline        *checkout.Decline      `json:"decline"`
-	Created        int64                  `json:"created_at"`
-	Refunds        []refundJSON           `json:"refunds,omitempty"`
+	// AmountRefundPending is reserved by refunds the provider has not
+	// confirmed yet; it is not refunded.
+	AmountRefundPending int64                  `json:"amount_refund_pending"`
+	Currency            string                 `json:"currency"`
+	CaptureMode         checkout.CaptureMode   `json:"capture_mode"`
+	Method              checkout.PaymentMethod `json:"method"`
+	SavedCardID         string                 `json:"saved_card,omitempty"`
+	Card                *cardJSON              `json:"card"`
+	ThreeDS             *threeDSJSON           `json:"three_ds"`
+	Decline             *checkout.Decline      `json:"decline"`
+	Created             int64                  `json:"created_at"`
+	Refunds             []refundJSON           `json:"refunds,omitempty"`
 }
 
 type cardJSON struct {
@@ -113,7 +116,8 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 
 func paymentView(p *checkout.Payment) *paymentJSON {
 	v := &paymentJSON{ID: p.ID, Object: "payment", SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
-		Method: p.Method, SavedCardID: p.SavedCardID, Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
+		Method: p.Method, SavedCardID: p.SavedCardID, Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded,
+		AmountRefundPending: p.AmountRefundPending, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
 		Decline: p.Decline, Created: p.CreatedAt.Unix()}
 	if p.Card != nil {
 		v.Card = &cardJSON{Brand: p.Card.Brand, Last4: p.Card.Last4, ExpMonth: p.Card.ExpMonth, ExpYear: p.Card.ExpYear}

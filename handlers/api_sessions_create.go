@@ -41,7 +41,7 @@ func (h *Handlers) APISessionsCreate(c echo.Context) error {
 		Amount: *req.Amount, Currency: req.Currency, MerchantReference: req.MerchantReference, LineItems: req.LineItems,
 		Customer: req.Customer, Locale: req.Locale, SuccessURL: req.SuccessURL, CancelURL: req.CancelURL,
 		PaymentMethods: req.PaymentMethods, Provider: req.Provider, CaptureMode: req.CaptureMode, ThreeDS: req.ThreeDS,
-		SetupRecurring: req.SetupRecurring, Metadata: req.Metadata,
+		SetupRecurring: req.SetupRecurring, Metadata: req.Metadata, IdempotencyKey: idempotencyKey(c),
 	}
 	if req.ExpiresAt != nil {
 		t := time.Unix(*req.ExpiresAt, 0).UTC()

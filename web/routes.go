@@ -46,6 +46,8 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/payments/:id/capture", h.APIPaymentsCapture, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/cancel", h.APIPaymentsCancel, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/refunds", h.APIPaymentsRefund, append(authed, h.Idempotent)...)
+	e.GET("/v1/refunds/:id", h.APIRefundsGet, authed...)
+	e.POST("/v1/refunds/:id/retry", h.APIRefundsRetry, append(authed, h.Idempotent)...)
 	e.GET("/v1/customers/:reference/saved_cards", h.APISavedCardsList, authed...)
 	e.DELETE("/v1/customers/:reference/saved_cards/:id", h.APISavedCardsDelete, authed...)
 	e.POST("/v1/recurring_charges", h.APIRecurringCharge, append(authed, h.Idempotent)...)

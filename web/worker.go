@@ -23,8 +23,9 @@ func (a *App) runRelay(ctx context.Context) {
 	}
 }
 
-// runWorkers inquires payments whose outcome is unknown, expires sessions
-// past their time and prunes old idempotency keys, until ctx ends.
+// runWorkers inquires payments and refunds whose outcome is unknown,
+// expires sessions past their time and prunes old idempotency keys, until
+// ctx ends.
 func (a *App) runWorkers(ctx context.Context) {
 	tick := time.NewTicker(a.Config.ReconcileInterval)
 	defer tick.Stop()
@@ -37,6 +38,10 @@ func (a *App) runWorkers(ctx context.Context) {
 		}
 		if _, err := a.Service.ReconcileDue(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("reconcile sweep failed", "err", err)
+		}
+		// Pending refunds are settled by inquiry, on the same schedule.
+		if _, err := a.Service.CheckRefundsDue(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("refund sweep failed", "err", err)
 		}
 		// Sessions expire on time (within one interval), with their webhook.
 		if n, err := a.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {

@@ -68,7 +68,8 @@ func (d *DB) MerchantByKeyHash(ctx context.Context, hash string) (*checkout.Merc
 	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM merchants WHERE api_key_hash = ?`, hash))
 }
 
-// CreateSession inserts a session and its first events.
+// CreateSession inserts a session and its first events; ErrDuplicate when
+// the merchant already has a session under s.IdempotencyKey.
 func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...checkout.Event) error {
 	items, _ := json.Marshal(nonNil(s.LineItems))
 	methods, _ := json.Marshal(s.PaymentMethods)
@@ -78,11 +79,15 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
 				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
-				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
 			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
-			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring)
+			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring,
+			s.IdempotencyKey)
+		if isUniqueViolation(err) && s.IdempotencyKey != "" {
+			return checkout.ErrDuplicate
+		}
 		if err != nil {
 			return err
 		}
@@ -90,19 +95,18 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 	})
 }
 
-// Session loads a session by id.
-func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) {
+const sessionColumns = `id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
+	customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
+	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key`
+
+func scanSession(row scanner) (*checkout.Session, error) {
 	var s checkout.Session
 	var items, methods, meta, routes string
 	var expires, created, updated int64
-	err := d.db.QueryRowContext(ctx, `
-		SELECT id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
-			customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
-			metadata, expires_at, created_at, updated_at, routes, setup_recurring
-		FROM sessions WHERE id = ?`, id).Scan(
+	err := row.Scan(
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
-		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring)
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -113,11 +117,32 @@ func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) 
 	return &s, nil
 }
 
-// UpdateSessionStatus moves a session between statuses, compare-and-set.
-func (d *DB) UpdateSessionStatus(ctx context.Context, id string, from, to checkout.SessionStatus, at time.Time, events ...checkout.Event) error {
+// Session loads a session by id.
+func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) {
+	return scanSession(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+}
+
+// SessionByIdempotencyKey loads the merchant's session created under key.
+func (d *DB) SessionByIdempotencyKey(ctx context.Context, merchantID, key string) (*checkout.Session, error) {
+	if key == "" {
+		return nil, checkout.ErrNotFound
+	}
+	return scanSession(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE merchant_id = ? AND idempotency_key = ?`, merchantID, key))
+}
+
+// ExpireSession moves an open session to expired in one guarded
+// statement: only while no payment of it is active (created, processing,
+// waiting for the shopper, pending or paid), and, when dueOnly, only once
+// its expiry time has passed at. The events are written only when the row
+// changed; otherwise it is ErrConflict and nothing is written.
+func (d *DB) ExpireSession(ctx context.Context, id string, at time.Time, dueOnly bool, events ...checkout.Event) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			to, ms(at), id, from)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'expired', updated_at = ?
+			WHERE id = ? AND status = 'open' AND (? = 0 OR expires_at <= ?)
+				AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.session_id = sessions.id
+					AND p.status NOT IN ('failed', 'canceled'))`,
+			ms(at), id, dueOnly, ms(at))
 		if err != nil {
 			return err
 		}
@@ -128,9 +153,12 @@ func (d *DB) UpdateSessionStatus(ctx context.Context, id string, from, to checko
 	})
 }
 
-// SessionsExpiringBefore lists open sessions whose expiry time is before t.
+// SessionsExpiringBefore lists open sessions whose expiry time is before t
+// and that have no active payment (those wait for it to settle).
 func (d *DB) SessionsExpiringBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id FROM sessions WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+	rows, err := d.db.QueryContext(ctx, `SELECT id FROM sessions WHERE status = 'open' AND expires_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.session_id = sessions.id AND p.status NOT IN ('failed', 'canceled'))
+		ORDER BY expires_at LIMIT ?`,
 		ms(t), limit)
 	if err != nil {
 		return nil, err
@@ -147,28 +175,42 @@ func (d *DB) SessionsExpiringBefore(ctx context.Context, t time.Time, limit int)
 	return ids, rows.Err()
 }
 
-// CreatePayment inserts a payment attempt; ErrConflict when the session
-// already has an active attempt (or the attempt number is taken).
+// CreatePayment inserts a payment attempt, in one statement, only while its
+// session is open and not past its expiry time (at p.CreatedAt):
+// ErrSessionNotOpen otherwise. ErrConflict when the session already has an
+// active attempt (or the attempt number or form token is taken).
 func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...checkout.Event) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		cols, err := paymentValues(p)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO payments (id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
-				provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-				next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id, form_token)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)...)
+		args := append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO payments (id, session_id, merchant_id, provider, method, `+paymentMutableColumns+`)
+			SELECT ?, ?, ?, ?, ?, `+placeholders(len(cols))+`
+			WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ? AND status = 'open' AND expires_at > ?)`,
+			append(args, p.SessionID, ms(p.CreatedAt))...)
 		if isUniqueViolation(err) {
 			return checkout.ErrConflict
 		}
 		if err != nil {
 			return err
 		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return checkout.ErrSessionNotOpen
+		}
 		return insertEvents(ctx, tx, events)
 	})
+}
+
+// paymentMutableColumns are the columns paymentValues fills, in its order.
+const paymentMutableColumns = `status, amount, currency, capture_mode, provider_ref, provider_data, card, browser, action,
+	three_ds, decline, shopper_message, attempt, version, next_check_at, check_count, created_at, updated_at,
+	amount_refunded, saved_card_id, form_token, amount_refund_pending`
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // paymentValues are the mutable columns, from status to updated_at, in table order.
@@ -184,12 +226,13 @@ func paymentValues(p *checkout.Payment) ([]any, error) {
 	return []any{p.Status, p.Amount.Amount, p.Amount.Currency, p.CaptureMode, p.ProviderRef, string(data),
 		jsonOrNull(p.Card), string(browser), jsonOrNull(p.Action), jsonOrNull(p.ThreeDS), jsonOrNull(p.Decline),
 		p.ShopperMessage, p.Attempt, p.Version, ms(p.NextCheckAt), p.CheckCount, ms(p.CreatedAt), ms(p.UpdatedAt),
-		p.AmountRefunded, p.SavedCardID, p.FormToken}, nil
+		p.AmountRefunded, p.SavedCardID, p.FormToken, p.AmountRefundPending}, nil
 }
 
 // UpdatePayment writes p when the stored version is p.Version-1, applies the
-// optional session change if the session is still in its From status, and
-// appends the events, all in one transaction.
+// optional session change if the session is still in its From status (with
+// the change's own events only then), and appends the events, all in one
+// transaction.
 func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *checkout.SessionChange, events ...checkout.Event) error {
 	cols, err := paymentValues(p)
 	if err != nil {
@@ -201,10 +244,15 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 		}
 		if session != nil {
 			// A paid payment is recorded whatever happened to the session
-			// meanwhile; the session moves only if it is still where we expect.
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
-				session.To, ms(p.UpdatedAt), p.SessionID, session.From); err != nil {
+			// meanwhile; the session moves, and says so, only if it is
+			// still where we expect.
+			res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				session.To, ms(p.UpdatedAt), p.SessionID, session.From)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				events = append(events, session.Events...)
 			}
 		}
 		return insertEvents(ctx, tx, events)
@@ -217,7 +265,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 		UPDATE payments SET status = ?, amount = ?, currency = ?, capture_mode = ?, provider_ref = ?,
 			provider_data = ?, card = ?, browser = ?, action = ?, three_ds = ?, decline = ?, shopper_message = ?,
 			attempt = ?, version = ?, next_check_at = ?, check_count = ?, created_at = ?, updated_at = ?,
-			amount_refunded = ?, saved_card_id = ?, form_token = ?
+			amount_refunded = ?, saved_card_id = ?, form_token = ?, amount_refund_pending = ?
 		WHERE id = ? AND version = ?`,
 		append(cols, p.ID, p.Version-1)...)
 	if err != nil {
@@ -229,9 +277,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 	return nil
 }
 
-const paymentColumns = `id, session_id, merchant_id, provider, method, status, amount, currency, capture_mode,
-	provider_ref, provider_data, card, browser, action, three_ds, decline, shopper_message, attempt, version,
-	next_check_at, check_count, created_at, updated_at, amount_refunded, saved_card_id, form_token`
+const paymentColumns = `id, session_id, merchant_id, provider, method, ` + paymentMutableColumns
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -242,7 +288,7 @@ func scanPayment(row scanner) (*checkout.Payment, error) {
 	var next, created, updated int64
 	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
 		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
-		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID, &p.FormToken)
+		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID, &p.FormToken, &p.AmountRefundPending)
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -77,18 +78,117 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 	}
 }
 
-func TestSessionStatusCompareAndSet(t *testing.T) {
+func newEvent(s *checkout.Session, typ checkout.EventType, notify string) checkout.Event {
+	return checkout.Event{ID: checkout.RandomIDs{}.NewID(checkout.PrefixEvent), SessionID: s.ID, Type: typ, CreatedAt: now,
+		Notify: notify, Object: map[string]any{"id": s.ID}}
+}
+
+// The guards that keep expiry and payment apart are in the statements: a
+// session with an active payment is not expired, a payment is not created
+// on a session that is not open or is past its time, and the expiry's
+// event is written only when the row changed.
+func TestExpiryAndPaymentGuards(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
 	_, s := MustSession(t, db)
-	if err := db.UpdateSessionStatus(ctx, s.ID, checkout.SessionOpen, checkout.SessionExpired, now); err != nil {
+	if err := db.ExpireSession(ctx, s.ID, now, true, newEvent(s, checkout.EventSessionExpired, "")); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("expiring by time before expires_at: %v, want ErrConflict", err)
+	}
+	p := newPayment(s, 1)
+	if err := db.CreatePayment(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.UpdateSessionStatus(ctx, s.ID, checkout.SessionOpen, checkout.SessionComplete, now); !errors.Is(err, checkout.ErrConflict) {
-		t.Fatalf("second move from open: %v, want ErrConflict", err)
+	for _, st := range []checkout.PaymentStatus{checkout.PaymentProcessing, checkout.PaymentRequiresAction, checkout.PaymentPending, checkout.PaymentSucceeded} {
+		p.Status, p.Version = st, p.Version+1
+		if err := db.UpdatePayment(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExpireSession(ctx, s.ID, now, false, newEvent(s, checkout.EventSessionExpired, checkout.WebhookSessionExpired)); !errors.Is(err, checkout.ErrConflict) {
+			t.Fatalf("expiring with a %s payment: %v, want ErrConflict", st, err)
+		}
+	}
+	p.Status, p.Version = checkout.PaymentFailed, p.Version+1
+	if err := db.UpdatePayment(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ExpireSession(ctx, s.ID, now, false, newEvent(s, checkout.EventSessionExpired, checkout.WebhookSessionExpired)); err != nil {
+		t.Fatalf("expiring with only a failed payment: %v", err)
+	}
+	if err := db.ExpireSession(ctx, s.ID, now, false, newEvent(s, checkout.EventSessionExpired, checkout.WebhookSessionExpired)); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("expiring twice: %v, want ErrConflict", err)
+	}
+	events, _ := db.SessionEvents(ctx, s.ID)
+	expired := 0
+	for _, e := range events {
+		if e.Type == checkout.EventSessionExpired {
+			expired++
+		}
+	}
+	if expired != 1 {
+		t.Fatalf("%d expiry events, want 1 (only the statement that changed the row writes one)", expired)
+	}
+	if err := db.CreatePayment(ctx, newPayment(s, 2)); !errors.Is(err, checkout.ErrSessionNotOpen) {
+		t.Fatalf("payment on an expired session: %v, want ErrSessionNotOpen", err)
+	}
+
+	// Open, but past its time (the sweeper has not come by): no payment.
+	_, late := MustSession(t, db)
+	lateP := newPayment(late, 1)
+	lateP.CreatedAt = late.ExpiresAt
+	if err := db.CreatePayment(ctx, lateP); !errors.Is(err, checkout.ErrSessionNotOpen) {
+		t.Fatalf("payment at expires_at: %v, want ErrSessionNotOpen", err)
+	}
+	if due, _ := db.SessionsExpiringBefore(ctx, late.ExpiresAt, 10); len(due) != 1 || due[0] != late.ID {
+		t.Fatalf("sessions due: %v", due)
+	}
+	if err := db.ExpireSession(ctx, late.ID, late.ExpiresAt, true); err != nil {
+		t.Fatalf("expiring by time at expires_at: %v", err)
 	}
 	if _, err := db.Session(ctx, "cs_missing"); !errors.Is(err, checkout.ErrNotFound) {
 		t.Fatalf("missing session: %v", err)
+	}
+}
+
+// A session completes, and its completion event is written, only if it was
+// still open.
+func TestSessionChangeEventsOnlyWhenTheSessionMoved(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "checkout.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_, s := MustSession(t, db)
+	p := newPayment(s, 1)
+	if err := db.CreatePayment(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	p.Status, p.Version = checkout.PaymentPending, 2
+	if err := db.UpdatePayment(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Force the session closed under the payment (as a bug or an operator
+	// would): the completion must not be announced.
+	if _, err := raw.ExecContext(ctx, `UPDATE sessions SET status = 'expired' WHERE id = ?`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.Status, p.Version = checkout.PaymentSucceeded, 3
+	done := newEvent(s, checkout.EventSessionCompleted, checkout.WebhookSessionCompleted)
+	if err := db.UpdatePayment(ctx, p, &checkout.SessionChange{From: checkout.SessionOpen, To: checkout.SessionComplete,
+		Events: []checkout.Event{done}}); err != nil {
+		t.Fatal(err)
+	}
+	events, _ := db.SessionEvents(ctx, s.ID)
+	for _, e := range events {
+		if e.Type == checkout.EventSessionCompleted {
+			t.Fatal("a session that did not move was announced complete")
+		}
 	}
 }
 
@@ -158,7 +258,8 @@ func TestUpdatePaymentCompareAndSetAndSessionChange(t *testing.T) {
 	a.ThreeDS = &checkout.ThreeDSResult{Version: "2.2.0", ECI: "05", AuthenticationValuePresent: true}
 	a.ProviderData = map[string]string{"linkID": "L1"}
 	ev := checkout.Event{ID: checkout.RandomIDs{}.NewID(checkout.PrefixEvent), SessionID: s.ID, PaymentID: p.ID, Type: checkout.EventPaymentStatus, Data: map[string]any{"to": "succeeded"}, CreatedAt: now}
-	if err := db.UpdatePayment(ctx, &a, &checkout.SessionChange{From: checkout.SessionOpen, To: checkout.SessionComplete}, ev); err != nil {
+	done := newEvent(s, checkout.EventSessionCompleted, "")
+	if err := db.UpdatePayment(ctx, &a, &checkout.SessionChange{From: checkout.SessionOpen, To: checkout.SessionComplete, Events: []checkout.Event{done}}, ev); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := db.Payment(ctx, p.ID)
@@ -170,7 +271,8 @@ func TestUpdatePaymentCompareAndSetAndSessionChange(t *testing.T) {
 		t.Fatalf("session status %s, want complete", sess.Status)
 	}
 	events, _ := db.SessionEvents(ctx, s.ID)
-	if len(events) != 2 || events[1].Type != checkout.EventPaymentStatus || events[1].Data["to"] != "succeeded" {
+	if len(events) != 3 || events[1].Type != checkout.EventPaymentStatus || events[1].Data["to"] != "succeeded" ||
+		events[2].Type != checkout.EventSessionCompleted {
 		t.Fatalf("events: %+v", events)
 	}
 }
