@@ -256,7 +256,9 @@ func TestRefundNotFoundIsSentAgainUnderItsKey(t *testing.T) {
 		}
 		return checkout.RefundOutcome{Status: checkout.RefundSucceeded}, nil
 	}
-	ip.answer = func(checkout.Refund) (checkout.RefundOutcome, error) { return checkout.RefundOutcome{}, checkout.ErrRefundNotFound }
+	ip.answer = func(checkout.Refund) (checkout.RefundOutcome, error) {
+		return checkout.RefundOutcome{}, checkout.ErrRefundNotFound
+	}
 	r, _, err := svc.Refund(ctx, m.ID, p.ID, checkout.RefundParams{})
 	if err != nil || r.Status != checkout.RefundPending {
 		t.Fatalf("refund: %+v %v", r, err)
@@ -362,7 +364,9 @@ func TestPendingRefundKeepsBeingChecked(t *testing.T) {
 	ip.refund = func(checkout.RefundRequest) (checkout.RefundOutcome, error) {
 		return checkout.RefundOutcome{Status: checkout.RefundPending}, nil
 	}
-	ip.answer = func(checkout.Refund) (checkout.RefundOutcome, error) { return checkout.RefundOutcome{}, errors.New("HTTP 502") }
+	ip.answer = func(checkout.Refund) (checkout.RefundOutcome, error) {
+		return checkout.RefundOutcome{}, errors.New("HTTP 502")
+	}
 	r, _, err := svc.Refund(ctx, m.ID, p.ID, checkout.RefundParams{})
 	if err != nil {
 		t.Fatal(err)
