@@ -67,6 +67,10 @@ type Config struct {
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
+	// CrashPoint, when set, is called at each step of a payment and a
+	// refund where a crash leaves work half done; the crash test stops the
+	// process there. Never set from the environment.
+	CrashPoint func(step string)
 	// Listener, when set, is used instead of listening on Addr (tests that
 	// need the port before building URLs).
 	Listener net.Listener
