@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,14 +26,35 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
-// childEnv marks the test binary started as the server under test.
-const childEnv = "CHECKOUT_TEST_SERVER_CHILD"
+// childEnv marks the test binary started as the server under test;
+// crashAtEnv names the step of a payment or refund where the child kills
+// itself (checkout.Service.CrashPoint), and childLeaseEnv shortens its
+// Idempotency-Key lease so that a retry need not wait a minute.
+const (
+	childEnv      = "CHECKOUT_TEST_SERVER_CHILD"
+	crashAtEnv    = "CHECKOUT_TEST_CRASH_AT"
+	childLeaseEnv = "CHECKOUT_TEST_IDEMPOTENCY_LEASE"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(run(os.Getenv, os.Stderr))
+		os.Exit(run(os.Getenv, os.Stderr, func(c *web.Config) {
+			if at := os.Getenv(crashAtEnv); at != "" {
+				c.CrashPoint = func(step string) {
+					if step == at {
+						fmt.Fprintf(os.Stderr, "crash test: SIGKILL at %s\n", step)
+						_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+						select {} // the signal is on its way; nothing after this step runs
+					}
+				}
+			}
+			if lease, err := time.ParseDuration(os.Getenv(childLeaseEnv)); err == nil {
+				c.IdempotencyLease = lease
+			}
+		}))
 	}
 	os.Exit(m.Run())
 }
@@ -170,10 +192,12 @@ func newCrashRig(t *testing.T) *crashRig {
 	return &crashRig{t: t, env: env, addr: addr, key: key, sandbox: sb, receiver: rcv, db: db}
 }
 
-func (r *crashRig) start() {
+// start runs the server on the rig's database; extra environment (a crash
+// point) applies to this run only.
+func (r *crashRig) start(extra ...string) {
 	r.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = r.env
+	cmd.Env = append(slices.Clone(r.env), extra...)
 	log, err := os.Create(filepath.Join(r.t.TempDir(), "server.log"))
 	if err != nil {
 		r.t.Fatal(err)

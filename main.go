@@ -24,11 +24,16 @@ func main() {
 	os.Exit(run(os.Getenv, os.Stderr))
 }
 
-func run(getenv func(string) string, stderr io.Writer) int {
+// run serves until SIGINT or SIGTERM. options change the configuration read
+// from the environment (only tests pass any).
+func run(getenv func(string) string, stderr io.Writer, options ...func(*web.Config)) int {
 	cfg, err := web.ConfigFromEnv(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: configuration:", err)
 		return 2
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var handler slog.Handler = slog.NewTextHandler(stderr, opts)

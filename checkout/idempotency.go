@@ -9,7 +9,10 @@ import (
 const (
 	MaxIdempotencyKeyLength = 255
 	IdempotencyKeyTTL       = 24 * time.Hour
-	idempotencyLease        = time.Minute
+	// DefaultIdempotencyLease is how long a request holds its key: a retry
+	// meanwhile is 409 idempotency_key_in_use; after it (the first request's
+	// process died) the retry takes the key over.
+	DefaultIdempotencyLease = time.Minute
 )
 
 // BeginIdempotent claims an Idempotency-Key for a merchant request whose
@@ -28,7 +31,7 @@ func (s *Service) BeginIdempotent(ctx context.Context, merchantID, key, requestH
 	}
 	now := s.now()
 	rec, err := s.Store.BeginIdempotent(ctx, IdempotencyRecord{
-		MerchantID: merchantID, Key: key, RequestHash: requestHash, LockedUntil: now.Add(idempotencyLease), CreatedAt: now,
+		MerchantID: merchantID, Key: key, RequestHash: requestHash, LockedUntil: now.Add(s.idempotencyLease()), CreatedAt: now,
 	})
 	switch {
 	case err != nil:
@@ -57,4 +60,11 @@ func (s *Service) ReleaseIdempotent(ctx context.Context, merchantID, key string)
 // PruneIdempotent forgets keys older than IdempotencyKeyTTL.
 func (s *Service) PruneIdempotent(ctx context.Context) (int64, error) {
 	return s.Store.PruneIdempotent(ctx, s.now().Add(-IdempotencyKeyTTL))
+}
+
+func (s *Service) idempotencyLease() time.Duration {
+	if s.IdempotencyLease > 0 {
+		return s.IdempotencyLease
+	}
+	return DefaultIdempotencyLease
 }

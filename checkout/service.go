@@ -45,6 +45,9 @@ type Service struct {
 	// refund where a crash leaves something half done (the crash test
 	// kills the process there); nil in production.
 	CrashPoint func(step string)
+	// IdempotencyLease is how long a merchant request holds its
+	// Idempotency-Key; DefaultIdempotencyLease when zero.
+	IdempotencyLease time.Duration
 	// forgedReturns caps the timeline entries that rejected browser
 	// returns write per payment.
 	forgedReturns Limiter

@@ -106,6 +106,7 @@ func (a *App) assemble(ctx context.Context) error {
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 		CrashPoint:        a.Config.CrashPoint,
+		IdempotencyLease:  a.Config.IdempotencyLease,
 	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,

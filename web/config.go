@@ -36,7 +36,12 @@ type Config struct {
 	DemoEmbedOrigins  []string      // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
-	WebhookTimeout    time.Duration // CHECKOUT_WEBHOOK_TIMEOUT: limit on each merchant webhook attempt (15s)
+	// ProviderNotFoundAfter (CHECKOUT_PROVIDER_NOT_FOUND_AFTER, live mode):
+	// how old a payment must be before a provider that has no record of it
+	// is believed (the call never reached it: failed, nothing charged);
+	// younger, "not found" is still pending.
+	ProviderNotFoundAfter time.Duration
+	WebhookTimeout        time.Duration // CHECKOUT_WEBHOOK_TIMEOUT: limit on each merchant webhook attempt (15s)
 	// WebhookPrivateNetworks (CHECKOUT_WEBHOOK_PRIVATE_NETWORKS=true) lets
 	// live-mode webhooks reach loopback and private addresses, which are
 	// refused by default (SSRF); for on-premises merchants and tests.
@@ -71,6 +76,10 @@ type Config struct {
 	// refund where a crash leaves work half done; the crash test stops the
 	// process there. Never set from the environment.
 	CrashPoint func(step string)
+	// IdempotencyLease is how long a merchant request holds its
+	// Idempotency-Key before a retry may take it over (one minute when
+	// zero); tests shorten it. Never set from the environment.
+	IdempotencyLease time.Duration
 	// Listener, when set, is used instead of listening on Addr (tests that
 	// need the port before building URLs).
 	Listener net.Listener
@@ -181,6 +190,9 @@ func readConfig(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.WebhookTimeout, err = duration(get("CHECKOUT_WEBHOOK_TIMEOUT", "15s"), "CHECKOUT_WEBHOOK_TIMEOUT"); err != nil {
+		return cfg, err
+	}
+	if cfg.ProviderNotFoundAfter, err = duration(get("CHECKOUT_PROVIDER_NOT_FOUND_AFTER", "10m"), "CHECKOUT_PROVIDER_NOT_FOUND_AFTER"); err != nil {
 		return cfg, err
 	}
 	if cfg.LimitPerIP, err = count(get("CHECKOUT_LIMIT_PER_IP", "30"), "CHECKOUT_LIMIT_PER_IP"); err != nil {

@@ -88,6 +88,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		WebhookSecret: a.Config.Worldline.WebhookSecret,
 		HTTPClient:    client,
 		Now:           a.Config.Now,
+		NotFoundAfter: a.Config.ProviderNotFoundAfter,
 	}
 	apCfg := alipayplus.Config{
 		BaseURL:            a.Config.AlipayPlus.BaseURL,
@@ -98,6 +99,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		MerchantName:       a.Config.AlipayPlus.MerchantName,
 		HTTPClient:         client,
 		Now:                a.Config.Now,
+		NotFoundAfter:      a.Config.ProviderNotFoundAfter,
 	}
 	amCfg := antom.Config{
 		BaseURL:            a.Config.Antom.BaseURL,
@@ -106,6 +108,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		AntomPublicKey:     a.Config.Antom.AntomPublicKey,
 		HTTPClient:         client,
 		Now:                a.Config.Now,
+		NotFoundAfter:      a.Config.ProviderNotFoundAfter,
 	}
 	bbCfg := bbmsl.Config{
 		BaseURL:            a.Config.BBMSL.BaseURL,
@@ -114,6 +117,7 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 		BBMSLPublicKey:     a.Config.BBMSL.BBMSLPublicKey,
 		HTTPClient:         client,
 		Now:                a.Config.Now,
+		NotFoundAfter:      a.Config.ProviderNotFoundAfter,
 	}
 	enabled := a.Config.LiveProviders()
 	if a.Config.Mode == ModeSandbox {
