@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -370,5 +371,41 @@ func TestRoutesPerPaymentMethod(t *testing.T) {
 		if _, err := svc.CreateSession(ctx, m, tt.p); checkout.ErrorCodeOf(err) != checkout.EUnsupported || err.(*checkout.Error).Param != tt.param {
 			t.Errorf("%+v: %v, want unsupported %s", tt.p, err, tt.param)
 		}
+	}
+}
+
+// An authorized payment nobody captures is not left authorized forever:
+// a week on, the provider is asked daily, and a lapsed authorisation is
+// recorded as canceled (and told to the merchant).
+func TestLapsedAuthorizationIsCanceled(t *testing.T) {
+	ctx := context.Background()
+	mp := &managedProvider{fakeProvider: &fakeProvider{
+		pay:     outcome(checkout.Outcome{Status: checkout.OutcomeAuthorized, ProviderRef: "wl-a"}, nil),
+		inquire: outcome(checkout.Outcome{Status: checkout.OutcomeAuthorized}, nil),
+	}}
+	svc, m, clk := MustService(t, mp)
+	p := paidWith(t, svc, m, checkout.CaptureManual)
+	if p.Status != checkout.PaymentAuthorized || p.NextCheckAt.Sub(clk.Now()) != checkout.AuthorizationCheckAfter {
+		t.Fatalf("authorized: %s, next check %v", p.Status, p.NextCheckAt)
+	}
+	if n, _ := svc.ReconcileDue(ctx); n != 0 {
+		t.Fatalf("%d checked before the week was out", n)
+	}
+	clk.Add(checkout.AuthorizationCheckAfter + time.Second)
+	calls := mp.calls.Load()
+	if n, _ := svc.ReconcileDue(ctx); n != 1 || mp.calls.Load() != calls+1 {
+		t.Fatalf("checked %d, %d calls", n, mp.calls.Load()-calls)
+	}
+	got, _ := svc.MerchantPayment(ctx, m.ID, p.ID)
+	if got.Status != checkout.PaymentAuthorized || got.NextCheckAt.Sub(clk.Now()) != checkout.AuthorizationCheckEvery {
+		t.Fatalf("still authorized: %s, next check in %v", got.Status, got.NextCheckAt.Sub(clk.Now()))
+	}
+	mp.inquire = outcome(checkout.Outcome{Status: checkout.OutcomeCanceled}, nil)
+	clk.Add(checkout.AuthorizationCheckEvery)
+	if _, err := svc.ReconcileDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.MerchantPayment(ctx, m.ID, p.ID); got.Status != checkout.PaymentCanceled || !got.NextCheckAt.IsZero() {
+		t.Fatalf("after the provider let it lapse: %s, next check %v", got.Status, got.NextCheckAt)
 	}
 }

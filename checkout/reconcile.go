@@ -36,3 +36,14 @@ const StaleActionAfter = 15 * time.Minute
 // ProcessingCheckAfter is how long a provider call may run before the
 // reconciler treats the payment as unknown (the process may have died).
 const ProcessingCheckAfter = 2 * time.Minute
+
+// An authorized (manual capture) payment waits for the merchant's capture
+// or cancel. Providers let an uncaptured authorisation lapse after about
+// seven days (card scheme rules; some allow up to 30), so from
+// AuthorizationCheckAfter on the provider is asked every
+// AuthorizationCheckEvery, and a lapsed or voided authorisation is recorded
+// as canceled (a capture made elsewhere as captured).
+const (
+	AuthorizationCheckAfter = 7 * 24 * time.Hour
+	AuthorizationCheckEvery = 24 * time.Hour
+)

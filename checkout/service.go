@@ -586,7 +586,7 @@ func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, er
 	if err != nil {
 		return nil, err
 	}
-	if !p.Status.InFlight() {
+	if !p.Status.InFlight() && (p.Status != PaymentAuthorized || p.NextCheckAt.IsZero() || p.NextCheckAt.After(s.now())) {
 		return p, nil
 	}
 	prov, ok := s.Providers[p.Provider]
@@ -675,6 +675,15 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		}
 	}
 	switch {
+	case to == PaymentAuthorized:
+		// Held for the merchant to capture or cancel. Providers let
+		// uncaptured authorisations lapse after about a week, so from then
+		// on the provider is asked daily and a void is recorded.
+		next.Action = nil
+		next.NextCheckAt = s.now().Add(AuthorizationCheckAfter)
+		if p.Status == PaymentAuthorized {
+			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
+		}
 	case !to.InFlight():
 		next.Action = nil
 		next.NextCheckAt = time.Time{}
@@ -691,7 +700,7 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 	if to != p.Status && !CanTransition(p.Status, to) {
 		s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
 			"payment_id", p.ID, "from", p.Status, "to", to)
-		if !p.Status.InFlight() {
+		if !p.Status.InFlight() && p.Status != PaymentAuthorized {
 			_ = s.Store.AppendEvents(ctx, events...)
 			return p, nil
 		}
@@ -703,6 +712,9 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 			next.CheckCount = p.CheckCount + 1
 		}
 		next.NextCheckAt = s.checkAt(ctx, p, next.CheckCount)
+		if p.Status == PaymentAuthorized {
+			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
+		}
 	}
 	if to != p.Status {
 		next.Status = to

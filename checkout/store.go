@@ -40,7 +40,8 @@ type Store interface {
 	// optional session status change (writing its events only if the
 	// session was still in From) and appends events.
 	UpdatePayment(ctx context.Context, p *Payment, session *SessionChange, events ...Event) error
-	// PaymentsToCheck lists in-flight payments due for an inquiry.
+	// PaymentsToCheck lists in-flight payments, and authorized ones, due
+	// for an inquiry.
 	PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
 	// PaymentByProviderRef finds a payment by the provider's id for it.
 	PaymentByProviderRef(ctx context.Context, provider, ref string) (*Payment, error)

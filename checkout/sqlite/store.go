@@ -321,11 +321,12 @@ func (d *DB) SessionPayments(ctx context.Context, sessionID string) ([]*checkout
 	return d.payments(ctx, `SELECT `+paymentColumns+` FROM payments WHERE session_id = ? ORDER BY attempt`, sessionID)
 }
 
-// PaymentsToCheck lists in-flight payments whose next inquiry is due.
+// PaymentsToCheck lists in-flight (and long-authorized) payments whose
+// next inquiry is due.
 func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
 	return d.payments(ctx, `SELECT `+paymentColumns+` FROM payments
 		WHERE next_check_at > 0 AND next_check_at <= ?
-			AND status IN ('created', 'processing', 'requires_action', 'pending')
+			AND status IN ('created', 'processing', 'requires_action', 'pending', 'authorized')
 		ORDER BY next_check_at LIMIT ?`, ms(now), limit)
 }
 

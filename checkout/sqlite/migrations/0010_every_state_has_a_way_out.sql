@@ -13,6 +13,8 @@
 -- after a crash finds what its first run created instead of creating it
 -- again (a second refund, a second recurring charge).
 --
+-- Authorized payments get a check time (see the end).
+--
 -- Payments are now created as processing, with their check time, in one
 -- statement; rows a crash left in created (no provider call known to have
 -- been made) are handed to the reconciler.
@@ -50,3 +52,7 @@ CREATE UNIQUE INDEX sessions_by_idempotency_key ON sessions (merchant_id, idempo
 
 UPDATE payments SET status = 'processing', next_check_at = updated_at + 120000, version = version + 1
 WHERE status = 'created';
+
+-- An authorized payment is asked about a week after it was authorized
+-- (providers let uncaptured authorisations lapse), then daily.
+UPDATE payments SET next_check_at = updated_at + 604800000 WHERE status = 'authorized';
