@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -285,5 +286,28 @@ func TestSameFormTwiceMakesOneAttempt(t *testing.T) {
 	}
 	if pays, _ := app.Store.SessionPayments(context.Background(), id); len(pays) != 2 || pays[1].Status != checkout.PaymentSucceeded {
 		t.Fatalf("a fresh form did not make the next attempt: %d", len(pays))
+	}
+}
+
+// Issue 12, defect 9: forged provider returns cannot grow the database: each
+// is refused (422) and changes nothing, and only the first few an hour go
+// on the payment's timeline.
+func TestForgedReturnsAreCappedOnTheTimeline(t *testing.T) {
+	app := sharedApp(t)
+	sid, pid := payWorldline(t, app, "automatic", "4000000000003220")
+	for i := range 40 {
+		if res := do(t, http.MethodGet, app.URL+"/c/"+sid+"/payments/"+pid+"/return?RETURNMAC=forged-"+strconv.Itoa(i), nil); res.Status != 422 {
+			t.Fatalf("forged return %d: %d", i, res.Status)
+		}
+	}
+	events, _ := app.Store.SessionEvents(context.Background(), sid)
+	rejected := 0
+	for _, e := range events {
+		if e.Type == checkout.EventBrowserReturn {
+			rejected++
+		}
+	}
+	if rejected != checkout.MaxRejectedReturnEvents {
+		t.Fatalf("%d rejected returns on the timeline after 40 forged ones, want %d", rejected, checkout.MaxRejectedReturnEvents)
 	}
 }
