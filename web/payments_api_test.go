@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/web"
@@ -309,5 +310,58 @@ func TestForgedReturnsAreCappedOnTheTimeline(t *testing.T) {
 	}
 	if rejected != checkout.MaxRejectedReturnEvents {
 		t.Fatalf("%d rejected returns on the timeline after 40 forged ones, want %d", rejected, checkout.MaxRejectedReturnEvents)
+	}
+}
+
+// Issue 12, defect 3: a refund whose provider call timed out stays pending,
+// its amount reserved and not refunded; refunding the rest leaves the
+// payment partially refunded (not refunded, and no payment.refunded for
+// money that never reached the provider) until the pending refund settles,
+// on its own, by the provider's answer to an inquiry.
+func TestPendingRefundSettlesByInquiry(t *testing.T) {
+	app := MustApp(t, nil)
+	_, pid := payWorldline(t, app, "automatic", "4242424242424242")
+	arm := `{"fault":"timeout","count":1,"operation":"refund"}`
+	if res := do(t, http.MethodPost, app.SandboxURL+"/sandbox/worldline/_faults", []byte(arm), "Content-Type", "application/json"); res.Status != http.StatusNoContent {
+		t.Fatalf("arming: %d %s", res.Status, res.Body)
+	}
+	first := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", `{"amount":1000}`)
+	if first.Status != 201 || first.JSON(t)["status"] != "pending" {
+		t.Fatalf("refund without an answer: %d %s", first.Status, first.Body)
+	}
+	p := api(t, app, http.MethodGet, "/v1/payments/"+pid, nil).JSON(t)
+	if p["status"] != "succeeded" || p["amount_refunded"] != float64(0) || p["amount_refund_pending"] != float64(1000) {
+		t.Fatalf("payment with a pending refund: %v refunded %v pending %v", p["status"], p["amount_refunded"], p["amount_refund_pending"])
+	}
+	rest := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", nil)
+	if rest.Status != 201 || rest.JSON(t)["status"] != "succeeded" || rest.JSON(t)["amount"] != float64(1500) {
+		t.Fatalf("refund of the rest: %d %s", rest.Status, rest.Body)
+	}
+	p = api(t, app, http.MethodGet, "/v1/payments/"+pid, nil).JSON(t)
+	if p["status"] != "partially_refunded" || p["amount_refunded"] != float64(1500) {
+		t.Fatalf("after the rest: %v with %v refunded; a pending refund was counted as refunded", p["status"], p["amount_refunded"])
+	}
+	id := first.JSON(t)["id"].(string)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := api(t, app, http.MethodGet, "/v1/refunds/"+id, nil)
+		if r.Status != 200 {
+			t.Fatalf("GET refund: %d %s", r.Status, r.Body)
+		}
+		if r.JSON(t)["status"] != "pending" {
+			if r.JSON(t)["status"] != "succeeded" {
+				t.Fatalf("the timed-out refund settled as %s", r.Body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pending refund did not settle within 20 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p = api(t, app, http.MethodGet, "/v1/payments/"+pid, nil).JSON(t)
+	st, _ := app.Sandbox.Worldline.Payment(pid)
+	if p["status"] != "refunded" || p["amount_refunded"] != float64(2500) || p["amount_refund_pending"] != float64(0) || st.Refunded != 2500 {
+		t.Fatalf("after the inquiry: %v refunded %v pending %v; Worldline refunded %d", p["status"], p["amount_refunded"], p["amount_refund_pending"], st.Refunded)
 	}
 }
