@@ -210,7 +210,7 @@ func (s *Service) expire(ctx context.Context, sess *Session, reason string, dueO
 // ExpireSession ends an open session at the merchant's request. A session
 // with a payment in flight cannot be expired: its outcome must settle first.
 func (s *Service) ExpireSession(ctx context.Context, merchantID, id string) (*Session, []*Payment, error) {
-	sess, pays, err := s.Session(ctx, merchantID, id)
+	sess, _, err := s.Session(ctx, merchantID, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,7 +219,8 @@ func (s *Service) ExpireSession(ctx context.Context, merchantID, id string) (*Se
 	}
 	if err := s.expire(ctx, sess, "expired by merchant", false); errors.Is(err, ErrConflict) {
 		// Refused by the statement: say why, as it is now.
-		if sess, pays, err = s.Session(ctx, merchantID, id); err != nil {
+		sess, pays, err := s.Session(ctx, merchantID, id)
+		if err != nil {
 			return nil, nil, err
 		}
 		if sess.Status != SessionOpen {
@@ -232,7 +233,6 @@ func (s *Service) ExpireSession(ctx context.Context, merchantID, id string) (*Se
 	} else if err != nil {
 		return nil, nil, Internal(err)
 	}
-	_ = pays
 	return s.Session(ctx, merchantID, id)
 }
 
