@@ -60,9 +60,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := sqlite.Open(ctx, cfg.DBPath)
+	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SQLiteSync == sqlite.SyncNormal {
+		log.Warn("CHECKOUT_SQLITE_SYNC=normal: commits acknowledged just before a power loss or OS crash may be lost")
 	}
 	ln := cfg.Listener
 	if ln == nil {

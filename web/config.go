@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"log/slog"
 	"net"
 	"net/url"
@@ -28,6 +29,7 @@ type Config struct {
 	BaseURL           string        // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
 	SandboxURL        string        // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
 	DBPath            string        // CHECKOUT_DB: SQLite file
+	SQLiteSync        sqlite.Sync   // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
 	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
 	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
 	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
@@ -122,8 +124,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 }
 
 // readConfig parses the environment without checking that the whole is
-// enough to serve: what the merchants command needs (the database, the
-// default provider) works with a partial live configuration.
+// enough to serve: what the merchants and backup commands need (the
+// database, the default provider) works with a partial live configuration.
 func readConfig(getenv func(string) string) (Config, error) {
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -225,6 +227,12 @@ func readConfig(getenv func(string) string) (Config, error) {
 		cfg.WebhookPrivateNetworks = v == "true"
 	default:
 		return cfg, fmt.Errorf("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS must be true or false, not %q", v)
+	}
+	switch v := get("CHECKOUT_SQLITE_SYNC", string(sqlite.SyncFull)); sqlite.Sync(v) {
+	case sqlite.SyncFull, sqlite.SyncNormal:
+		cfg.SQLiteSync = sqlite.Sync(v)
+	default:
+		return cfg, fmt.Errorf("CHECKOUT_SQLITE_SYNC must be full or normal, not %q", v)
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("CHECKOUT_LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("CHECKOUT_LOG_LEVEL: %w", err)
@@ -392,4 +400,9 @@ func count(s, name string) (int, error) {
 		return 0, fmt.Errorf("%s: %q is not a whole number (0 turns it off)", name, s)
 	}
 	return n, nil
+}
+
+// sqliteOptions are the database settings the configuration chooses.
+func (c *Config) sqliteOptions() sqlite.Options {
+	return sqlite.Options{Sync: c.SQLiteSync}
 }

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -16,7 +21,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DBPath != "data/checkout.db" || cfg.Mode != web.ModeSandbox ||
-		cfg.ProviderTimeout != 30*time.Second || cfg.BaseURL != "" || cfg.LogFormat != "text" {
+		cfg.ProviderTimeout != 30*time.Second || cfg.BaseURL != "" || cfg.LogFormat != "text" ||
+		cfg.SQLiteSync != sqlite.SyncFull {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -32,6 +38,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"CHECKOUT_BASE_URL": "https://pay.example.com/checkout"}, "CHECKOUT_BASE_URL"},
 		{map[string]string{"CHECKOUT_DEMO_API_KEY": "secret"}, "CHECKOUT_DEMO_API_KEY"},
 		{map[string]string{"CHECKOUT_LOG_LEVEL": "loud"}, "CHECKOUT_LOG_LEVEL"},
+		{map[string]string{"CHECKOUT_SQLITE_SYNC": "off"}, "CHECKOUT_SQLITE_SYNC"},
+		{map[string]string{"CHECKOUT_SQLITE_SYNC": "extra"}, "CHECKOUT_SQLITE_SYNC"},
 		{map[string]string{"CHECKOUT_MODE": "live"}, "CHECKOUT_BASE_URL"},
 		{map[string]string{"CHECKOUT_MODE": "live", "CHECKOUT_BASE_URL": "https://pay.example.com"}, "CHECKOUT_PAYORDER_AES_KEY"},
 		{map[string]string{"CHECKOUT_MODE": "live", "CHECKOUT_BASE_URL": "https://pay.example.com", "CHECKOUT_DEFAULT_PROVIDER": "worldline"}, "CHECKOUT_WORLDLINE_SECRET_API_KEY"},
@@ -44,6 +52,34 @@ func TestConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		if _, err := web.ConfigFromEnv(env(tt.env)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: %v, want an error naming %s", tt.env, err, tt.want)
+		}
+	}
+}
+
+// CHECKOUT_SQLITE_SYNC reaches the server's database: FULL unless the
+// operator opts into NORMAL.
+func TestConfigSQLiteSyncReachesTheDatabase(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		want sqlite.Sync
+	}{{"", sqlite.SyncFull}, {"full", sqlite.SyncFull}, {"normal", sqlite.SyncNormal}} {
+		cfg, err := web.ConfigFromEnv(env(map[string]string{"CHECKOUT_ADDR": "127.0.0.1:0",
+			"CHECKOUT_DB": filepath.Join(t.TempDir(), "c.db"), "CHECKOUT_SQLITE_SYNC": tt.env}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		app, err := web.New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped := make(chan error, 1)
+		go func() { stopped <- app.Run(ctx) }()
+		got, err := app.Store.Synchronous(ctx)
+		cancel()
+		<-stopped
+		if err != nil || got != tt.want {
+			t.Errorf("CHECKOUT_SQLITE_SYNC=%q: the database runs with %q (%v), want %q", tt.env, got, err, tt.want)
 		}
 	}
 }

@@ -40,7 +40,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		return 2
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, cfg.DBPath)
+	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1
