@@ -77,6 +77,14 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: create directory: %w", err)
 		}
 	}
+	// The database holds webhook secrets and key hashes: a new file is
+	// readable by its owner only (SQLite gives its -wal and -shm files the
+	// same mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("sqlite: create database file: %w", err)
+	}
 	// The pragmas go in the DSN so that the driver runs them on every new
 	// connection of the pool, not only on the first.
 	q := url.Values{}

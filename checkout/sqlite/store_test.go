@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -331,5 +332,26 @@ func TestIdempotencyRecords(t *testing.T) {
 	}
 	if n, _ := db.PruneIdempotent(ctx, now.Add(time.Second)); n != 1 {
 		t.Fatalf("pruned %d, want 1", n)
+	}
+}
+
+// The database holds webhook secrets and key hashes: a new database and its
+// WAL are readable by their owner only, whatever the umask.
+func TestNewDatabaseIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "checkout.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	MustSession(t, db) // a write, so that the WAL exists
+	for _, f := range []string{path, path + "-wal"} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := st.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s is %v, want -rw-------", filepath.Base(f), mode)
+		}
 	}
 }
