@@ -324,6 +324,13 @@ func TestSandboxOperations(t *testing.T) {
 	types := map[string]int{}
 	for _, n := range e.notify.accepted {
 		types[n.Type]++
+		if n.Type == antom.NotifyRefundResult {
+			if n.Refund == nil || n.Refund.RefundID == "" || n.Refund.ProviderRef == "" || n.Refund.Amount == nil || n.EventID == "" ||
+				n.Refund.Outcome.Status != checkout.RefundSucceeded {
+				t.Errorf("REFUND_RESULT = %+v", n)
+			}
+			continue
+		}
 		if n.PaymentID == "" || n.ProviderRef == "" || n.Amount == nil || n.EventID == "" {
 			t.Errorf("notification without our id, its ref, an amount or an event id: %+v", n)
 		}
@@ -334,7 +341,7 @@ func TestSandboxOperations(t *testing.T) {
 			t.Errorf("CAPTURE_RESULT = %+v", n)
 		}
 	}
-	if types[antom.NotifyPaymentResult] != 3 || types[antom.NotifyCaptureResult] != 1 {
-		t.Errorf("notifications by type: %v, want 3 PAYMENT_RESULT and 1 CAPTURE_RESULT", types)
+	if types[antom.NotifyPaymentResult] != 3 || types[antom.NotifyCaptureResult] != 1 || types[antom.NotifyRefundResult] == 0 {
+		t.Errorf("notifications by type: %v, want 3 PAYMENT_RESULT, 1 CAPTURE_RESULT and REFUND_RESULTs", types)
 	}
 }
