@@ -107,6 +107,15 @@
 //     the same thing for Worldline's own hosts (they have no path) and is
 //     what a sandbox mounted under a path sees once the mount is stripped.
 //
+// Known gap: Worldline documents a refund in PENDING_APPROVAL as the first
+// half of a two-step refund flow that waits for POST
+// /v1/{merchantId}/refunds/{refundId}/approve [V API reference
+// refunds/approve, SDK ApproveRefundRequest {amount}]. The adapter never
+// approves a refund, so on an account set up for two-step refunds a refund
+// stays pending (inquired on the Service's schedule) until it is approved
+// outside this product; the sandbox stands in for that approval by
+// settling a held refund after two inquiries.
+//
 // Known gap: the seed's merchantReferences are all exactly 30 characters,
 // which may be Worldline's limit [I, unverified]; our payment ids are 36 and
 // the contract sends them whole (the sandbox allows 50).
