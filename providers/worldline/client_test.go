@@ -915,6 +915,8 @@ func TestInquireRefund(t *testing.T) {
 		"find nothing":          {refund: lost, find: found(), notFound: true},
 		"find two":              {refund: lost, find: found(refund(StatusRefunded), refund(StatusRefunded)), errParts: []string{"2 refunds under one reference"}},
 		"find more elsewhere":   {refund: lost, find: jsonReply(200, obj{"refunds": []obj{}, "totalCount": 1}), errParts: []string{"1 refunds under one reference"}},
+		"find without a count":  {refund: lost, find: jsonReply(200, obj{"refunds": []obj{refund(StatusRefunded)}}), want: checkout.RefundSucceeded},
+		"find one of two":       {refund: lost, find: jsonReply(200, obj{"refunds": []obj{refund(StatusRefunded)}, "totalCount": 2}), errParts: []string{"2 refunds under one reference"}},
 		"find other reference":  {refund: lost, find: found(refund(StatusRefunded, otherReference)), errParts: []string{"another merchantReference"}},
 		"find other amount":     {refund: lost, find: found(refund(StatusRefunded, otherAmount)), errParts: []string{"another amount"}},
 		"find 500":              {refund: lost, find: apiErr(500, "9999", ""), errParts: []string{"find refunds", "HTTP 500"}},

@@ -169,11 +169,11 @@ func (c *Client) findRefund(ctx context.Context, r checkout.Refund) (refundRespo
 	if err := decode(opFindRefunds, a, &found); err != nil {
 		return refundResponse{}, err
 	}
-	switch {
-	case len(found.Refunds) == 0 && found.TotalCount == 0:
+	switch n := max(len(found.Refunds), found.TotalCount); {
+	case n == 0:
 		return refundResponse{}, fmt.Errorf("worldline: %s: %w", opFindRefunds, checkout.ErrRefundNotFound)
-	case len(found.Refunds) != 1 || found.TotalCount != 1:
-		return refundResponse{}, fmt.Errorf("worldline: %s: %d refunds under one reference", opFindRefunds, max(len(found.Refunds), found.TotalCount))
+	case n > 1 || len(found.Refunds) == 0:
+		return refundResponse{}, fmt.Errorf("worldline: %s: %d refunds under one reference", opFindRefunds, n)
 	}
 	rr := found.Refunds[0]
 	if rr.RefundOutput.References == nil || rr.RefundOutput.References.MerchantReference == "" {
