@@ -63,11 +63,12 @@ type Client struct {
 }
 
 var (
-	_ checkout.Provider = (*Client)(nil)
-	_ checkout.Capturer = (*Client)(nil)
-	_ checkout.Canceler = (*Client)(nil)
-	_ checkout.Refunder = (*Client)(nil)
-	_ checkout.Notifier = (*Client)(nil)
+	_ checkout.Provider       = (*Client)(nil)
+	_ checkout.Capturer       = (*Client)(nil)
+	_ checkout.Canceler       = (*Client)(nil)
+	_ checkout.Refunder       = (*Client)(nil)
+	_ checkout.RefundInquirer = (*Client)(nil)
+	_ checkout.Notifier       = (*Client)(nil)
 )
 
 var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)

@@ -3,6 +3,7 @@ package antom
 import (
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -524,4 +525,85 @@ func TestRefund(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInquireRefund: inquiryRefund by our refund id; the answer must be
+// about our refund; REFUND_NOT_EXIST is ErrRefundNotFound, any other
+// failure an error that is not.
+func TestInquireRefund(t *testing.T) {
+	const refundID, refundRef = "re_aaaabbbbccccddddeeeeffffgggghhhh", "2026031400000000000000000000000002"
+	rf := checkout.Refund{ID: refundID, PaymentID: testPaymentID, Amount: checkout.Money{Amount: 234, Currency: "EUR"}, ProviderRef: refundRef}
+	lost := rf
+	lost.ProviderRef = ""
+	answer := func(status string, edits ...func(obj)) reply {
+		a := obj{"result": res("S", "SUCCESS"), "refundRequestId": refundID, "refundId": refundRef,
+			"refundAmount": obj{"currency": "EUR", "value": "234"}, "refundStatus": status}
+		if status == "SUCCESS" {
+			a["refundTime"] = "2026-03-14T15:10:00Z"
+		}
+		for _, e := range edits {
+			e(a)
+		}
+		return ok(a)
+	}
+	for name, tc := range map[string]struct {
+		refund   checkout.Refund
+		reply    reply
+		want     checkout.RefundStatus
+		code     string
+		notFound bool
+		err      string
+	}{
+		"success":              {refund: rf, reply: answer("SUCCESS"), want: checkout.RefundSucceeded},
+		"success, id unknown":  {refund: lost, reply: answer("SUCCESS"), want: checkout.RefundSucceeded},
+		"processing":           {refund: rf, reply: answer("PROCESSING"), want: checkout.RefundPending},
+		"fail":                 {refund: rf, reply: answer("FAIL"), want: checkout.RefundFailed, code: "FAIL"},
+		"unknown status":       {refund: rf, reply: answer("SOMETHING_NEW"), err: "refundStatus SOMETHING_NEW"},
+		"no status":            {refund: rf, reply: answer(""), err: "refundStatus (none)"},
+		"not found":            {refund: lost, reply: ok(obj{"result": res("F", "REFUND_NOT_EXIST")}), notFound: true},
+		"order not found":      {refund: lost, reply: ok(obj{"result": res("F", "ORDER_NOT_EXIST")}), notFound: true},
+		"unknown exception":    {refund: rf, reply: ok(obj{"result": res("U", "UNKNOWN_EXCEPTION")}), err: "result U UNKNOWN_EXCEPTION"},
+		"refused signature":    {refund: rf, reply: ok(obj{"result": res("F", "INVALID_SIGNATURE")}), err: "result F INVALID_SIGNATURE"},
+		"not found, unsigned":  {refund: rf, reply: reply{status: 200, body: `{"result":{"resultStatus":"F","resultCode":"REFUND_NOT_EXIST"}}`, sign: "none"}, err: "not trusted"},
+		"not found, other key": {refund: rf, reply: reply{status: 200, body: `{"result":{"resultStatus":"F","resultCode":"REFUND_NOT_EXIST"}}`, sign: "other-key"}, err: "not trusted"},
+		"502":                  {refund: rf, reply: reply{status: 502, body: "<html>502</html>", sign: "none"}, err: "HTTP 502"},
+		"timeout":              {refund: rf, reply: reply{hang: true}, err: "no answer in time"},
+		"unreadable":           {refund: rf, reply: ok(`{"result":{"resultStatus":"S"`), err: "unreadable"},
+		"another refund":       {refund: rf, reply: answer("SUCCESS", func(a obj) { a["refundRequestId"] = "re_other" }), err: "another refundRequestId"},
+		"another refundId":     {refund: rf, reply: answer("SUCCESS", func(a obj) { a["refundId"] = "2026031400000000000000000000000003" }), err: "another refundId"},
+		"another amount":       {refund: rf, reply: answer("SUCCESS", func(a obj) { a["refundAmount"] = obj{"currency": "EUR", "value": "235"} }), err: "another amount"},
+		"another currency":     {refund: rf, reply: answer("SUCCESS", func(a obj) { a["refundAmount"] = obj{"currency": "USD", "value": "234"} }), err: "another amount"},
+		"amount as decimal":    {refund: rf, reply: answer("SUCCESS", func(a obj) { a["refundAmount"] = obj{"currency": "EUR", "value": "2.34"} }), err: "cannot be read"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, c := newFake(t)
+			c.http.Timeout = 300 * time.Millisecond
+			f.on(pathInquiryRefund, tc.reply)
+			out, err := c.InquireRefund(t.Context(), testPayment(checkout.CaptureAutomatic, testNow), tc.refund)
+			r := f.calls()[0]
+			if r.path != "/ams/sandbox/api/v1/payments/inquiryRefund" || len(r.fields) != 1 || r.fields["refundRequestId"] != refundID {
+				t.Errorf("inquiry request %s %v", r.path, r.fields)
+			}
+			switch {
+			case tc.notFound:
+				if !errors.Is(err, checkout.ErrRefundNotFound) || !strings.HasPrefix(err.Error(), "antom: ") {
+					t.Fatalf("= %+v, %v; want ErrRefundNotFound", out, err)
+				}
+			case tc.err != "":
+				if err == nil || errors.Is(err, checkout.ErrRefundNotFound) || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "antom: ") {
+					t.Fatalf("= %+v, %v; want an error with %q that is not ErrRefundNotFound", out, err, tc.err)
+				}
+			default:
+				if err != nil || out.Status != tc.want || out.ProviderCode != tc.code || out.ProviderRef != refundRef {
+					t.Fatalf("= %+v, %v; want %s %q", out, err, tc.want, tc.code)
+				}
+			}
+		})
+	}
+	t.Run("no refund id", func(t *testing.T) {
+		_, c := newFake(t)
+		if _, err := c.InquireRefund(t.Context(), testPayment(checkout.CaptureAutomatic, testNow), checkout.Refund{}); err == nil || errors.Is(err, checkout.ErrRefundNotFound) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

@@ -82,6 +82,7 @@ func (e *env) client(t testing.TB, timeout time.Duration, merchantKey string) *a
 type notifySink struct {
 	client   *antom.Client
 	mu       sync.Mutex
+	received []checkout.NotificationRequest // every request, as it arrived
 	accepted []checkout.Notification
 	rejected []error
 }
@@ -92,11 +93,11 @@ func (s *notifySink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreadable", http.StatusBadRequest)
 		return
 	}
-	n, err := s.client.Notification(r.Context(), checkout.NotificationRequest{
-		Method: r.Method, RequestURI: r.URL.RequestURI(), Header: r.Header, Body: body,
-	})
+	req := checkout.NotificationRequest{Method: r.Method, RequestURI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body}
+	n, err := s.client.Notification(r.Context(), req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.received = append(s.received, req)
 	if err != nil {
 		s.rejected = append(s.rejected, err)
 		http.Error(w, "rejected", http.StatusUnauthorized)
@@ -125,6 +126,35 @@ func TestConformance(t *testing.T) {
 		Charges:    e.sb.Charges,
 		Challenged: e.sb.Challenged,
 		Browser:    providertest.BrowseRedirect,
+	})
+}
+
+// Requests returns every notification request received so far.
+func (s *notifySink) Requests() []checkout.NotificationRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]checkout.NotificationRequest(nil), s.received...)
+}
+
+// TestRefundConformance runs the shared refund scenarios against the
+// sandbox: refunds made, refused, held then settled both ways, faults on
+// the refund call and on the inquiry, duplicates and notifications.
+func TestRefundConformance(t *testing.T) {
+	e := newEnv(t)
+	providertest.RunRefunds(t, providertest.RefundHarness{
+		Provider:         e.client(t, 5*time.Second, e.creds.MerchantPrivateKey),
+		InjectFault:      e.sb.InjectFault,
+		RefundOperation:  sandbox.OperationRefund,
+		InquiryOperation: sandbox.OperationInquiryRefund,
+		Refunds: func(paymentID string) []providertest.LedgerRefund {
+			var out []providertest.LedgerRefund
+			for _, r := range e.sb.Refunds(paymentID) {
+				out = append(out, providertest.LedgerRefund{ID: r.RefundRequestID, Amount: r.Amount, Status: r.Outcome})
+			}
+			return out
+		},
+		Notifications:     e.notify.Requests,
+		WaitNotifications: e.sb.WaitNotifications,
 	})
 }
 
@@ -324,6 +354,13 @@ func TestSandboxOperations(t *testing.T) {
 	types := map[string]int{}
 	for _, n := range e.notify.accepted {
 		types[n.Type]++
+		if n.Type == antom.NotifyRefundResult {
+			if n.Refund == nil || n.Refund.RefundID == "" || n.Refund.ProviderRef == "" || n.Refund.Amount == nil || n.EventID == "" ||
+				n.Refund.Outcome.Status != checkout.RefundSucceeded {
+				t.Errorf("REFUND_RESULT = %+v", n)
+			}
+			continue
+		}
 		if n.PaymentID == "" || n.ProviderRef == "" || n.Amount == nil || n.EventID == "" {
 			t.Errorf("notification without our id, its ref, an amount or an event id: %+v", n)
 		}
@@ -334,7 +371,7 @@ func TestSandboxOperations(t *testing.T) {
 			t.Errorf("CAPTURE_RESULT = %+v", n)
 		}
 	}
-	if types[antom.NotifyPaymentResult] != 3 || types[antom.NotifyCaptureResult] != 1 {
-		t.Errorf("notifications by type: %v, want 3 PAYMENT_RESULT and 1 CAPTURE_RESULT", types)
+	if types[antom.NotifyPaymentResult] != 3 || types[antom.NotifyCaptureResult] != 1 || types[antom.NotifyRefundResult] == 0 {
+		t.Errorf("notifications by type: %v, want 3 PAYMENT_RESULT, 1 CAPTURE_RESULT and REFUND_RESULTs", types)
 	}
 }

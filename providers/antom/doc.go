@@ -23,8 +23,15 @@
 //     unknown.
 //  3. Capture (captureRequestId "<payment id>-capture", the full amount),
 //     Cancel (by paymentRequestId) and Refund (refundRequestId = the
-//     refund's idempotency key) move an authorized or paid payment on.
-//  4. Notification verifies and reads notifyPayment and notifyCapture.
+//     refund's idempotency key, our refund id) move an authorized or paid
+//     payment on. A refund Antom holds (U REFUND_IN_PROCESS) is pending;
+//     InquireRefund asks POST /ams/api/v1/payments/inquiryRefund by
+//     refundRequestId where it is: refundStatus SUCCESS, PROCESSING or
+//     FAIL; F REFUND_NOT_EXIST (or ORDER_NOT_EXIST) is
+//     checkout.ErrRefundNotFound, so the Service sends the refund again
+//     under the same refundRequestId.
+//  4. Notification verifies and reads notifyPayment, notifyCapture and
+//     notifyRefund (REFUND_RESULT, a RefundNotice).
 //
 // Every request is signed with the merchant key (providers/alipaysign:
 // Client-Id, Request-Time in epoch milliseconds, Key-Version 1, Signature
@@ -53,6 +60,18 @@
 //     paymentRequestId with REPEAT_REQ_INCONSISTENT; ORDER_NOT_EXIST;
 //     notifyPayment (PAYMENT_RESULT, PAYMENT_PENDING) and notifyCapture
 //     (CAPTURE_RESULT) bodies; the exact acknowledgement body;
+//     inquiryRefund (the path in every Antom SDK's INQUIRY_REFUND_PATH;
+//     request refundRequestId, refundId, merchantAccountId and answer
+//     result, refundId, refundRequestId, refundAmount, refundStatus,
+//     refundTime: global-open-sdk-go com/alipay/api/request/pay/
+//     AlipayInquiryRefundRequest.go and response/pay/
+//     AlipayInquiryRefundResponse.go); refundStatus SUCCESS, PROCESSING,
+//     FAIL and refundId taking precedence over refundRequestId
+//     (docs.antom.com ams/ir_online, ams/ir); notifyRefund with notifyType
+//     REFUND_RESULT, result, refundStatus SUCCESS or FAIL, refundRequestId,
+//     refundId, refundAmount, refundTime (request/notify/AlipayRefundNotify.go,
+//     docs.antom.com ams/notify_refund); refundNotifyUrl on refund
+//     (AlipayRefundRequest.go);
 //     enableAuthenticationUpgrade as Antom 3DS-Retry.
 //   - [S] (seed 002): the card pay request with its field names and string
 //     values (expiryMonth "12", expiryYear "29", goodsQuantity "10"), env and
@@ -69,7 +88,12 @@
 //     as generic declines; threeDSInteractionMode CHALLENGE/FRICTIONLESS
 //     giving the flow (absent: unknown); cardBrand upper-case network names;
 //     a SUCCESS CAPTURE transaction meaning captured; U REFUND_IN_PROCESS as
-//     a pending refund; ORDER_NOT_EXIST being final only after NotFoundAfter
+//     a pending refund; REFUND_NOT_EXIST as inquiryRefund's "no such
+//     refund" (the Alipay+ family's spelling; Antom's result-code table was
+//     not found), with ORDER_NOT_EXIST read the same way; the failure code
+//     of a failed refund's notification (the sandbox sends PROCESS_FAIL; a
+//     failed inquiry has no code, so its provider code is "FAIL");
+//     REFUND_RESULT's EventID "REFUND_RESULT:<refundId>:<resultStatus>:<resultCode>"; ORDER_NOT_EXIST being final only after NotFoundAfter
 //     (10 minutes), since a pay that timed out may still be stored; the
 //     EventID built as "<notifyType>:<paymentId or captureId>:<resultStatus>:<resultCode>",
 //     so Antom's retries share it and a different result does not;

@@ -1,7 +1,8 @@
 package antom
 
-// Fuzz targets for what Antom sends us (SECURITY.md R40): pay and inquiry
-// answers, the signature on those answers, and notifications. Keys are
+// Fuzz targets for what Antom sends us (SECURITY.md R40): pay, inquiry and
+// inquiryRefund answers, the signature on those answers, and
+// notifications (notifyRefund included). Keys are
 // made per process, so the fuzzer can only present a valid signature where
 // the harness puts one: over its own input (to reach the parsers), or over
 // a fixed message whose other parts it then changes.
@@ -11,6 +12,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -282,6 +284,90 @@ const fuzzSignedNotification = `{"notifyType":"PAYMENT_RESULT","result":{"result
 
 const fuzzNotificationTime = "2026-03-14T15:10:00+01:00"
 
+const fuzzRefundNotification = `{"notifyType":"REFUND_RESULT","result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"},` +
+	`"refundStatus":"SUCCESS","refundRequestId":"re_aaaabbbbccccddddeeeeffffgggghhhh","refundId":"2026031400000000000000000000000002",` +
+	`"refundAmount":{"currency":"EUR","value":"234"},"refundTime":"2026-03-14T15:10:00+01:00"}`
+
+// fuzzCheckRefund asserts what holds for any refund outcome the adapter
+// reports about a refund whose Antom status is status.
+func fuzzCheckRefund(t *testing.T, out checkout.RefundOutcome, status string) {
+	t.Helper()
+	switch out.Status {
+	case checkout.RefundSucceeded:
+		if status != RefundStatusSuccess {
+			t.Errorf("refund succeeded from status %q", status)
+		}
+	case checkout.RefundFailed:
+		if status != RefundStatusFail || (out.ProviderCode != RefundStatusFail && !codePattern.MatchString(out.ProviderCode)) {
+			t.Errorf("refund failed from status %q with code %q", status, out.ProviderCode)
+		}
+	case checkout.RefundPending:
+	default:
+		t.Errorf("refund status %q", out.Status)
+	}
+	if out.ProviderRef != "" && cleanRef(out.ProviderRef) != out.ProviderRef {
+		t.Errorf("refund provider ref %q", out.ProviderRef)
+	}
+}
+
+// FuzzRefundInquiry feeds signed inquiryRefund answers to InquireRefund:
+// it never panics, never reports another refund, a success only from
+// refundStatus SUCCESS, and ErrRefundNotFound only for F REFUND_NOT_EXIST
+// or ORDER_NOT_EXIST.
+func FuzzRefundInquiry(f *testing.F) {
+	const refundID = "re_aaaabbbbccccddddeeeeffffgggghhhh"
+	one := `{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success."},"refundRequestId":"` + refundID +
+		`","refundId":"2026031400000000000000000000000002","refundAmount":{"currency":"EUR","value":"234"},"refundStatus":"SUCCESS"}`
+	for _, s := range []string{
+		one,
+		strings.Replace(one, `"refundStatus":"SUCCESS"`, `"refundStatus":"PROCESSING"`, 1),
+		strings.Replace(one, `"refundStatus":"SUCCESS"`, `"refundStatus":"FAIL"`, 1),
+		strings.Replace(one, `"234"`, `"2340"`, 1),
+		strings.Replace(one, refundID, "re_other", 1),
+		strings.Replace(one, "2026031400000000000000000000000002", "4117347806156383", 1),
+		`{"result":{"resultCode":"REFUND_NOT_EXIST","resultStatus":"F"}}`,
+		`{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U"}}`,
+		`{"result":{"resultCode":"SUCCESS","resultStatus":"S"}}`,
+		`[]`, `null`, ``, `{"result":`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		k := fuzzKeys()
+		c := fuzzClient(t, func(r *http.Request) *http.Response {
+			h := http.Header{"Content-Type": {"application/json; charset=UTF-8"}}
+			if err := alipaysign.SignMessage(k.antomPriv, h, alipaysign.HeaderResponseTime, http.MethodPost, r.URL.Path, fuzzClientID, fuzzResponseTime, body); err != nil {
+				t.Fatal(err)
+			}
+			return fuzzResponse(r, http.StatusOK, h, body)
+		})
+		rf := checkout.Refund{ID: refundID, Amount: checkout.Money{Amount: 234, Currency: "EUR"}}
+		out, err := c.InquireRefund(context.Background(), checkout.Payment{ID: fuzzPaymentID}, rf)
+		var answer inquiryRefundResponse
+		readable := json.Unmarshal(body, &answer) == nil
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "antom: ") || strings.Contains(err.Error(), fuzzPAN) {
+				t.Errorf("error %q", err)
+			}
+			if errors.Is(err, checkout.ErrRefundNotFound) && (!readable || answer.Result.ResultStatus != ResultFailure ||
+				(answer.Result.ResultCode != CodeRefundNotExist && answer.Result.ResultCode != CodeOrderNotExist)) {
+				t.Errorf("not found from %q", body)
+			}
+			return
+		}
+		if !readable || answer.Result.ResultStatus != ResultSuccess {
+			t.Fatalf("an answer from %q", body)
+		}
+		if answer.RefundRequestID != "" && answer.RefundRequestID != refundID {
+			t.Errorf("accepted an answer about %q", answer.RefundRequestID)
+		}
+		if a := answer.RefundAmount; a != nil && (a.Currency != "" || a.Value != "") && (a.Currency != "EUR" || a.Value != "234") {
+			t.Errorf("accepted a refund of %+v", *a)
+		}
+		fuzzCheckRefund(t, out, answer.RefundStatus)
+	})
+}
+
 func FuzzNotification(f *testing.F) {
 	capture := `{"notifyType":"CAPTURE_RESULT","result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success."},` +
 		`"captureRequestId":"` + fuzzPaymentID + `-capture","paymentId":"20260314123456789012345678901234567",` +
@@ -303,6 +389,9 @@ func FuzzNotification(f *testing.F) {
 		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", strings.Replace(fuzzSignedNotification, `"resultCode":"SUCCESS","resultStatus":"S"`, `"resultCode":"DO_NOT_HONOR","resultStatus":"F"`, 1), true},
 		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", strings.Replace(fuzzSignedNotification, "20211112194010800100188570271832381", fuzzPAN, 1), true},
 		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", `{"notifyType":"REFUND_RESULT","result":{"resultStatus":"S","resultCode":"SUCCESS"}}`, true},
+		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", fuzzRefundNotification, true},
+		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", strings.Replace(strings.Replace(fuzzRefundNotification, `"SUCCESS","resultStatus":"S"`, `"PROCESS_FAIL","resultStatus":"F"`, 1), `"refundStatus":"SUCCESS"`, `"refundStatus":"FAIL"`, 1), true},
+		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", strings.Replace(fuzzRefundNotification, `"refundStatus":"SUCCESS",`, ``, 1), true},
 		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", `{"notifyType":"payment result"}`, true},
 		{"POST", "notify", fuzzClientID, fuzzNotificationTime, "", fuzzSignedNotification, true},
 		{"POST", fuzzNotifyURI, fuzzClientID, fuzzNotificationTime, "", `not json`, true},
@@ -349,6 +438,30 @@ func FuzzNotification(f *testing.F) {
 		}
 		if n.EventID == "" {
 			return // acknowledged, not acted on
+		}
+		if n.Type == NotifyRefundResult {
+			var rn notification
+			if json.Unmarshal(body, &rn) != nil || n.Refund == nil || n.Outcome.Status != "" || n.ProviderRef != "" {
+				t.Fatalf("refund notification %+v from %q", n, body)
+			}
+			status := rn.RefundStatus
+			if status == "" {
+				status = refundStatusOfResult(rn.Result)
+			}
+			fuzzCheckRefund(t, n.Refund.Outcome, status)
+			if n.Refund.ProviderRef == "" || n.Refund.ProviderRef != cleanRef(rn.RefundID) || !strings.HasPrefix(n.EventID, n.Type+":"+n.Refund.ProviderRef+":") {
+				t.Errorf("refund notice %+v, event %q", n.Refund, n.EventID)
+			}
+			if n.Refund.RefundID != "" && cleanRef(n.Refund.RefundID) != n.Refund.RefundID {
+				t.Errorf("refund id %q", n.Refund.RefundID)
+			}
+			if a := n.Refund.Amount; a == nil || a.Amount < 0 || !checkout.ValidCurrency(a.Currency) {
+				t.Errorf("refund amount %v", a)
+			}
+			return
+		}
+		if n.Refund != nil {
+			t.Errorf("%s read as a refund", n.Type)
 		}
 		fuzzCheckOutcome(t, n.Outcome)
 		if !strings.HasPrefix(n.EventID, n.Type+":") || n.ProviderRef == "" || n.Amount == nil {

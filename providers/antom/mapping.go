@@ -134,6 +134,46 @@ func mapPayment(v paymentView, mode checkout.CaptureMode) checkout.Outcome {
 	return out
 }
 
+// mapRefund is the one place where an Antom refund status (inquiryRefund's
+// and notifyRefund's refundStatus, or what a refund answer's result stands
+// for, see refundStatusOfResult) becomes our RefundOutcome: SUCCESS is a
+// success, PROCESSING pending, FAIL a refusal whose provider code is
+// Antom's result code when there is one, else "FAIL". known is false for
+// any other status: the outcome is then unknown, never a success.
+func mapRefund(status, code, refundID string) (out checkout.RefundOutcome, known bool) {
+	out.ProviderRef = cleanRef(refundID)
+	switch status {
+	case RefundStatusSuccess:
+		out.Status = checkout.RefundSucceeded
+	case RefundStatusProcessing:
+		out.Status = checkout.RefundPending
+	case RefundStatusFail:
+		out.Status = checkout.RefundFailed
+		out.ProviderCode = RefundStatusFail
+		if codePattern.MatchString(code) && code != CodeSuccess {
+			out.ProviderCode = code
+		}
+	default:
+		return checkout.RefundOutcome{ProviderRef: out.ProviderRef}, false
+	}
+	return out, true
+}
+
+// refundStatusOfResult is the refund status a refund answer's result
+// stands for: S a refund made, F a refund refused, U REFUND_IN_PROCESS a
+// refund Antom holds; anything else ("") is unknown.
+func refundStatusOfResult(r result) string {
+	switch {
+	case r.ResultStatus == ResultSuccess:
+		return RefundStatusSuccess
+	case r.ResultStatus == ResultFailure:
+		return RefundStatusFail
+	case r.ResultStatus == ResultUnknown && r.ResultCode == CodeRefundInProcess:
+		return RefundStatusProcessing
+	}
+	return ""
+}
+
 // redirectOf is the browser action for Antom's 3DS page, or nil when the
 // URL is not a plain absolute http(s) URL.
 func redirectOf(raw string) *checkout.Action {

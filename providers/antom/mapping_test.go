@@ -297,3 +297,46 @@ func TestCardOfNeverKeepsANumber(t *testing.T) {
 		}
 	}
 }
+
+// TestMapRefund: every refund status maps to one outcome; what we do not
+// know is never a success.
+func TestMapRefund(t *testing.T) {
+	const ref = "2026031400000000000000000000000002"
+	for name, tc := range map[string]struct {
+		status, code string
+		want         checkout.RefundStatus
+		providerCode string
+		known        bool
+	}{
+		"success":          {status: RefundStatusSuccess, code: "SUCCESS", want: checkout.RefundSucceeded, known: true},
+		"processing":       {status: RefundStatusProcessing, want: checkout.RefundPending, known: true},
+		"fail with a code": {status: RefundStatusFail, code: "PROCESS_FAIL", want: checkout.RefundFailed, providerCode: "PROCESS_FAIL", known: true},
+		"fail, no code":    {status: RefundStatusFail, want: checkout.RefundFailed, providerCode: "FAIL", known: true},
+		"fail, odd code":   {status: RefundStatusFail, code: "4242424242424242", want: checkout.RefundFailed, providerCode: "FAIL", known: true},
+		"fail, SUCCESS":    {status: RefundStatusFail, code: "SUCCESS", want: checkout.RefundFailed, providerCode: "FAIL", known: true},
+		"pending":          {status: StatusPending},
+		"cancelled":        {status: StatusCancelled},
+		"lower case":       {status: "success"},
+		"empty":            {status: ""},
+		"new":              {status: "SOMETHING_NEW", code: "SUCCESS"},
+	} {
+		out, known := mapRefund(tc.status, tc.code, ref)
+		if known != tc.known || out.Status != tc.want || out.ProviderCode != tc.providerCode || out.ProviderRef != ref {
+			t.Errorf("%s: %+v known=%v, want %q %q known=%v", name, out, known, tc.want, tc.providerCode, tc.known)
+		}
+	}
+	if out, _ := mapRefund(RefundStatusSuccess, "", "4242424242424242"); out.ProviderRef != "" {
+		t.Errorf("a card-shaped refund id was kept: %+v", out)
+	}
+	for r, want := range map[result]string{
+		{ResultStatus: "S", ResultCode: "SUCCESS"}:              RefundStatusSuccess,
+		{ResultStatus: "F", ResultCode: "REFUND_AMOUNT_EXCEED"}: RefundStatusFail,
+		{ResultStatus: "U", ResultCode: "REFUND_IN_PROCESS"}:    RefundStatusProcessing,
+		{ResultStatus: "U", ResultCode: "UNKNOWN_EXCEPTION"}:    "",
+		{ResultStatus: "X", ResultCode: "SUCCESS"}:              "",
+	} {
+		if got := refundStatusOfResult(r); got != want {
+			t.Errorf("refundStatusOfResult(%+v) = %q, want %q", r, got, want)
+		}
+	}
+}

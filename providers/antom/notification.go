@@ -21,10 +21,14 @@ import (
 // payment, with the capture mode unknown: a SUCCESS is reported as
 // authorized, never as a capture (the Service uses notifications about
 // payments in flight only as a trigger to inquire). CAPTURE_RESULT S is
-// the capture of an authorized payment; F leaves it authorized. Other
-// notification types are acknowledged and ignored (no EventID).
+// the capture of an authorized payment; F leaves it authorized.
+// REFUND_RESULT (notifyRefund) is a RefundNotice: our refund id
+// (refundRequestId), Antom's refundId, the refund amount and refundStatus
+// SUCCESS or FAIL mapped (a status we do not know is pending, a trigger to
+// inquire). Other notification types are acknowledged and ignored (no
+// EventID).
 //
-// EventID is "<notifyType>:<paymentId or captureId>:<resultStatus>:<resultCode>":
+// EventID is "<notifyType>:<paymentId, captureId or refundId>:<resultStatus>:<resultCode>":
 // Antom's retries of one notification share it, and a later, different
 // result about the same payment does not.
 func (c *Client) Notification(_ context.Context, req checkout.NotificationRequest) (checkout.Notification, error) {
@@ -50,7 +54,7 @@ func (c *Client) Notification(_ context.Context, req checkout.NotificationReques
 		return checkout.Notification{}, errors.New("antom: notification without a well-formed notifyType")
 	}
 	if !codePattern.MatchString(n.Result.ResultStatus) || !codePattern.MatchString(n.Result.ResultCode) {
-		if n.NotifyType != NotifyPaymentResult && n.NotifyType != NotifyPaymentPending && n.NotifyType != NotifyCaptureResult {
+		if n.NotifyType != NotifyPaymentResult && n.NotifyType != NotifyPaymentPending && n.NotifyType != NotifyCaptureResult && n.NotifyType != NotifyRefundResult {
 			return out, nil
 		}
 		return checkout.Notification{}, errors.New("antom: notification without a well-formed result")
@@ -108,7 +112,30 @@ func (c *Client) Notification(_ context.Context, req checkout.NotificationReques
 			return checkout.Notification{}, errors.New("antom: capture notification with resultStatus " + n.Result.ResultStatus)
 		}
 		return out, nil
+
+	case NotifyRefundResult:
+		refundID := cleanRef(n.RefundID)
+		if refundID == "" {
+			return checkout.Notification{}, errors.New("antom: refund notification without a well-formed refundId")
+		}
+		money, err := parseAmount(n.RefundAmount)
+		if err != nil {
+			return checkout.Notification{}, fmt.Errorf("antom: refund notification: %v", err)
+		}
+		status := n.RefundStatus
+		if status == "" {
+			status = refundStatusOfResult(n.Result)
+		}
+		refund, known := mapRefund(status, n.Result.ResultCode, refundID)
+		if !known {
+			// Authentic, but saying something we do not know: a trigger to
+			// inquire, never a success.
+			refund = checkout.RefundOutcome{Status: checkout.RefundPending, ProviderRef: refundID}
+		}
+		out.EventID = n.NotifyType + ":" + refundID + suffix
+		out.Refund = &checkout.RefundNotice{RefundID: cleanRef(n.RefundRequestID), ProviderRef: refundID, Amount: &money, Outcome: refund}
+		return out, nil
 	}
-	// Refund, dispute and other notifications: acknowledged, not acted on.
+	// Dispute and other notifications: acknowledged, not acted on.
 	return out, nil
 }

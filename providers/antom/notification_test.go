@@ -1,6 +1,7 @@
 package antom
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,7 +83,6 @@ func TestNotificationKinds(t *testing.T) {
 		"payment failed": {body: failed, event: "PAYMENT_RESULT:" + testRef + ":F:DO_NOT_HONOR", paymentID: testPaymentID, status: checkout.OutcomeFailed},
 		"payment pending": {body: strings.Replace(strings.Replace(failed, `"PAYMENT_RESULT"`, `"PAYMENT_PENDING"`, 1), `"resultCode":"DO_NOT_HONOR","resultStatus":"F"`, `"resultCode":"PAYMENT_IN_PROCESS","resultStatus":"U"`, 1),
 			event: "PAYMENT_PENDING:" + testRef + ":U:PAYMENT_IN_PROCESS", paymentID: testPaymentID, status: checkout.OutcomePending},
-		"refund (not acted on)":    {body: `{"notifyType":"REFUND_RESULT","result":{"resultCode":"SUCCESS","resultStatus":"S"},"refundId":"1"}`},
 		"dispute without a result": {body: `{"notifyType":"DISPUTE_NOTIFICATION","disputeId":"1"}`},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -100,6 +100,85 @@ func TestNotificationKinds(t *testing.T) {
 				t.Errorf("decline = %+v", n.Outcome.Decline)
 			}
 		})
+	}
+}
+
+// TestRefundNotifications: notifyRefund becomes a RefundNotice with our
+// refund id, Antom's refundId, the amount and the refund's outcome.
+func TestRefundNotifications(t *testing.T) {
+	_, antom, _ := testKeys(t)
+	c := notificationClient(t)
+	const refundID = "re_aaaabbbbccccddddeeeeffffgggghhhh"
+	body := func(edits ...func(obj)) string {
+		b := obj{"notifyType": "REFUND_RESULT", "result": res("S", "SUCCESS"), "refundStatus": "SUCCESS",
+			"refundRequestId": refundID, "refundId": "2026031400000000000000000000000002",
+			"refundAmount": obj{"currency": "EUR", "value": "234"}, "refundTime": "2026-03-14T15:10:00+01:00"}
+		for _, e := range edits {
+			e(b)
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	failed := func(b obj) {
+		b["result"], b["refundStatus"] = res("F", "PROCESS_FAIL"), "FAIL"
+		delete(b, "refundTime")
+	}
+	for name, tc := range map[string]struct {
+		body     string
+		event    string
+		want     checkout.RefundStatus
+		code     string
+		refundID string
+		err      string
+	}{
+		"succeeded":             {body: body(), event: "REFUND_RESULT:2026031400000000000000000000000002:S:SUCCESS", want: checkout.RefundSucceeded, refundID: refundID},
+		"failed":                {body: body(failed), event: "REFUND_RESULT:2026031400000000000000000000000002:F:PROCESS_FAIL", want: checkout.RefundFailed, code: "PROCESS_FAIL", refundID: refundID},
+		"failed without a code": {body: body(failed, func(b obj) { b["result"] = res("F", "no code") }), err: "well-formed result"},
+		"status from the result": {body: body(func(b obj) { delete(b, "refundStatus") }), event: "REFUND_RESULT:2026031400000000000000000000000002:S:SUCCESS",
+			want: checkout.RefundSucceeded, refundID: refundID},
+		"unknown status": {body: body(func(b obj) { b["refundStatus"] = "SOMETHING_NEW" }), event: "REFUND_RESULT:2026031400000000000000000000000002:S:SUCCESS",
+			want: checkout.RefundPending, refundID: refundID},
+		"not our refund id": {body: body(func(b obj) { b["refundRequestId"] = "refund by phone" }), event: "REFUND_RESULT:2026031400000000000000000000000002:S:SUCCESS",
+			want: checkout.RefundSucceeded},
+		"no refundId":       {body: body(func(b obj) { delete(b, "refundId") }), err: "without a well-formed refundId"},
+		"card-shaped id":    {body: body(func(b obj) { b["refundId"] = "4242424242424242" }), err: "without a well-formed refundId"},
+		"no amount":         {body: body(func(b obj) { delete(b, "refundAmount") }), err: "no amount"},
+		"amount as decimal": {body: body(func(b obj) { b["refundAmount"] = obj{"currency": "EUR", "value": "2.34"} }), err: "not a whole number"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			n, err := c.Notification(t.Context(), signedNotification(t, tc.body, notifyURI, testClientID, antom.Private, "1700000000000"))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.HasPrefix(err.Error(), "antom: ") {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.EventID != tc.event || n.Type != NotifyRefundResult || n.PaymentID != "" || n.ProviderRef != "" || n.Amount != nil || n.Outcome.Status != "" || n.Refund == nil {
+				t.Fatalf("notification = %+v", n)
+			}
+			r := n.Refund
+			if r.RefundID != tc.refundID || r.ProviderRef != "2026031400000000000000000000000002" || r.Amount == nil || *r.Amount != (checkout.Money{Amount: 234, Currency: "EUR"}) {
+				t.Errorf("notice = %+v", r)
+			}
+			if r.Outcome.Status != tc.want || r.Outcome.ProviderCode != tc.code || r.Outcome.ProviderRef != "2026031400000000000000000000000002" {
+				t.Errorf("outcome = %+v, want %s %q", r.Outcome, tc.want, tc.code)
+			}
+			if n.Reply.Status != 200 || n.Reply.Body != notificationAck {
+				t.Errorf("reply = %+v", n.Reply)
+			}
+		})
+	}
+	// A tampered notifyRefund is refused before anything is read.
+	req := signedNotification(t, body(), notifyURI, testClientID, antom.Private, "1700000000000")
+	req.Body = []byte(strings.Replace(string(req.Body), `"234"`, `"2340"`, 1))
+	if _, err := c.Notification(t.Context(), req); err == nil {
+		t.Fatal("a tampered notifyRefund was accepted")
 	}
 }
 

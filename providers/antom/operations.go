@@ -128,30 +128,65 @@ func (c *Client) Refund(ctx context.Context, p checkout.Payment, rr checkout.Ref
 	if err := c.call(ctx, opRefund, pathRefund, body, &r); err != nil {
 		return checkout.RefundOutcome{}, err
 	}
-	switch r.Result.ResultStatus {
-	case ResultSuccess:
-		if (r.RefundRequestID != "" && r.RefundRequestID != key) || (r.PaymentID != "" && r.PaymentID != p.ProviderRef) {
-			return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: answer about another refund", opRefund)
-		}
-		if err := checkAmount(opRefund, r.RefundAmount, rr.Amount); err != nil {
-			return checkout.RefundOutcome{}, err
-		}
-		return checkout.RefundOutcome{Status: checkout.RefundSucceeded, ProviderRef: cleanRef(r.RefundID)}, nil
-	case ResultFailure:
-		if requestRefused[r.Result.ResultCode] {
-			return checkout.RefundOutcome{}, resultError(opRefund, r.Result)
-		}
-		out := checkout.RefundOutcome{Status: checkout.RefundFailed}
+	if r.Result.ResultStatus == ResultFailure && requestRefused[r.Result.ResultCode] {
+		return checkout.RefundOutcome{}, resultError(opRefund, r.Result)
+	}
+	out, known := mapRefund(refundStatusOfResult(r.Result), r.Result.ResultCode, r.RefundID)
+	if !known {
+		return checkout.RefundOutcome{}, resultError(opRefund, r.Result)
+	}
+	if out.Status == checkout.RefundFailed {
+		// A refusal names Antom's code, never "FAIL", and is about nothing
+		// Antom kept.
+		out = checkout.RefundOutcome{Status: checkout.RefundFailed}
 		if codePattern.MatchString(r.Result.ResultCode) {
 			out.ProviderCode = r.Result.ResultCode
 		}
 		return out, nil
-	case ResultUnknown:
-		if r.Result.ResultCode == CodeRefundInProcess {
-			return checkout.RefundOutcome{Status: checkout.RefundPending, ProviderRef: cleanRef(r.RefundID)}, nil
-		}
 	}
-	return checkout.RefundOutcome{}, resultError(opRefund, r.Result)
+	if (r.RefundRequestID != "" && r.RefundRequestID != key) || (r.PaymentID != "" && r.PaymentID != p.ProviderRef) {
+		return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: answer about another refund", opRefund)
+	}
+	if err := checkAmount(opRefund, r.RefundAmount, rr.Amount); err != nil {
+		return checkout.RefundOutcome{}, err
+	}
+	return out, nil
+}
+
+// InquireRefund asks Antom where a refund is (inquiryRefund by
+// refundRequestId, our refund id, which the refund call sent). F
+// REFUND_NOT_EXIST (or ORDER_NOT_EXIST) is checkout.ErrRefundNotFound: the
+// refund call never reached Antom. S with refundStatus SUCCESS, PROCESSING
+// or FAIL is the answer, once it is about our refund (refundRequestId,
+// refundId when we know it, amount and currency, where it states them);
+// any other result, a status we do not know, no answer or an untrusted one
+// is an error (unknown).
+func (c *Client) InquireRefund(ctx context.Context, p checkout.Payment, rf checkout.Refund) (checkout.RefundOutcome, error) {
+	if rf.ID == "" || len(rf.ID) > maxID {
+		return checkout.RefundOutcome{}, errors.New("antom: inquiry refund: the refund id must be 1 to 64 characters")
+	}
+	var r inquiryRefundResponse
+	if err := c.call(ctx, opInquiryRefund, pathInquiryRefund, inquiryRefundRequest{RefundRequestID: rf.ID}, &r); err != nil {
+		return checkout.RefundOutcome{}, err
+	}
+	switch {
+	case r.Result.ResultStatus == ResultFailure && (r.Result.ResultCode == CodeRefundNotExist || r.Result.ResultCode == CodeOrderNotExist):
+		return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: result F %s: %w", opInquiryRefund, r.Result.ResultCode, checkout.ErrRefundNotFound)
+	case r.Result.ResultStatus != ResultSuccess:
+		return checkout.RefundOutcome{}, resultError(opInquiryRefund, r.Result)
+	case r.RefundRequestID != "" && r.RefundRequestID != rf.ID:
+		return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: answer about another refundRequestId", opInquiryRefund)
+	case rf.ProviderRef != "" && r.RefundID != "" && r.RefundID != rf.ProviderRef:
+		return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: answer about another refundId", opInquiryRefund)
+	}
+	if err := checkAmount(opInquiryRefund, r.RefundAmount, rf.Amount); err != nil {
+		return checkout.RefundOutcome{}, err
+	}
+	out, known := mapRefund(r.RefundStatus, "", r.RefundID)
+	if !known {
+		return checkout.RefundOutcome{}, fmt.Errorf("antom: %s: answer with refundStatus %s, which we do not know", opInquiryRefund, cleanCode(r.RefundStatus))
+	}
+	return out, nil
 }
 
 // checkRef refuses a payment without a well-formed Antom paymentId before

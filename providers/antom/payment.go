@@ -13,11 +13,12 @@ import (
 
 // Operation names, as errors name them.
 const (
-	opPay     = "pay"
-	opInquiry = "inquiry payment"
-	opCapture = "capture"
-	opCancel  = "cancel"
-	opRefund  = "refund"
+	opPay           = "pay"
+	opInquiry       = "inquiry payment"
+	opCapture       = "capture"
+	opCancel        = "cancel"
+	opRefund        = "refund"
+	opInquiryRefund = "inquiry refund"
 )
 
 // captureKeySuffix makes the captureRequestId from our payment id: one

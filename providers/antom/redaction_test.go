@@ -94,8 +94,12 @@ func TestNoSecretsInErrorsOrOutcomes(t *testing.T) {
 		"S status": {status: 200, body: mustJSON(echoing("S", code("SUCCESS"), func(a obj) { a["paymentStatus"], a["paymentResultCode"] = "FAIL", testPAN }))},
 	} {
 		f, c := newFake(t)
-		for _, path := range []string{pathInquiry, pathCapture, pathCancel, pathRefund} {
+		for _, path := range []string{pathInquiry, pathCapture, pathCancel, pathRefund, pathInquiryRefund} {
 			f.on(path, r)
+		}
+		for _, ref := range []string{"", "2026031400000000000000000000000002"} {
+			ro, err := c.InquireRefund(t.Context(), p, checkout.Refund{ID: "re_1", Amount: rr.Amount, ProviderRef: ref})
+			scan("inquire refund "+name, ro, err)
 		}
 		out, err := c.Inquire(t.Context(), p)
 		scan("inquire "+name, out, err)
@@ -117,8 +121,15 @@ func TestNoSecretsInErrorsOrOutcomes(t *testing.T) {
 	nbody := mustJSON(obj{"notifyType": "PAYMENT_RESULT", "result": obj{"resultCode": testPAN, "resultStatus": "F", "resultMessage": echo},
 		"paymentRequestId": echo, "paymentId": testPAN, "paymentAmount": obj{"currency": "EUR", "value": "1234"},
 		"paymentResultInfo": obj{"cardNo": testPAN, "threeDSResult": obj{"cavv": testPAN, "eci": testCVC}}})
+	rbody := mustJSON(obj{"notifyType": "REFUND_RESULT", "result": obj{"resultCode": testPAN, "resultStatus": "F", "resultMessage": echo},
+		"refundStatus": echo, "refundRequestId": echo, "refundId": testPAN, "refundAmount": obj{"currency": "EUR", "value": "1234"}})
+	rbody2 := strings.Replace(rbody, `"refundId":"`+testPAN+`"`, `"refundId":"2026"`, 1)
 	for name, key := range map[string]string{"signed": antom.Private, "mis-signed": other.Private} {
 		nc := notificationClient(t)
+		for i, b := range []string{rbody, rbody2} {
+			n, err := nc.Notification(t.Context(), signedNotification(t, b, notifyURI, testClientID, key, "1700000000000"))
+			scan(fmt.Sprintf("refund notification %d %s", i, name), n, err)
+		}
 		n, err := nc.Notification(t.Context(), signedNotification(t, nbody, notifyURI, testClientID, key, "1700000000000"))
 		scan("notification "+name, n, err)
 		bad := signedNotification(t, strings.Replace(nbody, `"value":"1234"`, `"value":"`+testPAN+`.`+testCVC+`"`, 1), notifyURI, testClientID, key, "1700000000000")

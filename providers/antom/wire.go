@@ -8,14 +8,15 @@ import (
 
 // API paths, before the sandbox rewrite (PROVIDERS.md 3.1) [V].
 const (
-	pathPay        = "/ams/api/v1/payments/pay"
-	pathInquiry    = "/ams/api/v1/payments/inquiryPayment"
-	pathCapture    = "/ams/api/v1/payments/capture"
-	pathCancel     = "/ams/api/v1/payments/cancel"
-	pathRefund     = "/ams/api/v1/payments/refund"
-	productionRoot = "/ams/api"
-	sandboxRoot    = "/ams/sandbox/api"
-	sandboxPrefix  = "SANDBOX_" // a Client-Id with this prefix is a sandbox client
+	pathPay           = "/ams/api/v1/payments/pay"
+	pathInquiry       = "/ams/api/v1/payments/inquiryPayment"
+	pathCapture       = "/ams/api/v1/payments/capture"
+	pathCancel        = "/ams/api/v1/payments/cancel"
+	pathRefund        = "/ams/api/v1/payments/refund"
+	pathInquiryRefund = "/ams/api/v1/payments/inquiryRefund" // [V SDK AlipayInquiryRefundRequest, and the Java, .NET, PHP, Python SDKs' INQUIRY_REFUND_PATH]
+	productionRoot    = "/ams/api"
+	sandboxRoot       = "/ams/sandbox/api"
+	sandboxPrefix     = "SANDBOX_" // a Client-Id with this prefix is a sandbox client
 )
 
 // resultStatus values of result.resultStatus [V].
@@ -42,14 +43,24 @@ const (
 	CodeOrderNotExist         = "ORDER_NOT_EXIST"
 	CodeRepeatReqInconsistent = "REPEAT_REQ_INCONSISTENT"
 	CodeRefundInProcess       = "REFUND_IN_PROCESS" // [I]
+	CodeRefundNotExist        = "REFUND_NOT_EXIST"  // inquiryRefund: no such refund [I: Alipay+ family spelling]
 	CodeThreeDSFailed         = "THREE_D_SECURE_AUTHENTICATION_FAILED"
 )
 
-// Notification types [V docs notifyPayment, notifyCapture].
+// Notification types [V docs notifyPayment, notifyCapture, notifyRefund].
 const (
 	NotifyPaymentResult  = "PAYMENT_RESULT"
 	NotifyPaymentPending = "PAYMENT_PENDING"
 	NotifyCaptureResult  = "CAPTURE_RESULT"
+	NotifyRefundResult   = "REFUND_RESULT"
+)
+
+// Refund statuses: inquiryRefund's refundStatus SUCCESS, PROCESSING, FAIL
+// and notifyRefund's SUCCESS, FAIL [V docs inquiryRefund, notifyRefund].
+const (
+	RefundStatusSuccess    = "SUCCESS"
+	RefundStatusProcessing = "PROCESSING"
+	RefundStatusFail       = "FAIL"
 )
 
 // Values the pay request carries.
@@ -286,8 +297,28 @@ type refundResponse struct {
 	RefundTime      string  `json:"refundTime"`
 }
 
+// inquiryRefundRequest asks about one refund by our refundRequestId
+// [V SDK AlipayInquiryRefundRequest: refundRequestId, refundId,
+// merchantAccountId].
+type inquiryRefundRequest struct {
+	RefundRequestID string `json:"refundRequestId"`
+}
+
+// inquiryRefundResponse is the answer to inquiryRefund [V SDK
+// AlipayInquiryRefundResponse]. Its result says whether the query worked;
+// refundStatus says where the refund is.
+type inquiryRefundResponse struct {
+	Result          result  `json:"result"`
+	RefundID        string  `json:"refundId"`
+	RefundRequestID string  `json:"refundRequestId"`
+	RefundAmount    *amount `json:"refundAmount"`
+	RefundStatus    string  `json:"refundStatus"`
+	RefundTime      string  `json:"refundTime"`
+}
+
 // notification is the body of notifyPayment (PAYMENT_RESULT,
-// PAYMENT_PENDING) and notifyCapture (CAPTURE_RESULT).
+// PAYMENT_PENDING), notifyCapture (CAPTURE_RESULT) and notifyRefund
+// (REFUND_RESULT) [V SDK AlipayRefundNotify].
 type notification struct {
 	NotifyType        string             `json:"notifyType"`
 	Result            result             `json:"result"`
@@ -301,6 +332,11 @@ type notification struct {
 	CaptureID         string             `json:"captureId"`
 	CaptureAmount     *amount            `json:"captureAmount"`
 	CaptureTime       string             `json:"captureTime"`
+	RefundStatus      string             `json:"refundStatus"`
+	RefundRequestID   string             `json:"refundRequestId"`
+	RefundID          string             `json:"refundId"`
+	RefundAmount      *amount            `json:"refundAmount"`
+	RefundTime        string             `json:"refundTime"`
 }
 
 // flexString reads a JSON string or number as a string, so that an ECI

@@ -29,6 +29,8 @@
 // Faults are armed in order and each is used up by the next Count calls
 // it matches (any money-moving call, or only those of one operation),
 // whether the call does the operation or replays an idempotent answer. A
+// sandbox may also name operations that move no money (a refund inquiry):
+// those take only faults armed for them by name (TakeNamed). A
 // retry that no armed fault matches is answered as the provider would: an
 // operation done under a fault replays its real answer.
 //
@@ -196,6 +198,28 @@ func (s *Switch) Take(op string) (Fault, bool) {
 	defer s.mu.Unlock()
 	for i, f := range s.armed {
 		if f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if f.Count--; f.Count == 0 {
+			s.armed = slices.Delete(s.armed, i, i+1)
+		} else {
+			s.armed[i] = f
+		}
+		f.Count = 1
+		return f, true
+	}
+	return Fault{}, false
+}
+
+// TakeNamed is Take for a call that moves no money, such as a refund
+// inquiry: only a fault armed for exactly operation op matches it, so a
+// fault armed for "the next money-moving call" (no operation) is never
+// used up by an inquiry the merchant's scheduler happens to send first.
+func (s *Switch) TakeNamed(op string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.armed {
+		if f.Operation != op {
 			continue
 		}
 		if f.Count--; f.Count == 0 {

@@ -252,3 +252,27 @@ func TestDeliverHonoursContext(t *testing.T) {
 		t.Fatalf("held %v, wrote %d", time.Since(began), w.Code)
 	}
 }
+
+func TestTakeNamedIgnoresUnscopedFaults(t *testing.T) {
+	s := NewSwitch("refund", "inquire-refund")
+	if err := s.Inject(Fault{Kind: Timeout}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.TakeNamed("inquire-refund"); ok {
+		t.Fatal("an inquiry took a fault armed for any money-moving call")
+	}
+	if err := s.Inject(Fault{Kind: ServerError, Operation: "inquire-refund", Count: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if f, ok := s.TakeNamed("inquire-refund"); !ok || f.Kind != ServerError || f.Count != 1 {
+			t.Fatalf("inquiry %d took %+v, %v", i, f, ok)
+		}
+	}
+	if _, ok := s.TakeNamed("inquire-refund"); ok {
+		t.Fatal("a fault used up twice")
+	}
+	if f, ok := s.Take("refund"); !ok || f.Kind != Timeout {
+		t.Fatalf("the refund took %+v, %v; want the unscoped timeout", f, ok)
+	}
+}

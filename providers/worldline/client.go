@@ -61,12 +61,13 @@ type Client struct {
 }
 
 var (
-	_ checkout.Provider      = (*Client)(nil)
-	_ checkout.ReturnChecker = (*Client)(nil)
-	_ checkout.Capturer      = (*Client)(nil)
-	_ checkout.Canceler      = (*Client)(nil)
-	_ checkout.Refunder      = (*Client)(nil)
-	_ checkout.Notifier      = (*Client)(nil)
+	_ checkout.Provider       = (*Client)(nil)
+	_ checkout.ReturnChecker  = (*Client)(nil)
+	_ checkout.Capturer       = (*Client)(nil)
+	_ checkout.Canceler       = (*Client)(nil)
+	_ checkout.Refunder       = (*Client)(nil)
+	_ checkout.RefundInquirer = (*Client)(nil)
+	_ checkout.Notifier       = (*Client)(nil)
 )
 
 // New validates cfg and builds the adapter.

@@ -3,6 +3,7 @@ package worldline
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -853,4 +854,121 @@ func TestInquiryNotFoundIsPendingWithinGrace(t *testing.T) {
 	if err != nil || out.Status != checkout.OutcomeFailed || out.Decline == nil || out.Decline.Code != checkout.DeclineProcessingError {
 		t.Fatalf("eleven minutes after: %+v %v, want failed", out, err)
 	}
+}
+
+// TestInquireRefund: a refund with a Worldline id is read with Get refund,
+// one without is found by our refund id; the answer must be about our
+// refund; a 404 or an empty Find is ErrRefundNotFound, any other failure
+// an error that is not.
+func TestInquireRefund(t *testing.T) {
+	const refundID = "re_aaaabbbbccccddddeeeeffffgggghhhh"
+	paid := testPayment(checkout.CaptureAutomatic, checkout.Outcome{ProviderRef: testRef})
+	known := checkout.Refund{ID: refundID, PaymentID: testPaymentID, Amount: checkout.Money{Amount: 500, Currency: "EUR"}, ProviderRef: testRef + "-1"}
+	lost := known
+	lost.ProviderRef = ""
+	refund := func(status string, edits ...func(obj)) obj {
+		r := obj{"id": testRef + "-1", "status": status,
+			"refundOutput": obj{"amountOfMoney": obj{"amount": 500, "currencyCode": "EUR"}, "references": obj{"merchantReference": refundID}, "paymentMethod": "card"},
+			"statusOutput": obj{"statusCategory": "PENDING_CONNECT_OR_3RD_PARTY", "statusCode": 800}}
+		for _, e := range edits {
+			e(r)
+		}
+		return r
+	}
+	found := func(refunds ...obj) reply {
+		return jsonReply(200, obj{"refunds": refunds, "offset": 0, "limit": 10, "totalCount": len(refunds)})
+	}
+	otherAmount := func(r obj) { r["refundOutput"].(obj)["amountOfMoney"] = obj{"amount": 501, "currencyCode": "EUR"} }
+	otherCurrency := func(r obj) { r["refundOutput"].(obj)["amountOfMoney"] = obj{"amount": 500, "currencyCode": "USD"} }
+	otherReference := func(r obj) { r["refundOutput"].(obj)["references"] = obj{"merchantReference": "re_other"} }
+	noReference := func(r obj) { delete(r["refundOutput"].(obj), "references") }
+
+	for name, tc := range map[string]struct {
+		refund   checkout.Refund
+		get      reply // GET /refunds/{id}
+		find     reply // GET /refunds?merchantReference=
+		want     checkout.RefundStatus
+		code     string
+		notFound bool
+		errParts []string
+	}{
+		"get requested":         {refund: known, get: jsonReply(200, refund(StatusRefundRequested)), want: checkout.RefundSucceeded},
+		"get refunded":          {refund: known, get: jsonReply(200, refund(StatusRefunded)), want: checkout.RefundSucceeded},
+		"get pending approval":  {refund: known, get: jsonReply(200, refund(StatusPendingApproval)), want: checkout.RefundPending},
+		"get rejected":          {refund: known, get: jsonReply(200, refund(StatusRejected)), want: checkout.RefundFailed, code: StatusRejected},
+		"get cancelled":         {refund: known, get: jsonReply(200, refund(StatusCancelled)), want: checkout.RefundFailed, code: StatusCancelled},
+		"get unknown status":    {refund: known, get: jsonReply(200, refund("SOMETHING_NEW")), errParts: []string{"inquire refund", "SOMETHING_NEW"}},
+		"get 404":               {refund: known, get: apiErr(404, "1004", "UNKNOWN_REFUND_ID"), notFound: true},
+		"get 404 not worldline": {refund: known, get: reply{status: 404, body: "<html>not found</html>"}, errParts: []string{"get refund", "HTTP 404"}},
+		"get 500":               {refund: known, get: apiErr(500, "9999", ""), errParts: []string{"get refund", "HTTP 500"}},
+		"get 502 gateway":       {refund: known, get: reply{status: 502, body: "<html>502 Bad Gateway</html>"}, errParts: []string{"get refund", "HTTP 502"}},
+		"get timeout":           {refund: known, get: reply{hang: true}, errParts: []string{"get refund", "no answer in time"}},
+		"get unreadable":        {refund: known, get: reply{status: 200, body: `{"id":"` + testRef + `-1","sta`}, errParts: []string{"get refund", "unreadable"}},
+		"get other refund":      {refund: known, get: jsonReply(200, refund(StatusRefunded, func(r obj) { r["id"] = testRef + "-2" })), errParts: []string{"not " + testRef + "-1"}},
+		"get other reference":   {refund: known, get: jsonReply(200, refund(StatusRefunded, otherReference)), errParts: []string{"another merchantReference"}},
+		"get other amount":      {refund: known, get: jsonReply(200, refund(StatusRefunded, otherAmount)), errParts: []string{"another amount or currency"}},
+		"get other currency":    {refund: known, get: jsonReply(200, refund(StatusRefunded, otherCurrency)), errParts: []string{"another amount or currency"}},
+		"get without status":    {refund: known, get: jsonReply(200, obj{"id": testRef + "-1"}), errParts: []string{"without a refund id and status"}},
+		"find requested":        {refund: lost, find: found(refund(StatusRefundRequested)), want: checkout.RefundSucceeded},
+		"find pending":          {refund: lost, find: found(refund(StatusPendingApproval)), want: checkout.RefundPending},
+		"find without refs":     {refund: lost, find: found(refund(StatusRefundRequested, noReference)), want: checkout.RefundSucceeded},
+		"find nothing":          {refund: lost, find: found(), notFound: true},
+		"find two":              {refund: lost, find: found(refund(StatusRefunded), refund(StatusRefunded)), errParts: []string{"2 refunds under one reference"}},
+		"find more elsewhere":   {refund: lost, find: jsonReply(200, obj{"refunds": []obj{}, "totalCount": 1}), errParts: []string{"1 refunds under one reference"}},
+		"find without a count":  {refund: lost, find: jsonReply(200, obj{"refunds": []obj{refund(StatusRefunded)}}), want: checkout.RefundSucceeded},
+		"find one of two":       {refund: lost, find: jsonReply(200, obj{"refunds": []obj{refund(StatusRefunded)}, "totalCount": 2}), errParts: []string{"2 refunds under one reference"}},
+		"find other reference":  {refund: lost, find: found(refund(StatusRefunded, otherReference)), errParts: []string{"another merchantReference"}},
+		"find other amount":     {refund: lost, find: found(refund(StatusRefunded, otherAmount)), errParts: []string{"another amount"}},
+		"find 500":              {refund: lost, find: apiErr(500, "9999", ""), errParts: []string{"find refunds", "HTTP 500"}},
+		"find 404":              {refund: lost, find: apiErr(404, "9404", ""), errParts: []string{"find refunds", "HTTP 404"}},
+		"find unreadable":       {refund: lost, find: reply{status: 200, body: "{"}, errParts: []string{"find refunds", "unreadable"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, c := newFake(t)
+			c.http.Timeout = 300 * time.Millisecond
+			if tc.get.status != 0 || tc.get.hang {
+				f.on("GET", "/refunds/"+testRef+"-1", tc.get)
+			}
+			if tc.find.status != 0 {
+				f.on("GET", "/refunds", tc.find)
+			}
+			out, err := c.InquireRefund(t.Context(), paid, tc.refund)
+			calls := f.calls()
+			if len(calls) != 1 {
+				t.Fatalf("%d requests", len(calls))
+			}
+			r := calls[0]
+			checkSigned(t, r, "", "")
+			if tc.refund.ProviderRef != "" && r.path != "/v1/1234/refunds/"+testRef+"-1" {
+				t.Errorf("get refund path %s", r.path)
+			}
+			if tc.refund.ProviderRef == "" && (r.path != "/v1/1234/refunds" || r.query != "merchantReference="+refundID+"&offset=0&limit=10") {
+				t.Errorf("find refunds %s?%s", r.path, r.query)
+			}
+			switch {
+			case tc.notFound:
+				if !errors.Is(err, checkout.ErrRefundNotFound) || !strings.HasPrefix(err.Error(), "worldline: ") {
+					t.Fatalf("= %+v, %v; want ErrRefundNotFound", out, err)
+				}
+			case tc.errParts != nil:
+				if err == nil || errors.Is(err, checkout.ErrRefundNotFound) {
+					t.Fatalf("= %+v, %v; want an error that is not ErrRefundNotFound", out, err)
+				}
+				mustErr(t, checkout.Outcome{}, err, tc.errParts...)
+			default:
+				if err != nil || out.Status != tc.want || out.ProviderCode != tc.code || out.ProviderRef != testRef+"-1" {
+					t.Fatalf("= %+v, %v; want %s %q", out, err, tc.want, tc.code)
+				}
+			}
+		})
+	}
+
+	t.Run("malformed refund id", func(t *testing.T) {
+		_, c := newFake(t)
+		bad := known
+		bad.ProviderRef = "../payments/1"
+		if _, err := c.InquireRefund(t.Context(), paid, bad); err == nil || errors.Is(err, checkout.ErrRefundNotFound) {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

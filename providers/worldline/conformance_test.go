@@ -77,6 +77,7 @@ func (e *env) client(t testing.TB, timeout time.Duration, secret string) *worldl
 type webhookSink struct {
 	client   *worldline.Client
 	mu       sync.Mutex
+	received []checkout.NotificationRequest // every request, as it arrived
 	accepted []checkout.Notification
 	rejected []error
 }
@@ -87,9 +88,11 @@ func (s *webhookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreadable", http.StatusBadRequest)
 		return
 	}
-	n, err := s.client.Notification(r.Context(), checkout.NotificationRequest{Method: r.Method, Header: r.Header, Body: body})
+	req := checkout.NotificationRequest{Method: r.Method, RequestURI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body}
+	n, err := s.client.Notification(r.Context(), req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.received = append(s.received, req)
 	if err != nil {
 		s.rejected = append(s.rejected, err)
 		http.Error(w, "rejected", http.StatusUnauthorized)
@@ -118,6 +121,35 @@ func TestConformance(t *testing.T) {
 		Charges:    e.sb.Charges,
 		Challenged: e.sb.Challenged,
 		Browser:    providertest.BrowseRedirect,
+	})
+}
+
+// Requests returns every notification request received so far.
+func (s *webhookSink) Requests() []checkout.NotificationRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]checkout.NotificationRequest(nil), s.received...)
+}
+
+// TestRefundConformance runs the shared refund scenarios against the
+// sandbox: refunds made, refused, held then settled both ways, faults on
+// the refund call and on the inquiry, duplicates and notifications.
+func TestRefundConformance(t *testing.T) {
+	e := newEnv(t)
+	providertest.RunRefunds(t, providertest.RefundHarness{
+		Provider:         e.client(t, 5*time.Second, e.creds.SecretAPIKey),
+		InjectFault:      e.sb.InjectFault,
+		RefundOperation:  sandbox.OperationRefund,
+		InquiryOperation: sandbox.OperationInquireRefund,
+		Refunds: func(paymentID string) []providertest.LedgerRefund {
+			var out []providertest.LedgerRefund
+			for _, r := range e.sb.Refunds(paymentID) {
+				out = append(out, providertest.LedgerRefund{ID: r.MerchantReference, Amount: r.Amount, Status: r.Outcome})
+			}
+			return out
+		},
+		Notifications:     e.webhooks.Requests,
+		WaitNotifications: e.sb.WaitWebhooks,
 	})
 }
 

@@ -29,8 +29,24 @@
 //     finds it with GET /v1/{merchantId}/payments?merchantReference=<our
 //     id>: none found means nothing was created, once the payment is older
 //     than Config.NotFoundAfter (10 minutes; until then it stays pending). Refund posts .../refund
-//     under the refund's idempotence key. Webhooks are verified and mapped
-//     like any answer; the Service treats them as news, not as the truth.
+//     under the refund's idempotence key (our refund id, also sent as
+//     refundReferences.merchantReference). InquireRefund reads a refund
+//     with GET /v1/{merchantId}/refunds/{refundId} when the refund call
+//     answered with Worldline's refund id, else finds it with GET
+//     /v1/{merchantId}/refunds?merchantReference=<our refund id>: a 404
+//     carrying Worldline's error body, or an empty list, is
+//     checkout.ErrRefundNotFound (the Service then sends the refund again
+//     under the same key). Webhooks are verified and mapped like any
+//     answer; the Service treats them as news, not as the truth. A
+//     refund.* webhook becomes a RefundNotice.
+//
+// Refund statuses (mapRefund): REFUND_REQUESTED, REFUNDED and CAPTURED are
+// a success; PENDING_APPROVAL and CREATED pending; REJECTED and CANCELLED a
+// refusal whose provider code is the status; anything else is unknown:
+// pending for a refund call Worldline accepted (2xx), an error for an
+// inquiry, pending (a trigger) for a webhook. An inquiry's answer must be
+// about our refund: the Worldline id asked for, our merchant reference,
+// our amount and currency, where it states them.
 //
 // The payment's ProviderData holds "payment_id" (Worldline's id, also the
 // ProviderRef), "returnmac" (the RETURNMAC of the redirect) and "status"
@@ -51,7 +67,19 @@
 //     payment (SDK CreateAPIError); merchantAction REDIRECT with RETURNMAC
 //     and redirectURL; webhook X-GCS-Signature = base64 HMAC-SHA256 of the
 //     raw body with X-GCS-KeyId, apiVersion "v1", the endpoint verification
-//     GET (tested with the SDK's webhook vector).
+//     GET (tested with the SDK's webhook vector). Refunds (connect-sdk-go
+//     apiv1/merchant/refunds/Client.go and FindParams.go, apiv1/domain
+//     RefundResponse, RefundResult, RefundOutput, PaymentReferences,
+//     FindRefundsResponse, WebhooksEvent; the API reference's refunds/find,
+//     refunds/cancel and refunds/cancelapproval pages): GET
+//     /v1/{merchantId}/refunds/{refundId}; GET /v1/{merchantId}/refunds
+//     with hostedCheckoutId, merchantReference, merchantOrderId, offset
+//     (default 0) and limit (default 10, at most 100), answering
+//     {refunds, offset, limit, totalCount}; a refund as {id,
+//     refundOutput{amountOfMoney, references{merchantReference}}, status,
+//     statusOutput}; the refund statuses PENDING_APPROVAL, REFUND_REQUESTED
+//     and CANCELLED; an error answer for 404 (the SDK's ReferenceError);
+//     the webhook event's "refund" object.
 //   - [S] (seed 003): the Create Payment body with new-style objects
 //     (card, threeDSecure with authenticationFlow, challengeIndicator,
 //     challengeCanvasSize and redirectionData.returnUrl, order.customer
@@ -67,7 +95,9 @@
 //     paymentProductId 2 Amex, 3 Mastercard, 125 JCB and 132 Diners (1 Visa
 //     is in the seed); the 4303xx decline codes and their meaning; the 400
 //     validation code, 404 and 409 wrong-state codes; the refund answer
-//     (id, REFUND_REQUESTED) and refund statuses; Find answering
+//     (id, REFUND_REQUESTED) and the refund statuses CREATED, REJECTED,
+//     CAPTURED and REFUNDED and what they mean; the unknown-refund error
+//     code; refund webhook types "refund.<status lowercased>"; Find answering
 //     {"payments", "offset", "limit", "totalCount"}; customer.locale built
 //     as language_REGION with the billing country standing in for a
 //     missing region; merchantCustomerId being at most 15 characters (a
@@ -76,6 +106,15 @@
 //     The signed resource is the API path relative to BaseURL, which is
 //     the same thing for Worldline's own hosts (they have no path) and is
 //     what a sandbox mounted under a path sees once the mount is stripped.
+//
+// Known gap: Worldline documents a refund in PENDING_APPROVAL as the first
+// half of a two-step refund flow that waits for POST
+// /v1/{merchantId}/refunds/{refundId}/approve [V API reference
+// refunds/approve, SDK ApproveRefundRequest {amount}]. The adapter never
+// approves a refund, so on an account set up for two-step refunds a refund
+// stays pending (inquired on the Service's schedule) until it is approved
+// outside this product; the sandbox stands in for that approval by
+// settling a held refund after two inquiries.
 //
 // Known gap: the seed's merchantReferences are all exactly 30 characters,
 // which may be Worldline's limit [I, unverified]; our payment ids are 36 and

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -311,6 +312,9 @@ func FuzzWebhook(f *testing.F) {
 		{"POST", fuzzWebhookKeyID, "", strings.Replace(string(sdk), `"v1"`, `"v2"`, 1), true},
 		{"POST", fuzzWebhookKeyID, "", strings.Replace(string(sdk), "00000200000143570012", "../../x", 1), true},
 		{"POST", fuzzWebhookKeyID, "", refund, true},
+		{"POST", fuzzWebhookKeyID, "", strings.Replace(refund, "REFUNDED", "PENDING_APPROVAL", 1), true},
+		{"POST", fuzzWebhookKeyID, "", strings.Replace(refund, `"status"`, `"refundOutput":{"amountOfMoney":{"amount":500,"currencyCode":"EUR"},"references":{"merchantReference":"re_1"}},"status"`, 1), true},
+		{"POST", fuzzWebhookKeyID, "", strings.Replace(refund, `"r1"`, `"4242424242424242"`, 1), true},
 		{"POST", fuzzWebhookKeyID, "", `{"apiVersion":"v1","id":"a b","type":"payment.paid"}`, true},
 		{"POST", fuzzWebhookKeyID, "", `not json`, true},
 		{"GET", "", "0123456789abcdef", "", false},
@@ -353,6 +357,26 @@ func FuzzWebhook(f *testing.F) {
 		if !eventIDPattern.MatchString(n.EventID) || !eventTypePattern.MatchString(n.Type) || n.Reply.Status != http.StatusOK {
 			t.Errorf("notification %+v", n)
 		}
+		if n.ProviderRef != "" && n.Refund != nil {
+			t.Errorf("both a payment and a refund: %+v", n)
+		}
+		if strings.HasPrefix(n.Type, "refund.") {
+			var ev webhookEvent
+			if json.Unmarshal(body, &ev) != nil || ev.Refund == nil || n.Refund == nil || n.Outcome.Status != "" {
+				t.Fatalf("refund notification %+v from %q", n, body)
+			}
+			fuzzCheckRefund(t, n.Refund.Outcome, ev.Refund.Status)
+			if n.Refund.ProviderRef != ev.Refund.ID || (n.Refund.RefundID != "" && !pathSegment.MatchString(n.Refund.RefundID)) {
+				t.Errorf("refund notice %+v", n.Refund)
+			}
+			if a := n.Refund.Amount; a != nil && (a.Amount < 0 || !checkout.ValidCurrency(a.Currency)) {
+				t.Errorf("refund amount %+v", *a)
+			}
+			return
+		}
+		if n.Refund != nil {
+			t.Errorf("%s read as a refund", n.Type)
+		}
 		if !strings.HasPrefix(n.Type, "payment.") {
 			if n.ProviderRef != "" || n.Outcome.Status != "" {
 				t.Errorf("%s acted on: %+v", n.Type, n)
@@ -367,6 +391,109 @@ func FuzzWebhook(f *testing.F) {
 			t.Errorf("provider ref %q", n.ProviderRef)
 		}
 		fuzzCheckOutcome(t, n.Outcome, ev.Payment.Status, "")
+	})
+}
+
+// fuzzRefundSucceeded are the Worldline refund statuses that are a success.
+var fuzzRefundSucceeded = map[string]bool{StatusRefundRequested: true, StatusRefunded: true, StatusCaptured: true}
+
+// fuzzCheckRefund asserts what holds for any refund outcome the adapter
+// reports about a refund whose Worldline status is status.
+func fuzzCheckRefund(t *testing.T, out checkout.RefundOutcome, status string) {
+	t.Helper()
+	switch out.Status {
+	case checkout.RefundSucceeded:
+		if !fuzzRefundSucceeded[status] {
+			t.Errorf("refund succeeded from status %q", status)
+		}
+	case checkout.RefundFailed:
+		if out.ProviderCode != status || (status != StatusRejected && status != StatusCancelled) {
+			t.Errorf("refund failed from status %q with code %q", status, out.ProviderCode)
+		}
+	case checkout.RefundPending:
+	default:
+		t.Errorf("refund status %q", out.Status)
+	}
+	if out.ProviderRef != "" && (!pathSegment.MatchString(out.ProviderRef) || checkout.LooksLikeCardNumber(out.ProviderRef)) {
+		t.Errorf("refund provider ref %q", out.ProviderRef)
+	}
+}
+
+// FuzzRefundInquiry feeds Get refund (find false) and Find refunds (find
+// true) answers to InquireRefund: it never panics, never reports another
+// refund, a success only from a success status, and ErrRefundNotFound only
+// for a 404 or an empty list.
+func FuzzRefundInquiry(f *testing.F) {
+	const refundID = "re_aaaabbbbccccddddeeeeffffgggghhhh"
+	one := `{"id":"000001234000000012340000100001-1","refundOutput":{"amountOfMoney":{"amount":500,"currencyCode":"EUR"},` +
+		`"references":{"merchantReference":"` + refundID + `"},"paymentMethod":"card"},"status":"REFUND_REQUESTED",` +
+		`"statusOutput":{"isCancellable":true,"statusCategory":"PENDING_CONNECT_OR_3RD_PARTY","statusCode":800}}`
+	for _, s := range []struct {
+		status uint16
+		body   string
+		find   bool
+	}{
+		{200, one, false},
+		{200, strings.Replace(one, "REFUND_REQUESTED", "PENDING_APPROVAL", 1), false},
+		{200, strings.Replace(one, "REFUND_REQUESTED", "REJECTED", 1), false},
+		{200, strings.Replace(one, "500", "5000", 1), false},
+		{200, strings.Replace(one, refundID, "re_other", 1), false},
+		{200, `{"refunds":[` + one + `],"offset":0,"limit":10,"totalCount":1}`, true},
+		{200, `{"refunds":[],"offset":0,"limit":10,"totalCount":0}`, true},
+		{200, `{"refunds":[` + one + `,` + one + `],"totalCount":2}`, true},
+		{404, `{"errorId":"5d23642a18a1c3fe481964da5a96df5f","errors":[{"code":"1004","id":"UNKNOWN_REFUND_ID","httpStatusCode":404}]}`, false},
+		{404, `<html>`, false},
+		{500, `{"errorId":"x","errors":[{"code":"9999","httpStatusCode":500}]}`, true},
+		{200, `{"id":"4242424242424242","status":"REFUNDED"}`, false},
+		{200, `{`, true},
+	} {
+		f.Add(s.status, []byte(s.body), s.find)
+	}
+	f.Fuzz(func(t *testing.T, status uint16, body []byte, find bool) {
+		if status < 100 || status > 999 {
+			return
+		}
+		c := fuzzClient(t, func(r *http.Request) *http.Response {
+			return &http.Response{StatusCode: int(status), Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(bytes.NewReader(body)), Request: r}
+		})
+		r := checkout.Refund{ID: refundID, Amount: checkout.Money{Amount: 500, Currency: "EUR"}}
+		if !find {
+			r.ProviderRef = "000001234000000012340000100001-1"
+		}
+		out, err := c.InquireRefund(context.Background(), checkout.Payment{ID: fuzzPaymentID}, r)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "worldline: ") || strings.Contains(err.Error(), fuzzPAN) {
+				t.Errorf("error %q", err)
+			}
+			if errors.Is(err, checkout.ErrRefundNotFound) && status != http.StatusNotFound && (!find || status/100 != 2) {
+				t.Errorf("not found from HTTP %d %q", status, body)
+			}
+			return
+		}
+		if status/100 != 2 {
+			t.Fatalf("an answer from HTTP %d: %+v", status, out)
+		}
+		var rr refundResponse
+		if find {
+			var found findRefundsResponse
+			if json.Unmarshal(body, &found) != nil || len(found.Refunds) != 1 {
+				t.Fatalf("an answer from %q", body)
+			}
+			rr = found.Refunds[0]
+		} else if json.Unmarshal(body, &rr) != nil {
+			t.Fatalf("an answer from %q", body)
+		}
+		if r.ProviderRef != "" && out.ProviderRef != r.ProviderRef {
+			t.Errorf("answer about refund %q", out.ProviderRef)
+		}
+		if m := rr.RefundOutput.AmountOfMoney; m != nil && (m.Amount != 500 || m.CurrencyCode != "EUR") {
+			t.Errorf("accepted a refund of %+v", *m)
+		}
+		if ref := rr.RefundOutput.References; ref != nil && ref.MerchantReference != "" && ref.MerchantReference != refundID {
+			t.Errorf("accepted a refund with reference %q", ref.MerchantReference)
+		}
+		fuzzCheckRefund(t, out, rr.Status)
 	})
 }
 

@@ -111,6 +111,31 @@ func mapPayment(p payment, action *merchantAction, mode checkout.CaptureMode) ch
 	return out
 }
 
+// mapRefund is the one place where a Worldline refund status becomes our
+// RefundOutcome. REFUND_REQUESTED (Worldline has accepted it and passed it
+// on), REFUNDED and CAPTURED are a success; PENDING_APPROVAL and CREATED
+// are pending (held at Worldline); REJECTED and CANCELLED are a refusal,
+// with the status as the provider's code. known is false for any other
+// status: the outcome is then unknown, never a success, and the caller
+// decides what unknown means for it.
+func mapRefund(r refundResponse) (out checkout.RefundOutcome, known bool) {
+	if pathSegment.MatchString(r.ID) && !checkout.LooksLikeCardNumber(r.ID) {
+		out.ProviderRef = r.ID
+	}
+	switch r.Status {
+	case StatusRefundRequested, StatusRefunded, StatusCaptured:
+		out.Status = checkout.RefundSucceeded
+	case StatusPendingApproval, StatusCreated:
+		out.Status = checkout.RefundPending
+	case StatusRejected, StatusCancelled:
+		out.Status = checkout.RefundFailed
+		out.ProviderCode = r.Status
+	default:
+		return checkout.RefundOutcome{ProviderRef: out.ProviderRef}, false
+	}
+	return out, true
+}
+
 // declineOf is the one place where a rejected payment's error codes and 3-D
 // Secure status become a Decline. A payment rejected because 3-D Secure
 // failed is authentication_failed whatever its code; otherwise the first

@@ -279,3 +279,36 @@ func TestCardholderInfo(t *testing.T) {
 		t.Errorf("nil action = %q", got)
 	}
 }
+
+// TestMapRefund: every refund status maps to one outcome; what we do not
+// know is never a success.
+func TestMapRefund(t *testing.T) {
+	for status, tc := range map[string]struct {
+		want  checkout.RefundStatus
+		code  string
+		known bool
+	}{
+		StatusRefundRequested:        {checkout.RefundSucceeded, "", true},
+		StatusRefunded:               {checkout.RefundSucceeded, "", true},
+		StatusCaptured:               {checkout.RefundSucceeded, "", true},
+		StatusPendingApproval:        {checkout.RefundPending, "", true},
+		StatusCreated:                {checkout.RefundPending, "", true},
+		StatusRejected:               {checkout.RefundFailed, StatusRejected, true},
+		StatusCancelled:              {checkout.RefundFailed, StatusCancelled, true},
+		StatusPaid:                   {"", "", false},
+		StatusRejectedCredit:         {"", "", false},
+		StatusChargebacked:           {"", "", false},
+		"":                           {"", "", false},
+		"refund_requested":           {"", "", false},
+		"SOMETHING_NEW":              {"", "", false},
+		StatusCaptureRequested + " ": {"", "", false},
+	} {
+		out, known := mapRefund(refundResponse{ID: testRef + "-1", Status: status})
+		if known != tc.known || out.Status != tc.want || out.ProviderCode != tc.code || out.ProviderRef != testRef+"-1" {
+			t.Errorf("%q: %+v known=%v, want %q %q known=%v", status, out, known, tc.want, tc.code, tc.known)
+		}
+	}
+	if out, _ := mapRefund(refundResponse{ID: "4242424242424242", Status: StatusRefunded}); out.ProviderRef != "" {
+		t.Errorf("a card-shaped refund id was kept: %+v", out)
+	}
+}

@@ -33,7 +33,12 @@ var (
 // For a payment event the Outcome maps the payment as it stands, with an
 // authorization awaiting approval reported as authorized: the Service only
 // uses notifications about payments in flight as a trigger to inquire.
-// Other events (refunds, tokens) carry their id and type only.
+// A refund event (refund.*, the event's "refund" object) is a RefundNotice
+// instead: our refund id (refundOutput.references.merchantReference), the
+// Worldline refund id, the amount and the refund mapped as it stands, a
+// status we do not know being pending (a trigger to inquire, never a
+// success). Other events (tokens, captures, disputes) carry their id and
+// type only.
 func (c *Client) Notification(_ context.Context, req checkout.NotificationRequest) (checkout.Notification, error) {
 	if c.webhookSecret == "" {
 		return checkout.Notification{}, errors.New("worldline: webhooks are not configured (WebhookKeyID, WebhookSecret)")
@@ -76,6 +81,14 @@ func (c *Client) Notification(_ context.Context, req checkout.NotificationReques
 		Type:    ev.Type,
 		Reply:   checkout.NotificationReply{Status: http.StatusOK, ContentType: "text/plain; charset=utf-8", Body: "OK"},
 	}
+	if strings.HasPrefix(ev.Type, "refund.") {
+		notice, err := refundNotice(ev.Refund)
+		if err != nil {
+			return checkout.Notification{}, err
+		}
+		n.Refund = notice
+		return n, nil
+	}
 	if !strings.HasPrefix(ev.Type, "payment.") {
 		return n, nil
 	}
@@ -90,4 +103,25 @@ func (c *Client) Notification(_ context.Context, req checkout.NotificationReques
 	}
 	n.Outcome = mapPayment(*p, nil, "")
 	return n, nil
+}
+
+// refundNotice reads the refund of a refund.* webhook. Our refund id is
+// kept only when it looks like one of ours: a refund made elsewhere (in
+// Worldline's portal) carries whatever its maker typed.
+func refundNotice(r *refundResponse) (*checkout.RefundNotice, error) {
+	if r == nil || !pathSegment.MatchString(r.ID) || checkout.LooksLikeCardNumber(r.ID) || r.Status == "" {
+		return nil, errors.New("worldline: refund webhook without a well-formed refund")
+	}
+	out, known := mapRefund(*r)
+	if !known {
+		out = checkout.RefundOutcome{Status: checkout.RefundPending, ProviderRef: out.ProviderRef}
+	}
+	notice := &checkout.RefundNotice{ProviderRef: r.ID, Outcome: out}
+	if ref := r.RefundOutput.References; ref != nil && pathSegment.MatchString(ref.MerchantReference) && !checkout.LooksLikeCardNumber(ref.MerchantReference) {
+		notice.RefundID = ref.MerchantReference
+	}
+	if m := r.RefundOutput.AmountOfMoney; m != nil && checkout.ValidCurrency(m.CurrencyCode) && m.Amount >= 0 {
+		notice.Amount = &checkout.Money{Amount: m.Amount, Currency: m.CurrencyCode}
+	}
+	return notice, nil
 }

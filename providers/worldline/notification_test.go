@@ -3,6 +3,7 @@ package worldline
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -180,15 +181,74 @@ func TestWebhookEvents(t *testing.T) {
 		})
 	}
 
-	t.Run("refund", func(t *testing.T) {
-		body := event("refund.refund_requested", obj{"refund": obj{"id": testRef + "-1", "status": "REFUND_REQUESTED",
-			"refundOutput": obj{"amountOfMoney": obj{"amount": 500, "currencyCode": "EUR"}}}})
-		n, err := c.Notification(t.Context(), webhookPost(body, testWebhookKeyID, WebhookSignature(testWebhookSecret, body)))
-		if err != nil {
-			t.Fatal(err)
+	// Refund events carry a RefundNotice instead of a payment outcome.
+	refundObj := func(status string, edits ...func(obj)) obj {
+		r := obj{"id": testRef + "-1", "status": status,
+			"refundOutput": obj{"amountOfMoney": obj{"amount": 500, "currencyCode": "EUR"}, "references": obj{"merchantReference": "re_aaaabbbbccccddddeeeeffffgggghhhh"}},
+			"statusOutput": obj{"statusCategory": "PENDING_CONNECT_OR_3RD_PARTY", "statusCode": 800}}
+		for _, e := range edits {
+			e(r)
 		}
-		if n.EventID == "" || n.Type != "refund.refund_requested" || n.PaymentID != "" || n.ProviderRef != "" || n.Amount != nil || n.Outcome.Status != "" {
-			t.Errorf("refund notification = %+v", n)
-		}
-	})
+		return r
+	}
+	for name, tc := range map[string]struct {
+		typ, status string
+		edit        func(obj)
+		want        checkout.RefundStatus
+		code        string
+		refundID    string
+		amount      *checkout.Money
+		err         string
+	}{
+		"requested":        {typ: "refund.refund_requested", status: StatusRefundRequested, want: checkout.RefundSucceeded},
+		"refunded":         {typ: "refund.refunded", status: StatusRefunded, want: checkout.RefundSucceeded},
+		"pending approval": {typ: "refund.pending_approval", status: StatusPendingApproval, want: checkout.RefundPending},
+		"rejected":         {typ: "refund.rejected", status: StatusRejected, want: checkout.RefundFailed, code: StatusRejected},
+		"cancelled":        {typ: "refund.cancelled", status: StatusCancelled, want: checkout.RefundFailed, code: StatusCancelled},
+		"unknown status":   {typ: "refund.something_new", status: "SOMETHING_NEW", want: checkout.RefundPending},
+		"made elsewhere": {typ: "refund.refund_requested", status: StatusRefundRequested, want: checkout.RefundSucceeded, refundID: "-",
+			edit: func(r obj) {
+				r["refundOutput"].(obj)["references"] = obj{"merchantReference": "refund by phone, ticket 77"}
+			}},
+		"no amount": {typ: "refund.refund_requested", status: StatusRefundRequested, want: checkout.RefundSucceeded, amount: &checkout.Money{},
+			edit: func(r obj) { delete(r["refundOutput"].(obj), "amountOfMoney") }},
+		"no refund":         {typ: "refund.refund_requested", edit: func(r obj) { clear(r) }, err: "without a well-formed refund"},
+		"card-shaped id":    {typ: "refund.refund_requested", status: StatusRefundRequested, edit: func(r obj) { r["id"] = "4242424242424242" }, err: "well-formed"},
+		"id with a slash":   {typ: "refund.refund_requested", status: StatusRefundRequested, edit: func(r obj) { r["id"] = "../x" }, err: "well-formed"},
+		"amount as a float": {typ: "refund.refund_requested", status: StatusRefundRequested, edit: func(r obj) { r["refundOutput"].(obj)["amountOfMoney"] = obj{"amount": 5.5} }, err: "not readable"},
+	} {
+		t.Run("refund "+name, func(t *testing.T) {
+			r := refundObj(tc.status, func(r obj) {
+				if tc.edit != nil {
+					tc.edit(r)
+				}
+			})
+			body := event(tc.typ, obj{"refund": r})
+			n, err := c.Notification(t.Context(), webhookPost(body, testWebhookKeyID, WebhookSignature(testWebhookSecret, body)))
+			if tc.err != "" {
+				mustErr(t, checkout.Outcome{}, err, tc.err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.EventID == "" || n.Type != tc.typ || n.PaymentID != "" || n.ProviderRef != "" || n.Amount != nil || n.Outcome.Status != "" || n.Refund == nil {
+				t.Fatalf("refund notification = %+v", n)
+			}
+			wantID, wantAmount := "re_aaaabbbbccccddddeeeeffffgggghhhh", &checkout.Money{Amount: 500, Currency: "EUR"}
+			if tc.refundID == "-" {
+				wantID = ""
+			}
+			if tc.amount != nil {
+				wantAmount = nil
+			}
+			got := n.Refund
+			if got.RefundID != wantID || got.ProviderRef != testRef+"-1" || !reflect.DeepEqual(got.Amount, wantAmount) {
+				t.Errorf("notice = %+v (amount %v)", got, got.Amount)
+			}
+			if got.Outcome.Status != tc.want || got.Outcome.ProviderCode != tc.code || got.Outcome.ProviderRef != testRef+"-1" {
+				t.Errorf("outcome = %+v, want %s %q", got.Outcome, tc.want, tc.code)
+			}
+		})
+	}
 }

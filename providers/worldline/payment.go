@@ -46,6 +46,8 @@ const (
 	opApprovePayment = "approve payment"
 	opCancelPayment  = "cancel payment"
 	opRefundPayment  = "refund payment"
+	opGetRefund      = "get refund"
+	opFindRefunds    = "find refunds"
 )
 
 // Idempotence keys of the follow-up calls are our payment id plus these.

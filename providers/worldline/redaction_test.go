@@ -129,12 +129,33 @@ func TestNoSecretsInErrorsOrOutcomes(t *testing.T) {
 	refund, err := c.Refund(t.Context(), p, checkout.RefundRequest{RefundID: "re_1", IdempotencyKey: "re_1", Amount: p.Amount})
 	scan("refund", refund, err)
 
+	// Refund inquiries answered with echoes, and with the card where the
+	// refund's id, status and reference belong.
+	f.on("GET", "/refunds/"+testRef+"-1", echoing(500, testPAN))
+	f.on("GET", "/refunds/"+testRef+"-2", echoing(404, testPAN))
+	f.on("GET", "/refunds/"+testRef+"-3", jsonReply(200, obj{"id": testRef + "-3", "status": echo,
+		"refundOutput": obj{"references": obj{"merchantReference": "re_1"}}}))
+	f.on("GET", "/refunds/"+testRef+"-4", jsonReply(200, obj{"id": testPAN, "status": "REFUNDED"}))
+	f.on("GET", "/refunds/"+testRef+"-5", jsonReply(200, obj{"id": testRef + "-5", "status": "REFUNDED",
+		"refundOutput": obj{"references": obj{"merchantReference": echo}, "amountOfMoney": obj{"amount": 1234, "currencyCode": testCVC}}}))
+	f.on("GET", "/refunds", jsonReply(200, obj{"refunds": []obj{{"id": testRef + "-9", "status": echo}}, "totalCount": 1}))
+	for _, n := range []string{"-1", "-2", "-3", "-4", "-5", ""} {
+		rf := checkout.Refund{ID: "re_1", Amount: p.Amount}
+		if n != "" {
+			rf.ProviderRef = testRef + n
+		}
+		inq, err := c.InquireRefund(t.Context(), p, rf)
+		scan("inquire refund"+n, inq, err)
+	}
+
 	// Webhooks with the card in the places the adapter reads.
 	for name, body := range map[string]string{
 		"not JSON":     echo,
 		"apiVersion":   `{"apiVersion":"` + echo + `","id":"e1","type":"payment.paid"}`,
 		"payment id":   `{"apiVersion":"v1","id":"e1","type":"payment.paid","payment":{"id":"` + echo + `","status":"PAID"}}`,
 		"event id":     `{"apiVersion":"v1","id":"` + echo + `","type":"payment.paid"}`,
+		"refund id":    `{"apiVersion":"v1","id":"e1","type":"refund.refunded","refund":{"id":"` + testPAN + `","status":"REFUNDED"}}`,
+		"refund texts": `{"apiVersion":"v1","id":"e1","type":"refund.refunded","refund":{"id":"r1","status":"` + echo + `","refundOutput":{"references":{"merchantReference":"` + echo + `"},"amountOfMoney":{"amount":1,"currencyCode":"` + testCVC + `"}}}}`,
 		"wrong key":    "",
 		"GET oversize": "",
 	} {

@@ -256,10 +256,28 @@ type findPaymentsResponse struct {
 	TotalCount int       `json:"totalCount"`
 }
 
-// refundResponse is the answer to Create refund.
+// refundResponse is a refund as Worldline describes it: the answer to
+// Create refund and Get refund, an item of Find refunds and the "refund"
+// object of a refund.* webhook [V SDK RefundResponse, RefundResult,
+// RefundOutput, PaymentReferences].
 type refundResponse struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
+	ID           string       `json:"id"`
+	RefundOutput refundOutput `json:"refundOutput"`
+	Status       string       `json:"status"`
+	StatusOutput statusOutput `json:"statusOutput"`
+}
+
+type refundOutput struct {
+	AmountOfMoney *amountOfMoney    `json:"amountOfMoney"`
+	References    *refundReferences `json:"references"`
+}
+
+// findRefundsResponse is the answer to Find refunds [V SDK FindRefundsResponse].
+type findRefundsResponse struct {
+	Refunds    []refundResponse `json:"refunds"`
+	Offset     int              `json:"offset"`
+	Limit      int              `json:"limit"`
+	TotalCount int              `json:"totalCount"`
 }
 
 // errorResponse is the body of every non-2xx answer; paymentResult is set
@@ -287,7 +305,7 @@ type webhookEvent struct {
 	MerchantID string          `json:"merchantId"`
 	Type       string          `json:"type"`
 	Payment    *payment        `json:"payment"`
-	Refund     json.RawMessage `json:"refund"`
+	Refund     *refundResponse `json:"refund"`
 }
 
 // flexString reads a JSON string or number as a string: the seed's ECI is

@@ -41,8 +41,12 @@ const (
 	OperationRefund  = "refund"
 )
 
+// OperationInquiryRefund names inquiryRefund for faults. It moves no
+// money, so only a fault armed for this operation by name reaches it.
+const OperationInquiryRefund = "inquiryRefund"
+
 // endpoints are the API endpoints after /v1/payments/.
-var endpoints = map[string]bool{"pay": true, "inquiryPayment": true, "capture": true, "cancel": true, "refund": true}
+var endpoints = map[string]bool{"pay": true, "inquiryPayment": true, "capture": true, "cancel": true, "refund": true, "inquiryRefund": true}
 
 // serveAPI authenticates an API request, then routes it.
 func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
@@ -84,8 +88,12 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var injected *sandboxfault.Fault
+	take := s.faults.Take
+	if endpoint == OperationInquiryRefund {
+		take = s.faults.TakeNamed
+	}
 	if endpoint != "inquiryPayment" {
-		if f, ok := s.faults.Take(endpoint); ok {
+		if f, ok := take(endpoint); ok {
 			if f.Kind == sandboxfault.ServerError {
 				sandboxfault.WriteServerError(w) // nothing done
 				return
@@ -106,6 +114,8 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		a = s.cancelPayment(body)
 	case "refund":
 		a = s.refund(body)
+	case "inquiryRefund":
+		a = s.inquiryRefund(body)
 	}
 	f := injected
 	if f == nil {
@@ -226,7 +236,7 @@ func resultOf(code string) result {
 	switch code {
 	case codeSuccess:
 		status = "S"
-	case codePaymentInProcess, codeUnknownException:
+	case codePaymentInProcess, codeUnknownException, codeRefundInProcess:
 		status = "U"
 	}
 	return result{ResultCode: code, ResultStatus: status, ResultMessage: resultMessages[code]}

@@ -66,6 +66,9 @@ const (
 	codeInvalidCVV          = "INVALID_CVV"
 	codeInvalidCardNumber   = "INVALID_CARD_NUMBER"
 	codeThreeDSFailed       = "THREE_D_SECURE_AUTHENTICATION_FAILED"
+	codeRefundInProcess     = "REFUND_IN_PROCESS" // U: a refund held at Antom [I]
+	codeRefundNotExist      = "REFUND_NOT_EXIST"  // inquiryRefund about an unknown refund [I]
+	codeProcessFail         = "PROCESS_FAIL"      // a held refund that failed [I]
 )
 
 // resultMessages are the texts that go with the codes.
@@ -92,6 +95,9 @@ var resultMessages = map[string]string{
 	codeInvalidCVV:          "The CVV is invalid.",
 	codeInvalidCardNumber:   "The card number is invalid.",
 	codeThreeDSFailed:       "3D Secure authentication failed.",
+	codeRefundInProcess:     "The refund is being processed.",
+	codeRefundNotExist:      "The refund does not exist.",
+	codeProcessFail:         "A general business failure occurred.",
 }
 
 // declineCodes are the issuer's answers for the shared table's declines.

@@ -20,13 +20,15 @@ const Ack = `{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage
 const (
 	NotifyPaymentResult = "PAYMENT_RESULT"
 	NotifyCaptureResult = "CAPTURE_RESULT"
+	NotifyRefundResult  = "REFUND_RESULT"
 )
 
 // Delivery is one notification and what the receiver answered, for tests.
 type Delivery struct {
-	NotifyType       string // PAYMENT_RESULT or CAPTURE_RESULT
+	NotifyType       string // PAYMENT_RESULT, CAPTURE_RESULT or REFUND_RESULT
 	PaymentRequestID string
 	PaymentID        string
+	RefundRequestID  string // for REFUND_RESULT: our refund id
 	URL              string
 	Body             []byte // exactly what was signed and sent
 	Attempts         []int  // HTTP status of each try; 0 when no answer came
@@ -36,6 +38,7 @@ type Delivery struct {
 
 type delivery struct {
 	notifyType, paymentRequestID, paymentID, url string
+	refundRequestID                              string
 	body                                         []byte
 	attempts                                     []int
 	acknowledged                                 bool
@@ -51,7 +54,8 @@ func (s *Sandbox) Deliveries() []Delivery {
 	for i, d := range s.deliveries {
 		out[i] = Delivery{
 			NotifyType: d.notifyType, PaymentRequestID: d.paymentRequestID, PaymentID: d.paymentID, URL: d.url,
-			Body: bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
+			RefundRequestID: d.refundRequestID,
+			Body:            bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
 		}
 	}
 	return out
@@ -99,9 +103,39 @@ func (s *Sandbox) emitCapture(c *capture) {
 	})
 }
 
+// emitRefund queues notifyRefund for a refund that reached a final state:
+// at once, or when a held one settles. It goes to the refund's
+// refundNotifyUrl, else where the payment's notifications go. The caller
+// holds s.mu.
+func (s *Sandbox) emitRefund(rf *refund) {
+	n := refundNotification{
+		NotifyType:      NotifyRefundResult,
+		Result:          resultOf(codeSuccess),
+		RefundStatus:    rf.status,
+		RefundRequestID: rf.requestID,
+		RefundID:        rf.id,
+		RefundAmount:    amount{Currency: rf.p.currency, Value: strconv.FormatInt(rf.amount, 10)},
+	}
+	if rf.status == statusSuccess {
+		n.RefundTime = s.timestamp(rf.settledAt)
+	} else {
+		n.Result = resultOf(codeProcessFail)
+	}
+	target := rf.notifyURL
+	if target == "" || s.notifyURL != "" {
+		target = s.target(rf.p)
+	}
+	s.send(rf.p, target, NotifyRefundResult, rf.requestID, n)
+}
+
 // emit starts delivering a notification about p. The caller holds s.mu.
 func (s *Sandbox) emit(p *payment, notifyType string, v any) {
-	target := s.target(p)
+	s.send(p, s.target(p), notifyType, "", v)
+}
+
+// send starts delivering a notification about p to target. The caller
+// holds s.mu.
+func (s *Sandbox) send(p *payment, target, notifyType, refundRequestID string, v any) {
 	if target == "" || !s.outbox.Begin() {
 		return
 	}
@@ -110,7 +144,7 @@ func (s *Sandbox) emit(p *payment, notifyType string, v any) {
 		s.outbox.End()
 		return
 	}
-	d := &delivery{notifyType: notifyType, paymentRequestID: p.requestID, paymentID: p.id, url: target, body: body}
+	d := &delivery{notifyType: notifyType, paymentRequestID: p.requestID, paymentID: p.id, url: target, body: body, refundRequestID: refundRequestID}
 	s.deliveries = append(s.deliveries, d)
 	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }

@@ -55,7 +55,8 @@ type payment struct {
 	authorised           bool
 	networkTransactionID string
 	captured             int64
-	refunded             int64
+	refunded             int64 // refunds that succeeded
+	refundPending        int64 // refunds still in process: reserved, not refunded
 	transactions         []transaction
 	token                string // the 3DS page's id
 	challengeShown       bool
@@ -76,6 +77,7 @@ func (p *payment) state() PaymentState {
 		Currency:         p.currency,
 		Captured:         p.captured,
 		Refunded:         p.refunded,
+		RefundPending:    p.refundPending,
 		Challenged:       p.challengeShown,
 		ThreeDSRequested: p.threeDSRequested,
 		Brand:            p.card.brand,
@@ -94,18 +96,8 @@ func (p *payment) money() *amount {
 	return &amount{Currency: p.currency, Value: strconv.FormatInt(p.amount, 10)}
 }
 
-// capture and refund are the successful captures and refunds, kept for
-// their idempotency keys.
+// capture is a successful capture, kept for its idempotency key.
 type capture struct {
-	requestID   string
-	id          string
-	fingerprint []byte
-	p           *payment
-	amount      int64
-	at          time.Time
-}
-
-type refund struct {
 	requestID   string
 	id          string
 	fingerprint []byte
@@ -611,62 +603,6 @@ func (s *Sandbox) cancelPayment(body []byte) answer {
 		p.transactions = append(p.transactions, s.transaction(txCancel, s.antomID(), "", p.amount, p.currency, p.canceledAt))
 	}
 	return jsonAnswer(cancelResponse{Result: resultOf(codeSuccess), PaymentID: p.id, PaymentRequestID: p.requestID, CancelTime: s.timestamp(p.canceledAt)})
-}
-
-// refund is POST …/v1/payments/refund.
-func (s *Sandbox) refund(body []byte) answer {
-	s.count("refund")
-	var req refundRequest
-	if field, ok := decode(body, &req); !ok {
-		s.count("invalid")
-		return s.illegal(field)
-	}
-	m, amountOK := parseAmount(req.RefundAmount)
-	switch {
-	case !validID(req.RefundRequestID):
-		s.count("invalid")
-		return s.illegal("refundRequestId")
-	case req.PaymentID == "":
-		s.count("invalid")
-		return s.illegal("paymentId")
-	case !amountOK:
-		s.count("invalid")
-		return s.illegal("refundAmount")
-	}
-	fp := s.requestFingerprint(body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if rf := s.refunds[req.RefundRequestID]; rf != nil {
-		return s.repeat(fp, rf.fingerprint, func() answer { return s.refundAnswer(rf) })
-	}
-	p := s.byID[req.PaymentID]
-	switch {
-	case p == nil:
-		return s.failure(codeOrderNotExist)
-	case p.status != statusSuccess || p.captured == 0:
-		return s.failure(codeOrderStatusInvalid)
-	case m.Currency != p.currency:
-		s.requests["invalid"]++
-		return s.illegal("refundAmount.currency")
-	case m.Amount > p.captured-p.refunded:
-		return s.failure(codeRefundAmountExceed)
-	}
-	rf := &refund{requestID: req.RefundRequestID, id: s.antomID(), fingerprint: fp, p: p, amount: m.Amount, at: s.now()}
-	s.refunds[rf.requestID] = rf
-	p.refunded += rf.amount
-	p.transactions = append(p.transactions, s.transaction(txRefund, rf.id, rf.requestID, rf.amount, p.currency, rf.at))
-	return s.refundAnswer(rf)
-}
-
-func (s *Sandbox) refundAnswer(rf *refund) answer {
-	return jsonAnswer(refundResponse{
-		Result:          resultOf(codeSuccess),
-		RefundRequestID: rf.requestID,
-		RefundID:        rf.id,
-		PaymentID:       rf.p.id,
-		RefundAmount:    &amount{Currency: rf.p.currency, Value: strconv.FormatInt(rf.amount, 10)},
-		RefundTime:      s.timestamp(rf.at),
-	})
 }
 
 // parseAmount reads Antom's money: an ISO currency and a positive whole

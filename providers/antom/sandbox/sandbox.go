@@ -17,13 +17,15 @@
 //	POST /ams/sandbox/api/v1/payments/capture         capture an authorization
 //	POST /ams/sandbox/api/v1/payments/cancel          void a payment
 //	POST /ams/sandbox/api/v1/payments/refund          refund (part of) a capture
+//	POST /ams/sandbox/api/v1/payments/inquiryRefund   read a refund
 //	GET  /3ds/{id}                                    the 3DS page at normalUrl (browser)
 //	POST /3ds/{id}                                    its answer, then 303 to paymentRedirectUrl
 //	POST /_faults                                     arm a provider fault (tests; see below), DELETE clears, GET lists
 //
 // Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
 // endpoints that move money: pay, capture, cancel and refund (operations
-// of the same names); inquiryPayment never takes one. They apply to
+// of the same names). inquiryRefund (operation "inquiryRefund") takes only
+// faults armed for it by name; inquiryPayment never takes one. They apply to
 // authenticated requests only (a refused signature is answered as usual).
 // Arm them with InjectFault or the /_faults endpoint (unauthenticated, like
 // the 3DS page: it exists only where the sandbox does, and the app mounts
@@ -41,7 +43,24 @@
 //	FAULT SLOW          pays, then answers normally after 500 ms
 //
 // A payment made under a fault is on the ledger (Charges, PaymentState,
-// TotalCharges) and its notifyPayment goes out as usual.
+// TotalCharges) and its notifyPayment goes out as usual; so is a refund
+// (Refund, Refunds). A refund under a timeout, reset or malformed fault is
+// made before the answer misbehaves, so inquiryRefund shows it; under a
+// 5xx nothing is made, so the same refund sent again under its
+// refundRequestId is made once.
+//
+// Refunds: a refund whose amount in minor units ends in 71 (say 1.71) is
+// U REFUND_IN_PROCESS and settles to SUCCESS; one ending in 72 is U
+// REFUND_IN_PROCESS and settles to FAIL (PROCESS_FAIL), its amount
+// released so that it can be refunded again. A held refund answers
+// refundStatus PROCESSING to its first two inquiryRefund calls
+// (RefundSettlesAfter) and settles as the second is answered, so the third
+// sees the final status; nothing else moves it, which keeps tests
+// deterministic. Any other amount is S at once. A held amount is reserved
+// (it counts against what is left to refund) but not refunded. notifyRefund
+// (REFUND_RESULT) goes out when a refund reaches SUCCESS or FAIL, at once
+// or on settling, to the refund's refundNotifyUrl, else where the payment's
+// notifications go.
 //
 // Outcomes come from the card number: the shared table (providers/testcards)
 // first, then the Cardinal EMV 3DS test numbers (issuer.go); any other
@@ -105,11 +124,18 @@
 //     REPEAT_REQ_INCONSISTENT. A repeat while the first is still being
 //     processed is U UNKNOWN_EXCEPTION. captureRequestId and
 //     refundRequestId replay and refuse the same way, for successful
-//     captures and refunds (a refused one is not kept).
+//     captures and for refunds Antom took (a refused one is not kept); a
+//     refund's replay answers it as it stands (S, U REFUND_IN_PROCESS, or
+//     F PROCESS_FAIL once a held one failed).
 //   - inquiryPayment takes paymentRequestId or paymentId; an unknown one is
 //     F ORDER_NOT_EXIST. paymentStatus is PROCESSING, SUCCESS, FAIL or
 //     CANCELLED; transactions list CAPTURE, REFUND and CANCEL records with
-//     transactionStatus SUCCESS.
+//     transactionStatus SUCCESS (a held refund's is PROCESSING until it
+//     settles, then SUCCESS or FAIL).
+//   - inquiryRefund takes refundRequestId or refundId (refundId first, as
+//     Antom documents); an unknown refund is F REFUND_NOT_EXIST. It answers
+//     refundId, refundRequestId, refundAmount, refundStatus (PROCESSING,
+//     SUCCESS or FAIL) and, once it succeeded, refundTime.
 //   - AUTOMATIC capture captures at authorisation (a CAPTURE transaction,
 //     no notifyCapture); MANUAL waits for capture, which takes up to the
 //     authorised amount once (CAPTURE_AMOUNT_EXCEED beyond it), needs a
@@ -122,7 +148,10 @@
 //     SUCCESS however much is refunded.
 //   - Notifications: notifyPayment (PAYMENT_RESULT) after every final pay
 //     result (S or F), notifyCapture (CAPTURE_RESULT) after a manual
-//     capture, posted to the payment's paymentNotifyUrl (or Config.NotifyURL)
+//     capture, notifyRefund (REFUND_RESULT: result S SUCCESS with
+//     refundStatus SUCCESS, or F PROCESS_FAIL with FAIL [I: the code]) when
+//     a refund is final, posted to the payment's paymentNotifyUrl (a
+//     refund's refundNotifyUrl first; Config.NotifyURL overrides both)
 //     with Client-Id, Request-Time and a Signature over "POST <request URI
 //     of that URL>". Each is tried at once and again after each of
 //     Config.RetryDelays (real time) until the answer is HTTP 200 with
@@ -130,7 +159,8 @@
 //     Close stops them. Each runs on its own goroutine, so their order is
 //     not guaranteed.
 //
-// For tests: Charges, Challenged and PaymentState read the ledger; Requests
+// For tests: Charges, Challenged, PaymentState, Refund and Refunds read
+// the ledger; Requests
 // counts answers by kind; HoldNext holds the next pay so that a duplicate
 // can meet it in flight; Deliveries and WaitNotifications observe
 // notifications.
@@ -244,16 +274,17 @@ type Sandbox struct {
 
 	outbox *sandboxnotify.Outbox // notification deliveries
 
-	mu         sync.Mutex
-	payments   map[string]*payment // by paymentRequestId
-	byID       map[string]*payment // by paymentId
-	challenges map[string]*payment // by 3DS page token
-	inFlight   map[string]bool     // paymentRequestIds whose first pay is running
-	captures   map[string]*capture // by captureRequestId
-	refunds    map[string]*refund  // by refundRequestId
-	hold       *hold
-	requests   map[string]int
-	deliveries []*delivery
+	mu          sync.Mutex
+	payments    map[string]*payment // by paymentRequestId
+	byID        map[string]*payment // by paymentId
+	challenges  map[string]*payment // by 3DS page token
+	inFlight    map[string]bool     // paymentRequestIds whose first pay is running
+	captures    map[string]*capture // by captureRequestId
+	refunds     map[string]*refund  // by refundRequestId
+	refundOrder []*refund           // in the order they were made
+	hold        *hold
+	requests    map[string]int
+	deliveries  []*delivery
 }
 
 // API roots (PROVIDERS.md 3.1) [V].
@@ -301,7 +332,7 @@ func New(cfg Config) (*Sandbox, error) {
 		captures:    map[string]*capture{},
 		refunds:     map[string]*refund{},
 		requests:    map[string]int{},
-		faults:      sandboxfault.NewSwitch(OperationPay, OperationCapture, OperationCancel, OperationRefund),
+		faults:      sandboxfault.NewSwitch(OperationPay, OperationCapture, OperationCancel, OperationRefund, OperationInquiryRefund),
 	}
 	if strings.HasPrefix(cr.ClientID, "SANDBOX_") {
 		s.root = sandboxRoot
@@ -355,10 +386,11 @@ type PaymentState struct {
 	Amount           int64  // minor units
 	Currency         string
 	Captured         int64
-	Refunded         int64
-	Authorisations   int  // authorisations the issuer granted; more than one is a double charge
-	Challenged       bool // the 3DS page was shown
-	ThreeDSRequested bool // is3DSAuthentication
+	Refunded         int64 // refunds that succeeded
+	RefundPending    int64 // refunds still in process: reserved, not refunded
+	Authorisations   int   // authorisations the issuer granted; more than one is a double charge
+	Challenged       bool  // the 3DS page was shown
+	ThreeDSRequested bool  // is3DSAuthentication
 	ECI              string
 	Brand            checkout.CardBrand
 	Last4            string
@@ -409,7 +441,7 @@ func (s *Sandbox) Challenged(paymentRequestID string) bool {
 }
 
 // Requests returns how many API requests the sandbox answered, by kind:
-// pay, inquiryPayment, capture, cancel, refund, replayed (idempotent
+// pay, inquiryPayment, capture, cancel, refund, inquiryRefund, replayed (idempotent
 // repeats), inconsistent (REPEAT_REQ_INCONSISTENT), in-progress,
 // unauthorised (client, signature or key refused), invalid (PARAM_ILLEGAL).
 func (s *Sandbox) Requests() map[string]int {

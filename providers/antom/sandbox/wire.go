@@ -179,6 +179,39 @@ type refundRequest struct {
 	RefundRequestID string  `json:"refundRequestId"`
 	PaymentID       string  `json:"paymentId"`
 	RefundAmount    *amount `json:"refundAmount"`
+	RefundNotifyURL string  `json:"refundNotifyUrl"` // [V SDK AlipayRefundRequest]
+}
+
+// inquiryRefundRequest names a refund by our id or Antom's [V SDK
+// AlipayInquiryRefundRequest].
+type inquiryRefundRequest struct {
+	RefundRequestID   string `json:"refundRequestId"`
+	RefundID          string `json:"refundId"`
+	MerchantAccountID string `json:"merchantAccountId"`
+}
+
+// inquiryRefundResponse is the answer to inquiryRefund [V SDK
+// AlipayInquiryRefundResponse; refundStatus SUCCESS, PROCESSING, FAIL from
+// the API reference].
+type inquiryRefundResponse struct {
+	Result          result  `json:"result"`
+	RefundID        string  `json:"refundId,omitempty"`
+	RefundRequestID string  `json:"refundRequestId,omitempty"`
+	RefundAmount    *amount `json:"refundAmount,omitempty"`
+	RefundStatus    string  `json:"refundStatus,omitempty"`
+	RefundTime      string  `json:"refundTime,omitempty"`
+}
+
+// refundNotification is notifyRefund's body [V SDK AlipayRefundNotify,
+// docs notify_refund: notifyType REFUND_RESULT].
+type refundNotification struct {
+	NotifyType      string `json:"notifyType"`
+	Result          result `json:"result"`
+	RefundStatus    string `json:"refundStatus"`
+	RefundRequestID string `json:"refundRequestId"`
+	RefundID        string `json:"refundId"`
+	RefundAmount    amount `json:"refundAmount"`
+	RefundTime      string `json:"refundTime,omitempty"`
 }
 
 type refundResponse struct {

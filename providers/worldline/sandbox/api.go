@@ -45,13 +45,22 @@ const (
 	OperationRefund  = "refund"  // POST …/payments/{id}/refund
 )
 
+// OperationInquireRefund names the refund inquiries (GET …/refunds/{id} and
+// GET …/refunds?merchantReference=…) for faults. They move no money, so
+// only a fault armed for this operation by name reaches them.
+const OperationInquireRefund = "inquire-refund"
+
 // faultOperation is the fault operation of a request, "" for the calls
-// that move no money (GET, find).
+// that move no money (GET, find), except the refund inquiries, which
+// may be faulted by name.
 func faultOperation(method, rest string) string {
+	seg := strings.Split(rest, "/")
 	if method != http.MethodPost {
+		if method == http.MethodGet && len(seg) <= 2 && seg[0] == "refunds" {
+			return OperationInquireRefund
+		}
 		return ""
 	}
-	seg := strings.Split(rest, "/")
 	switch {
 	case len(seg) == 1 && seg[0] == "payments":
 		return OperationCreate
@@ -89,7 +98,11 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var injected *sandboxfault.Fault
 	if op := faultOperation(r.Method, rest); op != "" {
-		if f, ok := s.faults.Take(op); ok {
+		take := s.faults.Take
+		if op == OperationInquireRefund {
+			take = s.faults.TakeNamed
+		}
+		if f, ok := take(op); ok {
 			if f.Kind == sandboxfault.ServerError {
 				// Nothing done, nothing remembered under the key.
 				sandboxfault.WriteServerError(w)
@@ -209,6 +222,16 @@ func (s *Sandbox) route(r *http.Request, rest string, body []byte) answer {
 	case len(seg) == 2 && seg[0] == "payments" && seg[1] != "":
 		if r.Method == http.MethodGet {
 			return s.getPayment(seg[1])
+		}
+		return s.methodNotAllowed("GET")
+	case len(seg) == 1 && seg[0] == "refunds":
+		if r.Method == http.MethodGet {
+			return s.findRefunds(r)
+		}
+		return s.methodNotAllowed("GET")
+	case len(seg) == 2 && seg[0] == "refunds" && seg[1] != "":
+		if r.Method == http.MethodGet {
+			return s.getRefund(seg[1])
 		}
 		return s.methodNotAllowed("GET")
 	case len(seg) == 3 && seg[0] == "payments" && seg[1] != "" &&

@@ -191,21 +191,19 @@ type payment struct {
 	challengeShown bool
 	browserDone    bool // the challenge was answered or the hop completed
 
-	captured int64
-	refunded int64
-	refunds  []*refund
+	captured      int64
+	refunded      int64 // refunds that succeeded
+	refundPending int64 // refunds still pending: reserved, not refunded
+	refunds       []*refund
 }
+
+// refundable is what is left to refund: captured, less what is refunded or
+// reserved by a pending refund.
+func (p *payment) refundable() int64 { return p.captured - p.refunded - p.refundPending }
 
 // threeDSResult is the authentication's outcome as Worldline reports it.
 type threeDSResult struct {
 	cavv, eci, dsTransID, serverTransID, acsTransID, method, utcTimestamp string
-}
-
-type refund struct {
-	id                string
-	amount            int64
-	merchantReference string
-	createdAt         time.Time
 }
 
 func (p *payment) state() PaymentState {
@@ -218,6 +216,7 @@ func (p *payment) state() PaymentState {
 		Currency:          p.currency,
 		Captured:          p.captured,
 		Refunded:          p.refunded,
+		RefundPending:     p.refundPending,
 		Authorisations:    p.authorisations,
 		Challenged:        p.challengeShown,
 		Brand:             p.card.brand,

@@ -17,6 +17,8 @@
 //	POST /v1/{merchantId}/payments/{paymentId}/approve approve (capture) an authorised payment
 //	POST /v1/{merchantId}/payments/{paymentId}/cancel  cancel an authorised payment
 //	POST /v1/{merchantId}/payments/{paymentId}/refund  refund (part of) a captured payment
+//	GET  /v1/{merchantId}/refunds/{refundId}           get a refund
+//	GET  /v1/{merchantId}/refunds?merchantReference=…  find refunds (offset, limit)
 //	GET  /3dsecure/{uuid}?returnMAC=…                  the ACS challenge page (browser)
 //	POST /3dsecure/{uuid}                              its answer, then 303 to the returnUrl
 //	GET  /redirector/{uuid}?locale=…                   the 3DS Method hop (browser), then 303 to the returnUrl
@@ -24,7 +26,9 @@
 //
 // Provider faults (package sandboxfault, SECURITY.md R27/R39) apply to the
 // calls that move money: create (operation "create"), approve ("approve"),
-// cancel ("cancel") and refund ("refund"); GET and Find never take one. Arm
+// cancel ("cancel") and refund ("refund"). The refund inquiries (Get refund
+// and Find refunds, operation "inquire-refund") take only faults armed for
+// them by name; the payment GET and Find never take one. Arm
 // them with InjectFault or the /_faults endpoint (unauthenticated, like the
 // pages: it exists only where the sandbox does, and the app mounts the
 // sandbox only in sandbox mode). An injected fault counts every matching
@@ -40,7 +44,24 @@
 //	FAULT SLOW          authorises, then answers normally after 500 ms
 //
 // A payment made under a fault is on the ledger (Charges, Payment,
-// TotalCharges) and its webhooks go out as usual.
+// TotalCharges) and its webhooks go out as usual; so is a refund (Refund,
+// Refunds). A refund under a timeout, reset or malformed fault is made
+// before the answer misbehaves, so Find refunds by our reference shows it;
+// under a 5xx nothing is made and nothing is kept under the idempotence
+// key, so the same refund sent again is made once.
+//
+// Refunds: a refund whose amount in minor units ends in 71 (say 1.71) is
+// PENDING_APPROVAL and settles to REFUND_REQUESTED; one ending in 72 is
+// PENDING_APPROVAL and settles to REJECTED, its amount released so that it
+// can be refunded again. A pending refund settles as its second inquiry is
+// answered (RefundSettlesAfter: Get refund, or a Find refunds listing it),
+// so the third read sees the final status; nothing else moves it, which
+// keeps tests deterministic. Any other amount is REFUND_REQUESTED at once.
+// A pending amount is reserved: it counts against what is left to refund
+// but not as refunded, and the payment becomes REFUNDED only when refunds
+// that succeeded add up to the captured amount. A refund webhook
+// ("refund.<status>") goes out when a refund is made and when a pending one
+// settles.
 //
 // Outcomes come from the card number: the shared table (providers/testcards)
 // first, then Worldline's published 3DS v2 test cards (PROVIDERS.md 4.8),
@@ -93,9 +114,14 @@
 //     skips 3-D Secure (no threeDSecureResults).
 //   - CAPTURE_REQUESTED settles to CAPTURED (900, refundable) as soon as an
 //     API call reads or changes the payment after the answer that put it
-//     there. A refund of the whole captured amount makes the payment
-//     REFUNDED (1800); a partial one leaves it CAPTURED. A refund is
-//     REFUND_REQUESTED (800) with id "<payment id>-<n>".
+//     there. Refunds that succeeded adding up to the whole captured amount
+//     make the payment REFUNDED (1800); until then it stays CAPTURED. A
+//     refund is REFUND_REQUESTED (800), PENDING_APPROVAL (600) or REJECTED
+//     (100), with id "<payment id>-<n>"; refundReferences.merchantReference
+//     is at most 50 characters. An unknown refund id is 404 code 1004
+//     UNKNOWN_REFUND_ID. Find refunds filters on merchantReference only
+//     (the other filters are ignored), with the same offset and limit rules
+//     as Find payments.
 //   - Approve takes an optional amount up to the authorised amount (partial
 //     capture); a refund over the remaining captured amount is 400.
 //     approve and cancel need PENDING_APPROVAL, refund needs a captured and
@@ -111,7 +137,7 @@
 //     visits only send the browser back. The browser return appends
 //     RETURNMAC, REF and paymentId to the returnUrl's own query.
 //   - Webhooks: one event per status change ("payment.<status>",
-//     "refund.refund_requested"), each posted on its own goroutine, so their
+//     "refund.<status>"), each posted on its own goroutine, so their
 //     order is not guaranteed; tried at once and after 100ms, 400ms and
 //     1.6s (real time) until a 2xx; Close stops them. created is in UTC.
 //   - statusCodeChangeDateTime and utcTimestamp are in UTC; ECIs are Visa's
@@ -120,7 +146,8 @@
 //   - Find payments defaults to offset 0 and limit 10 (at most 100), lists
 //     payments in creation order, and without merchantReference lists all.
 //
-// For tests: Charges, Challenged, Payment and PaymentByID read the ledger;
+// For tests: Charges, Challenged, Payment, PaymentByID, Refund and Refunds
+// read the ledger;
 // Requests counts answers by kind; HoldNext holds the next request that
 // carries an idempotence key so that a duplicate can meet it in flight;
 // Deliveries and WaitWebhooks observe webhooks; VerifyEndpoint performs the
@@ -262,7 +289,7 @@ func New(cfg Config) (*Sandbox, error) {
 		redirectors: map[string]*payment{},
 		idempotence: map[string]*idemRecord{},
 		requests:    map[string]int{},
-		faults:      sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund),
+		faults:      sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund, OperationInquireRefund),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -309,9 +336,10 @@ type PaymentState struct {
 	Amount            int64 // authorised amount, minor units
 	Currency          string
 	Captured          int64 // approved amount
-	Refunded          int64
-	Authorisations    int  // authorisations the issuer granted; more than one is a double charge
-	Challenged        bool // the challenge page was shown
+	Refunded          int64 // refunds that succeeded
+	RefundPending     int64 // refunds still pending: reserved, not refunded
+	Authorisations    int   // authorisations the issuer granted; more than one is a double charge
+	Challenged        bool  // the challenge page was shown
 	ECI               string
 	Brand             checkout.CardBrand
 	Last4             string
@@ -389,8 +417,9 @@ func (s *Sandbox) Challenged(merchantReference string) bool {
 }
 
 // Requests returns how many API requests the sandbox answered, by kind:
-// create, get, find, approve, cancel, refund, replayed (idempotent
-// replays), in-progress (409 1409), unauthorised (403), invalid (400).
+// create, get, find, approve, cancel, refund, get-refund, find-refunds,
+// replayed (idempotent replays), in-progress (409 1409), unauthorised
+// (403), invalid (400).
 func (s *Sandbox) Requests() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

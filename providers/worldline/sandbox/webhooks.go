@@ -34,6 +34,8 @@ type Delivery struct {
 	Type              string // e.g. payment.pending_approval, refund.refund_requested
 	PaymentID         string // the Worldline payment the event is about
 	MerchantReference string // that payment's merchantReference (our payment id)
+	RefundID          string // for a refund event: Worldline's refund id
+	RefundReference   string // for a refund event: the refund's merchantReference (our refund id)
 	Body              []byte // exactly what was signed and sent
 	Attempts          []int  // HTTP status of each try; 0 when no answer came
 	Status            int    // HTTP status of the latest try; 0 before any answer
@@ -43,6 +45,7 @@ type Delivery struct {
 
 type delivery struct {
 	eventID, typ, paymentID, merchantReference string
+	refundID, refundReference                  string
 	body                                       []byte
 	attempts                                   []int
 	delivered                                  bool
@@ -58,6 +61,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 	for i, d := range s.deliveries {
 		out[i] = Delivery{
 			EventID: d.eventID, Type: d.typ, PaymentID: d.paymentID, MerchantReference: d.merchantReference,
+			RefundID: d.refundID, RefundReference: d.refundReference,
 			Body: bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Delivered: d.delivered, Done: d.done,
 		}
 		if n := len(d.attempts); n > 0 {
@@ -80,12 +84,14 @@ func (s *Sandbox) emitPayment(p *payment) {
 	s.emit(p, webhookEvent{Type: "payment." + strings.ToLower(p.status), Payment: &resp})
 }
 
-// emitRefund queues the webhook of a new refund. The caller holds s.mu.
-func (s *Sandbox) emitRefund(p *payment, r *refundResponse) {
+// emitRefund queues the webhook of a refund's new status: when it is
+// made, and when a pending one settles. The caller holds s.mu.
+func (s *Sandbox) emitRefund(r *refund) {
 	if s.webhookURL == "" {
 		return
 	}
-	s.emit(p, webhookEvent{Type: "refund." + strings.ToLower(r.Status), Refund: r})
+	resp := s.refundResponse(r)
+	s.emit(r.p, webhookEvent{Type: "refund." + strings.ToLower(r.status), Refund: &resp})
 }
 
 // emit signs an event about p and starts delivering it. The caller holds s.mu.
@@ -103,6 +109,12 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 		return
 	}
 	d := &delivery{eventID: ev.ID, typ: ev.Type, paymentID: p.id, merchantReference: p.merchantReference, body: body}
+	if ev.Refund != nil {
+		d.refundID = ev.Refund.ID
+		if ev.Refund.RefundOutput.References != nil {
+			d.refundReference = ev.Refund.RefundOutput.References.MerchantReference
+		}
+	}
 	s.deliveries = append(s.deliveries, d)
 	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }

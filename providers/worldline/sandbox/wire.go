@@ -234,6 +234,14 @@ type refundReferences struct {
 	MerchantReference string `json:"merchantReference"`
 }
 
+// findRefundsResponse is the answer to Find refunds [V SDK FindRefundsResponse].
+type findRefundsResponse struct {
+	Refunds    []refundResponse `json:"refunds"`
+	Offset     int              `json:"offset"`
+	Limit      int              `json:"limit"`
+	TotalCount int              `json:"totalCount"`
+}
+
 type refundStatusOutput struct {
 	IsCancellable            bool   `json:"isCancellable"`
 	StatusCategory           string `json:"statusCategory"`
@@ -298,7 +306,7 @@ func (s *Sandbox) response(p *payment) paymentResponse {
 			StatusCode:               p.statusCode,
 			StatusCodeChangeDateTime: p.statusChangedAt.UTC().Format(statusTimeFormat),
 			IsAuthorized:             p.status == statusPendingApproval || p.status == statusCaptureRequested || p.status == statusCaptured,
-			IsRefundable:             p.status == statusCaptured && p.refunded < p.captured,
+			IsRefundable:             p.status == statusCaptured && p.refundable() > 0,
 			ThreeDSecureStatus:       p.threeDSecureStatus,
 		},
 	}
@@ -327,15 +335,18 @@ func (s *Sandbox) createResponse(p *payment) *createPaymentResponse {
 	}
 }
 
-func (s *Sandbox) refundResponse(p *payment, r *refund) refundResponse {
+// refundResponse builds a refund's RefundResponse as it stands. The caller
+// holds s.mu.
+func (s *Sandbox) refundResponse(r *refund) refundResponse {
 	out := refundResponse{
 		ID:           r.id,
-		RefundOutput: refundOutput{AmountOfMoney: money{Amount: r.amount, CurrencyCode: p.currency}, PaymentMethod: "card"},
-		Status:       statusRefundRequested,
+		RefundOutput: refundOutput{AmountOfMoney: money{Amount: r.amount, CurrencyCode: r.p.currency}, PaymentMethod: "card"},
+		Status:       r.status,
 		StatusOutput: refundStatusOutput{
-			StatusCategory:           statusCategories[statusRefundRequested],
-			StatusCode:               800,
-			StatusCodeChangeDateTime: r.createdAt.UTC().Format(statusTimeFormat),
+			IsCancellable:            r.status == statusPendingApproval || r.status == statusRefundRequested,
+			StatusCategory:           refundCategories[r.status],
+			StatusCode:               r.statusCode,
+			StatusCodeChangeDateTime: r.statusChangedAt.UTC().Format(statusTimeFormat),
 		},
 	}
 	if r.merchantReference != "" {
