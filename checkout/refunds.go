@@ -123,7 +123,12 @@ func (s *Service) startRefund(ctx context.Context, p *Payment, r *Refund, in Ref
 		return s.replayRefund(ctx, p, done, in)
 	case errors.Is(err, ErrConflict):
 		// The statement refused the reservation: the payment changed
-		// since it was read (another refund, a cancel). Say why as it is.
+		// since it was read (another refund, a cancel). A twin of this
+		// request (the same retry, the same key) that won the race is
+		// answered as such; otherwise say why as it is.
+		if twin, ok := s.refundTwin(ctx, r); ok {
+			return s.replayRefund(ctx, p, twin, in)
+		}
 		now, err := s.Store.Payment(ctx, p.ID)
 		if err != nil {
 			return nil, nil, Internal(err)
@@ -142,6 +147,23 @@ func (s *Service) startRefund(ctx context.Context, p *Payment, r *Refund, in Ref
 	}
 	s.crashPoint("refund.created")
 	return s.sendRefund(ctx, r, "refund")
+}
+
+// refundTwin finds the refund that a concurrent twin of r made: the retry
+// of the same failed refund, or the refund made under the same
+// Idempotency-Key.
+func (s *Service) refundTwin(ctx context.Context, r *Refund) (*Refund, bool) {
+	if r.RetryOf != "" {
+		if twin, err := s.Store.RefundRetry(ctx, r.RetryOf); err == nil {
+			return twin, true
+		}
+	}
+	if r.IdempotencyKey != "" {
+		if twin, err := s.Store.RefundByIdempotencyKey(ctx, r.MerchantID, r.IdempotencyKey); err == nil && twin.PaymentID == r.PaymentID {
+			return twin, true
+		}
+	}
+	return nil, false
 }
 
 // replayRefund answers a refund request whose Idempotency-Key already made
