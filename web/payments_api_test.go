@@ -321,9 +321,13 @@ func TestForgedReturnsAreCappedOnTheTimeline(t *testing.T) {
 func TestPendingRefundSettlesByInquiry(t *testing.T) {
 	app := MustApp(t, nil)
 	_, pid := payWorldline(t, app, "automatic", "4242424242424242")
-	arm := `{"fault":"timeout","count":1,"operation":"refund"}`
-	if res := do(t, http.MethodPost, app.SandboxURL+"/sandbox/worldline/_faults", []byte(arm), "Content-Type", "application/json"); res.Status != http.StatusNoContent {
-		t.Fatalf("arming: %d %s", res.Status, res.Body)
+	// The refund call times out after Worldline made the refund; its
+	// refund webhook (a trigger for an inquiry) and the first inquiries
+	// fail, so the refund stays pending until a later scheduled inquiry.
+	for _, arm := range []string{`{"fault":"timeout","count":1,"operation":"refund"}`, `{"fault":"5xx","count":2,"operation":"inquire-refund"}`} {
+		if res := do(t, http.MethodPost, app.SandboxURL+"/sandbox/worldline/_faults", []byte(arm), "Content-Type", "application/json"); res.Status != http.StatusNoContent {
+			t.Fatalf("arming: %d %s", res.Status, res.Body)
+		}
 	}
 	first := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", `{"amount":1000}`)
 	if first.Status != 201 || first.JSON(t)["status"] != "pending" {
