@@ -4,17 +4,33 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Limiter counts events per key over a sliding window (in memory, so per
 // process: enough to slow card testing on one instance; several instances
-// would share a store).
+// would share a store). Its memory is bounded: keys idle for a whole
+// window are swept at least once a minute of its clock (the injectable
+// now of each call), and it never holds more than MaxLimiterKeys keys.
+// Callers key it only on bounded values (validated ids, addresses, HMAC
+// fingerprints), never on raw client input.
 type Limiter struct {
-	mu     sync.Mutex
-	events map[string][]time.Time
+	mu        sync.Mutex
+	events    map[string][]time.Time
+	lastSweep time.Time
+	maxWindow time.Duration // the longest window a call has used
 }
+
+// MaxLimiterKeys bounds the keys one Limiter holds. Past it, after a sweep,
+// the half of the keys whose last event is oldest go: under a flood of
+// distinct keys the limiter forgets the stalest counts (never refusing a
+// request it has no count for) instead of growing.
+const MaxLimiterKeys = 100_000
+
+// limiterSweepEvery is how often, on the limiter's clock, idle keys go.
+const limiterSweepEvery = time.Minute
 
 // Allow records an event for key at now unless limit events already
 // happened in the window before it; when refused it says how long until
@@ -28,6 +44,10 @@ func (l *Limiter) Allow(key string, limit int, window time.Duration, now time.Ti
 	if l.events == nil {
 		l.events = map[string][]time.Time{}
 	}
+	l.maxWindow = max(l.maxWindow, window)
+	if now.Sub(l.lastSweep) >= limiterSweepEvery || now.Before(l.lastSweep) {
+		l.sweep(now)
+	}
 	kept := l.events[key][:0]
 	for _, t := range l.events[key] {
 		if now.Sub(t) < window {
@@ -38,16 +58,54 @@ func (l *Limiter) Allow(key string, limit int, window time.Duration, now time.Ti
 		l.events[key] = kept
 		return false, kept[0].Add(window).Sub(now)
 	}
-	l.events[key] = append(kept, now)
-	if len(l.events) > 100000 {
-		l.sweep(now, window)
+	if _, known := l.events[key]; !known && len(l.events) >= MaxLimiterKeys {
+		if l.sweep(now); len(l.events) >= MaxLimiterKeys {
+			l.evictStalest()
+		}
 	}
+	l.events[key] = append(kept, now)
 	return true, 0
 }
 
-func (l *Limiter) sweep(now time.Time, window time.Duration) {
+// Sweep drops the keys with no event in the longest window used; the
+// workers call it on a timer so an idle limiter gives its memory back.
+func (l *Limiter) Sweep(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweep(now)
+}
+
+// Keys is how many keys the limiter holds (for tests and metrics).
+func (l *Limiter) Keys() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.events)
+}
+
+// evictStalest drops the half of the keys whose last event is oldest.
+func (l *Limiter) evictStalest() {
+	last := make([]time.Time, 0, len(l.events))
+	for _, ts := range l.events {
+		if len(ts) > 0 {
+			last = append(last, ts[len(ts)-1])
+		}
+	}
+	if len(last) == 0 {
+		return
+	}
+	slices.SortFunc(last, time.Time.Compare)
+	cutoff := last[len(last)/2]
 	for k, ts := range l.events {
-		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= window {
+		if len(ts) == 0 || !ts[len(ts)-1].After(cutoff) {
+			delete(l.events, k)
+		}
+	}
+}
+
+func (l *Limiter) sweep(now time.Time) {
+	l.lastSweep = now
+	for k, ts := range l.events {
+		if len(ts) == 0 || now.Sub(ts[len(ts)-1]) >= l.maxWindow {
 			delete(l.events, k)
 		}
 	}
@@ -156,4 +214,26 @@ func (a *APILimits) AuthFailed(ip string, now time.Time) {
 	if a != nil {
 		a.limiter.Allow("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
 	}
+}
+
+// Sweep drops the idle keys of the attempt limits.
+func (a *AttemptLimits) Sweep(now time.Time) {
+	if a != nil {
+		a.limiter.Sweep(now)
+	}
+}
+
+// Sweep drops the idle keys of the API limits.
+func (a *APILimits) Sweep(now time.Time) {
+	if a != nil {
+		a.limiter.Sweep(now)
+	}
+}
+
+// SweepLimiters drops the idle keys of the service's in-memory limits;
+// the workers call it on a timer.
+func (s *Service) SweepLimiters() {
+	now := s.now()
+	s.Limits.Sweep(now)
+	s.forgedReturns.Sweep(now)
 }

@@ -38,6 +38,15 @@ type Handlers struct {
 	sessionRequests checkout.Limiter // requests per session id
 }
 
+// SweepLimiters drops the idle keys of the handlers' in-memory limits
+// (sessions, CSP reports, the API); the workers call it on a timer.
+func (h *Handlers) SweepLimiters() {
+	now := h.Service.Now()
+	h.sessionRequests.Sweep(now)
+	h.cspReports.Sweep(time.Now())
+	h.APILimits.Sweep(now)
+}
+
 // LimitSessionRequests refuses requests to a session's pages past
 // SessionRequestsPerMinute in a minute (a script hammering one checkout),
 // with 429 and Retry-After. A shopper, and the pending page refreshing
@@ -45,6 +54,10 @@ type Handlers struct {
 func (h *Handlers) LimitSessionRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		sid := c.Param("id")
+		if !checkout.ValidID(checkout.PrefixSession, sid) {
+			// Garbage never becomes a limiter key, a lookup or a log line.
+			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
+		}
 		if ok, wait := h.sessionRequests.Allow(sid, h.SessionRequestsPerMinute, time.Minute, h.Service.Now()); !ok {
 			h.Log.WarnContext(ctx(c), "session request refused by a limit", "session_id", clip(sid, 64), "ip", c.RealIP())
 			noStore(c)

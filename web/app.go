@@ -40,6 +40,7 @@ type App struct {
 	// DemoWebhookSecret signs the demo merchant's webhooks (sandbox mode).
 	DemoWebhookSecret string
 	relay             *relay
+	handlers          *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
 }
@@ -148,17 +149,24 @@ func (a *App) assemble(ctx context.Context) error {
 		h.Demo = &handlers.Demo{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
 			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: cookies}
 	}
+	a.handlers = h
 	a.Echo = a.routes(h)
 	a.server = &http.Server{
 		Handler:           a.Echo,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      a.Config.ProviderTimeout*4 + 30*time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		// The request line and headers together; a longer one is a 431.
+		MaxHeaderBytes: MaxHeaderBytes,
+		ReadTimeout:    30 * time.Second,
+		WriteTimeout:   a.Config.ProviderTimeout*4 + 30*time.Second,
+		IdleTimeout:    120 * time.Second,
+		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	return nil
 }
+
+// MaxHeaderBytes bounds a request's line and headers: ids, cookies and
+// the headers browsers and providers send fit well within 16 KiB.
+const MaxHeaderBytes = 16 << 10
 
 // seedDemoMerchant creates or refreshes the sandbox demo merchant with the
 // configured (or a fresh) test secret key.

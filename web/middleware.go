@@ -60,7 +60,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		attrs := []slog.Attr{
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", clipLog(c.Request().URL.Path, maxLogPath)),
 			slog.Int("status", status),
 			slog.String("ip", c.RealIP()),
 			slog.Int64("duration_ms", time.Since(start).Milliseconds()),

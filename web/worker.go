@@ -24,7 +24,8 @@ func (a *App) runRelay(ctx context.Context) {
 }
 
 // runWorkers inquires payments and refunds whose outcome is unknown,
-// expires sessions past their time and prunes old idempotency keys, until
+// expires sessions past their time, prunes old idempotency keys and sweeps
+// idle limiter keys, until
 // ctx ends.
 func (a *App) runWorkers(ctx context.Context) {
 	tick := time.NewTicker(a.Config.ReconcileInterval)
@@ -53,6 +54,9 @@ func (a *App) runWorkers(ctx context.Context) {
 			continue
 		}
 		lastSweep = time.Now()
+		// In-memory limiters give back the keys idle past their window.
+		a.Service.SweepLimiters()
+		a.handlers.SweepLimiters()
 		if _, err := a.Service.PruneIdempotent(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("idempotency prune failed", "err", err)
 		}
