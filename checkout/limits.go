@@ -179,8 +179,8 @@ func (l *Limiter) Blocked(key string, limit int, window time.Duration, now time.
 
 // APILimits slow the merchant API: requests per merchant in a second
 // (PerSecond), and failed authentications per client IP in a minute
-// (FailedAuthPerMinute): past that, the IP is refused before its key is
-// even looked at. Zero limits are off.
+// (FailedAuthPerMinute): past that, the IP's further bad keys are refused
+// with 429 (a valid key still works). Zero limits are off.
 type APILimits struct {
 	PerSecond, FailedAuthPerMinute int
 	limiter                        Limiter

@@ -27,29 +27,33 @@ func merchant(c echo.Context) *checkout.Merchant { return c.Get(merchantKey).(*c
 
 // Authenticate checks the Bearer secret key of a merchant API request, and
 // the API limits: an address with too many failed keys in the last minute
-// is refused before its key is looked at, a merchant over its requests per
-// second is refused; both with 429 and Retry-After.
+// gets 429 for every further bad key, while a valid key from the same
+// address still works (the lockout slows guessing, it never locks out a
+// merchant sharing the address); a merchant over its requests per second
+// is refused. Both with 429 and Retry-After.
 func (h *Handlers) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		now := h.Service.Now()
-		if err := h.APILimits.AuthBlocked(c.RealIP(), now); err != nil {
-			h.Log.WarnContext(ctx(c), "api request refused by a limit", "reason", "failed authentications", "ip", c.RealIP())
+		refuse := func(err error, challenge string) error {
+			if blocked := h.APILimits.AuthBlocked(c.RealIP(), now); blocked != nil {
+				h.Log.WarnContext(ctx(c), "api request refused by a limit", "reason", "failed authentications", "ip", c.RealIP())
+				return blocked
+			}
+			h.APILimits.AuthFailed(c.RealIP(), now)
+			h.Log.WarnContext(ctx(c), "api authentication failed", "ip", c.RealIP())
+			c.Response().Header().Set("WWW-Authenticate", challenge)
 			return err
 		}
 		auth := c.Request().Header.Get("Authorization")
 		scheme, key, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
-			h.APILimits.AuthFailed(c.RealIP(), now)
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="checkout"`)
-			return checkout.Errorf(checkout.EUnauthorized, "Send your secret key as Authorization: Bearer sk_...")
+			return refuse(checkout.Errorf(checkout.EUnauthorized, "Send your secret key as Authorization: Bearer sk_..."), `Bearer realm="checkout"`)
 		}
 		m, err := h.Service.Authenticate(ctx(c), strings.TrimSpace(key))
 		if err != nil {
 			if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-				h.APILimits.AuthFailed(c.RealIP(), now)
-				h.Log.WarnContext(ctx(c), "api authentication failed", "ip", c.RealIP())
+				return refuse(err, `Bearer realm="checkout", error="invalid_token"`)
 			}
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="checkout", error="invalid_token"`)
 			return err
 		}
 		if err := h.APILimits.Request(m.ID, now); err != nil {

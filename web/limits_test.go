@@ -105,8 +105,17 @@ func TestAPIRateLimits(t *testing.T) {
 		}
 	}
 	refused("a third bad key in a minute", get(bad), 61)
-	refused("even a good key from that address", get(testKey), 61)
+	// Issue 12, defect 9: the lockout refuses only bad keys; a merchant
+	// behind the same address (a shared NAT, a proxy) keeps working.
+	if res := get(testKey); res.Status != http.StatusOK {
+		t.Fatalf("a good key from the locked-out address: %d %s", res.Status, res.Body)
+	}
+	refused("no key from the locked-out address", get(""), 61)
+	refused("another bad key", get("sk_test_"+strings.Repeat("y", 24)), 61)
 	advance(time.Minute)
+	if res := get(bad); res.Status != http.StatusUnauthorized {
+		t.Fatalf("a bad key a minute later: %d", res.Status)
+	}
 	if res := get(testKey); res.Status != http.StatusOK {
 		t.Fatalf("a minute later: %d", res.Status)
 	}
