@@ -220,8 +220,14 @@ func ParseCard(number, expiry, cvc, holder string, now time.Time) (CardInput, Fi
 		c.CVC = code
 	}
 
+	raw := holder
 	holder = strings.Join(strings.Fields(holder), " ")
 	switch {
+	case len(raw) > 1024:
+		errs[FieldCardholder] = "The name is too long (100 characters at most)."
+	case CheckText(FieldCardholder, raw) != nil:
+		// Controls, line breaks, bidi overrides, zero-width characters.
+		errs[FieldCardholder] = "Enter the name as printed on the card."
 	case holder == "":
 		errs[FieldCardholder] = "Enter the name on the card."
 	case utf8.RuneCountInString(holder) > 100:

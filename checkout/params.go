@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -13,17 +14,20 @@ import (
 
 // Limits on session creation input.
 const (
-	MaxLineItems        = 100
-	MaxMetadataKeys     = 50
-	MaxReferenceLength  = 255
-	MaxURLLength        = 2048
-	MinSessionLifetime  = 30 * time.Minute
-	MaxSessionLifetime  = 7 * 24 * time.Hour
-	DefaultSessionTTL   = 24 * time.Hour
-	maxItemNameLength   = 200
-	maxItemQuantity     = 10_000
-	maxMetadataKeyLen   = 40
-	maxMetadataValueLen = 500
+	MaxLineItems       = 100
+	MaxMetadataKeys    = 50
+	MaxReferenceLength = 255
+	// MaxCustomerReference bounds customer.reference (what
+	// /v1/customers/{reference} addresses).
+	MaxCustomerReference = 200
+	MaxURLLength         = 2048
+	MinSessionLifetime   = 30 * time.Minute
+	MaxSessionLifetime   = 7 * 24 * time.Hour
+	DefaultSessionTTL    = 24 * time.Hour
+	maxItemNameLength    = 200
+	maxItemQuantity      = 10_000
+	maxMetadataKeyLen    = 40
+	maxMetadataValueLen  = 500
 )
 
 // CreateSessionParams is a merchant's request for a new checkout session,
@@ -104,8 +108,10 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 			return InvalidParam("customer.email", "customer.email is not a valid email address")
 		}
 	}
-	if err := checkText("customer.reference", p.Customer.Reference, MaxReferenceLength); err != nil {
-		return err
+	if p.Customer.Reference != "" {
+		if err := CheckCustomerReference("customer.reference", p.Customer.Reference); err != nil {
+			return err
+		}
 	}
 
 	if p.Locale == "" {
@@ -184,6 +190,9 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 		if k == "" || utf8.RuneCountInString(k) > maxMetadataKeyLen {
 			return InvalidParam("metadata", "metadata keys must have 1 to %d characters", maxMetadataKeyLen)
 		}
+		if CheckText("metadata", k) != nil {
+			return InvalidParam("metadata", "metadata keys must be valid UTF-8 without control or invisible formatting characters")
+		}
 		if err := checkText("metadata."+k, v, maxMetadataValueLen); err != nil {
 			return err
 		}
@@ -191,18 +200,66 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 	return nil
 }
 
-// checkText refuses strings that are too long, not UTF-8 or carry control characters.
+// checkText refuses a merchant or shopper string that is too long, or that
+// fails CheckText.
 func checkText(param, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return InvalidParam(param, "%s must be valid UTF-8", param)
+	if err := CheckText(param, s); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(s) > max {
 		return InvalidParam(param, "%s must be at most %d characters", param, max)
 	}
+	return nil
+}
+
+// CheckText is the one rule for every string a merchant or a shopper gives
+// us (values and keys): valid UTF-8 (the decoders would turn a bad byte
+// into U+FFFD, which is refused too), and none of the characters that
+// hide or reorder text or break lines and logs: C0 and C1 controls (NUL,
+// CR, LF and TAB included) and DEL, format characters (Unicode Cf: bidi
+// overrides and isolates, zero-width space and joiners, the BOM, soft
+// hyphen), line and paragraph separators, and noncharacters.
+func CheckText(param, s string) error {
+	if !utf8.ValidString(s) {
+		return InvalidParam(param, "%s must be valid UTF-8", param)
+	}
 	for _, r := range s {
-		if r < 0x20 && r != '\t' || r == 0x7f {
-			return InvalidParam(param, "%s must not contain control characters", param)
+		if why := forbiddenRune(r); why != "" {
+			return InvalidParam(param, "%s must not contain %s (U+%04X)", param, why, r)
 		}
+	}
+	return nil
+}
+
+// forbiddenRune says why r may not appear in text, or "".
+func forbiddenRune(r rune) string {
+	switch {
+	case unicode.Is(unicode.Cc, r):
+		return "control characters"
+	case unicode.Is(unicode.Cf, r):
+		return "invisible formatting characters"
+	case r == '\u2028' || r == '\u2029':
+		return "line separators"
+	case r == utf8.RuneError:
+		return "replacement characters (invalid UTF-8 or an unpaired surrogate)"
+	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE:
+		return "noncharacters"
+	}
+	return ""
+}
+
+// CheckCustomerReference is the rule for a merchant's customer reference:
+// text of 1 to MaxCustomerReference characters that /v1/customers/{ref}
+// can address, so no '/'.
+func CheckCustomerReference(param, ref string) error {
+	if strings.TrimSpace(ref) == "" {
+		return InvalidParam(param, "%s must not be blank", param)
+	}
+	if err := checkText(param, ref, MaxCustomerReference); err != nil {
+		return err
+	}
+	if strings.ContainsRune(ref, '/') {
+		return InvalidParam(param, "%s must not contain '/' (it is part of the /v1/customers/{reference} path)", param)
 	}
 	return nil
 }

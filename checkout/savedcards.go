@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -145,8 +144,8 @@ func (s *Service) DeleteCustomerCard(ctx context.Context, m *Merchant, reference
 }
 
 func (s *Service) customerVault(m *Merchant, reference string) (string, CardVault, error) {
-	if strings.TrimSpace(reference) == "" || len(reference) > 200 {
-		return "", nil, InvalidParam("reference", "a customer reference of 1 to 200 characters is required")
+	if err := CheckCustomerReference("reference", reference); err != nil {
+		return "", nil, err
 	}
 	name, v, ok := s.vault(m)
 	if !ok {
@@ -174,8 +173,8 @@ func (s *Service) ChargeRecurring(ctx context.Context, m *Merchant, in Recurring
 	if in.Amount <= 0 || in.Amount > MaxAmount {
 		return nil, nil, InvalidParam("amount", "amount must be a positive integer in minor units, at most %d", MaxAmount)
 	}
-	if len(in.MerchantReference) > 200 {
-		return nil, nil, InvalidParam("merchant_reference", "merchant_reference must be at most 200 characters")
+	if err := checkText("merchant_reference", in.MerchantReference, 200); err != nil {
+		return nil, nil, err
 	}
 	parent, err := s.MerchantPayment(ctx, m.ID, in.ParentPaymentID)
 	if errors.Is(err, ErrNotFound) || ErrorCodeOf(err) == ENotFound {

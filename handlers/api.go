@@ -10,7 +10,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,7 +85,8 @@ func BufferBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // decodeJSON decodes a JSON object strictly: the right content type, no
-// unknown fields, no trailing data, and an error naming the field when a
+// unknown fields, no key given twice, names matched exactly (not
+// case-insensitively), no trailing data, and an error naming the field when a
 // value has the wrong type.
 func decodeJSON(c echo.Context, dst any) error {
 	r := c.Request()
@@ -101,6 +104,13 @@ func decodeJSON(c echo.Context, dst any) error {
 	}
 	if trimmed := bytes.TrimSpace(body); trimmed[0] != '{' {
 		return checkout.Errorf(checkout.EMalformed, "The request body must be a JSON object.")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn bad bytes into U+FFFD.
+		return checkout.Errorf(checkout.EMalformed, "The request body is not valid UTF-8.")
+	}
+	if err := checkJSONKeys(body, reflect.TypeOf(dst)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
