@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,10 +35,42 @@ func NormalizeOrigin(raw string) (string, error) {
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 		return "", errors.New("an origin is scheme://host[:port], such as https://shop.example")
 	}
+	if u.Opaque != "" || !validOriginHost(u.Hostname()) {
+		return "", errors.New("an origin names one exact host (letters, digits, hyphens and dots, or an IP address): no wildcards")
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return "", errors.New("an origin's port is a number from 1 to 65535")
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", errors.New("an origin's port is a number from 1 to 65535")
+	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
 		return "", errors.New("an origin must be https (http only for localhost)")
 	}
 	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// originLabel is one DNS label (internationalised names in their xn-- form).
+var originLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validOriginHost accepts an exact host name or an IP address: never a
+// wildcard or a character that would change a CSP source list
+// (frame-ancestors is built from these).
+func validOriginHost(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	host = strings.ToLower(host)
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if !originLabel.MatchString(label) {
+			return false
+		}
+	}
+	return true
 }
 
 func isLoopback(host string) bool {

@@ -271,7 +271,11 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 	}
 	if _, ok := s.Providers[preferred]; !ok {
 		if param == "" {
-			return nil, Internal(errors.New("merchant default provider " + preferred + " is not configured"))
+			// The merchant's default is not run by this server (the
+			// server refuses to start with such a merchant; this answers
+			// a change made since): say so, never a 500.
+			return nil, &Error{Code: EUnsupported, Param: "provider",
+				Message: "this merchant's default provider " + preferred + " is not configured on this server; name a configured provider in provider"}
 		}
 		return nil, InvalidParam("provider", "%q is not a configured provider", preferred)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,6 +98,21 @@ func (a *App) assemble(ctx context.Context) error {
 	providers, err := a.buildProviders()
 	if err != nil {
 		return err
+	}
+	a.Log.Info("providers configured", "mode", a.Config.Mode, "providers", strings.Join(a.Config.configuredNames(), ","),
+		"default", a.Config.DefaultProvider)
+	// Every session without a provider of its own goes to its merchant's
+	// default: a merchant whose default is not configured here could take
+	// no payment, so the server does not start with one.
+	merchants, err := a.Store.Merchants(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range merchants {
+		if _, ok := providers[m.DefaultProvider]; !ok && m.ID != DemoMerchantID {
+			return fmt.Errorf("merchant %s (%s) has the default provider %q, which this server does not configure (configured: %s); configure it, or run: checkout merchants set-provider -id %s -provider NAME",
+				m.ID, m.Name, m.DefaultProvider, strings.Join(a.Config.configuredNames(), ", "), m.ID)
+		}
 	}
 	a.Service = &checkout.Service{
 		Store:     a.Store,

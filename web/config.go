@@ -370,6 +370,28 @@ func (c *Config) liveProviderVars() map[string]map[string]string {
 	}
 }
 
+// ConfiguredProviders reports the providers this server runs: every one in
+// sandbox mode (against its sandbox), in live mode those fully configured.
+func (c *Config) ConfiguredProviders() map[string]bool {
+	out := map[string]bool{}
+	for name, ok := range c.LiveProviders() {
+		out[name] = ok || c.Mode == ModeSandbox
+	}
+	return out
+}
+
+// configuredNames lists the configured providers, sorted.
+func (c *Config) configuredNames() []string {
+	var names []string
+	for name, ok := range c.ConfiguredProviders() {
+		if ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // LiveProviders reports which providers live mode configures.
 func (c *Config) LiveProviders() map[string]bool {
 	out := map[string]bool{}

@@ -15,12 +15,14 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 )
 
-// MerchantsCommand runs `checkout merchants create|list|rotate-key` on the
-// database of the configuration (CHECKOUT_DB; provider credentials are not
-// needed): merchant management for
-// live mode. Secrets (the secret key, the webhook secret) are printed once
-// and stored only as a hash (the key) or for signing (the webhook secret).
-// It returns the process exit code.
+// MerchantsCommand runs `checkout merchants create|list|set-provider|rotate-key`
+// on the database of the configuration (CHECKOUT_DB): merchant management
+// for live mode. list and rotate-key need the database only; create and
+// set-provider also check the default provider against the providers the
+// configuration runs, so run them with the server's environment. Secrets
+// (the secret key, the webhook secret) are printed once and stored only as
+// a hash (the key) or for signing (the webhook secret). It returns the
+// process exit code.
 func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	usage := func() int {
 		fmt.Fprintln(stderr, `usage:
@@ -28,6 +30,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
                             [-embed-origin https://shop.example ...] [-webhook-url https://shop.example/hooks]
                             [-provider worldline] [-test]
   checkout merchants list
+  checkout merchants set-provider -id mer_... -provider worldline
   checkout merchants rotate-key -id mer_...`)
 		return 2
 	}
@@ -74,8 +77,8 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 				}
 			}
 		}
-		if _, ok := cfg.liveProviderVars()[*provider]; !ok {
-			fmt.Fprintf(stderr, "checkout: -provider %q is not a provider\n", *provider)
+		if msg := cfg.providerRefusal(*provider); msg != "" {
+			fmt.Fprintln(stderr, "checkout: -provider "+msg)
 			return 2
 		}
 		key := checkout.NewSecretKey(!*test)
@@ -115,6 +118,33 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		}
 		w.Flush()
 		return 0
+	case "set-provider":
+		fs := flag.NewFlagSet("merchants set-provider", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		id := fs.String("id", "", "the merchant")
+		provider := fs.String("provider", "", "its new default provider")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if msg := cfg.providerRefusal(*provider); msg != "" {
+			fmt.Fprintln(stderr, "checkout: -provider "+msg)
+			return 2
+		}
+		m, err := db.Merchant(ctx, *id)
+		if errors.Is(err, checkout.ErrNotFound) {
+			fmt.Fprintf(stderr, "checkout: no merchant %q\n", *id)
+			return 2
+		} else if err != nil {
+			fmt.Fprintln(stderr, "checkout:", err)
+			return 1
+		}
+		m.DefaultProvider = *provider
+		if err := db.SaveMerchant(ctx, m); err != nil {
+			fmt.Fprintln(stderr, "checkout: saving the merchant:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant:   %s (%s)\nprovider:   %s\n", m.ID, m.Name, m.DefaultProvider)
+		return 0
 	case "rotate-key":
 		fs := flag.NewFlagSet("merchants rotate-key", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -153,4 +183,17 @@ func (o *origins) Set(v string) error {
 	}
 	*o = append(*o, n)
 	return nil
+}
+
+// providerRefusal says why name cannot be a merchant's default provider on
+// this server ("" when it can): not a provider, or not configured here, so
+// that every session without a provider of its own would fail.
+func (c *Config) providerRefusal(name string) string {
+	if _, ok := c.liveProviderVars()[name]; !ok {
+		return fmt.Sprintf("%q is not a provider (payorder, worldline, antom, alipayplus, bbmsl)", name)
+	}
+	if !c.ConfiguredProviders()[name] {
+		return fmt.Sprintf("%q is not configured on this server (configured: %s)", name, strings.Join(c.configuredNames(), ", "))
+	}
+	return ""
 }
