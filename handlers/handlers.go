@@ -77,7 +77,9 @@ func (h *Handlers) RequireFormToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if !checkout.ValidID(checkout.PrefixSession, sid) {
 			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
 		}
-		if !h.Forms.Valid(sid, c.FormValue("form_token")) {
+		// Only from the POST body: a token in the URL would leak through logs,
+		// history and Referer, and a link could carry it.
+		if !h.Forms.Valid(sid, c.Request().PostFormValue("form_token")) {
 			h.Log.WarnContext(ctx(c), "form token refused", "session_id", sid, "path", c.Path(), "ip", c.RealIP())
 			noStore(c)
 			return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from this checkout. Go back, reload the page and try again.")

@@ -99,6 +99,13 @@ func TestFormTokenRequired(t *testing.T) {
 			t.Errorf("%s: the card number came back", tt.name)
 		}
 	}
+	// Issue 12, defect 9: a valid token in the query string is not a
+	// token (a link or a logged URL could carry it): only the POST body's.
+	inQuery := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay?form_token="+url.QueryEscape(ours), []byte(card.Encode()),
+		"Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "same-origin")
+	if inQuery.Status != http.StatusForbidden {
+		t.Errorf("pay with the token in the query string: %d", inQuery.Status)
+	}
 	if pays, _ := app.Store.SessionPayments(context.Background(), id); len(pays) != 0 {
 		t.Fatalf("%d payments from refused forms", len(pays))
 	}
