@@ -184,6 +184,9 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 // back. Like a real merchant, the shop trusts only the API's answer.
 func (h *Handlers) DemoReturn(c echo.Context) error {
 	id := c.QueryParam("session_id")
+	if !h.Demo.owns(c, id) {
+		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
+	}
 	var s sessionJSON
 	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
@@ -210,6 +213,10 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 	id, action := c.Param("id"), c.Param("action")
 	if action != "capture" && action != "cancel" && action != "refund" && action != "charge" {
 		return checkout.Errorf(checkout.ENotFound, "No such order action.")
+	}
+	if !d.owns(c, id) {
+		// Only the visitor's own orders, as their cookie lists them.
+		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
 	var s sessionJSON
 	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
@@ -298,6 +305,12 @@ func (d *Demo) orders(c echo.Context) []string {
 		return nil
 	}
 	return strings.Split(ids, ",")
+}
+
+// owns reports whether the order (a session id) is one of the visitor's,
+// as the shop's signed cookie remembers them.
+func (d *Demo) owns(c echo.Context, id string) bool {
+	return checkout.ValidID(checkout.PrefixSession, id) && slices.Contains(d.orders(c), id)
 }
 
 func (d *Demo) remember(c echo.Context, id string) {

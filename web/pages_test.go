@@ -264,6 +264,29 @@ func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
 	if res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=yacht"), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
 		t.Fatalf("unknown product: %d", res.Status)
 	}
+
+	// Issue 12, defect 9: the shop acts only on the visitor's own orders,
+	// as their cookie lists them.
+	sid := strings.TrimPrefix(loc, app.URL+"/c/")
+	mine := strings.SplitN(cookie, ";", 2)[0]
+	other := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=beans"), "Content-Type", "application/x-www-form-urlencoded")
+	theirs := strings.SplitN(other.Header.Get("Set-Cookie"), ";", 2)[0]
+	for _, action := range []string{"capture", "cancel", "refund", "charge"} {
+		if res := do(t, http.MethodPost, app.URL+"/demo/orders/"+sid+"/"+action, nil, "Cookie", mine); res.Status != http.StatusConflict {
+			t.Errorf("%s of my own order without a payment: %d", action, res.Status)
+		}
+		for who, c := range map[string]string{"no cookie": "", "another visitor": theirs} {
+			if res := do(t, http.MethodPost, app.URL+"/demo/orders/"+sid+"/"+action, nil, "Cookie", c); res.Status != http.StatusNotFound {
+				t.Errorf("%s of an order by %s: %d", action, who, res.Status)
+			}
+		}
+	}
+	if res := do(t, http.MethodGet, app.URL+"/demo/return?session_id="+sid, nil, "Cookie", theirs); res.Status != http.StatusNotFound || strings.Contains(string(res.Body), "Order ") {
+		t.Errorf("another visitor's order on the return page: %d", res.Status)
+	}
+	if res := do(t, http.MethodGet, app.URL+"/demo/return?session_id="+sid, nil, "Cookie", mine); res.Status != http.StatusOK {
+		t.Errorf("my order on the return page: %d", res.Status)
+	}
 }
 
 func TestWalletOnTheCheckoutPage(t *testing.T) {
