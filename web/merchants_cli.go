@@ -130,13 +130,9 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 			fmt.Fprintln(stderr, "checkout: -provider "+msg)
 			return 2
 		}
-		m, err := db.Merchant(ctx, *id)
-		if errors.Is(err, checkout.ErrNotFound) {
-			fmt.Fprintf(stderr, "checkout: no merchant %q\n", *id)
-			return 2
-		} else if err != nil {
-			fmt.Fprintln(stderr, "checkout:", err)
-			return 1
+		m, code := merchantByID(ctx, db, *id, stderr)
+		if m == nil {
+			return code
 		}
 		m.DefaultProvider = *provider
 		if err := db.SaveMerchant(ctx, m); err != nil {
@@ -152,13 +148,9 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		m, err := db.Merchant(ctx, *id)
-		if errors.Is(err, checkout.ErrNotFound) {
-			fmt.Fprintf(stderr, "checkout: no merchant %q\n", *id)
-			return 2
-		} else if err != nil {
-			fmt.Fprintln(stderr, "checkout:", err)
-			return 1
+		m, code := merchantByID(ctx, db, *id, stderr)
+		if m == nil {
+			return code
 		}
 		key := checkout.NewSecretKey(m.Live)
 		m.APIKeyHash = checkout.HashAPIKey(key)
@@ -196,4 +188,18 @@ func (c *Config) providerRefusal(name string) string {
 		return fmt.Sprintf("%q is not configured on this server (configured: %s)", name, strings.Join(c.configuredNames(), ", "))
 	}
 	return ""
+}
+
+// merchantByID reads a merchant for a subcommand: nil and the exit code
+// (2 for no such merchant, 1 for a database error) when it cannot.
+func merchantByID(ctx context.Context, db *sqlite.DB, id string, stderr io.Writer) (*checkout.Merchant, int) {
+	m, err := db.Merchant(ctx, id)
+	if errors.Is(err, checkout.ErrNotFound) {
+		fmt.Fprintf(stderr, "checkout: no merchant %q\n", id)
+		return nil, 2
+	} else if err != nil {
+		fmt.Fprintln(stderr, "checkout:", err)
+		return nil, 1
+	}
+	return m, 0
 }

@@ -194,21 +194,7 @@ func (s *Switch) Armed() []Fault {
 // Take uses up one count of the first armed fault that matches a call of
 // operation op, and reports whether there was one.
 func (s *Switch) Take(op string) (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.armed {
-		if f.Operation != "" && f.Operation != op {
-			continue
-		}
-		if f.Count--; f.Count == 0 {
-			s.armed = slices.Delete(s.armed, i, i+1)
-		} else {
-			s.armed[i] = f
-		}
-		f.Count = 1
-		return f, true
-	}
-	return Fault{}, false
+	return s.take(func(f Fault) bool { return f.Operation == "" || f.Operation == op })
 }
 
 // TakeNamed is Take for a call that moves no money, such as a refund
@@ -216,10 +202,15 @@ func (s *Switch) Take(op string) (Fault, bool) {
 // fault armed for "the next money-moving call" (no operation) is never
 // used up by an inquiry the merchant's scheduler happens to send first.
 func (s *Switch) TakeNamed(op string) (Fault, bool) {
+	return s.take(func(f Fault) bool { return f.Operation == op })
+}
+
+// take uses up one count of the first armed fault that matches.
+func (s *Switch) take(matches func(Fault) bool) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.armed {
-		if f.Operation != op {
+		if !matches(f) {
 			continue
 		}
 		if f.Count--; f.Count == 0 {
