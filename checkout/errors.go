@@ -22,6 +22,7 @@ const (
 	EIdempotencyInUse    ErrorCode = "idempotency_key_in_use" // same Idempotency-Key while the first is running
 	ETooLarge            ErrorCode = "request_too_large"      // body over the limit
 	EUnsupported         ErrorCode = "unsupported"            // valid input the routed provider cannot serve
+	ELimitReached        ErrorCode = "limit_reached"          // a per-merchant cap (e.g. 16 webhook endpoints) is full
 	EUnavailable         ErrorCode = "provider_unavailable"   // the provider did not answer; the request is safe to repeat
 	EInternal            ErrorCode = "internal_error"         // our fault; details only in logs
 )

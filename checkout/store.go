@@ -89,7 +89,18 @@ type Store interface {
 	// ClaimWebhookDeliveries leases due pending deliveries (next attempt
 	// moved to now+lease) and returns them with their endpoint's URL and
 	// secret, and its previous secret while that has not expired at now.
-	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*WebhookDelivery, error)
+	// At most perMerchant deliveries of one merchant are claimed per call,
+	// so that one merchant's backlog never fills a round.
+	ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit, perMerchant int) ([]*WebhookDelivery, error)
+	// InsertWebhookEndpoint adds a new endpoint unless its merchant already
+	// has max (ErrEndpointLimit), checked in the inserting statement.
+	InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint, max int) error
+	// DeleteWebhookEndpoint marks the merchant's endpoint deleted and
+	// cancels its pending deliveries, in one transaction.
+	DeleteWebhookEndpoint(ctx context.Context, merchantID, id string, now time.Time) (*WebhookEndpoint, error)
+	// SetWebhookEndpointEnabled turns the merchant's endpoint off or on;
+	// turning it on makes its held deliveries due now.
+	SetWebhookEndpointEnabled(ctx context.Context, merchantID, id string, enabled bool, now time.Time) (*WebhookEndpoint, error)
 	// RecordWebhookAttempt logs an attempt and sets the delivery's outcome.
 	RecordWebhookAttempt(ctx context.Context, a WebhookAttempt, status string, next time.Time, disableEndpoint bool) error
 	WebhookDeliveries(ctx context.Context, merchantID string, limit int) ([]*WebhookDelivery, error)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"math/big"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,54 @@ const (
 	WebhookSessionCompleted = "checkout.session.completed"
 	WebhookSessionExpired   = "checkout.session.expired"
 )
+
+// WebhookEventTypes is every event type merchants can receive, the list
+// enabled_events is checked against ("*" enables them all).
+var WebhookEventTypes = []string{
+	WebhookSessionCompleted, WebhookSessionExpired,
+	"payment." + string(PaymentSucceeded), "payment." + string(PaymentAuthorized), "payment." + string(PaymentFailed),
+	"payment." + string(PaymentPending), "payment." + string(PaymentCaptured), "payment." + string(PaymentCanceled),
+	"payment.refunded", WebhookRefundSucceeded, WebhookRefundFailed,
+}
+
+// MaxWebhookEndpoints caps a merchant's endpoints (deleted ones do not
+// count): each one multiplies every event into a delivery.
+const MaxWebhookEndpoints = 16
+
+// CheckEnabledEvents validates an endpoint's event filter: nil or empty is
+// every event (["*"]); "*" stands alone; each type must be known. The
+// answer is the list to store, without duplicates.
+func CheckEnabledEvents(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return []string{"*"}, nil
+	}
+	if len(in) > len(WebhookEventTypes) {
+		return nil, InvalidParam("enabled_events", "enabled_events has more entries than there are event types")
+	}
+	seen := map[string]bool{}
+	out := make([]string, 0, len(in))
+	for _, t := range in {
+		if t == "*" {
+			if len(in) != 1 {
+				return nil, InvalidParam("enabled_events", "\"*\" must be the only entry of enabled_events")
+			}
+			return []string{"*"}, nil
+		}
+		if !slices.Contains(WebhookEventTypes, t) {
+			return nil, InvalidParam("enabled_events", "enabled_events: unknown event type; known types are %s", strings.Join(WebhookEventTypes, ", "))
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// WantsEvent reports whether an endpoint with this filter receives typ.
+func WantsEvent(enabledEvents []string, typ string) bool {
+	return len(enabledEvents) == 0 || slices.Contains(enabledEvents, "*") || slices.Contains(enabledEvents, typ)
+}
 
 // paymentWebhook is the merchant event a payment status leads to; "" when
 // merchants are not told (a payment being created or processed).
@@ -108,6 +157,11 @@ type WebhookEndpoint struct {
 	// Secret until PreviousSecretExpiresAt.
 	PreviousSecret          string
 	PreviousSecretExpiresAt time.Time
+	// EnabledEvents is the event types it receives; ["*"] for all.
+	EnabledEvents []string
+	// ConsecutiveFailures counts failed attempts in a row (a success
+	// resets it); past EndpointBackoffAfter the endpoint backs off.
+	ConsecutiveFailures int
 }
 
 // Delivery statuses.
@@ -115,7 +169,27 @@ const (
 	DeliveryPending   = "pending"
 	DeliverySucceeded = "succeeded"
 	DeliveryFailed    = "failed"
+	// DeliveryCanceled is final: the endpoint was deleted before the
+	// delivery succeeded.
+	DeliveryCanceled = "canceled"
 )
+
+// Endpoint backoff: once an endpoint failed EndpointBackoffAfter attempts
+// in a row, each further failure holds all its pending deliveries for
+// EndpointBackoff(n) (doubling from 1 minute up to 1 hour) without counting
+// that wait against their retry schedule, so an endpoint that keeps timing
+// out costs the relay one attempt per backoff period, not one per delivery.
+const EndpointBackoffAfter = 5
+
+// EndpointBackoff is how long an endpoint that failed n attempts in a row
+// is left alone; 0 below EndpointBackoffAfter.
+func EndpointBackoff(n int) time.Duration {
+	if n < EndpointBackoffAfter {
+		return 0
+	}
+	d := time.Minute << min(n-EndpointBackoffAfter, 6)
+	return min(d, time.Hour)
+}
 
 // WebhookDelivery is one message on its way to one endpoint.
 type WebhookDelivery struct {
@@ -136,6 +210,19 @@ type WebhookDelivery struct {
 	// rotation's overlap lasts.
 	URL, Secret, PreviousSecret string
 }
+
+// Safe delivery error categories: the delivery log that merchants read
+// says what went wrong in these words only, never with resolver addresses
+// or Go's error text.
+const (
+	DeliveryErrDNS               = "dns_failure"
+	DeliveryErrAddressNotAllowed = "address_not_allowed"
+	DeliveryErrTimeout           = "timeout"
+	DeliveryErrConnectionRefused = "connection_refused"
+	DeliveryErrTLS               = "tls_error"
+	DeliveryErrConnection        = "connection_error"
+	DeliveryErrBadURL            = "invalid_url"
+)
 
 // WebhookAttempt is one try of a delivery, for the delivery log.
 type WebhookAttempt struct {
@@ -180,10 +267,20 @@ func CheckWebhookURL(raw string, live bool) error {
 	return nil
 }
 
+// ErrEndpointLimit is returned by a Store when a merchant already has
+// MaxWebhookEndpoints endpoints.
+var ErrEndpointLimit = Errorf(ELimitReached, "A merchant may have at most %d webhook endpoints; delete one first.", MaxWebhookEndpoints)
+
 // CreateWebhookEndpoint registers an endpoint for a merchant; its secret is
-// generated unless given.
-func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Merchant, rawURL, secret string) (*WebhookEndpoint, error) {
-	if err := CheckWebhookURL(rawURL, m.Live); err != nil {
+// generated unless given. Live merchants, and every merchant of a server in
+// live mode, must use https. At most MaxWebhookEndpoints per merchant,
+// enforced by the store's insert itself.
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Merchant, rawURL, secret string, enabledEvents []string) (*WebhookEndpoint, error) {
+	if err := CheckWebhookURL(rawURL, m.Live || !s.Sandbox); err != nil {
+		return nil, err
+	}
+	events, err := CheckEnabledEvents(enabledEvents)
+	if err != nil {
 		return nil, err
 	}
 	if secret == "" {
@@ -191,8 +288,47 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Merchant, rawURL
 	} else if !ValidWebhookSecret(secret) {
 		return nil, InvalidParam("secret", "secret must be whsec_ followed by the base64 of 24 to 64 bytes")
 	}
-	e := &WebhookEndpoint{ID: s.IDs.NewID(PrefixWebhookEndpoint), MerchantID: m.ID, URL: rawURL, Secret: secret, Enabled: true, CreatedAt: s.now()}
-	if err := s.Store.SaveWebhookEndpoint(ctx, e); err != nil {
+	e := &WebhookEndpoint{ID: s.IDs.NewID(PrefixWebhookEndpoint), MerchantID: m.ID, URL: rawURL, Secret: secret, Enabled: true,
+		CreatedAt: s.now(), EnabledEvents: events}
+	if err := s.Store.InsertWebhookEndpoint(ctx, e, MaxWebhookEndpoints); err != nil {
+		if errors.Is(err, ErrEndpointLimit) {
+			return nil, ErrEndpointLimit
+		}
+		return nil, Internal(err)
+	}
+	return e, nil
+}
+
+// DeleteWebhookEndpoint deletes a merchant's endpoint; its pending
+// deliveries become canceled in the same transaction. Another merchant's
+// endpoint, or one already deleted, is not found.
+func (s *Service) DeleteWebhookEndpoint(ctx context.Context, m *Merchant, id string) (*WebhookEndpoint, error) {
+	if !ValidID(PrefixWebhookEndpoint, id) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	e, err := s.Store.DeleteWebhookEndpoint(ctx, m.ID, id, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return e, nil
+}
+
+// SetWebhookEndpointEnabled disables or enables a merchant's endpoint. A
+// disabled endpoint's pending deliveries are held, not attempted, and
+// resume (due at once) when it is enabled again; enabling also clears its
+// failure streak.
+func (s *Service) SetWebhookEndpointEnabled(ctx context.Context, m *Merchant, id string, enabled bool) (*WebhookEndpoint, error) {
+	if !ValidID(PrefixWebhookEndpoint, id) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	e, err := s.Store.SetWebhookEndpointEnabled(ctx, m.ID, id, enabled, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	if err != nil {
 		return nil, Internal(err)
 	}
 	return e, nil

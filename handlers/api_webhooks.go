@@ -16,14 +16,20 @@ type endpointJSON struct {
 	URL     string `json:"url"`
 	Secret  string `json:"secret,omitempty"` // only when created or rotated
 	Enabled bool   `json:"enabled"`
-	Created int64  `json:"created_at"`
+	// The event types it receives; ["*"] is all of them.
+	EnabledEvents []string `json:"enabled_events"`
+	Created       int64    `json:"created_at"`
 	// While a rotated-out secret still signs, until when.
 	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
 }
 
 // endpointView shows an endpoint without its secrets.
 func endpointView(e *checkout.WebhookEndpoint, now time.Time) endpointJSON {
-	v := endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, Created: e.CreatedAt.Unix()}
+	v := endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, EnabledEvents: e.EnabledEvents,
+		Created: e.CreatedAt.Unix()}
+	if len(v.EnabledEvents) == 0 {
+		v.EnabledEvents = []string{"*"}
+	}
 	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt.After(now) {
 		v.PreviousSecretExpiresAt = e.PreviousSecretExpiresAt.Unix()
 	}
@@ -31,18 +37,20 @@ func endpointView(e *checkout.WebhookEndpoint, now time.Time) endpointJSON {
 }
 
 type createEndpointRequest struct {
-	URL    string `json:"url"`
-	Secret string `json:"secret"`
+	URL           string   `json:"url"`
+	Secret        string   `json:"secret"`
+	EnabledEvents []string `json:"enabled_events"`
 }
 
 // APIWebhookEndpointsCreate handles POST /v1/webhook_endpoints {url,
-// secret?}: the answer is the only time the secret is shown.
+// secret?, enabled_events?}: the answer is the only time the secret is
+// shown.
 func (h *Handlers) APIWebhookEndpointsCreate(c echo.Context) error {
 	var in createEndpointRequest
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	e, err := h.Service.CreateWebhookEndpoint(ctx(c), merchant(c), in.URL, in.Secret)
+	e, err := h.Service.CreateWebhookEndpoint(ctx(c), merchant(c), in.URL, in.Secret, in.EnabledEvents)
 	if err != nil {
 		return err
 	}
@@ -73,6 +81,39 @@ func (h *Handlers) APIWebhookEndpointsRotateSecret(c echo.Context) error {
 	v := endpointView(e, h.Service.Now())
 	v.Secret = e.Secret
 	return c.JSON(http.StatusOK, v)
+}
+
+// APIWebhookEndpointsDelete handles DELETE /v1/webhook_endpoints/:id: the
+// endpoint is gone and its pending deliveries are canceled.
+func (h *Handlers) APIWebhookEndpointsDelete(c echo.Context) error {
+	e, err := h.Service.DeleteWebhookEndpoint(ctx(c), merchant(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": e.ID, "object": "webhook_endpoint", "deleted": true})
+}
+
+// APIWebhookEndpointsDisable handles POST /v1/webhook_endpoints/:id/disable:
+// its pending deliveries are held until it is enabled again.
+func (h *Handlers) APIWebhookEndpointsDisable(c echo.Context) error {
+	return h.setEndpointEnabled(c, false)
+}
+
+// APIWebhookEndpointsEnable handles POST /v1/webhook_endpoints/:id/enable:
+// held deliveries are due at once.
+func (h *Handlers) APIWebhookEndpointsEnable(c echo.Context) error {
+	return h.setEndpointEnabled(c, true)
+}
+
+func (h *Handlers) setEndpointEnabled(c echo.Context, enabled bool) error {
+	if err := emptyOrObject(c); err != nil {
+		return err
+	}
+	e, err := h.Service.SetWebhookEndpointEnabled(ctx(c), merchant(c), c.Param("id"), enabled)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, endpointView(e, h.Service.Now()))
 }
 
 // APIWebhookEndpointsList handles GET /v1/webhook_endpoints.

@@ -16,7 +16,7 @@ import (
 // statusOf is the one mapping from domain error codes to HTTP statuses.
 func statusOf(code checkout.ErrorCode) int {
 	switch code {
-	case checkout.EInvalid, checkout.EUnsupported, checkout.EIdempotencyMismatch:
+	case checkout.EInvalid, checkout.EUnsupported, checkout.EIdempotencyMismatch, checkout.ELimitReached:
 		return http.StatusUnprocessableEntity
 	case checkout.EMalformed:
 		return http.StatusBadRequest

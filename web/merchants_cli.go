@@ -49,7 +49,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		return 1
 	}
 	defer db.Close()
-	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now}
+	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now, Sandbox: cfg.Mode != ModeLive}
 
 	switch args[0] {
 	case "create":
@@ -91,7 +91,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		}
 		fmt.Fprintf(stdout, "merchant:   %s (%s)\nsecret key: %s\n", m.ID, m.Name, key)
 		if *webhook != "" {
-			e, err := svc.CreateWebhookEndpoint(ctx, m, *webhook, "")
+			e, err := svc.CreateWebhookEndpoint(ctx, m, *webhook, "", nil)
 			if err != nil {
 				fmt.Fprintln(stderr, "checkout: webhook endpoint:", err)
 				return 2

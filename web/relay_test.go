@@ -168,7 +168,7 @@ func TestRelayTreatsRedirectsAsFailuresAndGoneDisables(t *testing.T) {
 func TestRelayLeaseSurvivesACrash(t *testing.T) {
 	r, db, clk, ep := relayFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	ctx := context.Background()
-	claimed, err := db.ClaimWebhookDeliveries(ctx, clk.now(), r.lease, 10)
+	claimed, err := db.ClaimWebhookDeliveries(ctx, clk.now(), r.lease, 10, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}

@@ -54,6 +54,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/webhook_endpoints", h.APIWebhookEndpointsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_endpoints", h.APIWebhookEndpointsList, authed...)
 	e.POST("/v1/webhook_endpoints/:id/rotate_secret", h.APIWebhookEndpointsRotateSecret, append(authed, h.Idempotent)...)
+	e.DELETE("/v1/webhook_endpoints/:id", h.APIWebhookEndpointsDelete, authed...)
+	e.POST("/v1/webhook_endpoints/:id/disable", h.APIWebhookEndpointsDisable, append(authed, h.Idempotent)...)
+	e.POST("/v1/webhook_endpoints/:id/enable", h.APIWebhookEndpointsEnable, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
 

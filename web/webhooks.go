@@ -3,8 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -37,19 +38,9 @@ func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, publ
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if publicOnly {
-		// Merchant URLs are untrusted: never reach our own network (SSRF).
-		dialer.Control = func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip := net.ParseIP(host)
-			if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast() {
-				return errors.New("webhook address is not public")
-			}
-			return nil
-		}
+		// Merchant URLs are untrusted: only global unicast addresses
+		// (ssrf.go), checked on the address dialed, after DNS.
+		dialer.Control = publicOnlyControl
 	}
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}
 	return &relay{
@@ -62,23 +53,49 @@ func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, publ
 	}
 }
 
-// deliverDue sends every due delivery, a few at a time, and reports how
-// many it attempted.
+// Relay fairness: a round claims at most relayPerMerchant due deliveries
+// of each merchant (and relayClaim in all), runs at most relayPerMerchant
+// of one merchant's at once and relayWorkers in all. A merchant whose
+// endpoints hang therefore holds at most relayPerMerchant workers for one
+// timeout per round, and every other merchant's deliveries go out in the
+// same round; endpoints that keep failing also back off
+// (checkout.EndpointBackoff).
+const (
+	relayWorkers     = 16
+	relayPerMerchant = 2
+	relayClaim       = 64
+)
+
+// deliverDue sends a fair share of the due deliveries and reports how many
+// it attempted.
 func (r *relay) deliverDue(ctx context.Context) (int, error) {
-	due, err := r.store.ClaimWebhookDeliveries(ctx, r.now(), r.lease, 50)
+	due, err := r.store.ClaimWebhookDeliveries(ctx, r.now(), r.lease, relayClaim, relayPerMerchant)
 	if err != nil {
 		return 0, err
 	}
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, 8)
+	byMerchant := map[string][]*checkout.WebhookDelivery{}
+	var order []string
 	for _, d := range due {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
-			r.attempt(ctx, d)
-		}()
+		if _, ok := byMerchant[d.MerchantID]; !ok {
+			order = append(order, d.MerchantID)
+		}
+		byMerchant[d.MerchantID] = append(byMerchant[d.MerchantID], d)
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, relayWorkers)
+	for _, m := range order {
+		own := make(chan struct{}, relayPerMerchant)
+		for _, d := range byMerchant[m] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				own <- struct{}{}
+				defer func() { <-own }()
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				r.attempt(ctx, d)
+			}()
+		}
 	}
 	wg.Wait()
 	return len(due), nil
@@ -98,7 +115,7 @@ func (r *relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 		a.Error = "410 Gone: endpoint disabled"
 	default:
 		if sendErr != nil {
-			a.Error = sendErr.Error()
+			a.Error = deliveryErrorCategory(sendErr)
 		} else {
 			a.Error = "HTTP " + strconv.Itoa(status)
 		}
@@ -114,12 +131,16 @@ func (r *relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 		r.log.Error("webhook attempt not recorded", "delivery_id", d.ID, "err", err)
 		return
 	}
+	var cause any
+	if sendErr != nil {
+		cause = sendErr.Error() // for our logs only
+	}
 	level := slog.LevelInfo
 	if outcome != checkout.DeliverySucceeded {
 		level = slog.LevelWarn
 	}
 	r.log.Log(ctx, level, "webhook delivery", "delivery_id", d.ID, "webhook_id", d.MessageID, "type", d.Type,
-		"merchant_id", d.MerchantID, "attempt", a.Number, "status", status, "outcome", outcome, "err", a.Error)
+		"merchant_id", d.MerchantID, "attempt", a.Number, "status", status, "outcome", outcome, "err", a.Error, "cause", cause)
 }
 
 // send makes one signed POST; the status is 0 when no answer came. During
@@ -140,7 +161,7 @@ func (r *relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.T
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		return 0, fmt.Errorf("bad endpoint URL")
+		return 0, errBadURL
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "opencheckout-webhooks/1")
@@ -149,9 +170,45 @@ func (r *relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.T
 	req.Header.Set("webhook-signature", sig)
 	res, err := r.client.Do(req)
 	if err != nil {
-		return 0, errors.New("no answer: " + err.Error())
+		return 0, err
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	return res.StatusCode, nil
+}
+
+var errBadURL = errors.New("bad endpoint URL")
+
+// deliveryErrorCategory names why an attempt got no answer in the safe
+// words of the delivery log (checkout.DeliveryErr*): never the resolver's
+// address, the dialed IP or Go's error text, which merchants must not see
+// (they would map our network).
+func deliveryErrorCategory(err error) string {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	var certInvalid x509.CertificateInvalidError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	var header tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case errors.Is(err, errBadURL):
+		return checkout.DeliveryErrBadURL
+	case errors.Is(err, errAddressNotAllowed):
+		return checkout.DeliveryErrAddressNotAllowed
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsTimeout {
+			return checkout.DeliveryErrTimeout
+		}
+		return checkout.DeliveryErrDNS
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return checkout.DeliveryErrTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return checkout.DeliveryErrConnectionRefused
+	case errors.As(err, &certInvalid), errors.As(err, &unknownAuthority), errors.As(err, &hostname),
+		errors.As(err, &verify), errors.As(err, &header), errors.As(err, &alert):
+		return checkout.DeliveryErrTLS
+	}
+	return checkout.DeliveryErrConnection
 }

@@ -178,3 +178,120 @@ func TestMerchantWebhooksFromTheOutbox(t *testing.T) {
 		}
 	}
 }
+
+// issue 12, defect 7: the endpoint API. enabled_events is validated against
+// the known event types, shown on the endpoint and filters what is queued;
+// the 16-endpoint cap answers 422 limit_reached; disable holds deliveries
+// and enable sends them; DELETE cancels them; another merchant's endpoint
+// is a 404 for every action.
+func TestWebhookEndpointAPICapEventsDisableEnableDelete(t *testing.T) {
+	app := MustApp(t, nil)
+	bg := context.Background()
+	for _, tt := range []struct {
+		body  map[string]any
+		param string
+	}{
+		{map[string]any{"url": "https://x.test/h", "enabled_events": []string{"payment.exploded"}}, "enabled_events"},
+		{map[string]any{"url": "https://x.test/h", "enabled_events": []string{"*", "payment.failed"}}, "enabled_events"},
+		{map[string]any{"url": "https://x.test/h", "enabled_events": "payment.failed"}, ""},
+	} {
+		res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", tt.body)
+		if res.Status/100 != 4 || res.JSON(t)["error"] == nil {
+			t.Fatalf("%v: %d %s", tt.body, res.Status, res.Body)
+		}
+		if e := res.JSON(t)["error"].(map[string]any); tt.param != "" && (res.Status != 422 || e["param"] != tt.param) {
+			t.Fatalf("%v: %d %s", tt.body, res.Status, res.Body)
+		}
+	}
+
+	// Refund events only: a session expiry is not queued for it.
+	rcv := &receiver{ids: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	t.Cleanup(srv.Close)
+	res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": srv.URL + "/refunds",
+		"enabled_events": []string{"refund.succeeded", "refund.failed", "refund.failed"}})
+	if res.Status != 201 || fmt.Sprint(res.JSON(t)["enabled_events"]) != "[refund.succeeded refund.failed]" {
+		t.Fatalf("create with enabled_events: %d %s", res.Status, res.Body)
+	}
+	refundsOnly := res.JSON(t)["id"].(string)
+	res = api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": srv.URL + "/all"})
+	if res.Status != 201 || fmt.Sprint(res.JSON(t)["enabled_events"]) != "[*]" {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	wh, _ := standardwebhooks.NewWebhook(res.JSON(t)["secret"].(string))
+	rcv.mu.Lock()
+	rcv.wh = wh
+	rcv.mu.Unlock()
+	allID := res.JSON(t)["id"].(string)
+
+	// Disable and enable answer the endpoint (the held deliveries are
+	// TestWebhookClaimIsFairAndEndpointsControlTheirDeliveries's).
+	if res := api(t, app, http.MethodPost, "/v1/webhook_endpoints/"+allID+"/disable", nil); res.Status != 200 || res.JSON(t)["enabled"] != false {
+		t.Fatalf("disable: %d %s", res.Status, res.Body)
+	}
+	sess := mustCreateSession(t, app, validSession())
+	sid := sess["id"].(string)
+	if res := api(t, app, http.MethodPost, "/v1/webhook_endpoints/"+allID+"/enable", nil); res.Status != 200 {
+		t.Fatalf("enable: %d %s", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodPost, "/v1/checkout/sessions/"+sid+"/expire", nil); res.Status != 200 {
+		t.Fatalf("expire: %d %s", res.Status, res.Body)
+	}
+	eventually(t, "checkout.session.expired", func() bool { return rcv.count("checkout.session.expired", sid) == 1 })
+	ds, _ := app.Store.WebhookDeliveries(bg, web.DemoMerchantID, 100)
+	for _, d := range ds {
+		if d.EndpointID == refundsOnly {
+			t.Fatalf("a %s webhook was queued for the refund-only endpoint", d.Type)
+		}
+	}
+
+	// Another merchant's endpoint is a 404 for every action.
+	other := &checkout.Merchant{ID: "mer_fair_other", Name: "Other", APIKeyHash: checkout.HashAPIKey("sk_test_fair_other_0123456789"),
+		DefaultProvider: "payorder", CreatedAt: time.Now()}
+	theirs := &checkout.WebhookEndpoint{ID: checkout.RandomIDs{}.NewID(checkout.PrefixWebhookEndpoint), MerchantID: other.ID,
+		URL: "https://other.test/hooks", Secret: checkout.NewWebhookSecret(), Enabled: true, CreatedAt: time.Now()}
+	if err := app.Store.SaveMerchant(bg, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.SaveWebhookEndpoint(bg, theirs); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{theirs.ID, "we_nope", "x"} {
+		for _, a := range []struct{ method, path string }{{http.MethodDelete, ""}, {http.MethodPost, "/disable"}, {http.MethodPost, "/enable"}} {
+			if res := api(t, app, a.method, "/v1/webhook_endpoints/"+id+a.path, nil); res.Status != 404 {
+				t.Errorf("%s %s%s: %d %s", a.method, id, a.path, res.Status, res.Body)
+			}
+		}
+	}
+	if es, _ := app.Store.WebhookEndpoints(bg, other.ID); len(es) != 1 || !es[0].Enabled {
+		t.Fatal("another merchant's endpoint was changed")
+	}
+	if res := api(t, app, http.MethodPost, "/v1/webhook_endpoints/"+allID+"/disable", `{"x":1}`); res.Status != 400 && res.Status != 422 {
+		t.Fatalf("disable with a body: %d %s", res.Status, res.Body)
+	}
+
+	// The cap: 16 endpoints per merchant, then 422 limit_reached; a deleted
+	// one frees its place.
+	var last response
+	for range checkout.MaxWebhookEndpoints + 2 {
+		last = api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": "https://x.test/h"})
+		if last.Status != 201 {
+			break
+		}
+	}
+	if last.Status != 422 || last.JSON(t)["error"].(map[string]any)["code"] != "limit_reached" {
+		t.Fatalf("over the cap: %d %s", last.Status, last.Body)
+	}
+	if es, _ := app.Store.WebhookEndpoints(bg, web.DemoMerchantID); len(es) != checkout.MaxWebhookEndpoints {
+		t.Fatalf("%d endpoints stored, cap %d", len(es), checkout.MaxWebhookEndpoints)
+	}
+	if res := api(t, app, http.MethodDelete, "/v1/webhook_endpoints/"+refundsOnly, nil); res.Status != 200 || res.JSON(t)["deleted"] != true {
+		t.Fatalf("delete: %d %s", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodDelete, "/v1/webhook_endpoints/"+refundsOnly, nil); res.Status != 404 {
+		t.Fatalf("delete twice: %d %s", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": "https://x.test/h"}); res.Status != 201 {
+		t.Fatalf("after a delete: %d %s", res.Status, res.Body)
+	}
+}

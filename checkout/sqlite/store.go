@@ -381,15 +381,16 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 }
 
 // queueWebhooks writes the outbox: one pending delivery of the event's
-// message to every enabled endpoint of the session's merchant. The message
+// message to every enabled endpoint of the session's merchant whose
+// enabled_events include the event's type. The message
 // id (webhook-id) is the event id.
 func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event) error {
 	payload, err := checkout.WebhookPayload(e)
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.merchant_id FROM webhook_endpoints w
-		JOIN sessions s ON s.merchant_id = w.merchant_id WHERE s.id = ? AND w.enabled = 1 ORDER BY w.id`, e.SessionID)
+	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.merchant_id, w.enabled_events FROM webhook_endpoints w
+		JOIN sessions s ON s.merchant_id = w.merchant_id WHERE s.id = ? AND w.enabled = 1 AND w.deleted_at = 0 ORDER BY w.id`, e.SessionID)
 	if err != nil {
 		return err
 	}
@@ -397,11 +398,20 @@ func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event) error {
 	var targets []target
 	for rows.Next() {
 		var t target
-		if err := rows.Scan(&t.endpoint, &t.merchant); err != nil {
+		var events string
+		if err := rows.Scan(&t.endpoint, &t.merchant, &events); err != nil {
 			rows.Close()
 			return err
 		}
-		targets = append(targets, t)
+		// Only the event types the endpoint enabled are queued for it.
+		var enabled []string
+		if err := json.Unmarshal([]byte(events), &enabled); err != nil {
+			rows.Close()
+			return err
+		}
+		if checkout.WantsEvent(enabled, e.Notify) {
+			targets = append(targets, t)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
