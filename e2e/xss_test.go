@@ -46,7 +46,7 @@ func TestXSSCanary(t *testing.T) {
 		items = append(items, map[string]any{"name": c, "quantity": 1, "unit_amount": 500})
 	}
 	reference := `"><svg onload=window.__xss=6>`
-	customer := map[string]any{"reference": `<script>window.__xss=7</script>`, "email": `x'onfocus=window.__xss=8'@example.test`}
+	customer := map[string]any{"reference": `<img src=x onerror=window.__xss=7>`, "email": `x'onfocus=window.__xss=8'@example.test`}
 	metadata := map[string]any{"note": `<img src=x onerror="window.__xss=9">`, `<b onmouseover=alert(10)>`: `javascript:alert(10)`}
 	successURL := `https://shop.test/thanks?next="><svg/onload=window.__xss=11>`
 	cancelURL := `https://shop.test/cart#'><img/src=x/onerror=alert(12)>`
