@@ -368,6 +368,20 @@ func TestCrashRecovery(t *testing.T) {
 		return rig.receiver.has(pa["id"].(string), "payment.succeeded") && rig.receiver.has(a, "checkout.session.completed") &&
 			rig.receiver.has(pb, "payment.succeeded") && rig.receiver.has(b, "checkout.session.completed")
 	})
+	// The merchant records a webhook before the server records the answer:
+	// wait for the delivery rows to catch up before reading them.
+	rig.eventually("every delivery to be recorded as succeeded", 10*time.Second, func() bool {
+		status, d := rig.api(http.MethodGet, "/v1/webhook_deliveries?limit=100", nil)
+		if status != 200 {
+			return false
+		}
+		for _, x := range d["data"].([]any) {
+			if x.(map[string]any)["status"] != "succeeded" {
+				return false
+			}
+		}
+		return true
+	})
 	for _, id := range []string{pa["id"].(string), pb} {
 		if n := rig.sandbox.Charges(id); n != 1 {
 			t.Errorf("payment %s charged %d times", id, n)
