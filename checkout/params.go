@@ -231,6 +231,30 @@ func CheckText(param, s string) error {
 	return nil
 }
 
+// CleanText is s without what CheckText refuses (invalid bytes included),
+// cut to at most max characters: what a refused form may show back to the
+// shopper who typed it.
+func CleanText(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for i, r := range s {
+		if n == max {
+			break
+		}
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				continue // an invalid byte
+			}
+		}
+		if forbiddenRune(r) != "" {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
 // forbiddenRune says why r may not appear in text, or "".
 func forbiddenRune(r rune) string {
 	switch {

@@ -77,8 +77,10 @@ func (h *Handlers) render(c echo.Context, s *checkout.Session, pays []*checkout.
 	if banner == "" {
 		v.Banner = "Check the highlighted fields."
 	}
-	v.Expiry = clip(c.FormValue("card_expiry"), 9)
-	v.Holder = clip(c.FormValue("cardholder_name"), 100)
+	v.Expiry = checkout.CleanText(c.FormValue("card_expiry"), 9)
+	// Shown back without what the text rule refuses (a refused name may
+	// be refused for exactly that).
+	v.Holder = checkout.CleanText(c.FormValue("cardholder_name"), 100)
 	return Render(c, status, templates.CheckoutForm(v))
 }
 
