@@ -103,6 +103,11 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 	}
 
 	if p.Customer.Email != "" {
+		// net/mail takes UTF-8 addresses, bidi overrides and zero-width
+		// characters included: the text rule first.
+		if err := CheckText("customer.email", p.Customer.Email); err != nil {
+			return err
+		}
 		a, err := mail.ParseAddress(p.Customer.Email)
 		if err != nil || a.Address != p.Customer.Email || len(p.Customer.Email) > 254 {
 			return InvalidParam("customer.email", "customer.email is not a valid email address")
@@ -294,6 +299,9 @@ func CheckReturnURL(param, raw string) error {
 	bad := func(why string) error { return InvalidParam(param, "%s %s", param, why) }
 	if len(raw) > MaxURLLength {
 		return bad(fmt.Sprintf("must be at most %d characters", MaxURLLength))
+	}
+	if err := CheckText(param, raw); err != nil {
+		return err // invalid UTF-8, C1 controls, bidi and zero-width characters
 	}
 	for _, r := range raw {
 		if r <= 0x20 || r == 0x7f || r == '\\' {
