@@ -33,7 +33,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if (method != checkout.MethodCard && method != checkout.MethodWallet && method != checkout.MethodSavedCard) || !s.Allows(method) {
 		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
 	}
-	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.FormValue("form_token"), 64)}
+	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.Request().PostFormValue("form_token"), 64)} // the body's, as RequireFormToken checked
 	if method == checkout.MethodSavedCard {
 		in.SavedCardID = clip(c.FormValue("saved_card"), 64)
 	}
