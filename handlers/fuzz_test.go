@@ -62,6 +62,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		{`{"Amount":5}`, "application/json", true},
 		// Found by fuzzing: a stray closing bracket, and null as the body.
 		{`{"amount":5}}`, "application/json", false}, {`{"amount":5}]`, "application/json", true}, {`null`, "application/json", true},
+		// An empty key; duplicate and folded keys (400s of their own).
+		{`{""`, "", true}, {`{"":1}`, "application/json", false}, {`{"customer":{"":1}}`, "application/json", false},
+		{`{"metadata":{"k":"1","k":"2"}}`, "application/json", false}, {`{"ſuccess_url":"https://evil.example/"}`, "application/json", false},
 	} {
 		f.Add([]byte(s.body), s.contentType, s.refund)
 	}

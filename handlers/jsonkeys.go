@@ -79,6 +79,9 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 			next := elem
 			if structType {
 				ft, ok := fields[key]
+				if !ok && key == "" {
+					return checkout.Errorf(checkout.EMalformed, "The request body has an empty key.")
+				}
 				if !ok {
 					for name := range fields {
 						if strings.EqualFold(name, key) {
