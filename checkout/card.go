@@ -226,8 +226,9 @@ func ParseCard(number, expiry, cvc, holder string, now time.Time) (CardInput, Fi
 	case len(raw) > 1024:
 		errs[FieldCardholder] = "The name is too long (100 characters at most)."
 	case CheckText(FieldCardholder, raw) != nil:
-		// Controls, line breaks, bidi overrides, zero-width characters.
-		errs[FieldCardholder] = "Enter the name as printed on the card."
+		// Controls, line breaks, bidi overrides, zero-width characters,
+		// invalid UTF-8.
+		errs[FieldCardholder] = "The name contains invisible or control characters. Type it again as printed on the card."
 	case holder == "":
 		errs[FieldCardholder] = "Enter the name on the card."
 	case utf8.RuneCountInString(holder) > 100:

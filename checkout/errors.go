@@ -13,6 +13,8 @@ type ErrorCode string
 const (
 	EInvalid             ErrorCode = "invalid_request"        // bad input; Param names the field
 	EMalformed           ErrorCode = "malformed_request"      // not parseable at all (bad JSON, wrong content type)
+	EDuplicateKey        ErrorCode = "duplicate_key"          // a JSON object names one key twice; Param names it
+	EFieldNameMismatch   ErrorCode = "field_name_mismatch"    // a JSON key only case- or Unicode-folds to a field's name; Param is the key as sent
 	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
 	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
 	EForbidden           ErrorCode = "forbidden"              // a cross-site browser request to a state-changing endpoint

@@ -58,8 +58,10 @@ var originLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 // wildcard or a character that would change a CSP source list
 // (frame-ancestors is built from these).
 func validOriginHost(host string) bool {
-	if _, err := netip.ParseAddr(host); err == nil {
-		return true
+	if addr, err := netip.ParseAddr(host); err == nil {
+		// An IPv6 zone (fe80::1%eth0) names an interface of the browser's
+		// machine, not an origin, and its % would reach the CSP.
+		return addr.Zone() == ""
 	}
 	host = strings.ToLower(host)
 	if host == "" || len(host) > 253 {

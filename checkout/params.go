@@ -103,6 +103,11 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 	}
 
 	if p.Customer.Email != "" {
+		// net/mail takes UTF-8 addresses, bidi overrides and zero-width
+		// characters included: the text rule first.
+		if err := CheckText("customer.email", p.Customer.Email); err != nil {
+			return err
+		}
 		a, err := mail.ParseAddress(p.Customer.Email)
 		if err != nil || a.Address != p.Customer.Email || len(p.Customer.Email) > 254 {
 			return InvalidParam("customer.email", "customer.email is not a valid email address")
@@ -231,6 +236,30 @@ func CheckText(param, s string) error {
 	return nil
 }
 
+// CleanText is s without what CheckText refuses (invalid bytes included),
+// cut to at most max characters: what a refused form may show back to the
+// shopper who typed it.
+func CleanText(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for i, r := range s {
+		if n == max {
+			break
+		}
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				continue // an invalid byte
+			}
+		}
+		if forbiddenRune(r) != "" {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
+}
+
 // forbiddenRune says why r may not appear in text, or "".
 func forbiddenRune(r rune) string {
 	switch {
@@ -270,6 +299,9 @@ func CheckReturnURL(param, raw string) error {
 	bad := func(why string) error { return InvalidParam(param, "%s %s", param, why) }
 	if len(raw) > MaxURLLength {
 		return bad(fmt.Sprintf("must be at most %d characters", MaxURLLength))
+	}
+	if err := CheckText(param, raw); err != nil {
+		return err // invalid UTF-8, C1 controls, bidi and zero-width characters
 	}
 	for _, r := range raw {
 		if r <= 0x20 || r == 0x7f || r == '\\' {

@@ -33,6 +33,15 @@ func TestTextRule(t *testing.T) {
 			t.Errorf("cardholder %q accepted", name)
 		}
 	}
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{{"Ada\u202ELove\x00lace\xff", 100, "AdaLovelace"}, {"Zoë\r\n", 100, "Zoë"}, {"日本語", 2, "日本"}, {"\xe2\x82", 100, ""}} {
+		if got := checkout.CleanText(c.in, c.max); got != c.want {
+			t.Errorf("CleanText(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
 	for _, ref := range []string{"a/b", string(make([]byte, 201)), "   ", "c\u202E1"} {
 		if err := checkout.CheckCustomerReference("reference", ref); err == nil {
 			t.Errorf("customer reference %q accepted", ref)

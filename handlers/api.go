@@ -109,8 +109,12 @@ func decodeJSON(c echo.Context, dst any) error {
 		// encoding/json would quietly turn bad bytes into U+FFFD.
 		return checkout.Errorf(checkout.EMalformed, "The request body is not valid UTF-8.")
 	}
-	if err := checkJSONKeys(body, reflect.TypeOf(dst)); err != nil {
-		return err
+	// Keys are checked in a body that parses; any other is refused below
+	// with the decoder's own syntax error.
+	if json.Valid(body) {
+		if err := checkJSONKeys(body, reflect.TypeOf(dst)); err != nil {
+			return err
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -33,7 +33,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if (method != checkout.MethodCard && method != checkout.MethodWallet && method != checkout.MethodSavedCard) || !s.Allows(method) {
 		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
 	}
-	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.FormValue("form_token"), 64)}
+	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.Request().PostFormValue("form_token"), 64)} // the body's, as RequireFormToken checked
 	if method == checkout.MethodSavedCard {
 		in.SavedCardID = clip(c.FormValue("saved_card"), 64)
 	}
@@ -77,8 +77,10 @@ func (h *Handlers) render(c echo.Context, s *checkout.Session, pays []*checkout.
 	if banner == "" {
 		v.Banner = "Check the highlighted fields."
 	}
-	v.Expiry = clip(c.FormValue("card_expiry"), 9)
-	v.Holder = clip(c.FormValue("cardholder_name"), 100)
+	v.Expiry = checkout.CleanText(c.FormValue("card_expiry"), 9)
+	// Shown back without what the text rule refuses (a refused name may
+	// be refused for exactly that).
+	v.Holder = checkout.CleanText(c.FormValue("cardholder_name"), 100)
 	return Render(c, status, templates.CheckoutForm(v))
 }
 

@@ -62,6 +62,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		{`{"Amount":5}`, "application/json", true},
 		// Found by fuzzing: a stray closing bracket, and null as the body.
 		{`{"amount":5}}`, "application/json", false}, {`{"amount":5}]`, "application/json", true}, {`null`, "application/json", true},
+		// An empty key; duplicate and folded keys (400s of their own).
+		{`{""`, "", true}, {`{"":1}`, "application/json", false}, {`{"customer":{"":1}}`, "application/json", false},
+		{`{"metadata":{"k":"1","k":"2"}}`, "application/json", false}, {`{"ſuccess_url":"https://evil.example/"}`, "application/json", false},
 	} {
 		f.Add([]byte(s.body), s.contentType, s.refund)
 	}
@@ -73,11 +76,12 @@ func FuzzDecodeJSON(f *testing.F) {
 		err := fuzzDecode(body, contentType, dst)
 		if err != nil {
 			var e *checkout.Error
-			if !errors.As(err, &e) || (e.Code != checkout.EMalformed && e.Code != checkout.EInvalid) {
-				t.Fatalf("error %#v is neither malformed_request nor invalid_request", err)
+			if !errors.As(err, &e) || (e.Code != checkout.EMalformed && e.Code != checkout.EInvalid &&
+				e.Code != checkout.EDuplicateKey && e.Code != checkout.EFieldNameMismatch) {
+				t.Fatalf("error %#v is none of malformed_request, invalid_request, duplicate_key, field_name_mismatch", err)
 			}
-			if e.Code == checkout.EInvalid && e.Param == "" {
-				t.Errorf("invalid_request %q names no parameter", e.Message)
+			if e.Code != checkout.EMalformed && e.Param == "" {
+				t.Errorf("%s %q names no parameter", e.Code, e.Message)
 			}
 			if e.Err != nil {
 				t.Errorf("decoder error carries a cause for the logs: %v", e.Err)

@@ -11,22 +11,32 @@ import (
 )
 
 // checkJSONKeys walks a JSON body against the type it will be decoded
-// into and refuses what encoding/json would silently accept: an object key
-// given twice (the last would win) at any depth, and a key that is not a
-// field's exact name (encoding/json matches names case-insensitively and
-// with Unicode folding, so "Amount" or "ſuccess_url" would set amount or
-// success_url). Map keys (metadata) are free-form but never duplicated.
+// into and refuses what encoding/json would silently accept, each with a
+// 400 and a code of its own: an object key given twice (the last would
+// win) at any depth (EDuplicateKey), and a key that only case- or
+// Unicode-folds to a field's name (encoding/json matches names that way,
+// so "Amount" or "ſuccess_url" would set amount or success_url:
+// EFieldNameMismatch). A key that is no field at all stays a 422 naming
+// it (the decoder's unknown-field check). Map keys (metadata) are
+// free-form but never duplicated. Nesting deeper than maxJSONDepth is
+// malformed: no request of ours needs it.
 func checkJSONKeys(body []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	return walkJSON(dec, t, "")
+	return walkJSON(dec, t, "", 0)
 }
 
+// maxJSONDepth bounds how deeply a request body may nest objects and arrays.
+const maxJSONDepth = 32
+
 // walkJSON reads one value from dec; t is the Go type it decodes into (nil
-// when free-form), path its name in errors.
-func walkJSON(dec *json.Decoder, t reflect.Type, path string) error {
+// when free-form), path its name in errors, depth how deep it sits.
+func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if depth > maxJSONDepth {
+		return checkout.Errorf(checkout.EMalformed, "The request body nests deeper than %d levels.", maxJSONDepth)
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -62,18 +72,28 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string) error {
 			key, _ := kt.(string)
 			at := joinPath(path, key)
 			if seen[key] {
-				return checkout.InvalidParam(at, "%s is given more than once", at)
+				return &checkout.Error{Code: checkout.EDuplicateKey, Param: at,
+					Message: at + " is given more than once; send each key once"}
 			}
 			seen[key] = true
 			next := elem
 			if structType {
 				ft, ok := fields[key]
+				if !ok && key == "" {
+					return checkout.Errorf(checkout.EMalformed, "The request body has an empty key.")
+				}
 				if !ok {
-					return checkout.InvalidParam(at, "%s is not a known parameter (names are case-sensitive)", at)
+					for name := range fields {
+						if strings.EqualFold(name, key) {
+							return &checkout.Error{Code: checkout.EFieldNameMismatch, Param: at,
+								Message: at + " is not a parameter: names are case-sensitive; did you mean " + joinPath(path, name) + "?"}
+						}
+					}
+					return checkout.InvalidParam(at, "%s is not a known parameter", at)
 				}
 				next = ft
 			}
-			if err := walkJSON(dec, next, at); err != nil {
+			if err := walkJSON(dec, next, at, depth+1); err != nil {
 				return err
 			}
 		}
@@ -84,7 +104,7 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string) error {
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, elem, path+"["+strconv.Itoa(i)+"]"); err != nil {
+			if err := walkJSON(dec, elem, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 				return err
 			}
 		}

@@ -18,7 +18,7 @@ func statusOf(code checkout.ErrorCode) int {
 	switch code {
 	case checkout.EInvalid, checkout.EUnsupported, checkout.EIdempotencyMismatch, checkout.ELimitReached:
 		return http.StatusUnprocessableEntity
-	case checkout.EMalformed:
+	case checkout.EMalformed, checkout.EDuplicateKey, checkout.EFieldNameMismatch:
 		return http.StatusBadRequest
 	case checkout.ETooLarge:
 		return http.StatusRequestEntityTooLarge

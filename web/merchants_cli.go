@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
@@ -67,6 +68,12 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		}
 		if strings.TrimSpace(*name) == "" || len(returns) == 0 {
 			fmt.Fprintln(stderr, "checkout: -name and at least one -return-origin are required")
+			return 2
+		}
+		// The name is shown to shoppers: the one text rule, and a length
+		// a page header can hold.
+		if err := checkout.CheckText("name", *name); err != nil || utf8.RuneCountInString(*name) > 100 {
+			fmt.Fprintln(stderr, "checkout: -name must be at most 100 characters, valid UTF-8, without control or invisible formatting characters")
 			return 2
 		}
 		if cfg.Mode == ModeLive {

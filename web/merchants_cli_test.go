@@ -33,6 +33,11 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 		{"create", "-name", "Shop", "-return-origin", "http://shop.example"},
 		{"create", "-name", "Shop", "-return-origin", "https://shop.example/path"},
 		{"create", "-name", "Shop", "-return-origin", "https://shop.example", "-provider", "stripe"},
+		// Issue 12, defect 9: the name shoppers see follows the text rule.
+		{"create", "-name", "Shop\u202Epohs", "-return-origin", "https://shop.example"},
+		{"create", "-name", "Shop\nInjected", "-return-origin", "https://shop.example"},
+		{"create", "-name", "Sh\u200Bop", "-return-origin", "https://shop.example"},
+		{"create", "-name", strings.Repeat("S", 101), "-return-origin", "https://shop.example"},
 		{"rotate-key", "-id", "mer_nope"},
 	} {
 		if code, out := cli(bad...); code != 2 {

@@ -65,7 +65,7 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("ip", c.RealIP()),
 			slog.Int64("duration_ms", time.Since(start).Milliseconds()),
 		}
-		if id := c.Param("id"); strings.HasPrefix(id, checkout.PrefixSession) {
+		if id := c.Param("id"); checkout.ValidID(checkout.PrefixSession, id) {
 			attrs = append(attrs, slog.String("session_id", id))
 		}
 		a.Log.LogAttrs(c.Request().Context(), level, "http", attrs...)
