@@ -167,8 +167,17 @@ func (d CardDetails) String() string {
 }
 
 // FieldErrors maps a form field hook name (card-number, card-expiry,
-// card-cvc, cardholder-name) to a shopper-facing message.
-type FieldErrors map[string]string
+// card-cvc, cardholder-name) to what is wrong with it.
+type FieldErrors map[string]FieldError
+
+// FieldError is a shopper-facing message about one field: its key in the
+// message catalogs (templates/i18n) and, for a plural message, the count.
+type FieldError struct {
+	Key   string
+	Count int
+}
+
+func fe(key string) FieldError { return FieldError{Key: key} }
 
 // Card form field names, shared by the form, its errors and its test hooks.
 const (
@@ -187,20 +196,20 @@ func ParseCard(number, expiry, cvc, holder string, now time.Time) (CardInput, Fi
 	digits, ok := onlyDigits(number, " -")
 	switch {
 	case strings.TrimSpace(number) == "":
-		errs[FieldCardNumber] = "Enter your card number."
+		errs[FieldCardNumber] = fe("error.number_empty")
 	case !ok:
-		errs[FieldCardNumber] = "A card number has digits only."
+		errs[FieldCardNumber] = fe("error.number_digits")
 	case len(digits) < 12 || len(digits) > 19:
-		errs[FieldCardNumber] = "That card number has the wrong length."
+		errs[FieldCardNumber] = fe("error.number_length")
 	case !Luhn(digits):
-		errs[FieldCardNumber] = "That card number is not valid. Check it and try again."
+		errs[FieldCardNumber] = fe("error.number_invalid")
 	default:
 		c.Number = digits
 	}
 
 	month, year, msg := parseExpiry(expiry, now)
 	if msg != "" {
-		errs[FieldCardExpiry] = msg
+		errs[FieldCardExpiry] = fe(msg)
 	} else {
 		c.ExpMonth, c.ExpYear = month, year
 	}
@@ -209,13 +218,13 @@ func ParseCard(number, expiry, cvc, holder string, now time.Time) (CardInput, Fi
 	code, ok := onlyDigits(cvc, " ")
 	switch {
 	case strings.TrimSpace(cvc) == "":
-		errs[FieldCardCVC] = "Enter the security code."
+		errs[FieldCardCVC] = fe("error.cvc_empty")
 	case !ok:
-		errs[FieldCardCVC] = "The security code has digits only."
+		errs[FieldCardCVC] = fe("error.cvc_digits")
 	case c.Number != "" && len(code) != want:
-		errs[FieldCardCVC] = fmt.Sprintf("The security code of this card has %d digits.", want)
+		errs[FieldCardCVC] = FieldError{Key: "error.cvc_length", Count: want}
 	case len(code) < 3 || len(code) > 4:
-		errs[FieldCardCVC] = "The security code has 3 or 4 digits."
+		errs[FieldCardCVC] = fe("error.cvc_range")
 	default:
 		c.CVC = code
 	}
@@ -224,17 +233,17 @@ func ParseCard(number, expiry, cvc, holder string, now time.Time) (CardInput, Fi
 	holder = strings.Join(strings.Fields(holder), " ")
 	switch {
 	case len(raw) > 1024:
-		errs[FieldCardholder] = "The name is too long (100 characters at most)."
+		errs[FieldCardholder] = FieldError{Key: "error.holder_long", Count: 100}
 	case CheckText(FieldCardholder, raw) != nil:
 		// Controls, line breaks, bidi overrides, zero-width characters,
 		// invalid UTF-8.
-		errs[FieldCardholder] = "The name contains invisible or control characters. Type it again as printed on the card."
+		errs[FieldCardholder] = fe("error.holder_invisible")
 	case holder == "":
-		errs[FieldCardholder] = "Enter the name on the card."
+		errs[FieldCardholder] = fe("error.holder_empty")
 	case utf8.RuneCountInString(holder) > 100:
-		errs[FieldCardholder] = "The name is too long (100 characters at most)."
+		errs[FieldCardholder] = FieldError{Key: "error.holder_long", Count: 100}
 	case strings.ContainsAny(holder, "0123456789"):
-		errs[FieldCardholder] = "Enter the name as printed on the card."
+		errs[FieldCardholder] = fe("error.holder_digits")
 	default:
 		c.Holder = holder
 	}
@@ -261,10 +270,11 @@ func onlyDigits(s, allowed string) (string, bool) {
 
 // parseExpiry accepts MM/YY, MM / YY, MM-YY, MMYY and MM/YYYY; the card is
 // valid through the last day of its month.
+// parseExpiry gives the month and year, or the catalog key of what is wrong.
 func parseExpiry(s string, now time.Time) (month, year int, msg string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, 0, "Enter the expiry date."
+		return 0, 0, "error.expiry_empty"
 	}
 	var mm, yy string
 	if i := strings.IndexAny(s, "/-"); i >= 0 {
@@ -275,20 +285,20 @@ func parseExpiry(s string, now time.Time) (month, year int, msg string) {
 	m, err1 := strconv.Atoi(mm)
 	y, err2 := strconv.Atoi(yy)
 	if err1 != nil || err2 != nil || len(mm) < 1 || len(mm) > 2 || (len(yy) != 2 && len(yy) != 4) {
-		return 0, 0, "Enter the expiry date as MM/YY."
+		return 0, 0, "error.expiry_format"
 	}
 	if m < 1 || m > 12 {
-		return 0, 0, "The expiry month must be between 01 and 12."
+		return 0, 0, "error.expiry_month"
 	}
 	if len(yy) == 2 {
 		y += 2000
 	}
 	now = now.UTC()
 	if y < now.Year() || (y == now.Year() && m < int(now.Month())) {
-		return 0, 0, "This card has expired."
+		return 0, 0, "error.expiry_past"
 	}
 	if y > now.Year()+20 {
-		return 0, 0, "The expiry year is too far in the future."
+		return 0, 0, "error.expiry_far"
 	}
 	return m, y, ""
 }

@@ -1,6 +1,8 @@
 package checkout_test
 
 import (
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,8 +54,9 @@ func TestParseCard(t *testing.T) {
 				t.Fatalf("errors %v, want fields %v", errs, tt.wantErr)
 			}
 			for _, f := range tt.wantErr {
-				msg, ok := errs[f]
-				if !ok {
+				fe, ok := errs[f]
+				msg := i18n.English().N(fe.Key, fe.Count)
+				if !ok || msg == fe.Key {
 					t.Fatalf("no error for %s in %v", f, errs)
 				}
 				digits := strings.Map(func(r rune) rune {

@@ -38,7 +38,11 @@ type Error struct {
 	Param   string // the offending field, for EInvalid and EUnsupported
 	// RetryAfter, for ERateLimited, is how long to wait.
 	RetryAfter time.Duration
-	Err        error // cause, logged, never shown
+	// Shopper, when set, is the key of the message a shopper sees for
+	// this error in the catalogs (templates/i18n); Message stays English
+	// for the merchant API and the logs.
+	Shopper string
+	Err     error // cause, logged, never shown
 }
 
 func (e *Error) Error() string {
@@ -96,3 +100,9 @@ var ErrSessionNotOpen = &Error{Code: EConflict, Message: "The checkout session i
 // ErrDuplicate is returned by a Store when a resource already exists under
 // the same merchant Idempotency-Key (or a failed refund was retried already).
 var ErrDuplicate = &Error{Code: EConflict, Message: "The resource exists already."}
+
+// ForShopper sets the catalog key shoppers see for e and returns e.
+func (e *Error) ForShopper(key string) *Error {
+	e.Shopper = key
+	return e
+}

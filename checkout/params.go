@@ -119,14 +119,18 @@ func (p *CreateSessionParams) normalize(now time.Time) error {
 		}
 	}
 
-	if p.Locale == "" {
-		p.Locale = "en"
+	// No locale, or "auto", is the shopper's Accept-Language; a tag is
+	// kept as given (normalised): the page matches it to a catalog and
+	// formats amounts by its region.
+	if p.Locale == "" || p.Locale == LocaleAuto {
+		p.Locale = LocaleAuto
+	} else {
+		tag, err := language.Parse(p.Locale)
+		if err != nil || len(p.Locale) > 35 {
+			return InvalidParam("locale", "%q is not a BCP 47 language tag, nor \"auto\"", p.Locale)
+		}
+		p.Locale = tag.String()
 	}
-	tag, err := language.Parse(p.Locale)
-	if err != nil || len(p.Locale) > 35 {
-		return InvalidParam("locale", "%q is not a BCP 47 language tag", p.Locale)
-	}
-	p.Locale = tag.String()
 
 	if p.SuccessURL == "" {
 		return InvalidParam("success_url", "success_url is required")
@@ -216,6 +220,10 @@ func checkText(param, s string, max int) error {
 	}
 	return nil
 }
+
+// LocaleAuto is the session locale that means the shopper's browser
+// language.
+const LocaleAuto = "auto"
 
 // CheckText is the one rule for every string a merchant or a shopper gives
 // us (values and keys): valid UTF-8 (the decoders would turn a bad byte

@@ -32,7 +32,7 @@ func (s *Service) vault(m *Merchant) (string, CardVault, bool) {
 // cards, and the customer key its shopper is known by there.
 func (s *Service) sessionVault(sess *Session) (CardVault, string, error) {
 	if !sess.Allows(MethodSavedCard) || sess.Customer.Reference == "" {
-		return nil, "", Errorf(EInvalid, "This checkout does not offer saved cards.")
+		return nil, "", Errorf(EInvalid, "This checkout does not offer saved cards.").ForShopper("error.saved_cards_not_offered")
 	}
 	v, ok := s.Providers[sess.ProviderFor(MethodSavedCard)].(CardVault)
 	if !ok {
@@ -56,7 +56,7 @@ func (s *Service) SessionSavedCards(ctx context.Context, sess *Session) ([]Saved
 	cards, err := v.SavedCards(ctx, key)
 	if err != nil {
 		s.Log.WarnContext(ctx, "saved cards unavailable", "session_id", sess.ID, "err", err)
-		return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be shown right now.", Err: err}
+		return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be shown right now.", Err: err, Shopper: "error.saved_cards_hidden"}
 	}
 	return cards, nil
 }
@@ -69,7 +69,7 @@ func (s *Service) AddCard(ctx context.Context, sessionID, returnURL, cancelURL s
 		return "", err
 	}
 	if sess.Status != SessionOpen {
-		return "", Errorf(EConflict, "This checkout is %s.", sess.Status)
+		return "", Errorf(EConflict, "This checkout is %s.", sess.Status).ForShopper("error.checkout_closed")
 	}
 	v, key, err := s.sessionVault(sess)
 	if err != nil {
@@ -79,7 +79,7 @@ func (s *Service) AddCard(ctx context.Context, sessionID, returnURL, cancelURL s
 		NotifyURL: s.Links.NotifyURL(sess.ProviderFor(MethodSavedCard)), Locale: sess.Locale})
 	if err != nil {
 		s.Log.WarnContext(ctx, "add card failed", "session_id", sess.ID, "err", err)
-		return "", &Error{Code: EUnavailable, Message: "Adding a card is not possible right now. Please try again.", Err: err}
+		return "", &Error{Code: EUnavailable, Message: "Adding a card is not possible right now. Please try again.", Err: err, Shopper: "error.add_card_unavailable"}
 	}
 	_ = s.Store.AppendEvents(ctx, s.event(sess.ID, "", EventBrowserReturn, map[string]any{"kind": "add_card_started"}))
 	return u, nil
@@ -101,13 +101,13 @@ func (s *Service) RemoveSessionCard(ctx context.Context, sessionID, cardID strin
 func (s *Service) removeCard(ctx context.Context, v CardVault, key, cardID string) error {
 	cards, err := v.SavedCards(ctx, key)
 	if err != nil {
-		return &Error{Code: EUnavailable, Message: "Saved cards cannot be changed right now. Please try again.", Err: err}
+		return &Error{Code: EUnavailable, Message: "Saved cards cannot be changed right now. Please try again.", Err: err, Shopper: "error.saved_cards_locked"}
 	}
 	if findCard(cards, cardID) == nil {
 		return Errorf(ENotFound, "No such saved card.")
 	}
 	if err := v.DeleteSavedCard(ctx, key, cardID); err != nil {
-		return &Error{Code: EUnavailable, Message: "The saved card could not be removed. Please try again.", Err: err}
+		return &Error{Code: EUnavailable, Message: "The saved card could not be removed. Please try again.", Err: err, Shopper: "error.saved_card_remove_failed"}
 	}
 	return nil
 }

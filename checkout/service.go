@@ -341,21 +341,21 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	if in.FormToken != "" {
 		for _, p := range pays {
 			if p.FormToken == in.FormToken {
-				return p, Errorf(EConflict, "This form was already submitted.")
+				return p, Errorf(EConflict, "This form was already submitted.").ForShopper("error.form_submitted")
 			}
 		}
 	}
 	if active := activePayment(pays); active != nil {
-		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
+		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
 	}
 	if sess.Status != SessionOpen {
-		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status)
+		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status).ForShopper("error.checkout_closed")
 	}
 	if !sess.Allows(in.Method) {
-		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.")
+		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.").ForShopper("form.method_unavailable")
 	}
 	if len(pays) >= s.MaxAttemptsPerSession() {
-		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.")
+		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.").ForShopper("error.too_many_attempts")
 	}
 	number := ""
 	if in.Card != nil {
@@ -380,11 +380,11 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		}
 		cards, err := v.SavedCards(ctx, key)
 		if err != nil {
-			return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err}
+			return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err, Shopper: "error.saved_cards_unavailable"}
 		}
 		card := findCard(cards, in.SavedCardID)
 		if card == nil {
-			return nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.")
+			return nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.").ForShopper("error.saved_card_missing")
 		}
 		savedCard = &card.Card
 		charge = &SavedCardCharge{Customer: key, CardID: card.ID, SetupRecurring: sess.SetupRecurring,
@@ -429,9 +429,9 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		// The session closed (expired, completed) since it was read: the
 		// statement refused the payment, no provider is called.
 		if now, err := s.Store.Session(ctx, sessionID); err == nil && now.Status != SessionOpen {
-			return nil, Errorf(EConflict, "This checkout is %s.", now.Status)
+			return nil, Errorf(EConflict, "This checkout is %s.", now.Status).ForShopper("error.checkout_closed")
 		}
-		return nil, Errorf(EConflict, "This checkout has expired.")
+		return nil, Errorf(EConflict, "This checkout has expired.").ForShopper("error.checkout_expired")
 	case errors.Is(err, ErrConflict):
 		// A concurrent submit (of this form, or another) created its attempt first.
 		_, pays, err := s.Session(ctx, "", sessionID)
@@ -447,7 +447,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		if other == nil && len(pays) > 0 {
 			other = pays[len(pays)-1]
 		}
-		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.")
+		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
 	case err != nil:
 		return nil, Internal(err)
 	}

@@ -109,7 +109,7 @@ func TestPayApprovedCompletesSession(t *testing.T) {
 		ThreeDS: &checkout.ThreeDSResult{ECI: "05", Flow: checkout.FlowFrictionless}}, nil)}
 	svc, m, _ := MustService(t, prov)
 	s := mustCreate(t, svc, m)
-	if s.Amount.Currency != "USD" || s.Locale != "en" || s.CaptureMode != checkout.CaptureAutomatic {
+	if s.Amount.Currency != "USD" || s.Locale != checkout.LocaleAuto || s.CaptureMode != checkout.CaptureAutomatic {
 		t.Fatalf("defaults not applied: %+v", s)
 	}
 	p, err := svc.Pay(context.Background(), s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t)})

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
 )
 
 // sessionJSON is the merchant API representation of a checkout session.
@@ -94,7 +95,7 @@ func (h *Handlers) sessionView(s *checkout.Session, pays []*checkout.Payment) se
 	v := sessionJSON{
 		ID: s.ID, Object: "checkout.session", URL: h.Service.Links.SessionURL(s.ID), Status: s.Status,
 		PaymentStatus: paymentStatus(pays), Amount: s.Amount.Amount, Currency: s.Amount.Currency,
-		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: s.Locale,
+		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: apiLocale(s.Locale),
 		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
 		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, SetupRecurring: s.SetupRecurring, Metadata: s.Metadata, ExpiresAt: s.ExpiresAt.Unix(),
 		CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays), Routes: map[checkout.PaymentMethod]string{},
@@ -127,4 +128,14 @@ func paymentView(p *checkout.Payment) *paymentJSON {
 			AuthenticationValuePresent: t.AuthenticationValuePresent, LiabilityShift: t.LiabilityShift(), TransactionID: t.TransactionID}
 	}
 	return v
+}
+
+// apiLocale is the locale a session's pages render in: the shipped locale
+// its own matches (de-AT renders de; a language we do not ship, en), or
+// "auto" when each shopper's browser decides.
+func apiLocale(sessionLocale string) string {
+	if sessionLocale == checkout.LocaleAuto {
+		return checkout.LocaleAuto
+	}
+	return i18n.Resolve(sessionLocale, "").Tag()
 }

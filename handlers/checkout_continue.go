@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/templates"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
 )
 
 // CheckoutDeviceData handles POST /c/:id/payments/:pid/device-data: the page
@@ -35,8 +36,10 @@ func (h *Handlers) CheckoutReturn(c echo.Context) error {
 		c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe, errors included
 	}
 	sid, pid := c.Param("id"), c.Param("pid")
+	l := i18n.Resolve("", c.Request().Header.Get("Accept-Language"))
 	if s, _, err := h.Service.Session(ctx(c), "", sid); err == nil {
 		h.allowEmbedding(c, s)
+		l = locale(c, s)
 	}
 	values, err := c.FormParams()
 	if err != nil {
@@ -49,7 +52,7 @@ func (h *Handlers) CheckoutReturn(c echo.Context) error {
 		return seeOther(c, statusPath(sid))
 	}
 	return Render(c, http.StatusOK, templates.FrameReturn(templates.FrameReturnPage{
-		Page:      templates.Page{Title: "Verification finished", Lang: "en", Script: "action.js"},
+		Page:      page(l, l.T("title.verification_finished"), "action.js"),
 		StatusURL: statusPath(sid),
 	}))
 }

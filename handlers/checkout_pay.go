@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,7 +30,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 		method = checkout.MethodCard
 	}
 	if (method != checkout.MethodCard && method != checkout.MethodWallet && method != checkout.MethodSavedCard) || !s.Allows(method) {
-		return h.refuse(c, s, pays, nil, "Choose a payment method offered on this page.")
+		return h.refuse(c, s, pays, nil, locale(c, s).T("form.method_unavailable"))
 	}
 	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.Request().PostFormValue("form_token"), 64)} // the body's, as RequireFormToken checked
 	if method == checkout.MethodSavedCard {
@@ -50,13 +49,11 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	case "", checkout.EConflict:
 		return seeOther(c, statusPath(s.ID))
 	case checkout.EInvalid, checkout.EUnavailable:
-		return h.refuse(c, s, pays, nil, safeMessage(err))
+		return h.refuse(c, s, pays, nil, shopperMessage(locale(c, s), err))
 	case checkout.ERateLimited:
 		wait := err.(*checkout.Error).RetryAfter
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		minutes := int(wait.Minutes()) + 1
-		return h.refuseWith(c, s, pays, http.StatusTooManyRequests,
-			fmt.Sprintf("%s Try again in %d minute%s.", safeMessage(err), minutes, map[bool]string{true: "s"}[minutes > 1]))
+		return h.refuseWith(c, s, pays, http.StatusTooManyRequests, shopperMessage(locale(c, s), err))
 	}
 	return err
 }
@@ -74,8 +71,8 @@ func (h *Handlers) refuseWith(c echo.Context, s *checkout.Session, pays []*check
 
 func (h *Handlers) render(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string, status int) error {
 	v := h.checkoutForm(c, s, pays, errs, banner)
-	if banner == "" {
-		v.Banner = "Check the highlighted fields."
+	if banner == "" && len(errs) == 0 {
+		v.Banner = v.L.T("form.check_fields")
 	}
 	v.Expiry = checkout.CleanText(c.FormValue("card_expiry"), 9)
 	// Shown back without what the text rule refuses (a refused name may
@@ -89,13 +86,6 @@ func alreadyNotice(s *checkout.Session) string {
 		return "?notice=already-paid"
 	}
 	return ""
-}
-
-func safeMessage(err error) string {
-	if e, ok := err.(*checkout.Error); ok {
-		return e.Message
-	}
-	return "Something went wrong. Please try again."
 }
 
 func clip(s string, n int) string {

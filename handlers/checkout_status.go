@@ -35,9 +35,10 @@ func (h *Handlers) CheckoutStatus(c echo.Context) error {
 
 func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout.Payment) error {
 	a := p.Action
+	l := locale(c, s)
 	v := templates.ActionPage{
-		Page:        framedPage(c, s, "Confirm your payment", "action.js"),
-		Summary:     h.summary(c, s),
+		Page:        framedPage(c, l, s, l.T("title.confirm"), "action.js"),
+		Summary:     h.summary(c, l, s),
 		Kind:        string(a.Kind),
 		URL:         a.URL,
 		Origin:      a.Origin(),
@@ -67,7 +68,8 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 
 // result words the outcome for the shopper.
 func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.Payment, p *checkout.Payment) templates.ResultPage {
-	v := templates.ResultPage{Page: framedPage(c, s, "Payment status", ""), Summary: h.summary(c, s)}
+	l := locale(c, s)
+	v := templates.ResultPage{Page: framedPage(c, l, s, l.T("title.status"), ""), Summary: h.summary(c, l, s)}
 	if p != nil {
 		v.PaymentID = p.ID
 		v.ShopperMessage = p.ShopperMessage
@@ -75,43 +77,44 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 			v.Card = p.Card.String()
 		}
 	}
-	merchant := v.Summary.MerchantName
-	v.ReturnLabel = "Return to " + merchant
+	merchant, amount := v.Summary.MerchantName, v.Summary.Total
 	switch {
 	case p != nil && p.Status == checkout.PaymentAuthorized:
-		v.Status, v.Heading = "authorized", "Payment authorized"
-		v.Message = "Your payment of " + v.Summary.Total + " is authorized. " + merchant + " will collect it when your order is ready."
+		v.Status, v.Heading = "authorized", l.T("result.authorized_heading")
+		v.Message = l.T("result.authorized_message", "Amount", amount, "Merchant", merchant)
 		v.ReturnURL = s.ReturnURL(true)
 	case p != nil && p.Status.Paid():
-		v.Status, v.Heading = "succeeded", "Payment successful"
-		v.Message = "Thank you! Your payment of " + v.Summary.Total + " to " + merchant + " went through."
+		v.Status, v.Heading = "succeeded", l.T("result.succeeded_heading")
+		v.Message = l.T("result.succeeded_message", "Amount", amount, "Merchant", merchant)
 		if c.QueryParam("notice") == "already-paid" {
-			v.Message = "This order is already paid. " + v.Message
+			v.Message = l.T("result.already_paid") + " " + v.Message
 		}
 		v.ReturnURL = s.ReturnURL(true)
 	case p != nil && p.Status.InFlight():
-		v.Status, v.Heading = "pending", "Confirming your payment"
-		v.Message = "We are waiting for the final answer from the payment provider. This page updates by itself; you will not be charged twice."
-		v.Refresh = 2
+		v.Status, v.Heading = "pending", l.T("result.pending_heading")
+		v.Message = l.T("result.pending_message")
+		// The page script asks again every few seconds and announces the
+		// change; without JavaScript, "Check again" does.
+		v.Script, v.CheckURL = "status.js", statusPath(s.ID)
 	case s.Status == checkout.SessionExpired, s.Status == checkout.SessionCanceled:
-		v.Status, v.Heading = "expired", "Checkout expired"
-		v.Message = "This checkout is no longer available. No payment was taken."
+		v.Status, v.Heading = "expired", l.T("result.expired_heading")
+		v.Message = l.T("result.expired_message")
 		v.ReturnURL = s.ReturnURL(false)
 	case p != nil && p.Status == checkout.PaymentFailed:
-		v.Status, v.Heading = "failed", "Payment failed"
-		v.Message = checkout.DeclineMessage(checkout.DeclineGeneric)
-		if p.Decline != nil && p.Decline.Message != "" {
-			v.Message = p.Decline.Message
+		v.Status, v.Heading = "failed", l.T("result.failed_heading")
+		v.Message = declineMessage(l, checkout.DeclineGeneric)
+		if p.Decline != nil {
+			v.Message = declineMessage(l, p.Decline.Code)
 		}
 		if payable(s, pays, h.Service.MaxAttemptsPerSession()) {
 			v.RetryURL = sessionPath(s.ID)
 		} else {
-			v.Message += " No attempts are left for this checkout."
+			v.Message += " " + l.T("result.no_attempts")
 		}
 		v.ReturnURL = s.ReturnURL(false)
 	default:
-		v.Status, v.Heading = "canceled", "Payment canceled"
-		v.Message = "No payment was taken."
+		v.Status, v.Heading = "canceled", l.T("result.canceled_heading")
+		v.Message = l.T("result.canceled_message")
 		v.ReturnURL = s.ReturnURL(false)
 	}
 	return v

@@ -1,13 +1,17 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/templates"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
+	"golang.org/x/text/language"
 )
 
 func sessionPath(id string) string { return "/c/" + id }
@@ -17,16 +21,40 @@ func deviceDataPath(sid, pid string) string {
 	return "/c/" + sid + "/payments/" + pid + "/device-data"
 }
 
-func (h *Handlers) summary(c echo.Context, s *checkout.Session) templates.Summary {
-	name := "Merchant"
+// locale is the language of a session's page: the session's locale when
+// the merchant set one, else the shopper's Accept-Language, else English.
+func locale(c echo.Context, s *checkout.Session) *i18n.Locale {
+	return i18n.Resolve(s.Locale, c.Request().Header.Get("Accept-Language"))
+}
+
+// formatTag is the locale amounts are formatted in: the page's, or the
+// session's own tag when it is a regional variant of the page's language
+// (de-AT groups digits as Austrians do).
+func formatTag(l *i18n.Locale, s *checkout.Session) string {
+	if l.Tag() == i18n.Pseudo {
+		return i18n.Source
+	}
+	if t, err := language.Parse(s.Locale); err == nil {
+		if b, _ := t.Base(); b.String() == l.Language() {
+			if _, ok := i18n.Match(s.Locale); ok {
+				return s.Locale
+			}
+		}
+	}
+	return l.Tag()
+}
+
+func (h *Handlers) summary(c echo.Context, l *i18n.Locale, s *checkout.Session) templates.Summary {
+	name := l.T("summary.merchant_fallback")
 	if m, err := h.Service.Merchant(ctx(c), s.MerchantID); err == nil {
 		name = m.Name
 	}
-	sum := templates.Summary{MerchantName: name, Reference: s.MerchantReference, Total: s.Amount.Format(s.Locale)}
+	tag := formatTag(l, s)
+	sum := templates.Summary{MerchantName: name, Reference: s.MerchantReference, Total: s.Amount.Format(tag)}
 	for _, li := range s.LineItems {
 		sum.Lines = append(sum.Lines, templates.SummaryLine{
 			Name: li.Name, Quantity: li.Quantity,
-			Amount: checkout.Money{Amount: li.Total(), Currency: s.Amount.Currency}.Format(s.Locale),
+			Amount: checkout.Money{Amount: li.Total(), Currency: s.Amount.Currency}.Format(tag),
 		})
 	}
 	return sum
@@ -35,12 +63,13 @@ func (h *Handlers) summary(c echo.Context, s *checkout.Session) templates.Summar
 // savedCards fills the saved-card part of the form: the shopper's cards
 // (the one just added first and selected), and adding and removing.
 func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.CheckoutPage) {
+	l := v.L
 	if !s.Allows(checkout.MethodSavedCard) || s.Customer.Reference == "" {
 		return
 	}
 	cards, err := h.Service.SessionSavedCards(ctx(c), s)
 	if err != nil {
-		v.CardsNotice = safeMessage(err)
+		v.CardsNotice = shopperMessage(l, err)
 		return
 	}
 	v.CanSaveCards = s.Status == checkout.SessionOpen
@@ -48,10 +77,10 @@ func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.
 	selected := ""
 	if c.QueryParam("card_added") != "" && len(cards) > 0 {
 		selected = cards[len(cards)-1].ID // providers list cards oldest first: the new one is last
-		v.CardsNotice = "Card added. Pay with it below."
+		v.CardsNotice = l.T("saved.added")
 	}
 	if c.QueryParam("card_canceled") != "" {
-		v.CardsNotice = "No card was added."
+		v.CardsNotice = l.T("saved.not_added")
 	}
 	for _, sc := range cards {
 		o := templates.SavedCardOption{
@@ -66,31 +95,43 @@ func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.
 	}
 }
 
-func page(s *checkout.Session, title, script string) templates.Page {
-	return templates.Page{Title: title, Lang: s.Locale, Script: script}
+func page(l *i18n.Locale, title, script string) templates.Page {
+	return templates.Page{Title: title, L: l, Script: script}
 }
 
 // framedPage is page for a session page its merchant may embed.
-func framedPage(c echo.Context, s *checkout.Session, title, script string) templates.Page {
-	p := page(s, title, script)
+func framedPage(c echo.Context, l *i18n.Locale, s *checkout.Session, title, script string) templates.Page {
+	p := page(l, title, script)
 	p.Embedders, p.SessionID = embedders(c), s.ID
 	return p
 }
 
+// fieldOrder is the order of the card form's fields (the error summary
+// lists them so).
+var fieldOrder = []string{checkout.FieldCardNumber, checkout.FieldCardExpiry, checkout.FieldCardCVC, checkout.FieldCardholder}
+
 // checkoutForm is the card form view for a session; errs and banner come
-// from a refused submission.
+// from a refused submission (banner already in the page's language).
 func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*checkout.Payment, errs checkout.FieldErrors, banner string) templates.CheckoutPage {
 	h.allowEmbedding(c, s)
-	sum := h.summary(c, s)
+	l := locale(c, s)
+	sum := h.summary(c, l, s)
 	v := templates.CheckoutPage{
-		Page:      framedPage(c, s, "Pay "+sum.MerchantName, "checkout.js"),
+		Page:      framedPage(c, l, s, l.T("title.pay", "Merchant", sum.MerchantName), "checkout.js"),
 		SessionID: s.ID,
 		Summary:   sum,
 		PayURL:    payPath(s.ID),
-		Errors:    errs,
 		Banner:    banner,
-		PayLabel:  "Pay " + sum.Total,
 		FormToken: h.Forms.Issue(s.ID),
+	}
+	if len(errs) > 0 {
+		v.Errors = map[string]string{}
+		for _, f := range fieldOrder {
+			if e, ok := errs[f]; ok {
+				v.Errors[f] = fieldMessage(l, e)
+				v.ErrorOrder = append(v.ErrorOrder, f)
+			}
+		}
 	}
 	if len(pays) > 0 {
 		v.AttemptsLeft = h.Service.MaxAttemptsPerSession() - len(pays)
@@ -103,8 +144,53 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	h.savedCards(c, s, &v)
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {
-			v.Banner = last.Decline.Message
+			v.Banner = declineMessage(l, last.Decline.Code)
 		}
 	}
 	return v
+}
+
+// fieldMessage is a card field's error in the page's language.
+func fieldMessage(l *i18n.Locale, e checkout.FieldError) string {
+	if e.Count != 0 {
+		return l.N(e.Key, e.Count)
+	}
+	return l.T(e.Key)
+}
+
+// declineMessage is a decline, rendered from its code for the shopper
+// (the merchant API keeps the English message).
+func declineMessage(l *i18n.Locale, code checkout.DeclineCode) string {
+	switch code {
+	case checkout.DeclineInsufficientFunds, checkout.DeclineExpiredCard, checkout.DeclineIncorrectCVC,
+		checkout.DeclineIncorrectNumber, checkout.DeclineAuthenticationFailed, checkout.DeclineFraudSuspected,
+		checkout.DeclineLimitExceeded, checkout.DeclineNotSupported, checkout.DeclineProcessingError:
+		return l.T("decline." + string(code))
+	}
+	return l.T("decline.card_declined")
+}
+
+// shopperMessage is what a shopper reads for err, in the page's language:
+// the error's own catalog message, or one for its kind. Never the
+// English text meant for merchants, never internals.
+func shopperMessage(l *i18n.Locale, err error) string {
+	var e *checkout.Error
+	if !errors.As(err, &e) {
+		return l.T("error.generic")
+	}
+	if e.Shopper != "" {
+		return l.T(e.Shopper)
+	}
+	switch e.Code {
+	case checkout.ERateLimited:
+		return l.N("error.rate_limited", retryMinutes(e.RetryAfter))
+	case checkout.EUnavailable:
+		return l.T("error.provider_unavailable")
+	}
+	return l.T("error.generic")
+}
+
+// retryMinutes is a wait in whole minutes, at least one.
+func retryMinutes(d time.Duration) int {
+	return max(1, int((d+time.Minute-1)/time.Minute))
 }

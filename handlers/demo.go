@@ -81,7 +81,7 @@ func shopStatus(apiStatus int, err error) int {
 // renderShop renders the shop's page with a notice or a problem, under status.
 func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string) error {
 	d := h.Demo
-	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop", Lang: "en"}, Products: d.products(),
+	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop"}, Products: d.products(),
 		Providers: d.providerOptions(), Currencies: demoCurrencies, Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
 		var s sessionJSON
@@ -173,7 +173,7 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		u, _ := url.Parse(s.URL)
 		allowProviderOrigin(c, u.Scheme+"://"+u.Host) // frame-src: the checkout's origin
 		return Render(c, http.StatusOK, templates.DemoEmbed(templates.DemoEmbedPage{
-			Page:       templates.Page{Title: "Demo coffee shop: checkout", Lang: "en", Script: "demo-embed.js"},
+			Page:       templates.Page{Title: "Demo coffee shop: checkout", Script: "demo-embed.js"},
 			SessionURL: s.URL, EmbedJS: static.URL("embed.js"), EmbedSRI: static.Integrity("embed.js"),
 		}))
 	}

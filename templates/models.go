@@ -3,14 +3,15 @@
 // provider types, no card numbers.
 package templates
 
+import "github.com/opencheckout/hostedcheckout/templates/i18n"
+
 // Page is what every page's layout needs.
 type Page struct {
 	Title string
-	Lang  string
-	// Refresh, when positive, reloads the page after that many seconds
-	// (pending payments), without JavaScript.
-	Refresh int
-	Script  string // asset name of the page's script, if any
+	// L is the page's resolved locale: its language, direction and
+	// translator (nil is English). Templates never pick a language.
+	L      *i18n.Locale
+	Script string // asset name of the page's script, if any
 	// Embedders are the origins that may frame this page (a session's
 	// merchant's); when set, frame.js tells the parent page our height and
 	// the payment's outcome by postMessage to those origins only.
@@ -46,7 +47,8 @@ type CheckoutPage struct {
 	CanSaveCards bool // the shopper may add (and remove) saved cards
 	AddCardURL   string
 	CardsNotice  string            // "Card added", or why saved cards are not shown
-	Errors       map[string]string // field hook name -> message
+	Errors       map[string]string // field hook name -> translated message
+	ErrorOrder   []string          // the fields with an error, in form order (the error summary)
 	Banner       string            // a message for the whole form (a decline, an unavailable method)
 	Expiry       string            // re-shown after an error; number and CVC never are
 	Holder       string
@@ -101,7 +103,7 @@ type ResultPage struct {
 	PaymentID      string
 	RetryURL       string
 	ReturnURL      string
-	ReturnLabel    string
+	CheckURL       string // pending: this page again ("Check again" without JavaScript)
 }
 
 // FrameReturnPage is rendered inside the challenge iframe when the provider

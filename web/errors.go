@@ -11,6 +11,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/templates"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
 )
 
 // statusOf is the one mapping from domain error codes to HTTP statuses.
@@ -101,15 +102,27 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	heading := http.StatusText(status)
-	message := ce.Message
-	switch status {
-	case http.StatusNotFound:
-		heading, message = "Page not found", "This checkout link is not valid. Check the link you were given, or go back to the shop."
-	case http.StatusInternalServerError:
-		heading, message = "Something went wrong", "We could not complete this step. Nothing was charged twice; please try again in a moment."
+	// Error pages speak the shopper's browser language: the session, if
+	// any, may be what is missing.
+	l := i18n.Resolve("", c.Request().Header.Get("Accept-Language"))
+	var heading, message string
+	switch {
+	case status == http.StatusNotFound:
+		heading, message = l.T("page.not_found_heading"), l.T("page.not_found_message")
+	case status == http.StatusForbidden:
+		heading, message = l.T("page.forbidden_heading"), l.T("page.forbidden_message")
+	case status == http.StatusGone:
+		heading, message = l.T("page.gone_heading"), l.T("page.gone_message")
+	case status == http.StatusTooManyRequests:
+		heading, message = l.T("page.rate_limited_heading"), l.T("page.rate_limited_message")
+	case status == http.StatusBadGateway || status == http.StatusServiceUnavailable:
+		heading, message = l.T("page.unavailable_heading"), l.T("page.unavailable_message")
+	case status >= 500:
+		heading, message = l.T("page.error_heading"), l.T("page.error_message")
+	default:
+		heading, message = l.T("page.bad_request_heading"), l.T("page.bad_request_message")
 	}
-	page := templates.ErrorPage{Page: templates.Page{Title: heading, Lang: "en"}, Status: status, Heading: heading, Message: message}
+	page := templates.ErrorPage{Page: templates.Page{Title: heading, L: l}, Status: status, Heading: heading, Message: message}
 	if rerr := handlers.Render(c, status, templates.Error(page)); rerr != nil {
 		_ = c.String(status, heading)
 	}

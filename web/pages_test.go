@@ -103,11 +103,13 @@ func TestAmountsFormattedForLocaleAndCurrency(t *testing.T) {
 		amount           int64
 		currency, locale string
 		total, line      string
+		lang             string // the catalog the page renders
 	}{
-		{123456, "JPY", "ja-JP", "￥123,456", "￥61,728"},
-		{123456, "EUR", "de-DE", "1.234,56\u00a0€", "617,28\u00a0€"},
-		{123456, "KWD", "en", "KWD\u00a0123.456", "KWD\u00a061.728"},
-		{123456, "USD", "en-US", "$1,234.56", "$617.28"},
+		{123456, "JPY", "ja-JP", "￥123,456", "￥61,728", "ja"},
+		{123456, "EUR", "de-DE", "1.234,56\u00a0€", "617,28\u00a0€", "de"},
+		{123456, "EUR", "de-AT", "€\u00a01.234,56", "€\u00a0617,28", "de"},
+		{123456, "KWD", "en", "KWD\u00a0123.456", "KWD\u00a061.728", "en"},
+		{123456, "USD", "en-US", "$1,234.56", "$617.28", "en"},
 	}
 	for _, tt := range tests {
 		id := insertSession(t, app, tt.amount, tt.currency, tt.locale, []checkout.LineItem{{Name: "Thing", Quantity: 1, UnitAmount: tt.amount / 2}, {Name: "Other", Quantity: 1, UnitAmount: tt.amount / 2}})
@@ -115,10 +117,10 @@ func TestAmountsFormattedForLocaleAndCurrency(t *testing.T) {
 		if got := testid(d, "order-total").Text(); got != tt.total {
 			t.Errorf("%s %s total %q, want %q", tt.currency, tt.locale, got, tt.total)
 		}
-		if got := d.Find(".lines li span").Last().Text(); got != tt.line {
+		if got := d.Find(".lines li bdi").Last().Text(); got != tt.line {
 			t.Errorf("%s %s line %q, want %q", tt.currency, tt.locale, got, tt.line)
 		}
-		if lang, _ := d.Find("html").Attr("lang"); lang != tt.locale {
+		if lang, _ := d.Find("html").Attr("lang"); lang != tt.lang {
 			t.Errorf("lang %q", lang)
 		}
 	}

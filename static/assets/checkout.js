@@ -4,6 +4,10 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // After a refused submit, focus goes to the error summary, whose
+  // entries link to their fields (WCAG 3.3.1).
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
   // The card, wallet and saved-card forms all carry the browser data and
   // guard against a double submit; the card helpers apply to the card form.
   var forms = [document.getElementById("pay-form"), document.getElementById("wallet-form")]

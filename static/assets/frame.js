@@ -24,8 +24,13 @@
   window.addEventListener("load", size);
   window.addEventListener("resize", size);
   setInterval(size, 500);
-  var result = document.querySelector("[data-testid=result-status]");
-  if (result && result.dataset.status !== "pending") {
-    send({ type: "opencheckout:complete", status: result.dataset.status, session: body.dataset.session });
+  function complete(status) {
+    if (status && status !== "pending") {
+      send({ type: "opencheckout:complete", status: status, session: body.dataset.session });
+    }
   }
+  var result = document.querySelector("[data-testid=result-status]");
+  if (result) complete(result.dataset.status);
+  // The waiting page swaps its content in place when the payment settles.
+  document.addEventListener("opencheckout:status", function (e) { complete(e.detail); });
 })();

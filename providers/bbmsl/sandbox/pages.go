@@ -11,6 +11,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
 
 	"github.com/opencheckout/hostedcheckout/providers/sandboxpage"
 )
@@ -103,7 +104,15 @@ func (s *Sandbox) serveCard(w http.ResponseWriter, r *http.Request) {
 	card, errs := checkout.ParseCard(number, expiry, cvc, holder, s.now())
 	if len(errs) > 0 {
 		v := s.addCardView(ss)
-		v.Expiry, v.Holder, v.Errors = expiry, holder, errs
+		v.Expiry, v.Holder, v.Errors = expiry, holder, map[string]string{}
+		for f, e := range errs {
+			// The sandbox's page is the provider's, in English.
+			if e.Count != 0 {
+				v.Errors[f] = i18n.English().N(e.Key, e.Count)
+			} else {
+				v.Errors[f] = i18n.English().T(e.Key)
+			}
+		}
 		s.mu.Unlock()
 		s.render(w, r, http.StatusUnprocessableEntity, func(nonce string) templ.Component { v.Nonce = nonce; return addCardPage(v) })
 		return
