@@ -43,6 +43,10 @@ var required = []string{
 // abbreviations used as such on cards and in shops there.
 var sameAsEnglish = map[string]bool{"field.cvc_placeholder": true, "field.expiry_placeholder": true}
 
+// sameWord are words a language spells as English does, reviewed one by
+// one (locale/id).
+var sameWord = map[string]bool{"da/result.reference": true}
+
 // TestCatalogsComplete fails when a shipped locale misses a key of the
 // source, has one the source does not, has placeholders that differ from
 // the source's, lacks a plural form its language needs (CLDR rules, for
@@ -108,7 +112,7 @@ func TestCatalogsComplete(t *testing.T) {
 					if strings.TrimSpace(text) == "" {
 						t.Errorf("%s (%s) is empty", id, form)
 					}
-					if tag != i18n.Source && tag != "en-GB" && !sameAsEnglish[id] && text == s.Forms[form] && len(placeholder.ReplaceAllString(text, "")) > 6 {
+					if tag != i18n.Source && tag != "en-GB" && !sameAsEnglish[id] && !sameWord[tag+"/"+id] && text == s.Forms[form] && len(placeholder.ReplaceAllString(text, "")) > 6 {
 						t.Errorf("%s (%s) is still English: %q", id, form, text)
 					}
 				}
