@@ -15,6 +15,9 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/static"
 	"github.com/opencheckout/hostedcheckout/templates"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 )
 
 // Demo is a pretend merchant served in sandbox mode: its shop calls our
@@ -82,7 +85,7 @@ func shopStatus(apiStatus int, err error) int {
 func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string) error {
 	d := h.Demo
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop"}, Products: d.products(),
-		Providers: d.providerOptions(), Currencies: demoCurrencies, Notice: notice, Error: problem}
+		Providers: d.providerOptions(), Currencies: demoCurrencies, Locales: demoLocaleOptions(), Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
 		var s sessionJSON
 		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
@@ -126,7 +129,7 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		"currency":           currency,
 		"merchant_reference": "DEMO-" + strings.ToUpper(checkout.RandomToken(5)),
 		"line_items":         []map[string]any{{"name": product.Name, "quantity": 1, "unit_amount": product.amount}},
-		"locale":             "en-US",
+		"locale":             demoLocale(c.FormValue("locale")),
 		"success_url":        d.PublicURL + "/demo/return",
 		"cancel_url":         d.PublicURL + "/demo/return?canceled=1",
 	}
@@ -325,4 +328,25 @@ func (d *Demo) remember(c echo.Context, id string) {
 	}
 	sess.Values["orders"] = strings.Join(ids, ",")
 	_ = sess.Save(c.Request(), c.Response())
+}
+
+// demoLocaleOptions lets the shop pick the checkout's language: the
+// shopper's browser (auto), each shipped locale by its own name, and the
+// pseudo-locale QA uses to find text outside the catalogs.
+func demoLocaleOptions() []templates.DemoOption {
+	out := []templates.DemoOption{{Value: "auto", Label: "The shopper's browser language"}}
+	for _, tag := range i18n.Shipped {
+		out = append(out, templates.DemoOption{Value: tag, Label: display.Self.Name(language.MustParse(tag)) + " (" + tag + ")"})
+	}
+	return append(out, templates.DemoOption{Value: i18n.Pseudo, Label: "Pseudo-locale (" + i18n.Pseudo + ")"})
+}
+
+// demoLocale is the locale the shop asks for: one of its options, else auto.
+func demoLocale(v string) string {
+	for _, o := range demoLocaleOptions() {
+		if o.Value == v {
+			return v
+		}
+	}
+	return "auto"
 }

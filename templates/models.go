@@ -163,6 +163,7 @@ type DemoShopPage struct {
 	Orders     []DemoOrder
 	Providers  []DemoOption
 	Currencies []DemoOption
+	Locales    []DemoOption
 	Notice     string
 	Error      string
 }

@@ -263,6 +263,20 @@ func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
 	if s["amount"] != float64(1900) || s["success_url"] != app.URL+"/demo/return" {
 		t.Fatalf("demo session: %v", s)
 	}
+	if s["locale"] != "auto" {
+		t.Errorf("demo session locale %v, want auto (the shopper's browser)", s["locale"])
+	}
+	// The shop lets QA pick the checkout's language, the pseudo-locale included.
+	for form, want := range map[string]string{"ja": "ja", "en-XA": "en-XA", "ar": "ar", "klingon": "auto"} {
+		res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=mug&locale="+form), "Content-Type", "application/x-www-form-urlencoded")
+		id := strings.TrimPrefix(res.Header.Get("Location"), app.URL+"/c/")
+		if got := api(t, app, http.MethodGet, "/v1/checkout/sessions/"+id, nil).JSON(t)["locale"]; got != want {
+			t.Errorf("demo locale %s: session locale %v, want %s", form, got, want)
+		}
+	}
+	if testid(doc(t, do(t, http.MethodGet, app.URL+"/", nil)), "demo-locale").Find("option").Length() < 46 {
+		t.Error("the demo shop does not offer every locale")
+	}
 	if res := do(t, http.MethodPost, app.URL+"/demo/checkout", []byte("product=yacht"), "Content-Type", "application/x-www-form-urlencoded"); res.Status != 422 {
 		t.Fatalf("unknown product: %d", res.Status)
 	}
