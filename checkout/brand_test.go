@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -285,5 +286,49 @@ func TestMerchantBrand(t *testing.T) {
 	b := m.Brand()
 	if b.Name != "Corner Shop" || b.Color != "#3056d3" || b.Logo == nil || b.Logo.Body != nil || m.Logo.Body == nil {
 		t.Errorf("branded: %+v (logo %+v)", b, b.Logo)
+	}
+}
+
+// logoStore counts logo lookups; every other Store method is absent.
+type logoStore struct {
+	checkout.Store
+	logos   map[string]*checkout.Logo
+	lookups []string
+}
+
+func (s *logoStore) Logo(_ context.Context, sha string) (*checkout.Logo, error) {
+	s.lookups = append(s.lookups, sha)
+	if l, ok := s.logos[sha]; ok {
+		return l, nil
+	}
+	return nil, checkout.ErrNotFound
+}
+
+// TestServiceLogo: only a well-formed name reaches the store, and a logo
+// is found only under its own type's extension.
+func TestServiceLogo(t *testing.T) {
+	l, err := checkout.ParseLogo(MustPNG(t, 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &logoStore{logos: map[string]*checkout.Logo{l.SHA256: l}}
+	svc := &checkout.Service{Store: store}
+	ctx := context.Background()
+	if got, err := svc.Logo(ctx, l.FileName()); err != nil || got != l {
+		t.Fatalf("%s: %v %v", l.FileName(), got, err)
+	}
+	for _, name := range []string{l.SHA256 + ".jpg", strings.Repeat("0", 64) + ".webp"} {
+		if _, err := svc.Logo(ctx, name); checkout.ErrorCodeOf(err) != checkout.ENotFound {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	store.lookups = nil
+	for _, name := range []string{"", "x.png", l.SHA256, l.SHA256 + ".svg", strings.ToUpper(l.SHA256) + ".png", "' OR 1=1 --.png"} {
+		if _, err := svc.Logo(ctx, name); checkout.ErrorCodeOf(err) != checkout.ENotFound {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+	if len(store.lookups) != 0 {
+		t.Errorf("malformed names were looked up: %q", store.lookups)
 	}
 }
