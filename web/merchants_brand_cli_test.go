@@ -3,12 +3,15 @@ package web_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
@@ -193,5 +196,51 @@ func TestMerchantsCommandBranding(t *testing.T) {
 	}
 	if got := merchant(id); got.BrandColor != "#3056d3" || got.Logo == nil || got.Logo.SHA256 != pngLogo {
 		t.Fatalf("after rotate-key: %+v", got)
+	}
+}
+
+// TestDemoMerchantKeepsItsBranding: the sandbox demo merchant is refreshed
+// from the configuration at every start, but branding given to it with
+// merchants update stays.
+func TestDemoMerchantKeepsItsBranding(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	logo := filepath.Join(dir, "logo.png")
+	if err := os.WriteFile(logo, testPNG(t, 20, 10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *web.App {
+		t.Helper()
+		app, err := web.New(context.Background(), web.Config{Addr: "127.0.0.1:0", DBPath: db, Mode: web.ModeSandbox,
+			ProviderTimeout: 2 * time.Second, ReconcileInterval: time.Second, LogFormat: "text"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	stop := func(app *web.App) {
+		app.Listener.Close()
+		app.Store.Close()
+	}
+	stop(start())
+	var out strings.Builder
+	env := func(k string) string {
+		if k == "CHECKOUT_DB" {
+			return db
+		}
+		return ""
+	}
+	if code := web.MerchantsCommand([]string{"update", "-id", web.DemoMerchantID, "-display-name", "Demo Roasters", "-brand-color", "#1a7f43", "-logo", logo},
+		env, &out, &out); code != 0 {
+		t.Fatalf("update the demo merchant: %d %s", code, out.String())
+	}
+	app := start()
+	defer stop(app)
+	m, err := app.Store.Merchant(context.Background(), web.DemoMerchantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.DisplayName != "Demo Roasters" || m.BrandColor != "#1a7f43" || m.Logo == nil || m.Logo.Width != 20 {
+		t.Fatalf("the demo merchant after a restart: %+v, logo %+v", m, m.Logo)
 	}
 }
