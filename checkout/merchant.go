@@ -25,6 +25,15 @@ type Merchant struct {
 	// EmbedOrigins may frame the merchant's checkout pages.
 	EmbedOrigins []string
 	CreatedAt    time.Time
+
+	// Branding (Brand): the name shoppers see instead of Name when set
+	// (ParseDisplayName), the accent colour of its pages as "#rrggbb" or ""
+	// (ParseBrandColor), and its logo (ParseLogo) or nil. A merchant is
+	// loaded with its logo's hash, type and size, never its bytes; a logo
+	// saved with Body set is stored with the merchant.
+	DisplayName string
+	BrandColor  string
+	Logo        *Logo
 }
 
 // NormalizeOrigin returns the scheme://host[:port] form of an origin, or

@@ -9,9 +9,14 @@ import (
 // method atomic; writes that change a status are compare-and-set and return
 // ErrConflict when another request got there first. Missing rows are ErrNotFound.
 type Store interface {
-	SaveMerchant(ctx context.Context, m *Merchant) error // insert or update by ID
+	// SaveMerchant inserts or updates m by ID, in one transaction with its
+	// logo: m.Logo's bytes are stored first when its Body is set (under
+	// its hash, once), and logos no merchant uses any more are deleted.
+	SaveMerchant(ctx context.Context, m *Merchant) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
 	MerchantByKeyHash(ctx context.Context, hash string) (*Merchant, error)
+	// Logo loads a merchant's logo with its bytes by its SHA-256 (hex).
+	Logo(ctx context.Context, sha256 string) (*Logo, error)
 
 	// CreateSession inserts a session; ErrDuplicate when the merchant has
 	// one under s.IdempotencyKey already.

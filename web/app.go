@@ -194,7 +194,8 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 	m := &checkout.Merchant{ID: DemoMerchantID, Name: "Demo Coffee Co.", APIKeyHash: checkout.HashAPIKey(a.DemoAPIKey),
 		DefaultProvider: a.Config.DefaultProvider, EmbedOrigins: a.Config.DemoEmbedOrigins, CreatedAt: a.Config.Now().UTC()}
 	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
-		m.CreatedAt = existing.CreatedAt
+		// Branding set with `checkout merchants update` stays.
+		m.CreatedAt, m.DisplayName, m.BrandColor, m.Logo = existing.CreatedAt, existing.DisplayName, existing.BrandColor, existing.Logo
 	}
 	if err := a.Store.SaveMerchant(ctx, m); err != nil {
 		return err

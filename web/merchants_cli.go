@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -14,13 +16,17 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/handlers"
 )
 
-// MerchantsCommand runs `checkout merchants create|list|set-provider|rotate-key`
-// on the database of the configuration (CHECKOUT_DB): merchant management
-// for live mode. list and rotate-key need the database only; create and
-// set-provider also check the default provider against the providers the
-// configuration runs, so run them with the server's environment. Secrets
+// MerchantsCommand runs `checkout merchants
+// create|list|update|set-provider|rotate-key` on the database of the
+// configuration (CHECKOUT_DB): merchant management for live mode. list,
+// update and rotate-key need the database only; create and set-provider
+// also check the default provider against the providers the configuration
+// runs, so run them with the server's environment. Branding (display
+// name, brand colour, logo) is checked in full before anything is
+// written. Secrets
 // (the secret key, the webhook secret) are printed once and stored only as
 // a hash (the key) or for signing (the webhook secret). It returns the
 // process exit code.
@@ -30,6 +36,8 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
   checkout merchants create -name NAME -return-origin https://shop.example [-return-origin ...]
                             [-embed-origin https://shop.example ...] [-webhook-url https://shop.example/hooks]
                             [-provider worldline] [-test]
+                            [-display-name NAME] [-brand-color '#RRGGBB'] [-logo FILE]
+  checkout merchants update -id mer_... [-display-name NAME] [-brand-color '#RRGGBB'|none] [-logo FILE|none]
   checkout merchants list
   checkout merchants set-provider -id mer_... -provider worldline
   checkout merchants rotate-key -id mer_...`)
@@ -63,6 +71,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		var returns, embeds origins
 		fs.Var(&returns, "return-origin", "an origin shoppers may be sent back to (repeatable; at least one)")
 		fs.Var(&embeds, "embed-origin", "an origin that may frame the checkout (repeatable)")
+		brand := addBrandFlags(fs)
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
@@ -92,11 +101,18 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: strings.TrimSpace(*name),
 			APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: *provider, Live: !*test,
 			ReturnOrigins: returns, EmbedOrigins: embeds, CreatedAt: time.Now().UTC()}
+		if msg := brand.apply(fs, m); msg != "" {
+			fmt.Fprintln(stderr, "checkout: "+msg)
+			return 2
+		}
 		if err := db.SaveMerchant(ctx, m); err != nil {
 			fmt.Fprintln(stderr, "checkout: saving the merchant:", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "merchant:   %s (%s)\nsecret key: %s\n", m.ID, m.Name, key)
+		if m.DisplayName != "" || m.BrandColor != "" || m.Logo != nil {
+			printBrand(stdout, m)
+		}
 		if *webhook != "" {
 			e, err := svc.CreateWebhookEndpoint(ctx, m, *webhook, "", nil)
 			if err != nil {
@@ -124,6 +140,37 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 				strings.Join(m.ReturnOrigins, ","), strings.Join(m.EmbedOrigins, ","))
 		}
 		w.Flush()
+		return 0
+	case "update":
+		fs := flag.NewFlagSet("merchants update", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		id := fs.String("id", "", "the merchant")
+		brand := addBrandFlags(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "checkout: unexpected %q (flags come as -name value)\n", fs.Arg(0))
+			return 2
+		}
+		if !brand.anyGiven(fs) {
+			fmt.Fprintln(stderr, "checkout: nothing to update: give -display-name, -brand-color or -logo")
+			return 2
+		}
+		m, code := merchantByID(ctx, db, *id, stderr)
+		if m == nil {
+			return code
+		}
+		if msg := brand.apply(fs, m); msg != "" {
+			fmt.Fprintln(stderr, "checkout: "+msg)
+			return 2
+		}
+		if err := db.SaveMerchant(ctx, m); err != nil {
+			fmt.Fprintln(stderr, "checkout: saving the merchant:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant:   %s (%s)\n", m.ID, m.Name)
+		printBrand(stdout, m)
 		return 0
 	case "set-provider":
 		fs := flag.NewFlagSet("merchants set-provider", flag.ContinueOnError)
@@ -169,6 +216,126 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		return 0
 	}
 	return usage()
+}
+
+// brandFlags are the branding flags of merchants create and update.
+type brandFlags struct {
+	displayName, color, logo *string
+}
+
+func addBrandFlags(fs *flag.FlagSet) brandFlags {
+	return brandFlags{
+		displayName: fs.String("display-name", "", "the name shoppers see, if not -name (at most 100 characters; \"\" shows -name again)"),
+		color: fs.String("brand-color", "", "the accent colour of its pages, #RRGGBB, with a contrast of at least 4.5:1 "+
+			"with the white button text (none: ours again)"),
+		logo: fs.String("logo", "", "a PNG, JPEG or WebP file of at most 100 KB and 2048x2048 pixels, shown on its pages (none: no logo)"),
+	}
+}
+
+// anyGiven reports whether a branding flag is on the command line.
+func (b brandFlags) anyGiven(fs *flag.FlagSet) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		given = given || f.Name == "display-name" || f.Name == "brand-color" || f.Name == "logo"
+	})
+	return given
+}
+
+// apply checks the branding flags on the command line (only those: the
+// rest of m's branding stays) and sets them on m. On a refusal it returns
+// what to tell the operator, and m is unchanged.
+func (b brandFlags) apply(flags *flag.FlagSet, m *checkout.Merchant) string {
+	given := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	next := *m
+	if given["display-name"] {
+		name, err := checkout.ParseDisplayName(*b.displayName)
+		if err != nil {
+			return "-display-name: " + errorMessage(err)
+		}
+		next.DisplayName = name
+	}
+	if given["brand-color"] {
+		next.BrandColor = ""
+		if *b.color != "none" {
+			c, err := checkout.ParseBrandColor(*b.color)
+			if err != nil {
+				return "-brand-color: " + errorMessage(err)
+			}
+			next.BrandColor = c
+		}
+	}
+	if given["logo"] {
+		next.Logo = nil
+		if *b.logo != "none" {
+			l, err := readLogo(*b.logo)
+			var pathErr *fs.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err // the file name is said once
+			}
+			if err != nil {
+				return "-logo " + *b.logo + ": " + errorMessage(err)
+			}
+			next.Logo = l
+		}
+	}
+	*m = next
+	return ""
+}
+
+// readLogo reads and checks a logo file, reading no more of it than a
+// logo may have.
+func readLogo(path string) (*checkout.Logo, error) {
+	if path == "" {
+		return nil, errors.New("give a file, or none for no logo")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if st.Size() > checkout.MaxLogoBytes {
+		return nil, fmt.Errorf("the logo is %d bytes; a logo is at most %d bytes (100 KB)", st.Size(), checkout.MaxLogoBytes)
+	}
+	body, err := io.ReadAll(io.LimitReader(f, checkout.MaxLogoBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	return checkout.ParseLogo(body)
+}
+
+// errorMessage is a domain error's message without its code and field.
+func errorMessage(err error) string {
+	var e *checkout.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// printBrand shows a merchant's branding as shoppers get it.
+func printBrand(w io.Writer, m *checkout.Merchant) {
+	name := m.DisplayName
+	if name == "" {
+		name = "(its name: " + m.Name + ")"
+	}
+	color := "(none: the checkout's own)"
+	if m.BrandColor != "" {
+		ratio, _ := checkout.ContrastRatio(m.BrandColor, checkout.ButtonTextColor)
+		color = fmt.Sprintf("%s (contrast %.2f:1 with the button text)", m.BrandColor, ratio)
+	}
+	logo := "(none)"
+	if m.Logo != nil {
+		logo = fmt.Sprintf("%s (%s, %dx%d)", handlers.LogoURL(m.Logo), m.Logo.ContentType, m.Logo.Width, m.Logo.Height)
+	}
+	fmt.Fprintf(w, "display name: %s\nbrand color:  %s\nlogo:         %s\n", name, color, logo)
 }
 
 // origins is a repeatable flag of normalized origins.

@@ -35,6 +35,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		return c.Redirect(http.StatusFound, static.URL("embed.js"))
 	})
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	// Merchants' logos, as the static assets: content-hashed URLs, cached for
+	// a year, never sniffed. HEAD too, for caches and link checkers.
+	e.Match([]string{http.MethodGet, http.MethodHead}, handlers.LogoPrefix+":file", h.Logo)
 
 	// Merchant API. Middleware goes on each route rather than on a group, so
 	// that a wrong method on a known path is a 405 and not a 404.
