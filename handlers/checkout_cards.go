@@ -26,12 +26,13 @@ func (h *Handlers) CheckoutAddCard(c echo.Context) error {
 		return err
 	}
 	l := locale(c, s)
+	sum := h.summary(c, l, s)
 	// A page that moves on by itself (a link without JavaScript) rather than
 	// a 303: the page's CSP form-action would block a form submission that
 	// redirects to another origin.
 	return Render(c, http.StatusOK, templates.Action(templates.ActionPage{
-		Page:    page(l, l.T("title.add_card"), "action.js"),
-		Summary: h.summary(c, l, s),
+		Page:    page(l, l.T("title.add_card"), "action.js").Branded(sum.Brand),
+		Summary: sum,
 		Kind:    string(checkout.ActionRedirect),
 		URL:     u,
 	}))

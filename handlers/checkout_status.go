@@ -37,7 +37,6 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 	a := p.Action
 	l := locale(c, s)
 	v := templates.ActionPage{
-		Page:        framedPage(c, l, s, l.T("title.confirm"), "action.js"),
 		Summary:     h.summary(c, l, s),
 		Kind:        string(a.Kind),
 		URL:         a.URL,
@@ -52,6 +51,7 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 		FormToken:   h.Forms.Issue(s.ID),
 		StatusURL:   statusPath(s.ID),
 	}
+	v.Page = framedPage(c, l, s, l.T("title.confirm"), "action.js").Branded(v.Summary.Brand)
 	if v.Width == 0 || v.Height == 0 {
 		w := checkout.ChallengeWindowFor(p.Browser.InnerWidth, p.Browser.InnerHeight)
 		v.Width, v.Height = w.Width, w.Height
@@ -69,7 +69,8 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 // result words the outcome for the shopper.
 func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.Payment, p *checkout.Payment) templates.ResultPage {
 	l := locale(c, s)
-	v := templates.ResultPage{Page: framedPage(c, l, s, l.T("title.status"), ""), Summary: h.summary(c, l, s)}
+	sum := h.summary(c, l, s)
+	v := templates.ResultPage{Page: framedPage(c, l, s, l.T("title.status"), "").Branded(sum.Brand), Summary: sum}
 	if p != nil {
 		v.PaymentID = p.ID
 		v.ShopperMessage = p.ShopperMessage

@@ -45,12 +45,12 @@ func formatTag(l *i18n.Locale, s *checkout.Session) string {
 }
 
 func (h *Handlers) summary(c echo.Context, l *i18n.Locale, s *checkout.Session) templates.Summary {
-	name := l.T("summary.merchant_fallback")
-	if m, err := h.Service.Merchant(ctx(c), s.MerchantID); err == nil {
-		name = m.Name
+	b := h.brand(ctx(c), s.MerchantID)
+	if b.Name == "" {
+		b.Name = l.T("summary.merchant_fallback")
 	}
 	tag := formatTag(l, s)
-	sum := templates.Summary{MerchantName: name, Reference: s.MerchantReference, Total: s.Amount.Format(tag)}
+	sum := templates.Summary{MerchantName: b.Name, Brand: b, Reference: s.MerchantReference, Total: s.Amount.Format(tag)}
 	for _, li := range s.LineItems {
 		sum.Lines = append(sum.Lines, templates.SummaryLine{
 			Name: li.Name, Quantity: li.Quantity,
@@ -117,7 +117,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	l := locale(c, s)
 	sum := h.summary(c, l, s)
 	v := templates.CheckoutPage{
-		Page:      framedPage(c, l, s, l.T("title.pay", "Merchant", sum.MerchantName), "checkout.js"),
+		Page:      framedPage(c, l, s, l.T("title.pay", "Merchant", sum.MerchantName), "checkout.js").Branded(sum.Brand),
 		SessionID: s.ID,
 		Summary:   sum,
 		PayURL:    payPath(s.ID),

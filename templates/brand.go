@@ -75,3 +75,9 @@ func accentStyle(color string) templ.Component {
 		return err
 	})
 }
+
+// Branded is p with the merchant's look.
+func (p Page) Branded(b Brand) Page {
+	p.Brand = b
+	return p
+}

@@ -12,6 +12,9 @@ type Page struct {
 	// translator (nil is English). Templates never pick a language.
 	L      *i18n.Locale
 	Script string // asset name of the page's script, if any
+	// Brand is the merchant's look (accent colour, logo, display name);
+	// the zero Brand is ours.
+	Brand Brand
 	// Embedders are the origins that may frame this page (a session's
 	// merchant's); when set, frame.js tells the parent page our height and
 	// the payment's outcome by postMessage to those origins only.
@@ -28,7 +31,8 @@ type SummaryLine struct {
 
 // Summary is the order being paid.
 type Summary struct {
-	MerchantName string
+	MerchantName string // the merchant's display name
+	Brand        Brand
 	Reference    string
 	Total        string
 	Lines        []SummaryLine
