@@ -3,6 +3,7 @@ package antom
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -150,13 +151,17 @@ func TestNoSecretsInErrorsOrOutcomes(t *testing.T) {
 	}
 }
 
+var pointerAddr = regexp.MustCompile(`0x[0-9a-f]+`)
+
 // TestCardNeverPrinted: the request body, however it is printed, shows no
 // card number or CVV.
 func TestCardNeverPrinted(t *testing.T) {
 	c := notificationClient(t)
 	body := c.payBody(testPayRequest(), testPaymentID)
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		s := fmt.Sprintf(verb, body)
+		// Pointer addresses (%#v prints them) are random hex that may
+		// happen to contain the CVV's digits: not card data.
+		s := pointerAddr.ReplaceAllString(fmt.Sprintf(verb, body), "0xPTR")
 		if strings.Contains(s, testPAN) || strings.Contains(s, testCVC) {
 			t.Errorf("%s prints the card: %s", verb, s)
 		}
