@@ -52,8 +52,8 @@ func TestWalletJourneys(t *testing.T) {
 		charged                                  int
 	}{
 		{"approve", apsandbox.TestIDApprove, "succeeded", "went through", "succeeded", 1},
-		{"decline", apsandbox.TestIDDecline, "failed", "Your wallet declined this payment", "failed", 0},
-		{"cancel", apsandbox.TestIDCancel, "failed", "You cancelled the payment in your wallet", "failed", 0},
+		{"decline", apsandbox.TestIDDecline, "failed", "Your wallet did not complete this payment", "failed", 0},
+		{"cancel", apsandbox.TestIDCancel, "failed", "Your wallet did not complete this payment", "failed", 0},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

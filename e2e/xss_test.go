@@ -72,7 +72,8 @@ func TestXSSCanary(t *testing.T) {
 	if id == "" || checkoutURL != app.URL+"/c/"+id {
 		t.Fatalf("created session: %s", raw)
 	}
-	texts := append(append([]string{}, xssCanaries...), "Order "+reference)
+	// The reference sits in a translated sentence, bidi-isolated.
+	texts := append(append([]string{}, xssCanaries...), "Order \u2068"+reference+"\u2069")
 
 	t.Run("pages", func(t *testing.T) {
 		page := newPage(t)

@@ -103,10 +103,7 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 		v.ReturnURL = s.ReturnURL(false)
 	case p != nil && p.Status == checkout.PaymentFailed:
 		v.Status, v.Heading = "failed", l.T("result.failed_heading")
-		v.Message = declineMessage(l, checkout.DeclineGeneric)
-		if p.Decline != nil {
-			v.Message = declineMessage(l, p.Decline.Code)
-		}
+		v.Message = paymentDeclineMessage(l, p)
 		if payable(s, pays, h.Service.MaxAttemptsPerSession()) {
 			v.RetryURL = sessionPath(s.ID)
 		} else {

@@ -144,7 +144,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	h.savedCards(c, s, &v)
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {
-			v.Banner = declineMessage(l, last.Decline.Code)
+			v.Banner = paymentDeclineMessage(l, last)
 		}
 	}
 	return v
@@ -156,6 +156,19 @@ func fieldMessage(l *i18n.Locale, e checkout.FieldError) string {
 		return l.N(e.Key, e.Count)
 	}
 	return l.T(e.Key)
+}
+
+// paymentDeclineMessage is why a failed payment failed, for the shopper:
+// a wallet's decline or cancellation in wallet words, a card's by its
+// decline code.
+func paymentDeclineMessage(l *i18n.Locale, p *checkout.Payment) string {
+	if p.Method == checkout.MethodWallet {
+		return l.T("decline.wallet")
+	}
+	if p.Decline == nil {
+		return declineMessage(l, checkout.DeclineGeneric)
+	}
+	return declineMessage(l, p.Decline.Code)
 }
 
 // declineMessage is a decline, rendered from its code for the shopper
