@@ -225,6 +225,19 @@ func checkText(param, s string, max int) error {
 // language.
 const LocaleAuto = "auto"
 
+// providerLocale is the language a provider is told: the one the shopper's
+// page rendered in, else the session's own, else English (a session left
+// to the browser, with no browser in sight: a recurring charge).
+func providerLocale(rendered, session string) string {
+	if rendered != "" {
+		return rendered
+	}
+	if session != "" && session != LocaleAuto {
+		return session
+	}
+	return "en"
+}
+
 // CheckText is the one rule for every string a merchant or a shopper gives
 // us (values and keys): valid UTF-8 (the decoders would turn a bad byte
 // into U+FFFD, which is refused too), and none of the characters that
@@ -342,4 +355,30 @@ func addQuery(raw, key, value string) string {
 	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// BrowserLanguage is the language for a provider field that both describes
+// the shopper's browser and picks the language of the provider's own pages
+// (3-D Secure's browserLanguage, a wallet's deviceLanguage): the browser's
+// own tag when it names the language of our page (it keeps the region the
+// issuer's risk checks may read), else our page's (locale), so that the
+// provider's pages match ours.
+func BrowserLanguage(browser, locale string) string {
+	browser = strings.TrimSpace(browser)
+	if locale == "" {
+		return browser
+	}
+	b, errB := language.Parse(browser)
+	l, errL := language.Parse(locale)
+	if errB != nil || errL != nil {
+		return locale
+	}
+	bb, _ := b.Base()
+	lb, _ := l.Base()
+	bs, _ := b.Script()
+	ls, _ := l.Script()
+	if bb == lb && bs == ls {
+		return browser
+	}
+	return locale
 }

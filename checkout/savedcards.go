@@ -62,8 +62,9 @@ func (s *Service) SessionSavedCards(ctx context.Context, sess *Session) ([]Saved
 }
 
 // AddCard asks the session's saved-card provider for its add-card page;
-// the shopper comes back to returnURL (or cancelURL).
-func (s *Service) AddCard(ctx context.Context, sessionID, returnURL, cancelURL string) (string, error) {
+// the shopper comes back to returnURL (or cancelURL). locale is the
+// language of the shopper's page (as PayInput.Locale), for the provider's.
+func (s *Service) AddCard(ctx context.Context, sessionID, returnURL, cancelURL, locale string) (string, error) {
 	sess, _, err := s.Session(ctx, "", sessionID)
 	if err != nil {
 		return "", err
@@ -76,7 +77,7 @@ func (s *Service) AddCard(ctx context.Context, sessionID, returnURL, cancelURL s
 		return "", err
 	}
 	u, err := v.AddCard(ctx, AddCardRequest{Customer: key, ReturnURL: returnURL, CancelURL: cancelURL,
-		NotifyURL: s.Links.NotifyURL(sess.ProviderFor(MethodSavedCard)), Locale: sess.Locale})
+		NotifyURL: s.Links.NotifyURL(sess.ProviderFor(MethodSavedCard)), Locale: providerLocale(locale, sess.Locale)})
 	if err != nil {
 		s.Log.WarnContext(ctx, "add card failed", "session_id", sess.ID, "err", err)
 		return "", &Error{Code: EUnavailable, Message: "Adding a card is not possible right now. Please try again.", Err: err, Shopper: "error.add_card_unavailable"}

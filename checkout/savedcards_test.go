@@ -86,7 +86,7 @@ func TestSavedCards(t *testing.T) {
 	if err := svc.DeleteCustomerCard(ctx, other, "cust-7", "436"); checkout.ErrorCodeOf(err) != checkout.ENotFound {
 		t.Fatalf("another merchant deletes: %v", err)
 	}
-	u, err := svc.AddCard(ctx, sess.ID, "https://pay.test/back", "https://pay.test/cancel")
+	u, err := svc.AddCard(ctx, sess.ID, "https://pay.test/back", "https://pay.test/cancel", "")
 	if err != nil || u != "https://vault.test/add?user="+key {
 		t.Fatalf("add card: %s %v", u, err)
 	}

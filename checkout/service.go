@@ -327,6 +327,11 @@ type PayInput struct {
 	// submitted again (even after its attempt was declined) makes no new
 	// attempt and returns the first one.
 	FormToken string
+	// Locale is the BCP 47 tag of the language the shopper's page is in
+	// (the session's locale resolved against the browser's); the provider
+	// gets it in its language fields so that its own pages match. Empty
+	// means the session's locale, or English when that is "auto".
+	Locale string
 }
 
 // Pay starts a payment attempt for an open session. At most one attempt of a
@@ -463,7 +468,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		Amount:            sess.Amount,
 		LineItems:         sess.LineItems,
 		Customer:          sess.Customer,
-		Locale:            sess.Locale,
+		Locale:            providerLocale(in.Locale, sess.Locale),
 		Method:            in.Method,
 		Card:              in.Card,
 		SavedCard:         charge,

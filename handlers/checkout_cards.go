@@ -17,15 +17,15 @@ func (h *Handlers) CheckoutAddCard(c echo.Context) error {
 	noStore(c)
 	id := c.Param("id")
 	back := h.Service.Links.SessionURL(id) + "/cards/return"
-	u, err := h.Service.AddCard(ctx(c), id, back+"?result=added", back+"?result=canceled")
-	if err != nil {
-		return err
-	}
 	s, _, err := h.Service.Session(ctx(c), "", id)
 	if err != nil {
 		return err
 	}
 	l := locale(c, s)
+	u, err := h.Service.AddCard(ctx(c), id, back+"?result=added", back+"?result=canceled", l.ProviderTag())
+	if err != nil {
+		return err
+	}
 	sum := h.summary(c, l, s)
 	// A page that moves on by itself (a link without JavaScript) rather than
 	// a 303: the page's CSP form-action would block a form submission that

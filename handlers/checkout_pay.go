@@ -32,7 +32,8 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if (method != checkout.MethodCard && method != checkout.MethodWallet && method != checkout.MethodSavedCard) || !s.Allows(method) {
 		return h.refuse(c, s, pays, nil, locale(c, s).T("form.method_unavailable"))
 	}
-	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.Request().PostFormValue("form_token"), 64)} // the body's, as RequireFormToken checked
+	in := checkout.PayInput{Method: method, Browser: browserInfo(c), FormToken: clip(c.Request().PostFormValue("form_token"), 64), // the body's, as RequireFormToken checked
+		Locale: locale(c, s).ProviderTag()}
 	if method == checkout.MethodSavedCard {
 		in.SavedCardID = clip(c.FormValue("saved_card"), 64)
 	}

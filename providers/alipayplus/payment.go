@@ -114,7 +114,7 @@ func (c *Client) payBody(req checkout.PayRequest) (payRequest, error) {
 			OSType:         osType(req.Browser.UserAgent),
 			ClientIP:       clip(req.Browser.IP, 64),
 			UserAgent:      clip(req.Browser.UserAgent, maxUserAgent),
-			DeviceLanguage: clip(firstNonEmpty(req.Browser.Language, req.Locale), 35),
+			DeviceLanguage: clip(checkout.BrowserLanguage(req.Browser.Language, req.Locale), 35), // the cashier speaks our page's language,
 		},
 	}
 	if c.region != "" || c.city != "" {

@@ -106,10 +106,8 @@ func (c *Client) payBody(req checkout.PayRequest, id string) payRequest {
 	if accept == "" {
 		accept = "*/*" // no Accept header means any type (RFC 9110 12.5.1); 3DS needs a value
 	}
-	language := strings.TrimSpace(b.Language)
-	if language == "" {
-		language = strings.TrimSpace(req.Locale)
-	}
+	// The 3-D Secure page Antom shows speaks the language of ours.
+	language := checkout.BrowserLanguage(b.Language, req.Locale)
 	reference := strings.TrimSpace(req.MerchantReference)
 	if reference == "" || len(reference) > maxID {
 		reference = id

@@ -75,21 +75,25 @@ func (c *Client) Pay(ctx context.Context, req checkout.PayRequest) (checkout.Out
 	if window.Code == "" {
 		window = checkout.WindowSizeByCode("")
 	}
+	data := map[string]string{
+		keyOrderSN:              req.PaymentID,
+		keyLinkID:               order.LinkID,
+		keyTransactionReference: co.TransactionReference,
+		keyPayerID:              strconv.FormatInt(payer.PayerID, 10),
+		keyReturnURL:            req.ReturnURL,
+		keyWindowSize:           window.Label(),
+		keyWindowWidth:          strconv.Itoa(window.Width),
+		keyWindowHeight:         strconv.Itoa(window.Height),
+		keyChallengePreference:  preferenceOf(req.ThreeDS),
+	}
+	if lang := checkout.BrowserLanguage(req.Browser.Language, req.Locale); lang != "" {
+		data[keyBrowserLanguage] = lang // for payOrder, after device data collection
+	}
 	return checkout.Outcome{
-		Status:      checkout.OutcomeActionRequired,
-		ProviderRef: order.LinkID,
-		ProviderData: map[string]string{
-			keyOrderSN:              req.PaymentID,
-			keyLinkID:               order.LinkID,
-			keyTransactionReference: co.TransactionReference,
-			keyPayerID:              strconv.FormatInt(payer.PayerID, 10),
-			keyReturnURL:            req.ReturnURL,
-			keyWindowSize:           window.Label(),
-			keyWindowWidth:          strconv.Itoa(window.Width),
-			keyWindowHeight:         strconv.Itoa(window.Height),
-			keyChallengePreference:  preferenceOf(req.ThreeDS),
-		},
-		Action: &checkout.Action{Kind: checkout.ActionDeviceDataCollection, URL: ddc.URL, JWT: ddc.JWT, BIN: ddc.BIN},
+		Status:       checkout.OutcomeActionRequired,
+		ProviderRef:  order.LinkID,
+		ProviderData: data,
+		Action:       &checkout.Action{Kind: checkout.ActionDeviceDataCollection, URL: ddc.URL, JWT: ddc.JWT, BIN: ddc.BIN},
 	}, nil
 }
 
@@ -148,6 +152,10 @@ func (c *Client) Continue(ctx context.Context, p checkout.Payment, cont checkout
 	switch cont.Kind {
 	case checkout.ContinueDeviceData:
 		b := p.Browser
+		lang := st.browserLanguage // the challenge speaks our page's language
+		if lang == "" {
+			lang = b.Language // a payment started before the language was kept
+		}
 		err := c.call(ctx, ServicePayOrder, payOrderRequest{
 			OrderSN:                  st.orderSN,
 			LinkID:                   st.linkID,
@@ -158,7 +166,7 @@ func (c *Client) Continue(ctx context.Context, p checkout.Payment, cont checkout
 			ChallengeWindowSize:      st.windowSize,
 			ChallengePreference:      st.preference,
 			AcceptHeader:             b.AcceptHeader,
-			BrowserLanguage:          b.Language,
+			BrowserLanguage:          lang,
 			IPAddress:                b.IP,
 			BrowserScreenWidth:       b.ScreenWidth,
 			BrowserScreenHeight:      b.ScreenHeight,

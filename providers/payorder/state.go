@@ -19,6 +19,7 @@ const (
 	keyWindowHeight         = "windowHeight"
 	keyChallengePreference  = "challengePreference"
 	keyChallengeReference   = "challengeReference"
+	keyBrowserLanguage      = "browserLanguage" // checkout.BrowserLanguage at Pay: the page's language
 )
 
 // Challenge preferences, Worldpay's words for the merchant's 3DS wish.
@@ -42,6 +43,7 @@ func preferenceOf(p checkout.ThreeDSPreference) string {
 type state struct {
 	orderSN, linkID, transactionReference string
 	returnURL, windowSize, preference     string
+	browserLanguage                       string
 	windowWidth, windowHeight             int
 	challengeReference                    string
 }
@@ -60,5 +62,6 @@ func stateOf(p checkout.Payment) state {
 		windowWidth:          w,
 		windowHeight:         h,
 		challengeReference:   d[keyChallengeReference],
+		browserLanguage:      d[keyBrowserLanguage],
 	}
 }

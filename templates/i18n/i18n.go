@@ -68,6 +68,17 @@ type Locale struct {
 // Tag is the BCP 47 tag of the catalog (what <html lang> says).
 func (l *Locale) Tag() string { return l.get().tag }
 
+// ProviderTag is the tag to hand a provider's language fields so that its
+// own pages (3-D Secure, wallet cashier, add-card) match ours: the
+// catalog's tag, except the pseudo-locale, which no provider knows and
+// which is English underneath.
+func (l *Locale) ProviderTag() string {
+	if t := l.Tag(); t != Pseudo {
+		return t
+	}
+	return "en"
+}
+
 // Dir is "rtl" or "ltr" (what <html dir> says).
 func (l *Locale) Dir() string { return l.get().dir }
 

@@ -265,6 +265,7 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 		description: v.description,
 		notifyURL:   req.PaymentNotifyURL,
 		redirectURL: req.PaymentRedirectURL,
+		language:    deviceLanguage(req.Order),
 		created:     now,
 		expires:     v.expires,
 		status:      StatusProcessing,

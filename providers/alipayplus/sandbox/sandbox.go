@@ -268,6 +268,14 @@ type order struct {
 	paidAt      time.Time
 	charges     int
 	shown       bool
+	language    string // env.deviceLanguage
+}
+
+func deviceLanguage(o *orderReq) string {
+	if o == nil || o.Env == nil {
+		return ""
+	}
+	return o.Env.DeviceLanguage
 }
 
 // refusal is a pay that ended in F, kept for idempotency.
@@ -379,6 +387,7 @@ type PaymentState struct {
 	NotifyURL        string
 	RedirectURL      string
 	ExpiresAt        time.Time
+	Language         string // env.deviceLanguage: what the cashier would speak
 }
 
 // PaymentState returns the state of the order created under
@@ -399,7 +408,7 @@ func (s *Sandbox) PaymentState(paymentRequestID string) (PaymentState, bool) {
 	st := PaymentState{
 		PaymentRequestID: o.requestID, PaymentID: o.paymentID, Created: true, Status: o.status, ResultCode: o.code,
 		Amount: checkout.Money{Amount: o.amount, Currency: o.currency}, Charges: o.charges, Choice: o.choice,
-		CashierShown: o.shown, NotifyURL: o.notifyURL, RedirectURL: o.redirectURL, ExpiresAt: o.expires,
+		CashierShown: o.shown, NotifyURL: o.notifyURL, RedirectURL: o.redirectURL, ExpiresAt: o.expires, Language: o.language,
 	}
 	s.mu.Unlock()
 	s.dispatch(d, false)

@@ -47,6 +47,8 @@ type merchantReq struct {
 type envReq struct {
 	TerminalType string `json:"terminalType"`
 	OSType       string `json:"osType"`
+	// DeviceLanguage is the language the cashier would speak.
+	DeviceLanguage string `json:"deviceLanguage"`
 }
 
 type redirectActionForm struct {

@@ -46,6 +46,7 @@ type payment struct {
 	captureMode          string
 	card                 cardFacts
 	threeDSRequested     bool
+	language             string
 	upgrade              bool
 	redirectURL          string
 	notifyURL            string
@@ -80,6 +81,7 @@ func (p *payment) state() PaymentState {
 		RefundPending:    p.refundPending,
 		Challenged:       p.challengeShown,
 		ThreeDSRequested: p.threeDSRequested,
+		Language:         p.language,
 		Brand:            p.card.brand,
 		Last4:            p.card.last4,
 	}
@@ -120,6 +122,7 @@ type validPay struct {
 	captureMode      string
 	redirectURL      string
 	notifyURL        string
+	language         string // env.browserInfo.language, else env.deviceLanguage
 	cardCode         string // a refusal of the card itself: INVALID_CARD_NUMBER, INVALID_CVV, INVALID_EXPIRATION_DATE
 }
 
@@ -173,6 +176,10 @@ func (s *Sandbox) validatePay(req *payRequest) (validPay, string) {
 		return v, "env.terminalType"
 	case e.ClientIP != "" && net.ParseIP(e.ClientIP) == nil:
 		return v, "env.clientIp"
+	}
+	v.language = e.DeviceLanguage
+	if e.BrowserInfo != nil && e.BrowserInfo.Language != "" {
+		v.language = e.BrowserInfo.Language
 	}
 	if e.TerminalType == "WEB" {
 		b := e.BrowserInfo
@@ -310,6 +317,7 @@ func (s *Sandbox) pay(body []byte) answer {
 		captureMode:      v.captureMode,
 		card:             facts,
 		threeDSRequested: v.threeDSRequested,
+		language:         v.language,
 		upgrade:          v.upgrade,
 		redirectURL:      v.redirectURL,
 		notifyURL:        v.notifyURL,

@@ -386,11 +386,12 @@ type PaymentState struct {
 	Amount           int64  // minor units
 	Currency         string
 	Captured         int64
-	Refunded         int64 // refunds that succeeded
-	RefundPending    int64 // refunds still in process: reserved, not refunded
-	Authorisations   int   // authorisations the issuer granted; more than one is a double charge
-	Challenged       bool  // the 3DS page was shown
-	ThreeDSRequested bool  // is3DSAuthentication
+	Refunded         int64  // refunds that succeeded
+	RefundPending    int64  // refunds still in process: reserved, not refunded
+	Authorisations   int    // authorisations the issuer granted; more than one is a double charge
+	Challenged       bool   // the 3DS page was shown
+	ThreeDSRequested bool   // is3DSAuthentication
+	Language         string // env.browserInfo.language (else env.deviceLanguage): what the 3DS page would speak
 	ECI              string
 	Brand            checkout.CardBrand
 	Last4            string

@@ -578,6 +578,7 @@ func (s *Sandbox) pay(biz []byte, injected *sandboxfault.Fault) (rep reply) {
 	}
 
 	o.sentSessionID = req.SessionID
+	o.browserLanguage = req.BrowserLanguage
 	o.returnURL, o.windowSize, o.preference = req.ReturnURL, req.ChallengeWindowSize, req.ChallengePreference
 	if magic, ok := sandboxfault.FromHolder(o.holder); ok && fault == nil {
 		fault = &magic

@@ -67,8 +67,9 @@ type order struct {
 	holder string
 	txRef  string
 
-	ddcSessionID  string // issued by device data collection
-	sentSessionID string // what payOrder carried
+	ddcSessionID    string // issued by device data collection
+	sentSessionID   string // what payOrder carried
+	browserLanguage string // payOrder's browserLanguage: what the challenge would speak
 
 	// Set by payOrder.
 	returnURL, windowSize, preference string

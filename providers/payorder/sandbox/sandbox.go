@@ -239,6 +239,7 @@ type OrderState struct {
 	ChallengeWindowSize  string // as payOrder sent it
 	ChallengeResult      string // "Y" passed, "N" failed, "" no challenge or not answered yet
 	Charges              int    // times the order was charged; more than one is a double charge
+	BrowserLanguage      string // as payOrder sent it: the language the challenge would speak
 }
 
 // Order returns the ledger entry of an order.
@@ -259,6 +260,7 @@ func (s *Sandbox) Order(orderSN string) (OrderState, bool) {
 		ChallengePreference:  o.preference,
 		ChallengeWindowSize:  o.windowSize,
 		Charges:              o.charges,
+		BrowserLanguage:      o.browserLanguage,
 	}
 	if o.challenge != nil {
 		st.ChallengeResult = o.challenge.result

@@ -221,6 +221,7 @@ func (p *payment) state() PaymentState {
 		Challenged:        p.challengeShown,
 		Brand:             p.card.brand,
 		Last4:             p.card.last4,
+		Locale:            p.locale,
 	}
 	if p.threeDS != nil {
 		st.ECI = p.threeDS.eci

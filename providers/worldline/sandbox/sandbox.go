@@ -343,6 +343,7 @@ type PaymentState struct {
 	ECI               string
 	Brand             checkout.CardBrand
 	Last4             string
+	Locale            string // order.customer.locale (else the device's), language_REGION: what the hosted pages would speak
 }
 
 // Payment returns the latest payment created with merchantReference (our
