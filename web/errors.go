@@ -102,9 +102,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	// Error pages speak the shopper's browser language: the session, if
-	// any, may be what is missing.
-	l := i18n.Resolve("", c.Request().Header.Get("Accept-Language"))
+	l := i18n.Resolve(a.errorPageLocale(c), c.Request().Header.Get("Accept-Language"))
 	var heading, message string
 	switch {
 	case status == http.StatusNotFound:
@@ -126,6 +124,27 @@ func (a *App) handleError(err error, c echo.Context) {
 	if rerr := handlers.Render(c, status, templates.Error(page)); rerr != nil {
 		_ = c.String(status, heading)
 	}
+}
+
+// errorPageLocale is the locale of the session a shopper's error page is
+// about (/c/{id}/...: a refused form, a page limit, a step that failed), so
+// that the error speaks the language the shopper's pages were in; "" (the
+// browser's language) when the path names no session or the session is
+// not there to ask (a 404, a store that failed).
+func (a *App) errorPageLocale(c echo.Context) string {
+	rest, ok := strings.CutPrefix(c.Request().URL.Path, "/c/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	if !checkout.ValidID(checkout.PrefixSession, id) {
+		return ""
+	}
+	s, err := a.Store.Session(c.Request().Context(), id)
+	if err != nil {
+		return ""
+	}
+	return s.Locale
 }
 
 // fromHTTPError turns Echo's own errors (no route, wrong method, body too
