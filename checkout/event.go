@@ -32,5 +32,5 @@ type Event struct {
 	// (written to the outbox in the same transaction), with Object the
 	// snapshot it carries.
 	Notify string
-	Object map[string]any
+	Object any // one of the merchant-visible objects (objects.go)
 }

@@ -279,8 +279,8 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 			if out.Status == RefundSucceeded {
 				// Every confirmed refund is news for the merchant, partial
 				// ones included.
-				events = append(events, s.statusEvent(&np, "", map[string]any{
-					"from": string(p.Status), "to": string(np.Status), "reason": "refund " + r.ID}))
+				events = append(events, s.statusEvent(ctx, &np, "", map[string]any{
+					"from": string(p.Status), "to": string(np.Status), "reason": "refund " + r.ID}, &next))
 			}
 		}
 		err = s.Store.UpdateRefund(ctx, &next, pay, events...)
@@ -311,22 +311,8 @@ func (s *Service) refundEvent(r *Refund) Event {
 	case RefundFailed:
 		e.Notify = WebhookRefundFailed
 	}
-	e.Object = RefundObject(r)
+	e.Object = NewRefundObject(r)
 	return e
-}
-
-// RefundObject is the self-contained snapshot of a refund that merchant
-// webhooks carry.
-func RefundObject(r *Refund) map[string]any {
-	o := map[string]any{"id": r.ID, "object": "refund", "payment_id": r.PaymentID, "session_id": r.SessionID,
-		"status": string(r.Status), "amount": r.Amount.Amount, "currency": r.Amount.Currency, "created_at": r.CreatedAt.Unix()}
-	if r.ProviderCode != "" && r.Status == RefundFailed {
-		o["failure_code"] = r.ProviderCode
-	}
-	if r.RetryOf != "" {
-		o["retry_of"] = r.RetryOf
-	}
-	return o
 }
 
 // CheckRefund asks the provider about one pending refund and settles it on

@@ -48,6 +48,11 @@ type Service struct {
 	// IdempotencyLease is how long a merchant request holds its
 	// Idempotency-Key; DefaultIdempotencyLease when zero.
 	IdempotencyLease time.Duration
+	// PageLocale is the locale a session's pages render in for the
+	// session's own locale ("auto" stays "auto": each shopper's browser
+	// decides), as the merchant sees it on the session; nil keeps the
+	// session's locale as it was given.
+	PageLocale func(sessionLocale string) string
 	// forgedReturns caps the timeline entries that rejected browser
 	// returns write per payment.
 	forgedReturns Limiter
@@ -198,9 +203,16 @@ func (s *Service) Session(ctx context.Context, merchantID, id string) (*Session,
 func (s *Service) expire(ctx context.Context, sess *Session, reason string, dueOnly bool) error {
 	ev := s.event(sess.ID, "", EventSessionExpired, map[string]any{"reason": reason})
 	ev.Notify = WebhookSessionExpired
-	ev.Object = map[string]any{"id": sess.ID, "object": "checkout.session", "status": string(SessionExpired),
-		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "merchant_reference": sess.MerchantReference}
-	err := s.Store.ExpireSession(ctx, sess.ID, s.now(), dueOnly, ev)
+	// The session as it will be: expired, with the attempts that failed
+	// (the store refuses the change while one is still active).
+	pays, err := s.Store.SessionPayments(ctx, sess.ID)
+	if err != nil {
+		return Internal(err)
+	}
+	expired := *sess
+	expired.Status = SessionExpired
+	ev.Object = s.SessionObject(&expired, pays)
+	err = s.Store.ExpireSession(ctx, sess.ID, s.now(), dueOnly, ev)
 	if err == nil {
 		s.Log.InfoContext(ctx, "session expired", "session_id", sess.ID, "reason", reason)
 	}
@@ -427,7 +439,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
 		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
 	})
-	started := s.statusEvent(p, PaymentCreated, map[string]any{"from": string(PaymentCreated), "to": string(PaymentProcessing),
+	started := s.statusEvent(ctx, p, PaymentCreated, map[string]any{"from": string(PaymentCreated), "to": string(PaymentProcessing),
 		"reason": "provider call started"})
 	switch err := s.Store.CreatePayment(ctx, p, created, started); {
 	case errors.Is(err, ErrSessionNotOpen):
@@ -731,14 +743,17 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		if to == PaymentFailed {
 			data["decline_code"] = string(next.Decline.Code)
 		}
-		events = append(events, s.statusEvent(&next, p.Status, data))
+		events = append(events, s.statusEvent(ctx, &next, p.Status, data))
 		if to.Paid() && !p.Status.Paid() {
 			// The session completes, and the merchant hears it, only if it
 			// is still open (the store checks, in the same transaction).
 			done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)})
 			done.Notify = WebhookSessionCompleted
-			done.Object = map[string]any{"id": p.SessionID, "object": "checkout.session", "status": string(SessionComplete),
-				"amount": next.Amount.Amount, "currency": next.Amount.Currency, "payment": PaymentObject(&next)}
+			obj, err := s.completedSession(ctx, &next)
+			if err != nil {
+				return nil, Internal(err)
+			}
+			done.Object = obj
 			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete, Events: []Event{done}}
 		}
 	}
@@ -815,13 +830,66 @@ func (s *Service) checkAt(ctx context.Context, p *Payment, n int) time.Time {
 
 // statusEvent is the timeline entry of a payment moving to next.Status,
 // and the merchant webhook it leads to, with the payment as it will be.
-func (s *Service) statusEvent(next *Payment, from PaymentStatus, data map[string]any) Event {
+// updated are refunds changed in the same step, as they will be.
+func (s *Service) statusEvent(ctx context.Context, next *Payment, from PaymentStatus, data map[string]any, updated ...*Refund) Event {
 	e := s.event(next.SessionID, next.ID, EventPaymentStatus, data)
 	if t := paymentWebhook(next.Status); t != "" && next.Status != from {
 		e.Notify = t
-		e.Object = PaymentObject(next)
+		refunds, err := s.Store.PaymentRefunds(ctx, next.ID)
+		if err != nil {
+			// The webhook still goes, with the refunds we knew of: none
+			// would be a lie, so say so in the log.
+			s.Log.WarnContext(ctx, "refunds unreadable for a payment webhook", "payment_id", next.ID, "err", err)
+		}
+		refunds = replaceRefunds(refunds, updated)
+		if refunds == nil {
+			refunds = []*Refund{}
+		}
+		e.Object = NewPaymentObject(next, refunds)
 	}
 	return e
+}
+
+// replaceRefunds is list with each refund of updated in place of the one
+// with its id (appended when new).
+func replaceRefunds(list []*Refund, updated []*Refund) []*Refund {
+	for _, u := range updated {
+		found := false
+		for i, r := range list {
+			if r.ID == u.ID {
+				list[i], found = u, true
+			}
+		}
+		if !found {
+			list = append(list, u)
+		}
+	}
+	return list
+}
+
+// completedSession is the session of paid as it will be once the payment
+// completes it: complete, with paid as its latest attempt.
+func (s *Service) completedSession(ctx context.Context, paid *Payment) (SessionObject, error) {
+	sess, err := s.Store.Session(ctx, paid.SessionID)
+	if err != nil {
+		return SessionObject{}, err
+	}
+	pays, err := s.Store.SessionPayments(ctx, paid.SessionID)
+	if err != nil {
+		return SessionObject{}, err
+	}
+	found := false
+	for i, p := range pays {
+		if p.ID == paid.ID {
+			pays[i], found = paid, true
+		}
+	}
+	if !found {
+		pays = append(pays, paid)
+	}
+	done := *sess
+	done.Status = SessionComplete
+	return s.SessionObject(&done, pays), nil
 }
 
 // move is a plain status change with a timeline entry.
@@ -831,7 +899,7 @@ func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason
 	}
 	next := *p
 	next.Status = to
-	events := append(extra, s.statusEvent(&next, p.Status, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
+	events := append(extra, s.statusEvent(ctx, &next, p.Status, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
 	next.Version = p.Version + 1
 	next.UpdatedAt = s.now()
 	if to == PaymentProcessing {

@@ -82,33 +82,13 @@ func paymentWebhook(to PaymentStatus) string {
 	return ""
 }
 
-// PaymentObject is the self-contained snapshot of a payment that merchant
-// webhooks carry. It never holds card numbers: brand, last 4 and expiry.
-func PaymentObject(p *Payment) map[string]any {
-	o := map[string]any{
-		"id": p.ID, "object": "payment", "session_id": p.SessionID, "provider": p.Provider, "method": string(p.Method),
-		"status": string(p.Status), "amount": p.Amount.Amount, "currency": p.Amount.Currency,
-		"amount_refunded": p.AmountRefunded, "amount_refund_pending": p.AmountRefundPending, "capture_mode": string(p.CaptureMode),
-	}
-	if p.Card != nil {
-		o["card"] = map[string]any{"brand": string(p.Card.Brand), "last4": p.Card.Last4, "exp_month": p.Card.ExpMonth, "exp_year": p.Card.ExpYear}
-	}
-	if t := p.ThreeDS; t != nil {
-		o["three_ds"] = map[string]any{"eci": t.ECI, "flow": t.Flow, "version": t.Version, "liability_shift": t.LiabilityShift()}
-	}
-	if d := p.Decline; d != nil {
-		o["decline"] = map[string]any{"code": string(d.Code), "message": d.Message}
-	}
-	return o
-}
-
 // WebhookPayload is the minified JSON body of a merchant webhook for an
 // event: {"type", "timestamp", "data"}.
 func WebhookPayload(e Event) ([]byte, error) {
 	return json.Marshal(struct {
-		Type      string         `json:"type"`
-		Timestamp string         `json:"timestamp"`
-		Data      map[string]any `json:"data"`
+		Type      string `json:"type"`
+		Timestamp string `json:"timestamp"`
+		Data      any    `json:"data"`
 	}{e.Notify, e.CreatedAt.UTC().Format(time.RFC3339), e.Object})
 }
 

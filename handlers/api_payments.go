@@ -68,7 +68,7 @@ func (h *Handlers) APIPaymentsRefund(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, refundView(r))
+	return c.JSON(http.StatusCreated, checkout.NewRefundObject(r))
 }
 
 // APIRefundsGet handles GET /v1/refunds/:id.
@@ -77,7 +77,7 @@ func (h *Handlers) APIRefundsGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, refundView(r))
+	return c.JSON(http.StatusOK, checkout.NewRefundObject(r))
 }
 
 // APIRefundsRetry handles POST /v1/refunds/:id/retry: a failed refund is
@@ -91,7 +91,7 @@ func (h *Handlers) APIRefundsRetry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, refundView(r))
+	return c.JSON(http.StatusCreated, checkout.NewRefundObject(r))
 }
 
 // emptyOrObject accepts no body or an empty JSON object: these endpoints
@@ -117,31 +117,8 @@ func (h *Handlers) paymentJSON(c echo.Context, status int, p *checkout.Payment) 
 	if err != nil {
 		return err
 	}
-	v := paymentView(p)
-	v.Refunds = make([]refundJSON, 0, len(refunds))
-	for _, r := range refunds {
-		v.Refunds = append(v.Refunds, refundView(r))
+	if refunds == nil {
+		refunds = []*checkout.Refund{}
 	}
-	return c.JSON(status, v)
-}
-
-type refundJSON struct {
-	ID          string                `json:"id"`
-	Object      string                `json:"object"`
-	PaymentID   string                `json:"payment_id"`
-	Status      checkout.RefundStatus `json:"status"`
-	Amount      int64                 `json:"amount"`
-	Currency    string                `json:"currency"`
-	FailureCode string                `json:"failure_code,omitempty"` // the provider's reason, when it refused
-	RetryOf     string                `json:"retry_of,omitempty"`     // the failed refund this one retries
-	Created     int64                 `json:"created_at"`
-}
-
-func refundView(r *checkout.Refund) refundJSON {
-	v := refundJSON{ID: r.ID, Object: "refund", PaymentID: r.PaymentID, Status: r.Status, Amount: r.Amount.Amount,
-		Currency: r.Amount.Currency, RetryOf: r.RetryOf, Created: r.CreatedAt.Unix()}
-	if r.Status == checkout.RefundFailed {
-		v.FailureCode = r.ProviderCode
-	}
-	return v
+	return c.JSON(status, checkout.NewPaymentObject(p, refunds))
 }

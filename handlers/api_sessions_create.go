@@ -51,5 +51,5 @@ func (h *Handlers) APISessionsCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, h.sessionView(s, nil))
+	return c.JSON(http.StatusCreated, h.Service.SessionObject(s, nil))
 }

@@ -12,5 +12,5 @@ func (h *Handlers) APISessionsExpire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, h.sessionView(s, pays))
+	return c.JSON(http.StatusOK, h.Service.SessionObject(s, pays))
 }

@@ -87,7 +87,7 @@ func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop"}, Products: d.products(),
 		Providers: d.providerOptions(), Currencies: demoCurrencies, Locales: demoLocaleOptions(), Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
-		var s sessionJSON
+		var s checkout.SessionObject
 		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 			continue
 		}
@@ -152,7 +152,7 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 	if m := c.FormValue("capture_mode"); m != "" {
 		req["capture_mode"] = m
 	}
-	var s sessionJSON
+	var s checkout.SessionObject
 	// A real merchant derives the key from its own order, so a retry after
 	// a network error cannot create a second session.
 	var raw json.RawMessage
@@ -194,7 +194,7 @@ func (h *Handlers) DemoReturn(c echo.Context) error {
 	if !checkout.ValidID(checkout.PrefixSession, id) {
 		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
-	var s sessionJSON
+	var s checkout.SessionObject
 	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
 	}
@@ -225,7 +225,7 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 		// Only the visitor's own orders, as their cookie lists them.
 		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
-	var s sessionJSON
+	var s checkout.SessionObject
 	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
 		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
 	} else if s.Payment == nil {
@@ -247,7 +247,7 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 	var problem demoAPIError
 	_ = json.Unmarshal(raw, &problem)
 	if err == nil && action == "charge" && status == http.StatusCreated {
-		var p paymentJSON
+		var p checkout.PaymentObject
 		if json.Unmarshal(raw, &p) == nil && p.SessionID != "" {
 			d.remember(c, p.SessionID)
 		}

@@ -118,10 +118,12 @@ func (a *App) assemble(ctx context.Context) error {
 		Store:     a.Store,
 		Providers: providers,
 		Links:     links{base: a.URL},
-		Sandbox:   a.Config.Mode == ModeSandbox,
-		Now:       a.Config.Now,
-		IDs:       checkout.RandomIDs{},
-		Log:       a.Log,
+		// Sessions show the locale their pages render in.
+		PageLocale: handlers.PageLocale,
+		Sandbox:    a.Config.Mode == ModeSandbox,
+		Now:        a.Config.Now,
+		IDs:        checkout.RandomIDs{},
+		Log:        a.Log,
 		// A call still running after twice the provider timeout is from a
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,

@@ -1,0 +1,188 @@
+package checkout
+
+// The merchant-visible objects: one type each, used by the merchant API's
+// answers and by the webhooks alike, so that a webhook's data is what the
+// API answers for the same object at the same version. None of them holds
+// card data beyond brand, last 4 and expiry.
+
+// SessionObject is a checkout session as the merchant sees it.
+type SessionObject struct {
+	ID                string                   `json:"id"`
+	Object            string                   `json:"object"`
+	URL               string                   `json:"url"`
+	Status            SessionStatus            `json:"status"`
+	PaymentStatus     string                   `json:"payment_status"`
+	Amount            int64                    `json:"amount"`
+	Currency          string                   `json:"currency"`
+	MerchantReference string                   `json:"merchant_reference"`
+	LineItems         []LineItem               `json:"line_items"`
+	Customer          Customer                 `json:"customer"`
+	Locale            string                   `json:"locale"`
+	SuccessURL        string                   `json:"success_url"`
+	CancelURL         string                   `json:"cancel_url"`
+	PaymentMethods    []PaymentMethod          `json:"payment_methods"`
+	Provider          string                   `json:"provider"`
+	Routes            map[PaymentMethod]string `json:"routes"`
+	CaptureMode       CaptureMode              `json:"capture_mode"`
+	ThreeDS           ThreeDSPreference        `json:"three_ds"`
+	SetupRecurring    bool                     `json:"setup_recurring"`
+	Metadata          map[string]string        `json:"metadata"`
+	ExpiresAt         int64                    `json:"expires_at"`
+	CreatedAt         int64                    `json:"created_at"`
+	Attempts          int                      `json:"attempts"`
+	// Payment is the latest attempt (without its refunds), or null.
+	Payment *PaymentObject `json:"payment"`
+}
+
+// PaymentObject is a payment attempt as the merchant sees it.
+type PaymentObject struct {
+	ID             string        `json:"id"`
+	Object         string        `json:"object"`
+	SessionID      string        `json:"session_id"`
+	Provider       string        `json:"provider"`
+	Status         PaymentStatus `json:"status"`
+	Amount         int64         `json:"amount"`
+	AmountRefunded int64         `json:"amount_refunded"`
+	// AmountRefundPending is reserved by refunds the provider has not
+	// confirmed yet; it is not refunded.
+	AmountRefundPending int64          `json:"amount_refund_pending"`
+	Currency            string         `json:"currency"`
+	CaptureMode         CaptureMode    `json:"capture_mode"`
+	Method              PaymentMethod  `json:"method"`
+	SavedCardID         string         `json:"saved_card,omitempty"`
+	Card                *CardObject    `json:"card"`
+	ThreeDS             *ThreeDSObject `json:"three_ds"`
+	Decline             *Decline       `json:"decline"`
+	CreatedAt           int64          `json:"created_at"`
+	// Refunds lists the payment's refunds, oldest first, where the payment
+	// stands on its own (the API's payment, payment webhooks); a session's
+	// latest payment leaves them out.
+	Refunds []RefundObject `json:"refunds,omitempty"`
+}
+
+// CardObject is what a payment shows of its card.
+type CardObject struct {
+	Brand    CardBrand `json:"brand"`
+	Last4    string    `json:"last4"`
+	ExpMonth int       `json:"exp_month"`
+	ExpYear  int       `json:"exp_year"`
+}
+
+// ThreeDSObject is the outcome of 3-D Secure on a payment.
+type ThreeDSObject struct {
+	Version                    string `json:"version"`
+	ECI                        string `json:"eci"`
+	Flow                       string `json:"flow"`
+	Status                     string `json:"status"`
+	AuthenticationValuePresent bool   `json:"authentication_value_present"`
+	LiabilityShift             bool   `json:"liability_shift"`
+	TransactionID              string `json:"transaction_id"`
+}
+
+// RefundObject is a refund as the merchant sees it.
+type RefundObject struct {
+	ID          string       `json:"id"`
+	Object      string       `json:"object"`
+	PaymentID   string       `json:"payment_id"`
+	SessionID   string       `json:"session_id"`
+	Status      RefundStatus `json:"status"`
+	Amount      int64        `json:"amount"`
+	Currency    string       `json:"currency"`
+	FailureCode string       `json:"failure_code,omitempty"` // the provider's reason, when it refused
+	RetryOf     string       `json:"retry_of,omitempty"`     // the failed refund this one retries
+	CreatedAt   int64        `json:"created_at"`
+}
+
+// NewSessionObject is s with its payments (oldest first) as the merchant
+// sees it. url is where the shopper pays; locale is the locale its pages
+// render in (see Service.PageLocale).
+func NewSessionObject(s *Session, pays []*Payment, url, locale string) SessionObject {
+	v := SessionObject{
+		ID: s.ID, Object: "checkout.session", URL: url, Status: s.Status,
+		PaymentStatus: SessionPaymentStatus(pays), Amount: s.Amount.Amount, Currency: s.Amount.Currency,
+		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: locale,
+		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
+		CaptureMode: s.CaptureMode, ThreeDS: s.ThreeDS, SetupRecurring: s.SetupRecurring, Metadata: s.Metadata,
+		ExpiresAt: s.ExpiresAt.Unix(), CreatedAt: s.CreatedAt.Unix(), Attempts: len(pays),
+		Routes: map[PaymentMethod]string{},
+	}
+	for _, m := range s.PaymentMethods {
+		v.Routes[m] = s.ProviderFor(m)
+	}
+	if v.LineItems == nil {
+		v.LineItems = []LineItem{}
+	}
+	if v.Metadata == nil {
+		v.Metadata = map[string]string{}
+	}
+	if len(pays) > 0 {
+		p := NewPaymentObject(pays[len(pays)-1], nil)
+		v.Payment = &p
+	}
+	return v
+}
+
+// SessionPaymentStatus summarises a session's payments for the merchant:
+// unpaid, authorized, paid, pending or failed.
+func SessionPaymentStatus(pays []*Payment) string {
+	if len(pays) == 0 {
+		return "unpaid"
+	}
+	switch p := pays[len(pays)-1]; {
+	case p.Status == PaymentAuthorized:
+		return "authorized"
+	case p.Status.Paid():
+		return "paid"
+	case p.Status == PaymentProcessing, p.Status == PaymentPending:
+		return "pending"
+	case p.Status == PaymentFailed:
+		return "failed"
+	}
+	return "unpaid"
+}
+
+// NewPaymentObject is p as the merchant sees it. refunds, when not nil,
+// are its refunds (listed even when there are none).
+func NewPaymentObject(p *Payment, refunds []*Refund) PaymentObject {
+	v := PaymentObject{ID: p.ID, Object: "payment", SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
+		Method: p.Method, SavedCardID: p.SavedCardID, Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded,
+		AmountRefundPending: p.AmountRefundPending, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
+		Decline: p.Decline, CreatedAt: p.CreatedAt.Unix()}
+	if p.Card != nil {
+		v.Card = &CardObject{Brand: p.Card.Brand, Last4: p.Card.Last4, ExpMonth: p.Card.ExpMonth, ExpYear: p.Card.ExpYear}
+	}
+	if t := p.ThreeDS; t != nil {
+		v.ThreeDS = &ThreeDSObject{Version: t.Version, ECI: t.ECI, Flow: t.Flow, Status: t.Status,
+			AuthenticationValuePresent: t.AuthenticationValuePresent, LiabilityShift: t.LiabilityShift(), TransactionID: t.TransactionID}
+	}
+	if refunds != nil {
+		v.Refunds = make([]RefundObject, 0, len(refunds))
+		for _, r := range refunds {
+			v.Refunds = append(v.Refunds, NewRefundObject(r))
+		}
+	}
+	return v
+}
+
+// NewRefundObject is r as the merchant sees it.
+func NewRefundObject(r *Refund) RefundObject {
+	v := RefundObject{ID: r.ID, Object: "refund", PaymentID: r.PaymentID, SessionID: r.SessionID, Status: r.Status,
+		Amount: r.Amount.Amount, Currency: r.Amount.Currency, RetryOf: r.RetryOf, CreatedAt: r.CreatedAt.Unix()}
+	if r.Status == RefundFailed {
+		v.FailureCode = r.ProviderCode
+	}
+	return v
+}
+
+// SessionObject is s with its payments as the merchant sees it.
+func (s *Service) SessionObject(sess *Session, pays []*Payment) SessionObject {
+	locale := sess.Locale
+	if s.PageLocale != nil {
+		locale = s.PageLocale(sess.Locale)
+	}
+	url := ""
+	if s.Links != nil {
+		url = s.Links.SessionURL(sess.ID)
+	}
+	return NewSessionObject(sess, pays, url, locale)
+}
