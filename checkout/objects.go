@@ -1,5 +1,7 @@
 package checkout
 
+import "time"
+
 // The merchant-visible objects: one type each, used by the merchant API's
 // answers and by the webhooks alike, so that a webhook's data is what the
 // API answers for the same object at the same version. None of them holds
@@ -185,4 +187,85 @@ func (s *Service) SessionObject(sess *Session, pays []*Payment) SessionObject {
 		url = s.Links.SessionURL(sess.ID)
 	}
 	return NewSessionObject(sess, pays, url, locale)
+}
+
+// SavedCardObject is a card a customer saved with a provider.
+type SavedCardObject struct {
+	ID       string    `json:"id"`
+	Object   string    `json:"object"`
+	Provider string    `json:"provider"`
+	Brand    CardBrand `json:"brand"`
+	Last4    string    `json:"last4"`
+	ExpMonth int       `json:"exp_month"`
+	ExpYear  int       `json:"exp_year"`
+}
+
+// NewSavedCardObject is sc, kept by provider, as the merchant sees it.
+func NewSavedCardObject(sc SavedCard, provider string) SavedCardObject {
+	return SavedCardObject{ID: sc.ID, Object: "saved_card", Provider: provider, Brand: sc.Card.Brand,
+		Last4: sc.Card.Last4, ExpMonth: sc.Card.ExpMonth, ExpYear: sc.Card.ExpYear}
+}
+
+// WebhookEndpointObject is a webhook endpoint as the merchant sees it.
+type WebhookEndpointObject struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	URL     string `json:"url"`
+	Secret  string `json:"secret,omitempty"` // only when created or rotated
+	Enabled bool   `json:"enabled"`
+	// The event types it receives; ["*"] is all of them.
+	EnabledEvents []string `json:"enabled_events"`
+	CreatedAt     int64    `json:"created_at"`
+	// While a rotated-out secret still signs, until when.
+	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
+}
+
+// NewWebhookEndpointObject shows e without its secrets, as of now.
+func NewWebhookEndpointObject(e *WebhookEndpoint, now time.Time) WebhookEndpointObject {
+	v := WebhookEndpointObject{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled,
+		EnabledEvents: e.EnabledEvents, CreatedAt: e.CreatedAt.Unix()}
+	if len(v.EnabledEvents) == 0 {
+		v.EnabledEvents = []string{"*"}
+	}
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt.After(now) {
+		v.PreviousSecretExpiresAt = e.PreviousSecretExpiresAt.Unix()
+	}
+	return v
+}
+
+// WebhookDeliveryObject is one webhook's delivery to one endpoint, with
+// its attempts.
+type WebhookDeliveryObject struct {
+	ID            string                 `json:"id"`
+	Object        string                 `json:"object"`
+	WebhookID     string                 `json:"webhook_id"`
+	EndpointID    string                 `json:"endpoint_id"`
+	Type          string                 `json:"type"`
+	Status        string                 `json:"status"`
+	Attempts      []WebhookAttemptObject `json:"attempts"`
+	NextAttemptAt int64                  `json:"next_attempt_at,omitempty"`
+	CreatedAt     int64                  `json:"created_at"`
+}
+
+// WebhookAttemptObject is one attempt of a delivery.
+type WebhookAttemptObject struct {
+	Number     int    `json:"number"`
+	Status     int    `json:"status"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+	At         int64  `json:"at"`
+}
+
+// NewWebhookDeliveryObject is d with its attempts as the merchant sees it.
+func NewWebhookDeliveryObject(d *WebhookDelivery, attempts []WebhookAttempt) WebhookDeliveryObject {
+	v := WebhookDeliveryObject{ID: d.ID, Object: "webhook_delivery", WebhookID: d.MessageID, EndpointID: d.EndpointID,
+		Type: d.Type, Status: d.Status, Attempts: []WebhookAttemptObject{}, CreatedAt: d.CreatedAt.Unix()}
+	if d.Status == DeliveryPending {
+		v.NextAttemptAt = d.NextAttemptAt.Unix()
+	}
+	for _, a := range attempts {
+		v.Attempts = append(v.Attempts, WebhookAttemptObject{Number: a.Number, Status: a.Status, Error: a.Error,
+			DurationMS: a.DurationMS, At: a.At.Unix()})
+	}
+	return v
 }

@@ -8,16 +8,6 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
-type savedCardJSON struct {
-	ID       string             `json:"id"`
-	Object   string             `json:"object"`
-	Provider string             `json:"provider"`
-	Brand    checkout.CardBrand `json:"brand"`
-	Last4    string             `json:"last4"`
-	ExpMonth int                `json:"exp_month"`
-	ExpYear  int                `json:"exp_year"`
-}
-
 // APISavedCardsList handles GET /v1/customers/:reference/saved_cards: the
 // cards the merchant's customer saved (as the provider keeps them).
 func (h *Handlers) APISavedCardsList(c echo.Context) error {
@@ -25,10 +15,9 @@ func (h *Handlers) APISavedCardsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]savedCardJSON, 0, len(cards))
+	out := make([]checkout.SavedCardObject, 0, len(cards))
 	for _, sc := range cards {
-		out = append(out, savedCardJSON{ID: sc.ID, Object: "saved_card", Provider: provider, Brand: sc.Card.Brand,
-			Last4: sc.Card.Last4, ExpMonth: sc.Card.ExpMonth, ExpYear: sc.Card.ExpYear})
+		out = append(out, checkout.NewSavedCardObject(sc, provider))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }

@@ -3,38 +3,11 @@ package handlers
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
-
-type endpointJSON struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	URL     string `json:"url"`
-	Secret  string `json:"secret,omitempty"` // only when created or rotated
-	Enabled bool   `json:"enabled"`
-	// The event types it receives; ["*"] is all of them.
-	EnabledEvents []string `json:"enabled_events"`
-	Created       int64    `json:"created_at"`
-	// While a rotated-out secret still signs, until when.
-	PreviousSecretExpiresAt int64 `json:"previous_secret_expires_at,omitempty"`
-}
-
-// endpointView shows an endpoint without its secrets.
-func endpointView(e *checkout.WebhookEndpoint, now time.Time) endpointJSON {
-	v := endpointJSON{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled, EnabledEvents: e.EnabledEvents,
-		Created: e.CreatedAt.Unix()}
-	if len(v.EnabledEvents) == 0 {
-		v.EnabledEvents = []string{"*"}
-	}
-	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt.After(now) {
-		v.PreviousSecretExpiresAt = e.PreviousSecretExpiresAt.Unix()
-	}
-	return v
-}
 
 type createEndpointRequest struct {
 	URL           string   `json:"url"`
@@ -54,7 +27,7 @@ func (h *Handlers) APIWebhookEndpointsCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := endpointView(e, h.Service.Now())
+	v := checkout.NewWebhookEndpointObject(e, h.Service.Now())
 	v.Secret = e.Secret
 	return c.JSON(http.StatusCreated, v)
 }
@@ -78,7 +51,7 @@ func (h *Handlers) APIWebhookEndpointsRotateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := endpointView(e, h.Service.Now())
+	v := checkout.NewWebhookEndpointObject(e, h.Service.Now())
 	v.Secret = e.Secret
 	return c.JSON(http.StatusOK, v)
 }
@@ -113,7 +86,7 @@ func (h *Handlers) setEndpointEnabled(c echo.Context, enabled bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, endpointView(e, h.Service.Now()))
+	return c.JSON(http.StatusOK, checkout.NewWebhookEndpointObject(e, h.Service.Now()))
 }
 
 // APIWebhookEndpointsList handles GET /v1/webhook_endpoints.
@@ -122,46 +95,14 @@ func (h *Handlers) APIWebhookEndpointsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]endpointJSON, 0, len(es))
+	out := make([]checkout.WebhookEndpointObject, 0, len(es))
 	for _, e := range es {
 		if e.URL == "" {
 			continue // the demo merchant's endpoint, unconfigured
 		}
-		out = append(out, endpointView(e, h.Service.Now()))
+		out = append(out, checkout.NewWebhookEndpointObject(e, h.Service.Now()))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
-}
-
-type attemptJSON struct {
-	Number     int    `json:"number"`
-	Status     int    `json:"status"`
-	Error      string `json:"error,omitempty"`
-	DurationMS int64  `json:"duration_ms"`
-	At         int64  `json:"at"`
-}
-
-type deliveryJSON struct {
-	ID            string        `json:"id"`
-	Object        string        `json:"object"`
-	WebhookID     string        `json:"webhook_id"`
-	EndpointID    string        `json:"endpoint_id"`
-	Type          string        `json:"type"`
-	Status        string        `json:"status"`
-	Attempts      []attemptJSON `json:"attempts"`
-	NextAttemptAt int64         `json:"next_attempt_at,omitempty"`
-	Created       int64         `json:"created_at"`
-}
-
-func deliveryView(d *checkout.WebhookDelivery, attempts []checkout.WebhookAttempt) deliveryJSON {
-	v := deliveryJSON{ID: d.ID, Object: "webhook_delivery", WebhookID: d.MessageID, EndpointID: d.EndpointID, Type: d.Type,
-		Status: d.Status, Attempts: []attemptJSON{}, Created: d.CreatedAt.Unix()}
-	if d.Status == checkout.DeliveryPending {
-		v.NextAttemptAt = d.NextAttemptAt.Unix()
-	}
-	for _, a := range attempts {
-		v.Attempts = append(v.Attempts, attemptJSON{Number: a.Number, Status: a.Status, Error: a.Error, DurationMS: a.DurationMS, At: a.At.Unix()})
-	}
-	return v
 }
 
 // APIWebhookDeliveriesList handles GET /v1/webhook_deliveries?limit=n: the
@@ -179,9 +120,9 @@ func (h *Handlers) APIWebhookDeliveriesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]deliveryJSON, 0, len(ds))
+	out := make([]checkout.WebhookDeliveryObject, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, deliveryView(d, attempts[d.ID]))
+		out = append(out, checkout.NewWebhookDeliveryObject(d, attempts[d.ID]))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }
@@ -195,5 +136,5 @@ func (h *Handlers) APIWebhookDeliveriesRedeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, deliveryView(d, nil))
+	return c.JSON(http.StatusOK, checkout.NewWebhookDeliveryObject(d, nil))
 }
