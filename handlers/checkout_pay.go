@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,8 +53,10 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	case checkout.EInvalid, checkout.EUnavailable:
 		return h.refuse(c, s, pays, nil, shopperMessage(locale(c, s), err))
 	case checkout.ERateLimited:
-		wait := err.(*checkout.Error).RetryAfter
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		var ce *checkout.Error
+		if errors.As(err, &ce) {
+			SetRetryAfter(c, ce.RetryAfter)
+		}
 		return h.refuseWith(c, s, pays, http.StatusTooManyRequests, shopperMessage(locale(c, s), err))
 	}
 	return err

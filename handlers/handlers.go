@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -187,6 +188,14 @@ func embedders(c echo.Context) []string {
 }
 
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
+
+// SetRetryAfter sets Retry-After for a rate-limited answer: the whole
+// seconds until the limit lets the next request through, plus one (never
+// early, never 0). The one place the header is computed, pages and API
+// alike.
+func SetRetryAfter(c echo.Context, wait time.Duration) {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+}
 
 // seeOther is the Post/Redirect/Get answer.
 func seeOther(c echo.Context, url string) error { return c.Redirect(http.StatusSeeOther, url) }

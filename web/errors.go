@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -83,7 +82,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	status := statusOf(ce.Code)
 	if ce.Code == checkout.ERateLimited {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(ce.RetryAfter.Seconds())+1))
+		handlers.SetRetryAfter(c, ce.RetryAfter)
 	}
 	if he != nil && he.Code == http.StatusMethodNotAllowed {
 		status = http.StatusMethodNotAllowed
