@@ -379,7 +379,7 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		number = in.Card.Number
 	}
 	if err := s.Limits.check(s.now, in.Browser.IP, number); err != nil {
-		s.Log.WarnContext(ctx, "payment attempt refused by a limit", "session_id", sess.ID, "ip", in.Browser.IP, "reason", err.(*Error).Message)
+		s.Log.WarnContext(ctx, "payment attempt refused by a limit", "session_id", sess.ID, "ip", in.Browser.IP, "reason", err)
 		return nil, err
 	}
 	provName := sess.ProviderFor(in.Method)
