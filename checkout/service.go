@@ -346,6 +346,24 @@ type PayInput struct {
 	Locale string
 }
 
+// Admit says whether sess, with its payments pays, may take a new payment
+// attempt: nil if so; else an EConflict error saying why, with the
+// attempt in progress or done when that is the reason. The one admission
+// rule: Pay applies it, and the pages ask it before showing the form. (The
+// store's statements guard the same at the write.)
+func (s *Service) Admit(sess *Session, pays []*Payment) (*Payment, error) {
+	if active := activePayment(pays); active != nil {
+		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
+	}
+	if sess.Status != SessionOpen {
+		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status).ForShopper("error.checkout_closed")
+	}
+	if len(pays) >= s.MaxAttemptsPerSession() {
+		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.").ForShopper("error.too_many_attempts")
+	}
+	return nil, nil
+}
+
 // Pay starts a payment attempt for an open session. At most one attempt of a
 // session is active at a time: a second submit while one is in flight (a
 // double click, a Back and resubmit) returns the existing payment with an
@@ -362,17 +380,11 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 			}
 		}
 	}
-	if active := activePayment(pays); active != nil {
-		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
-	}
-	if sess.Status != SessionOpen {
-		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status).ForShopper("error.checkout_closed")
+	if active, err := s.Admit(sess, pays); err != nil {
+		return active, err
 	}
 	if !sess.Allows(in.Method) {
 		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.").ForShopper("form.method_unavailable")
-	}
-	if len(pays) >= s.MaxAttemptsPerSession() {
-		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.").ForShopper("error.too_many_attempts")
 	}
 	number := ""
 	if in.Card != nil {

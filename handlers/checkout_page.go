@@ -18,22 +18,15 @@ func (h *Handlers) CheckoutPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !payable(s, pays, h.Service.MaxAttemptsPerSession()) {
+	if !h.payable(s, pays) {
 		return seeOther(c, statusPath(s.ID))
 	}
 	return Render(c, http.StatusOK, templates.CheckoutForm(h.checkoutForm(c, s, pays, nil, "")))
 }
 
-// payable reports whether the form may be shown: the session is open, no
-// attempt is active, and attempts remain.
-func payable(s *checkout.Session, pays []*checkout.Payment, max int) bool {
-	if s.Status != checkout.SessionOpen || len(pays) >= max {
-		return false
-	}
-	for _, p := range pays {
-		if p.Status.Active() {
-			return false
-		}
-	}
-	return true
+// payable reports whether the form may be shown: the service's admission
+// rule (open, nothing active, attempts left) lets a new attempt in.
+func (h *Handlers) payable(s *checkout.Session, pays []*checkout.Payment) bool {
+	_, err := h.Service.Admit(s, pays)
+	return err == nil
 }

@@ -23,7 +23,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !payable(s, pays, h.Service.MaxAttemptsPerSession()) {
+	if !h.payable(s, pays) {
 		return seeOther(c, statusPath(s.ID)+alreadyNotice(s))
 	}
 	method := checkout.PaymentMethod(c.FormValue("payment_method"))

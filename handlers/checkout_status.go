@@ -104,7 +104,7 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 	case p != nil && p.Status == checkout.PaymentFailed:
 		v.Status, v.Heading = "failed", l.T("result.failed_heading")
 		v.Message = paymentDeclineMessage(l, p)
-		if payable(s, pays, h.Service.MaxAttemptsPerSession()) {
+		if h.payable(s, pays) {
 			v.RetryURL = sessionPath(s.ID)
 		} else {
 			v.Message += " " + l.T("result.no_attempts")
