@@ -33,7 +33,7 @@ func (h *Handlers) CheckoutDeviceData(c echo.Context) error {
 func (h *Handlers) CheckoutReturn(c echo.Context) error {
 	noStore(c)
 	if c.Request().Method == http.MethodPost {
-		c.Set(FramedBySelfKey, true) // it answers inside our challenge iframe, errors included
+		Policy(c).FramedBySelf = true // it answers inside our challenge iframe, errors included
 	}
 	sid, pid := c.Param("id"), c.Param("pid")
 	l := i18n.Resolve("", c.Request().Header.Get("Accept-Language"))

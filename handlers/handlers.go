@@ -92,10 +92,10 @@ func (h *Handlers) RequireFormToken(next echo.HandlerFunc) echo.HandlerFunc {
 // Render writes a templ component through a buffer, so a template error
 // becomes a clean error response instead of half a page. The components
 // read this response's CSP nonce from the context (templ.GetNonce): the
-// security middleware puts it there, and under NonceKey.
+// security middleware puts it there, and in the PagePolicy.
 func Render(c echo.Context, status int, comp templ.Component) error {
 	ctx := c.Request().Context()
-	if nonce, _ := c.Get(NonceKey).(string); nonce != "" && templ.GetNonce(ctx) != nonce {
+	if nonce := Policy(c).Nonce; nonce != "" && templ.GetNonce(ctx) != nonce {
 		ctx = templ.WithNonce(ctx, nonce)
 	}
 	var buf bytes.Buffer
@@ -121,7 +121,7 @@ func allowProviderOrigin(c echo.Context, origin string) {
 	if !cspOrigin(origin) {
 		return
 	}
-	c.Set(ProviderOriginKey, origin)
+	Policy(c).ProviderOrigin = origin
 }
 
 // cspOrigin reports whether origin is an http(s) origin with a host of
@@ -149,21 +149,38 @@ func cspOrigin(origin string) bool {
 	return host != "" && strings.Trim(strings.ToLower(host), "abcdefghijklmnopqrstuvwxyz0123456789.-") == ""
 }
 
-// ProviderOriginKey is the echo.Context key under which a handler names the
-// provider origin the security headers must allow for this response.
-const ProviderOriginKey = "provider_origin"
+// PagePolicy is what a response's Content-Security-Policy is made of:
+// the security middleware sets the nonce, handlers say what else this
+// response needs, and the middleware writes the header from it just before
+// the response goes out.
+type PagePolicy struct {
+	// Nonce is this response's CSP nonce (also in the request context,
+	// through templ.WithNonce).
+	Nonce string
+	// ProviderOrigin is the provider origin the page's frame-src and
+	// form-action must allow (the current 3-D Secure or redirect step).
+	ProviderOrigin string
+	// FramedBySelf says the response loads inside one of our own frames
+	// (the challenge return): frame-ancestors 'self'.
+	FramedBySelf bool
+	// Embedders are the origins that may frame a session page: its
+	// merchant's embedding origins.
+	Embedders []string
+}
 
-// NonceKey is the echo.Context key of this response's CSP nonce (also in
-// the request context, through templ.WithNonce).
-const NonceKey = "csp_nonce"
+// policyKey is where a response's PagePolicy lives on the echo.Context;
+// only Policy reads or writes it.
+const policyKey = "opencheckout.page_policy"
 
-// FramedBySelfKey is the echo.Context key a handler sets when its response
-// is meant to load inside one of our own frames (the challenge return).
-const FramedBySelfKey = "framed_by_self"
-
-// EmbeddersKey is the echo.Context key of the origins that may frame a
-// session page: its merchant's embedding origins.
-const EmbeddersKey = "embedders"
+// Policy is this response's PagePolicy, made empty on first use.
+func Policy(c echo.Context) *PagePolicy {
+	if p, ok := c.Get(policyKey).(*PagePolicy); ok {
+		return p
+	}
+	p := &PagePolicy{}
+	c.Set(policyKey, p)
+	return p
+}
 
 // allowEmbedding lets the session's merchant's allowed origins frame this
 // response (frame-ancestors); every other page stays 'none'.
@@ -178,14 +195,11 @@ func (h *Handlers) allowEmbedding(c echo.Context, s *checkout.Session) {
 			clean = append(clean, n)
 		}
 	}
-	c.Set(EmbeddersKey, clean)
+	Policy(c).Embedders = clean
 }
 
 // embedders is what allowEmbedding allowed for this response.
-func embedders(c echo.Context) []string {
-	e, _ := c.Get(EmbeddersKey).([]string)
-	return e
-}
+func embedders(c echo.Context) []string { return Policy(c).Embedders }
 
 func ctx(c echo.Context) context.Context { return c.Request().Context() }
 

@@ -80,9 +80,9 @@ func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 //
 // The CSP allows scripts, styles, frames and form targets from our own
 // origin only, plus the exact provider origin a payment step needs (set by
-// the handler under handlers.ProviderOriginKey). Every page refuses to be
+// the handler in its handlers.PagePolicy). Every page refuses to be
 // framed, except the challenge return, which loads inside our own challenge
-// iframe (handlers.FramedBySelfKey). Provider sandboxes mounted under
+// iframe (PagePolicy.FramedBySelf). Provider sandboxes mounted under
 // /sandbox/ play a third party and set their own.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -91,7 +91,8 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		nonce := newNonce()
 		c.SetRequest(c.Request().WithContext(templ.WithNonce(c.Request().Context(), nonce)))
-		c.Set(handlers.NonceKey, nonce)
+		policy := handlers.Policy(c)
+		policy.Nonce = nonce
 		res := c.Response()
 		res.Before(func() {
 			h := res.Header()
@@ -105,10 +106,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 				strings.HasPrefix(h.Get("Content-Type"), "text/html")) {
 				h.Set("Cache-Control", "no-store")
 			}
-			origin, _ := c.Get(handlers.ProviderOriginKey).(string)
-			framed, _ := c.Get(handlers.FramedBySelfKey).(bool)
-			embedders, _ := c.Get(handlers.EmbeddersKey).([]string)
-			h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, origin, framed, embedders))
+			h.Set("Content-Security-Policy", contentSecurityPolicy(nonce, policy.ProviderOrigin, policy.FramedBySelf, policy.Embedders))
 			h.Set("Reporting-Endpoints", `csp="`+handlers.CSPReportPath+`"`)
 		})
 		return next(c)
