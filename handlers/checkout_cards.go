@@ -16,7 +16,7 @@ import (
 func (h *Handlers) CheckoutAddCard(c echo.Context) error {
 	noStore(c)
 	id := c.Param("id")
-	back := h.Service.Links.SessionURL(id) + "/cards/return"
+	back := h.Service.Links.Origin() + cardReturnPath(id)
 	s, _, err := h.Service.Session(ctx(c), "", id)
 	if err != nil {
 		return err
@@ -54,7 +54,7 @@ func (h *Handlers) CheckoutCardReturn(c echo.Context) error {
 	} else {
 		q.Set("card_canceled", "1")
 	}
-	return seeOther(c, sessionPath(id)+"?"+q.Encode())
+	return seeOther(c, SessionPath(id)+"?"+q.Encode())
 }
 
 // CheckoutRemoveCard handles POST /c/:id/cards/:cid/remove.
@@ -64,5 +64,5 @@ func (h *Handlers) CheckoutRemoveCard(c echo.Context) error {
 	if err := h.Service.RemoveSessionCard(ctx(c), id, c.Param("cid")); err != nil && checkout.ErrorCodeOf(err) != checkout.ENotFound {
 		return err
 	}
-	return seeOther(c, sessionPath(id))
+	return seeOther(c, SessionPath(id))
 }

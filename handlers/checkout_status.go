@@ -25,7 +25,7 @@ func (h *Handlers) CheckoutStatus(c echo.Context) error {
 		p = pays[len(pays)-1]
 	}
 	if p == nil && s.Status == checkout.SessionOpen {
-		return seeOther(c, sessionPath(s.ID))
+		return seeOther(c, SessionPath(s.ID))
 	}
 	if p != nil && p.Status == checkout.PaymentRequiresAction && p.Action != nil {
 		return h.renderAction(c, s, p)
@@ -105,7 +105,7 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 		v.Status, v.Heading = "failed", l.T("result.failed_heading")
 		v.Message = paymentDeclineMessage(l, p)
 		if h.payable(s, pays) {
-			v.RetryURL = sessionPath(s.ID)
+			v.RetryURL = SessionPath(s.ID)
 		} else {
 			v.Message += " " + l.T("result.no_attempts")
 		}

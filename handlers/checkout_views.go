@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,13 +12,6 @@ import (
 	"github.com/opencheckout/hostedcheckout/templates/i18n"
 	"golang.org/x/text/language"
 )
-
-func sessionPath(id string) string { return "/c/" + id }
-func statusPath(id string) string  { return "/c/" + id + "/status" }
-func payPath(id string) string     { return "/c/" + id + "/pay" }
-func deviceDataPath(sid, pid string) string {
-	return "/c/" + sid + "/payments/" + pid + "/device-data"
-}
 
 // locale is the language of a session's page: the session's locale when
 // the merchant set one, else the shopper's Accept-Language, else English.
@@ -73,7 +65,7 @@ func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.
 		return
 	}
 	v.CanSaveCards = s.Status == checkout.SessionOpen
-	v.AddCardURL = "/c/" + s.ID + "/cards"
+	v.AddCardURL = addCardPath(s.ID)
 	selected := ""
 	if c.QueryParam("card_added") != "" && len(cards) > 0 {
 		selected = cards[len(cards)-1].ID // providers list cards oldest first: the new one is last
@@ -85,7 +77,7 @@ func (h *Handlers) savedCards(c echo.Context, s *checkout.Session, v *templates.
 	for _, sc := range cards {
 		o := templates.SavedCardOption{
 			ID: sc.ID, Label: sc.Card.String(), Expiry: fmt.Sprintf("%02d/%02d", sc.Card.ExpMonth, sc.Card.ExpYear%100),
-			Selected: sc.ID == selected, PayURL: payPath(s.ID), RemoveURL: "/c/" + s.ID + "/cards/" + url.PathEscape(sc.ID) + "/remove",
+			Selected: sc.ID == selected, PayURL: payPath(s.ID), RemoveURL: removeCardPath(s.ID, sc.ID),
 		}
 		if o.Selected {
 			v.SavedCards = append([]templates.SavedCardOption{o}, v.SavedCards...)

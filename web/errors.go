@@ -91,7 +91,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		a.Log.ErrorContext(c.Request().Context(), "request failed",
 			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	if path := c.Request().URL.Path; strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/notify/") {
+	if path := c.Request().URL.Path; strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, handlers.NotifyPrefix) {
 		body := apiError{apiErrorBody{Type: errorType(ce.Code), Code: string(ce.Code), Message: ce.Message, Param: ce.Param}}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)
@@ -131,7 +131,7 @@ func (a *App) handleError(err error, c echo.Context) {
 // browser's language) when the path names no session or the session is
 // not there to ask (a 404, a store that failed).
 func (a *App) errorPageLocale(c echo.Context) string {
-	rest, ok := strings.CutPrefix(c.Request().URL.Path, "/c/")
+	rest, ok := strings.CutPrefix(c.Request().URL.Path, handlers.ShopperPrefix)
 	if !ok {
 		return ""
 	}

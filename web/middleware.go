@@ -102,7 +102,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Referrer-Policy", "no-referrer")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			if h.Get("Cache-Control") == "" && (strings.HasPrefix(c.Request().URL.Path, "/c/") ||
+			if h.Get("Cache-Control") == "" && (strings.HasPrefix(c.Request().URL.Path, handlers.ShopperPrefix) ||
 				strings.HasPrefix(h.Get("Content-Type"), "text/html")) {
 				h.Set("Cache-Control", "no-store")
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/providers/alipayplus"
 	apsandbox "github.com/opencheckout/hostedcheckout/providers/alipayplus/sandbox"
 	"github.com/opencheckout/hostedcheckout/providers/antom"
@@ -191,7 +192,7 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alip
 	wlSB, err := wlsandbox.New(wlsandbox.Config{
 		PublicURL:   a.SandboxURL + worldlineMount,
 		Credentials: wlCreds,
-		WebhookURL:  a.InternalURL + "/notify/" + worldline.Name,
+		WebhookURL:  a.InternalURL + handlers.NotifyPath(worldline.Name),
 		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
 		Now:         a.Config.Now,
 	})
@@ -230,7 +231,7 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alip
 	amSB, err := amsandbox.New(amsandbox.Config{
 		PublicURL:   a.SandboxURL + antomMount,
 		Credentials: amCreds,
-		NotifyURL:   a.InternalURL + "/notify/" + antom.Name,
+		NotifyURL:   a.InternalURL + handlers.NotifyPath(antom.Name),
 		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
 		Now:         a.Config.Now,
 	})
@@ -248,7 +249,7 @@ func (a *App) buildSandboxes(po *payorder.Config, wl *worldline.Config, ap *alip
 	bbSB, err := bbsandbox.New(bbsandbox.Config{
 		PublicURL:   a.SandboxURL + bbmslMount,
 		Credentials: bbCreds,
-		NotifyURL:   a.InternalURL + "/notify/" + bbmsl.Name,
+		NotifyURL:   a.InternalURL + handlers.NotifyPath(bbmsl.Name),
 		HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
 		Now:         a.Config.Now,
 	})

@@ -65,23 +65,23 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.
-	e.Match([]string{http.MethodGet, http.MethodPost}, "/notify/:provider", h.Notify)
+	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteNotify, h.Notify)
 
 	// Shopper pages. Every form of theirs carries a token bound to the
 	// session.
 	// They are rate-limited per session, except the provider return.
 	form, limit := middleware.BodyLimit("16K"), h.LimitSessionRequests
-	e.GET("/c/:id", h.CheckoutPage, limit)
-	e.POST("/c/:id/pay", h.CheckoutPay, limit, form, h.RequireFormToken)
-	e.GET("/c/:id/status", h.CheckoutStatus, limit)
-	e.POST("/c/:id/payments/:pid/device-data", h.CheckoutDeviceData, limit, form, h.RequireFormToken)
-	e.POST("/c/:id/cards", h.CheckoutAddCard, limit, form, h.RequireFormToken)
-	e.GET("/c/:id/cards/return", h.CheckoutCardReturn, limit)
-	e.POST("/c/:id/cards/:cid/remove", h.CheckoutRemoveCard, limit, form, h.RequireFormToken)
+	e.GET(handlers.RouteSession, h.CheckoutPage, limit)
+	e.POST(handlers.RoutePay, h.CheckoutPay, limit, form, h.RequireFormToken)
+	e.GET(handlers.RouteStatus, h.CheckoutStatus, limit)
+	e.POST(handlers.RouteDeviceData, h.CheckoutDeviceData, limit, form, h.RequireFormToken)
+	e.POST(handlers.RouteAddCard, h.CheckoutAddCard, limit, form, h.RequireFormToken)
+	e.GET(handlers.RouteCardReturn, h.CheckoutCardReturn, limit)
+	e.POST(handlers.RouteRemoveCard, h.CheckoutRemoveCard, limit, form, h.RequireFormToken)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
 	// They carry no token of ours: nothing in them is trusted, the result
 	// comes from the provider server to server.
-	e.Match([]string{http.MethodGet, http.MethodPost}, "/c/:id/payments/:pid/return", h.CheckoutReturn, form)
+	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteReturn, h.CheckoutReturn, form)
 
 	if h.Demo != nil {
 		e.GET("/", h.DemoShop)
