@@ -176,7 +176,7 @@ func (a answerer) write(w http.ResponseWriter, body []byte) {
 
 func (s *Sandbox) count(kind string) {
 	s.mu.Lock()
-	s.requests[kind]++
+	s.requests.Add(kind)
 	s.mu.Unlock()
 }
 
@@ -229,7 +229,7 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 		if o.status == StatusSuccess {
 			resp.PaymentTime = o.paidAt.Format(timeFormat)
 		}
-		s.requests["repeat"]++
+		s.requests.Add("repeat")
 		s.mu.Unlock()
 		s.dispatch(d, false)
 		a.send(resp)
@@ -247,7 +247,7 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 	if req.PaymentAmount.Value == AmountOverLimit {
 		f := refusal{fingerprint: fingerprint, result: res("F", codeAmountExceedLimit), amount: money}
 		s.refused[req.PaymentRequestID] = f
-		s.requests["refused"]++
+		s.requests.Add("refused")
 		s.mu.Unlock()
 		a.send(payResponse{Result: f.result})
 		return
@@ -255,8 +255,8 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 	now := s.now()
 	o := &order{
 		requestID:   req.PaymentRequestID,
-		paymentID:   now.UTC().Format("20060102") + randomDigits(20),
-		cashierID:   randomHex(16),
+		paymentID:   now.UTC().Format("20060102") + cryptoRand.Digits(20),
+		cashierID:   cryptoRand.Hex(16),
 		productCode: req.ProductCode,
 		currency:    req.PaymentAmount.Currency,
 		value:       req.PaymentAmount.Value,
@@ -276,7 +276,7 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 	s.orders[o.requestID] = o
 	s.byID[o.paymentID] = o
 	s.byCashier[o.cashierID] = o
-	s.requests["pay"]++
+	s.requests.Add("pay")
 	resp := payResponse{Result: res("S", codeSuccess), PaymentID: o.paymentID, RedirectActionForm: s.form(o)}
 	s.mu.Unlock()
 	a.send(resp)
@@ -349,7 +349,7 @@ func (s *Sandbox) inquiry(a answerer, body []byte) {
 		return
 	}
 	s.mu.Lock()
-	s.requests["inquiry"]++
+	s.requests.Add("inquiry")
 	o := s.orders[req.PaymentRequestID]
 	if req.PaymentRequestID == "" {
 		o = s.byID[req.PaymentID]

@@ -102,12 +102,10 @@
 package sandbox
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
 	"errors"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxkit"
 	"io"
-	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -184,7 +182,7 @@ func NewCredentials() (Credentials, error) {
 		return Credentials{}, err
 	}
 	return Credentials{
-		ClientID:           "2022091" + randomDigits(9),
+		ClientID:           "2022091" + cryptoRand.Digits(9),
 		MerchantPrivateKey: merchant.Private,
 		MerchantPublicKey:  merchant.Public,
 		WalletPrivateKey:   wallet.Private,
@@ -243,7 +241,7 @@ type Sandbox struct {
 	byCashier  map[string]*order  // by the cashier's orderId
 	refused    map[string]refusal // paymentRequestIds whose pay ended in F
 	delays     map[string]time.Duration
-	requests   map[string]int
+	requests   sandboxkit.Counters
 	deliveries []*delivery
 }
 
@@ -332,7 +330,6 @@ func New(cfg Config) (*Sandbox, error) {
 		byCashier:     map[string]*order{},
 		refused:       map[string]refusal{},
 		delays:        map[string]time.Duration{},
-		requests:      map[string]int{},
 		faults:        sandboxfault.NewSwitch(OperationPay),
 	}
 	if s.productCode == "" {
@@ -456,9 +453,7 @@ func (s *Sandbox) CashierURL(paymentRequestID string) (string, bool) {
 // (MSG_PARSE_ERROR, PARAM_ILLEGAL, FUNCTION_NOT_MATCH, NO_INTERFACE_DEF,
 // REPEAT_REQ_INCONSISTENT).
 func (s *Sandbox) Requests() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.requests)
+	return s.requests.Snapshot()
 }
 
 // DelayNotifications makes the notifications of the order under
@@ -481,20 +476,8 @@ func (s *Sandbox) expire(o *order) *delivery {
 	return s.notification(o)
 }
 
-func randomDigits(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	for i := range b {
-		b[i] = '0' + b[i]%10
-	}
-	return string(b)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+// cryptoRand draws ids and credentials from crypto/rand.
+var cryptoRand = sandboxkit.NewRandom(nil, "alipayplus")
 
 // readBody reads a request body up to limit bytes.
 func readBody(r io.Reader, limit int64) ([]byte, bool) {

@@ -302,6 +302,6 @@ func (s *Sandbox) requestFingerprint(body []byte) []byte {
 // count adds one to a request counter.
 func (s *Sandbox) count(kind string) {
 	s.mu.Lock()
-	s.requests[kind]++
+	s.requests.Add(kind)
 	s.mu.Unlock()
 }

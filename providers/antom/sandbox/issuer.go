@@ -184,7 +184,7 @@ func (s *Sandbox) threeDSOutcome(p *payment, transStatus, mode string) *threeDSR
 	r := &threeDSResult{
 		ThreeDSVersion:         threeDSVersion,
 		ThreeDSInteractionMode: mode,
-		DSTransactionID:        s.uuid(),
+		DSTransactionID:        s.rnd.UUID(),
 	}
 	switch {
 	case eci[0] != "" && mastercard:
@@ -201,7 +201,7 @@ func (s *Sandbox) threeDSOutcome(p *payment, transStatus, mode string) *threeDSR
 
 // cavv is a 20-byte authentication value, 28 characters of base64.
 func (s *Sandbox) cavv() string {
-	return base64.StdEncoding.EncodeToString(s.random(20))
+	return base64.StdEncoding.EncodeToString(s.rnd.Bytes(20))
 }
 
 // expired reports whether an MM/YY expiry is before the sandbox's month.

@@ -284,18 +284,14 @@ func (s *Sandbox) pay(body []byte) answer {
 		return a
 	}
 	if s.inFlight[v.requestID] {
-		s.requests["in-progress"]++
+		s.requests.Add("in-progress")
 		s.mu.Unlock()
 		return s.failure(codeUnknownException)
 	}
 	s.inFlight[v.requestID] = true
-	h := s.hold
-	s.hold = nil
+	h := s.hold.Take()
 	s.mu.Unlock()
-	if h != nil {
-		close(h.entered)
-		<-h.release
-	}
+	h.Wait()
 
 	facts := newCardFacts(v.number, v.month, v.year, v.holder)
 	magic, isMagic := sandboxfault.FromHolder(v.holder)
@@ -339,10 +335,10 @@ func (s *Sandbox) pay(body []byte) answer {
 // The caller holds s.mu.
 func (s *Sandbox) repeat(got, want []byte, current func() answer) answer {
 	if !hmac.Equal(got, want) {
-		s.requests["inconsistent"]++
+		s.requests.Add("inconsistent")
 		return s.failure(codeRepeatInconsistent)
 	}
-	s.requests["replayed"]++
+	s.requests.Add("replayed")
 	return current()
 }
 
@@ -410,7 +406,7 @@ func (s *Sandbox) authorise(p *payment) {
 	now := s.now()
 	p.status, p.code = statusSuccess, codeSuccess
 	p.authorised = true
-	p.networkTransactionID = s.digits(15)
+	p.networkTransactionID = s.rnd.Digits(15)
 	p.paidAt = now
 	if p.captureMode == captureAutomatic {
 		p.captured = p.amount
@@ -560,7 +556,7 @@ func (s *Sandbox) capture(body []byte) answer {
 	case p.status != statusSuccess || p.captureMode != captureManual || p.captured > 0:
 		return s.failure(codeOrderStatusInvalid)
 	case m.Currency != p.currency:
-		s.requests["invalid"]++
+		s.requests.Add("invalid")
 		return s.illegal("captureAmount.currency")
 	case m.Amount > p.amount:
 		return s.failure(codeCaptureAmountExceed)

@@ -129,7 +129,7 @@ func (s *Sandbox) refund(body []byte) answer {
 	case p.status != statusSuccess || p.captured == 0:
 		return s.failure(codeOrderStatusInvalid)
 	case m.Currency != p.currency:
-		s.requests["invalid"]++
+		s.requests.Add("invalid")
 		return s.illegal("refundAmount.currency")
 	case m.Amount > p.captured-p.refunded-p.refundPending:
 		return s.failure(codeRefundAmountExceed)

@@ -169,10 +169,10 @@
 package sandbox
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxkit"
 	"io"
 	"net/http"
 	"net/url"
@@ -209,14 +209,8 @@ func NewCredentials() (Credentials, error) {
 	if err != nil {
 		return Credentials{}, fmt.Errorf("antom sandbox: generating the Antom key: %w", err)
 	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
 	return Credentials{
-		ClientID:           "SANDBOX_" + string(b),
+		ClientID:           "SANDBOX_" + sandboxkit.NewRandom(nil, "antom").From("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 12),
 		MerchantPublicKey:  merchant.Public,
 		MerchantPrivateKey: merchant.Private,
 		AntomPrivateKey:    antom.Private,
@@ -269,8 +263,7 @@ type Sandbox struct {
 	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
 
-	randMu sync.Mutex
-	rand   io.Reader
+	rnd *sandboxkit.Random
 
 	outbox *sandboxnotify.Outbox // notification deliveries
 
@@ -282,8 +275,8 @@ type Sandbox struct {
 	captures    map[string]*capture // by captureRequestId
 	refunds     map[string]*refund  // by refundRequestId
 	refundOrder []*refund           // in the order they were made
-	hold        *hold
-	requests    map[string]int
+	hold        sandboxkit.Hold
+	requests    sandboxkit.Counters
 	deliveries  []*delivery
 }
 
@@ -324,14 +317,13 @@ func New(cfg Config) (*Sandbox, error) {
 		now:         cfg.Now,
 		notifyURL:   cfg.NotifyURL,
 		retryDelays: cfg.RetryDelays,
-		rand:        cfg.Rand,
+		rnd:         sandboxkit.NewRandom(cfg.Rand, "antom"),
 		payments:    map[string]*payment{},
 		byID:        map[string]*payment{},
 		challenges:  map[string]*payment{},
 		inFlight:    map[string]bool{},
 		captures:    map[string]*capture{},
 		refunds:     map[string]*refund{},
-		requests:    map[string]int{},
 		faults:      sandboxfault.NewSwitch(OperationPay, OperationCapture, OperationCancel, OperationRefund, OperationInquiryRefund),
 	}
 	if strings.HasPrefix(cr.ClientID, "SANDBOX_") {
@@ -340,16 +332,13 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.rand == nil {
-		s.rand = rand.Reader
-	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
 	if s.retryDelays == nil {
 		s.retryDelays = DefaultRetryDelays
 	}
-	s.fingerprint = s.random(32)
+	s.fingerprint = s.rnd.Bytes(32)
 	s.outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
@@ -446,70 +435,25 @@ func (s *Sandbox) Challenged(paymentRequestID string) bool {
 // repeats), inconsistent (REPEAT_REQ_INCONSISTENT), in-progress,
 // unauthorised (client, signature or key refused), invalid (PARAM_ILLEGAL).
 func (s *Sandbox) Requests() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.requests))
-	for k, v := range s.requests {
-		out[k] = v
-	}
-	return out
+	return s.requests.Snapshot()
 }
 
 // HoldNext makes the next pay request stop, once it is registered as in
 // flight, until release is called; entered is closed when it starts
 // waiting. A test sends the duplicate in between.
 func (s *Sandbox) HoldNext() (entered <-chan struct{}, release func()) {
-	h := &hold{entered: make(chan struct{}), release: make(chan struct{})}
-	s.mu.Lock()
-	s.hold = h
-	s.mu.Unlock()
-	var once sync.Once
-	return h.entered, func() { once.Do(func() { close(h.release) }) }
-}
-
-type hold struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-// random reads n bytes from the configured source, which may not be safe
-// for concurrent use, hence its own lock.
-func (s *Sandbox) random(n int) []byte {
-	s.randMu.Lock()
-	defer s.randMu.Unlock()
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		panic("antom sandbox: the random source failed: " + err.Error())
-	}
-	return b
-}
-
-// digits returns n random decimal digits.
-func (s *Sandbox) digits(n int) string {
-	b := s.random(n)
-	for i := range b {
-		b[i] = '0' + b[i]%10
-	}
-	return string(b)
+	return s.hold.Next()
 }
 
 // antomID is a 35-digit id in the shape of the seed's paymentId: the date,
 // then random digits.
 func (s *Sandbox) antomID() string {
-	return s.now().Format("20060102") + s.digits(27)
+	return s.now().Format("20060102") + s.rnd.Digits(27)
 }
 
 // token is a random hex string for the 3DS page's URL.
 func (s *Sandbox) token() string {
-	return fmt.Sprintf("%x", s.random(16))
-}
-
-// uuid returns a random (version 4) UUID.
-func (s *Sandbox) uuid() string {
-	b := s.random(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return s.rnd.Hex(16)
 }
 
 // timestamp is Antom's ISO 8601 time with the offset of the sandbox's clock.

@@ -104,6 +104,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxkit"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -265,7 +266,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.retryDelays == nil {
 		s.retryDelays = DefaultRetryDelays
 	}
-	s.fingerprint = randomBytes(32)
+	s.fingerprint = cryptoRand.Bytes(32)
 	s.outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
@@ -455,13 +456,8 @@ const (
 	sessionDone
 )
 
-// randomBytes reads n bytes from crypto/rand, which never fails on
-// supported platforms.
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
-}
+// cryptoRand draws ids and tokens from crypto/rand.
+var cryptoRand = sandboxkit.NewRandom(nil, "bbmsl")
 
 func absoluteHTTP(raw string) bool {
 	u, err := url.Parse(raw)

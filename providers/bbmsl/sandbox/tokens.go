@@ -49,7 +49,7 @@ func (s *Sandbox) addToken(p *params, _ []byte) reply {
 	// that passes Luhn often enough (about 1 in 150) for the adapter to
 	// refuse the URL as carrying a card number; with base32's six digits
 	// such a run is practically impossible.
-	ss.sid = sidEncoding.EncodeToString(randomBytes(20))
+	ss.sid = sidEncoding.EncodeToString(cryptoRand.Bytes(20))
 	ss.createdAt = s.now()
 
 	s.mu.Lock()

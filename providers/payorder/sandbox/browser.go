@@ -30,7 +30,7 @@ func (s *Sandbox) serveDeviceDataCollection(w http.ResponseWriter, r *http.Reque
 		s.mu.Lock()
 		o := s.byTxRef[claims.ReferenceID]
 		if o != nil && o.status == payorder.OutcomeInitialized && o.card.bin == r.PostFormValue("Bin") {
-			o.ddcSessionID = "0_" + s.uuid()
+			o.ddcSessionID = "0_" + s.rnd.UUID()
 			msg.SessionID, msg.Status = o.ddcSessionID, true
 		}
 		s.mu.Unlock()

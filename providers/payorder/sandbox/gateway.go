@@ -433,7 +433,7 @@ func (s *Sandbox) createOrder(biz []byte) reply {
 		}
 		return reply{data: orderCreated(prev)}
 	}
-	o.linkID = strings.ToUpper(s.uuid())
+	o.linkID = strings.ToUpper(s.rnd.UUID())
 	s.orders[o.sn] = o
 	return reply{data: orderCreated(o)}
 }
@@ -492,13 +492,13 @@ func (s *Sandbox) checkoutOrder(biz []byte) reply {
 	now := s.now()
 	delete(s.byTxRef, o.txRef)
 	o.card, o.holder = card.card, req.CardHolderName
-	o.txRef = s.uuid()
+	o.txRef = s.rnd.UUID()
 	o.ddcSessionID = ""
 	o.status = payorder.OutcomeInitialized
 	s.byTxRef[o.txRef] = o
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, ddcClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			ID:        s.uuid(),
+			ID:        s.rnd.UUID(),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(30 * time.Minute)),
 			Issuer:    s.apiID,

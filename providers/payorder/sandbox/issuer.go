@@ -169,7 +169,7 @@ func (s *Sandbox) authenticationOf(o *order, auth testcards.Authentication) *aut
 		}
 		return other
 	}
-	a := &authentication{Version: threeDSVersion, TransactionID: s.uuid()}
+	a := &authentication{Version: threeDSVersion, TransactionID: s.rnd.UUID()}
 	switch auth {
 	case testcards.Frictionless, testcards.Challenged:
 		a.ECI = eci("05", "02")
@@ -180,7 +180,7 @@ func (s *Sandbox) authenticationOf(o *order, auth testcards.Authentication) *aut
 		return a
 	}
 	// A CAVV/UCAF is 20 bytes, 28 characters of base64.
-	a.AuthenticationValue = base64.StdEncoding.EncodeToString(s.random(20))
+	a.AuthenticationValue = base64.StdEncoding.EncodeToString(s.rnd.Bytes(20))
 	return a
 }
 
@@ -221,8 +221,8 @@ func (s *Sandbox) startChallenge(o *order) *failure {
 	ch := &challengeState{
 		reference:     s.token(20),
 		transactionID: s.token(20),
-		serverTransID: s.uuid(),
-		acsTransID:    s.uuid(),
+		serverTransID: s.rnd.UUID(),
+		acsTransID:    s.rnd.UUID(),
 	}
 	creq, _ := json.Marshal(map[string]string{
 		"threeDSServerTransID": ch.serverTransID,
@@ -234,7 +234,7 @@ func (s *Sandbox) startChallenge(o *order) *failure {
 	payload := base64.RawURLEncoding.EncodeToString(creq)
 	now := s.now()
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, challengeClaims{
-		RegisteredClaims: jwt.RegisteredClaims{ID: s.uuid(), IssuedAt: jwt.NewNumericDate(now), Issuer: s.apiID},
+		RegisteredClaims: jwt.RegisteredClaims{ID: s.rnd.UUID(), IssuedAt: jwt.NewNumericDate(now), Issuer: s.apiID},
 		OrgUnitID:        s.orgUnitID,
 		ReturnURL:        o.returnURL,
 		Payload:          challengePayload{ACSUrl: s.publicURL + "/acs/challenge", Payload: payload, TransactionID: ch.transactionID},

@@ -58,6 +58,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxkit"
 	"io"
 	"net/http"
 	"net/url"
@@ -108,7 +109,7 @@ func NewCredentials() (Credentials, error) {
 	}
 	c.AESKey = base64.StdEncoding.EncodeToString(key)
 	c.MerchantID = "M" + strings.ToUpper(checkout.RandomToken(5))
-	c.CheckoutID = newUUID(rand.Reader)
+	c.CheckoutID = sandboxkit.NewRandom(nil, "payorder").UUID()
 	return c, nil
 }
 
@@ -153,8 +154,7 @@ type Sandbox struct {
 	mux         *http.ServeMux
 	faults      *sandboxfault.Switch
 
-	randMu sync.Mutex
-	rand   io.Reader
+	rnd *sandboxkit.Random
 
 	mu          sync.Mutex
 	nextPayerID int64
@@ -181,7 +181,7 @@ func New(cfg Config) (*Sandbox, error) {
 		merchantID:  cr.MerchantID,
 		checkoutID:  cr.CheckoutID,
 		now:         cfg.Now,
-		rand:        cfg.Rand,
+		rnd:         sandboxkit.NewRandom(cfg.Rand, "payorder"),
 		nextPayerID: 100000,
 		payers:      map[int64]bool{},
 		sessions:    map[string]*cardSession{},
@@ -193,9 +193,6 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.rand == nil {
-		s.rand = rand.Reader
-	}
 	if s.aesKey, err = payorder.ParseAESKey(cr.AESKey); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -205,9 +202,9 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.platformKey, err = payorder.ParsePrivateKey(cr.PlatformPrivateKey); err != nil {
 		return nil, fmt.Errorf("sandbox: platform key: %w", err)
 	}
-	s.jwtKey = s.random(32)
-	s.apiID = hex.EncodeToString(s.random(12))
-	s.orgUnitID = hex.EncodeToString(s.random(12))
+	s.jwtKey = s.rnd.Bytes(32)
+	s.apiID = hex.EncodeToString(s.rnd.Bytes(12))
+	s.orgUnitID = hex.EncodeToString(s.rnd.Bytes(12))
 
 	s.Controls = s.faults.Controls()
 	s.mux = http.NewServeMux()
@@ -275,42 +272,9 @@ func (s *Sandbox) Charges() int {
 	return s.charges
 }
 
-// random reads n bytes from the configured source. The source may not be
-// safe for concurrent use, hence its own lock.
-func (s *Sandbox) random(n int) []byte {
-	s.randMu.Lock()
-	defer s.randMu.Unlock()
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		panic("sandbox: the random source failed: " + err.Error())
-	}
-	return b
-}
-
-// uuid returns a random (version 4) UUID.
-func (s *Sandbox) uuid() string {
-	s.randMu.Lock()
-	defer s.randMu.Unlock()
-	return newUUID(s.rand)
-}
-
-func newUUID(r io.Reader) string {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(r, b); err != nil {
-		panic("sandbox: the random source failed: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 // token returns n random upper-case letters and digits, the shape of
 // Cardinal's transaction ids and Worldpay's challenge references.
 func (s *Sandbox) token(n int) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := s.random(n)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return s.rnd.From(alphabet, n)
 }

@@ -126,13 +126,13 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if rec, ok := s.idempotence[storeKey]; ok {
 		var a answer
 		if rec.inFlight {
-			s.requests["in-progress"]++
+			s.requests.Add("in-progress")
 			a = s.errorAnswer(http.StatusConflict, apiError{
 				Code: "1409", ID: "DUPLICATE_REQUEST_IN_PROGRESS", Category: "CONNECT_PLATFORM_ERROR",
 				Message: "DUPLICATE_REQUEST_IN_PROGRESS", HTTPStatusCode: http.StatusConflict,
 			})
 		} else {
-			s.requests["replayed"]++
+			s.requests.Add("replayed")
 			a = rec.answer
 			a.abort = false // the replay is the answer the first request never got
 			a.fault = nil
@@ -148,8 +148,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := &idemRecord{inFlight: true, timestamp: s.now()}
 	s.idempotence[storeKey] = rec
-	h := s.hold
-	s.hold = nil
+	h := s.hold.Take()
 	s.mu.Unlock()
 
 	finished := false
@@ -160,10 +159,7 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 			s.mu.Unlock()
 		}
 	}()
-	if h != nil {
-		close(h.entered)
-		<-h.release
-	}
+	h.Wait()
 	a := s.handle(r, rest, body)
 	s.mu.Lock()
 	rec.inFlight, rec.answer = false, a
@@ -350,7 +346,7 @@ func jsonAnswer(status int, v any) answer {
 
 // errorAnswer is an error body with a fresh errorId.
 func (s *Sandbox) errorAnswer(status int, items ...apiError) answer {
-	return jsonAnswer(status, errorResponse{ErrorID: hex.EncodeToString(s.random(16)), Errors: items})
+	return jsonAnswer(status, errorResponse{ErrorID: hex.EncodeToString(s.rnd.Bytes(16)), Errors: items})
 }
 
 // validationAnswer is a 400 naming the property at fault; message never
@@ -422,6 +418,6 @@ func (s *Sandbox) decodeBody(r *http.Request, body []byte, v any) *answer {
 // count adds one to a request counter.
 func (s *Sandbox) count(kind string) {
 	s.mu.Lock()
-	s.requests[kind]++
+	s.requests.Add(kind)
 	s.mu.Unlock()
 }

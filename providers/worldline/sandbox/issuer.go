@@ -273,16 +273,16 @@ func (s *Sandbox) authenticate(p *payment, skip bool) {
 // redirect sends the shopper to the challenge page or the 3DS Method hop.
 // The caller holds s.mu.
 func (s *Sandbox) redirect(p *payment, challenge bool) {
-	p.returnMAC = s.uuid()
+	p.returnMAC = s.rnd.UUID()
 	now := s.now().UTC()
-	p.threeDS = &threeDSResult{serverTransID: s.uuid(), utcTimestamp: now.Format("200601021504")}
+	p.threeDS = &threeDSResult{serverTransID: s.rnd.UUID(), utcTimestamp: now.Format("200601021504")}
 	if challenge {
-		p.challengeID = s.uuid()
+		p.challengeID = s.rnd.UUID()
 		s.challenges[p.challengeID] = p
 	} else {
 		// The hop already knows the directory server's and the ACS's ids (seed).
-		p.threeDS.dsTransID, p.threeDS.acsTransID, p.threeDS.method = s.uuid(), strings.ToUpper(s.uuid()), "frictionless"
-		p.redirectorID = s.uuid()
+		p.threeDS.dsTransID, p.threeDS.acsTransID, p.threeDS.method = s.rnd.UUID(), strings.ToUpper(s.rnd.UUID()), "frictionless"
+		p.redirectorID = s.rnd.UUID()
 		s.redirectors[p.redirectorID] = p
 	}
 	p.threeDSecureStatus = "ENROLLED"
@@ -322,13 +322,13 @@ func (s *Sandbox) merchantAction(p *payment) *merchantAction {
 func (s *Sandbox) threeDSResultOf(p *payment, auth testcards.Authentication, method string) *threeDSResult {
 	r := p.threeDS
 	if r == nil {
-		r = &threeDSResult{serverTransID: s.uuid()}
+		r = &threeDSResult{serverTransID: s.rnd.UUID()}
 	}
 	if r.dsTransID == "" {
-		r.dsTransID = s.uuid()
+		r.dsTransID = s.rnd.UUID()
 	}
 	if r.acsTransID == "" {
-		r.acsTransID = strings.ToUpper(s.uuid())
+		r.acsTransID = strings.ToUpper(s.rnd.UUID())
 	}
 	r.method = method
 	r.utcTimestamp = s.now().UTC().Format("200601021504")
@@ -350,7 +350,7 @@ func (s *Sandbox) threeDSResultOf(p *payment, auth testcards.Authentication, met
 		return r
 	}
 	// A CAVV (Visa) or UCAF (Mastercard) is 20 bytes: 28 characters of base64.
-	r.cavv = base64.StdEncoding.EncodeToString(append([]byte{0, 0, 1}, s.random(17)...))
+	r.cavv = base64.StdEncoding.EncodeToString(append([]byte{0, 0, 1}, s.rnd.Bytes(17)...))
 	return r
 }
 
@@ -386,7 +386,7 @@ func (s *Sandbox) authorise(p *payment, r *threeDSResult) {
 		s.setStatus(p, statusRejected, 100)
 		return
 	}
-	p.authCode = s.digits(6)
+	p.authCode = s.rnd.Digits(6)
 	p.authorisations++
 	if p.requiresApproval {
 		s.setStatus(p, statusPendingApproval, 600)

@@ -304,7 +304,7 @@ func (s *Sandbox) declined(p *payment) answer {
 		items[i] = e
 	}
 	return jsonAnswer(http.StatusPaymentRequired, errorResponse{
-		ErrorID:       hex.EncodeToString(s.random(16)),
+		ErrorID:       hex.EncodeToString(s.rnd.Bytes(16)),
 		Errors:        items,
 		PaymentResult: s.createResponse(p),
 	})
@@ -314,7 +314,7 @@ func (s *Sandbox) declined(p *payment) answer {
 func (s *Sandbox) getPayment(id string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["get"]++
+	s.requests.Add("get")
 	p, ok := s.payments[id]
 	if !ok {
 		return s.unknownPayment()
@@ -346,7 +346,7 @@ func (s *Sandbox) findPayments(r *http.Request) answer {
 	reference := q.Get("merchantReference")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["find"]++
+	s.requests.Add("find")
 	out := findPaymentsResponse{Payments: []paymentResponse{}, Offset: offset, Limit: limit}
 	for _, p := range s.created {
 		if reference != "" && p.merchantReference != reference {
@@ -367,7 +367,7 @@ func (s *Sandbox) approvePayment(r *http.Request, id string, body []byte) answer
 	decodeErr := s.decodeBody(r, body, &req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["approve"]++
+	s.requests.Add("approve")
 	p, ok := s.payments[id]
 	if !ok {
 		return s.unknownPayment()
@@ -396,7 +396,7 @@ func (s *Sandbox) approvePayment(r *http.Request, id string, body []byte) answer
 func (s *Sandbox) cancelPayment(id string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["cancel"]++
+	s.requests.Add("cancel")
 	p, ok := s.payments[id]
 	if !ok {
 		return s.unknownPayment()

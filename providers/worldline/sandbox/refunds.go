@@ -124,7 +124,7 @@ func (s *Sandbox) refundPayment(r *http.Request, id string, body []byte) answer 
 	decodeErr := s.decodeBody(r, body, &req)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["refund"]++
+	s.requests.Add("refund")
 	p, ok := s.payments[id]
 	if !ok {
 		return s.unknownPayment()
@@ -210,7 +210,7 @@ func (s *Sandbox) inquired(r *refund) {
 func (s *Sandbox) getRefund(id string) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["get-refund"]++
+	s.requests.Add("get-refund")
 	for _, p := range s.created {
 		for _, r := range p.refunds {
 			if r.id == id {
@@ -234,7 +234,7 @@ func (s *Sandbox) findRefunds(r *http.Request) answer {
 	offset, limit, bad := pageOf(q.Get("offset"), q.Get("limit"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests["find-refunds"]++
+	s.requests.Add("find-refunds")
 	if bad != "" {
 		return s.validationAnswer(bad, bad+" is out of range")
 	}

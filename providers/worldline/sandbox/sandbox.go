@@ -157,11 +157,8 @@
 package sandbox
 
 import (
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxkit"
 	"io"
 	"net/http"
 	"net/url"
@@ -190,29 +187,19 @@ type Credentials struct {
 // always nil (crypto/rand does not fail); it is there to match the other
 // sandboxes' constructors.
 func NewCredentials() (Credentials, error) {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	b := cryptoRand.Bytes(4)
 	merchant := 10000 + (int(b[0])<<16|int(b[1])<<8|int(b[2]))%90000
 	return Credentials{
 		MerchantID:    strconv.Itoa(merchant),
-		APIKeyID:      randomHex(8),
-		SecretAPIKey:  randomBase64(32),
-		WebhookKeyID:  randomHex(8) + "-" + randomHex(4),
-		WebhookSecret: randomBase64(32),
+		APIKeyID:      cryptoRand.Hex(8),
+		SecretAPIKey:  cryptoRand.Base64(32),
+		WebhookKeyID:  cryptoRand.Hex(8) + "-" + cryptoRand.Hex(4),
+		WebhookSecret: cryptoRand.Base64(32),
 	}, nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func randomBase64(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
-}
+// cryptoRand draws credentials from crypto/rand.
+var cryptoRand = sandboxkit.NewRandom(nil, "worldline")
 
 // Config configures a Sandbox.
 type Config struct {
@@ -241,8 +228,7 @@ type Sandbox struct {
 	mux        *http.ServeMux
 	faults     *sandboxfault.Switch
 
-	randMu sync.Mutex
-	rand   io.Reader
+	rnd *sandboxkit.Random
 
 	outbox *sandboxnotify.Outbox // webhook deliveries
 
@@ -253,8 +239,8 @@ type Sandbox struct {
 	challenges  map[string]*payment // by the /3dsecure/ uuid
 	redirectors map[string]*payment // by the /redirector/ uuid
 	idempotence map[string]*idemRecord
-	hold        *hold
-	requests    map[string]int
+	hold        sandboxkit.Hold
+	requests    sandboxkit.Counters
 	requestID   int
 	deliveries  []*delivery
 }
@@ -283,19 +269,15 @@ func New(cfg Config) (*Sandbox, error) {
 		webhookURL:  cfg.WebhookURL,
 		client:      cfg.HTTPClient,
 		now:         cfg.Now,
-		rand:        cfg.Rand,
+		rnd:         sandboxkit.NewRandom(cfg.Rand, "worldline"),
 		payments:    map[string]*payment{},
 		challenges:  map[string]*payment{},
 		redirectors: map[string]*payment{},
 		idempotence: map[string]*idemRecord{},
-		requests:    map[string]int{},
 		faults:      sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund, OperationInquireRefund),
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.rand == nil {
-		s.rand = rand.Reader
 	}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 5 * time.Second}
@@ -422,13 +404,7 @@ func (s *Sandbox) Challenged(merchantReference string) bool {
 // replayed (idempotent replays), in-progress (409 1409), unauthorised
 // (403), invalid (400).
 func (s *Sandbox) Requests() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.requests))
-	for k, v := range s.requests {
-		out[k] = v
-	}
-	return out
+	return s.requests.Snapshot()
 }
 
 // HoldNext makes the next API request that carries an
@@ -436,55 +412,16 @@ func (s *Sandbox) Requests() map[string]int {
 // release is called; entered is closed when it starts waiting. A test sends
 // the duplicate in between to see 409 code 1409.
 func (s *Sandbox) HoldNext() (entered <-chan struct{}, release func()) {
-	h := &hold{entered: make(chan struct{}), release: make(chan struct{})}
-	s.mu.Lock()
-	s.hold = h
-	s.mu.Unlock()
-	var once sync.Once
-	return h.entered, func() { once.Do(func() { close(h.release) }) }
-}
-
-type hold struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-// random reads n bytes from the configured source, which may not be safe
-// for concurrent use, hence its own lock.
-func (s *Sandbox) random(n int) []byte {
-	s.randMu.Lock()
-	defer s.randMu.Unlock()
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.rand, b); err != nil {
-		panic("worldline sandbox: the random source failed: " + err.Error())
-	}
-	return b
-}
-
-// uuid returns a random (version 4) UUID.
-func (s *Sandbox) uuid() string {
-	b := s.random(16)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return s.hold.Next()
 }
 
 // token returns n random letters and digits, the shape of Worldline's
 // creationOutput references.
 func (s *Sandbox) token(n int) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	b := s.random(n)
+	b := s.rnd.Bytes(n)
 	for i := range b {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
-
-// digits returns n random decimal digits.
-func (s *Sandbox) digits(n int) string {
-	b := s.random(n)
-	for i := range b {
-		b[i] = '0' + b[i]%10
 	}
 	return string(b)
 }

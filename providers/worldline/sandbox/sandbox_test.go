@@ -1010,14 +1010,14 @@ func TestChallengePage(t *testing.T) {
 	// Requests the simulated ACS refuses change nothing.
 	path := strings.Split(redirectURL, "?")[0]
 	for name, target := range map[string]string{
-		"wrong returnMAC": path + "?returnMAC=" + e.sb.uuid(),
+		"wrong returnMAC": path + "?returnMAC=" + e.sb.rnd.UUID(),
 		"no returnMAC":    path,
 	} {
 		if resp, doc := e.page(http.MethodGet, target, nil); resp.StatusCode != http.StatusBadRequest || doc.Find(`[data-testid="acs-error"]`).Length() != 1 {
 			t.Errorf("%s: HTTP %d", name, resp.StatusCode)
 		}
 	}
-	if resp, _ := e.page(http.MethodGet, e.base+"/3dsecure/"+e.sb.uuid()+"?returnMAC=x", nil); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := e.page(http.MethodGet, e.base+"/3dsecure/"+e.sb.rnd.UUID()+"?returnMAC=x", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown challenge: HTTP %d", resp.StatusCode)
 	}
 	if resp, _ := e.page(http.MethodPost, path, url.Values{"returnMAC": {"forged"}, "otp": {testcards.ChallengeCode}}); resp.StatusCode != http.StatusBadRequest {
@@ -1120,7 +1120,7 @@ func TestRedirector(t *testing.T) {
 	if e.sb.Charges(ref) != 1 || e.sb.Challenged(ref) {
 		t.Errorf("charges %d, challenged %v", e.sb.Charges(ref), e.sb.Challenged(ref))
 	}
-	if resp, _ := e.page(http.MethodGet, e.base+"/redirector/"+e.sb.uuid()+"?locale=en_US", nil); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := e.page(http.MethodGet, e.base+"/redirector/"+e.sb.rnd.UUID()+"?locale=en_US", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown hop: HTTP %d", resp.StatusCode)
 	}
 }

@@ -100,7 +100,7 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 		return
 	}
 	ev.APIVersion = "v1"
-	ev.ID = s.uuid()
+	ev.ID = s.rnd.UUID()
 	ev.Created = s.now().UTC().Format(webhookTimeFormat)
 	ev.MerchantID = s.creds.MerchantID
 	body, err := json.Marshal(ev)
