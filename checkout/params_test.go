@@ -30,3 +30,11 @@ func TestProviderLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestNormalizeECI(t *testing.T) {
+	for in, want := range map[string]string{"5": "05", "05": "05", " 7 ": "07", "": "", "123": "", "a": "", "0x": ""} {
+		if got := NormalizeECI(in); got != want {
+			t.Errorf("NormalizeECI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package checkout
 
 import (
+	"strings"
 	"time"
 )
 
@@ -162,4 +163,18 @@ type Refund struct {
 	CheckCount  int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// NormalizeECI writes an ECI with two digits ("5" becomes "05"), as the
+// liability-shift rules expect; anything that is not one or two digits is
+// dropped. Providers write it either way.
+func NormalizeECI(s string) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
+		return "0" + s
+	case len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9':
+		return s
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 	"io"
 	"net/http"
 	"net/url"
@@ -286,15 +287,7 @@ var (
 
 // cleanCode keeps a result code only if it looks like one, so that an odd
 // answer cannot carry text into our logs and records.
-func cleanCode(s string) string {
-	if codePattern.MatchString(s) {
-		return s
-	}
-	if s == "" {
-		return ""
-	}
-	return "INVALID"
-}
+func cleanCode(s string) string { return wirekit.CleanCode(codePattern, s, "", "INVALID") }
 
 // printable reports whether s has no control characters.
 func printable(s string) bool {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 	"io"
 	"net/http"
 	"net/url"
@@ -243,15 +244,7 @@ var (
 // cleanCode keeps a result code or status only if it looks like one
 // (upper-case words); anything else, which could carry echoed input, is
 // replaced.
-func cleanCode(s string) string {
-	if codePattern.MatchString(s) {
-		return s
-	}
-	if s == "" {
-		return "(none)"
-	}
-	return "(invalid)"
-}
+func cleanCode(s string) string { return wirekit.CleanCode(codePattern, s, "(none)", "(invalid)") }
 
 // cleanRef keeps one of Antom's ids (digits, at most 64 characters) or ours.
 // A long digit run is fine here: Antom's paymentId is 35 digits. What a

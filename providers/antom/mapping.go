@@ -205,7 +205,7 @@ func threeDSOf(info *paymentResultInfo) *checkout.ThreeDSResult {
 		return nil
 	}
 	r := info.ThreeDSResult
-	eci := normalizeECI(string(r.ECI))
+	eci := checkout.NormalizeECI(string(r.ECI))
 	res := &checkout.ThreeDSResult{
 		ECI:                        eci,
 		AuthenticationValuePresent: strings.TrimSpace(r.CAVV) != "" || strings.TrimSpace(r.CAAV) != "",
@@ -227,19 +227,6 @@ func threeDSOf(info *paymentResultInfo) *checkout.ThreeDSResult {
 		return nil
 	}
 	return res
-}
-
-// normalizeECI writes an ECI with two digits ("5" becomes "05"); anything
-// that is not one or two digits is dropped.
-func normalizeECI(s string) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
-		return "0" + s
-	case len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9':
-		return s
-	}
-	return ""
 }
 
 // cardBrands maps Antom's cardBrand values [I: upper-case network names].

@@ -1,9 +1,9 @@
 package antom
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 )
 
 // API paths, before the sandbox rewrite (PROVIDERS.md 3.1) [V].
@@ -213,12 +213,12 @@ type paymentResultInfo struct {
 // threeDSResult accepts both spellings of the authentication value: the SDK
 // model's "cavv" and the seed's notification sample's "caav".
 type threeDSResult struct {
-	ThreeDSVersion         string     `json:"threeDSVersion"`
-	ThreeDSInteractionMode string     `json:"threeDSInteractionMode"`
-	ECI                    flexString `json:"eci"`
-	CAVV                   string     `json:"cavv"`
-	CAAV                   string     `json:"caav"`
-	DSTransactionID        string     `json:"dsTransactionId"`
+	ThreeDSVersion         string             `json:"threeDSVersion"`
+	ThreeDSInteractionMode string             `json:"threeDSInteractionMode"`
+	ECI                    wirekit.FlexString `json:"eci"`
+	CAVV                   string             `json:"cavv"`
+	CAAV                   string             `json:"caav"`
+	DSTransactionID        string             `json:"dsTransactionId"`
 }
 
 // inquiryRequest asks about one payment by our paymentRequestId.
@@ -337,30 +337,4 @@ type notification struct {
 	RefundID          string             `json:"refundId"`
 	RefundAmount      *amount            `json:"refundAmount"`
 	RefundTime        string             `json:"refundTime"`
-}
-
-// flexString reads a JSON string or number as a string, so that an ECI
-// written as 5 instead of "05" does not make a whole answer unreadable.
-type flexString string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*s = flexString(n.String())
-	return nil
 }

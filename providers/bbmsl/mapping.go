@@ -1,6 +1,7 @@
 package bbmsl
 
 import (
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 	"regexp"
 	"strconv"
 	"strings"
@@ -267,12 +268,7 @@ var (
 
 // cleanCode keeps a responseCode only if it looks like one: anything else,
 // which could carry echoed input, is dropped.
-func cleanCode(s string) string {
-	if codePattern.MatchString(s) {
-		return s
-	}
-	return ""
-}
+func cleanCode(s string) string { return wirekit.CleanCode(codePattern, s, "", "") }
 
 // cleanStatus keeps a status only if it is an upper-case word.
 func cleanStatus(s string) string {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 	"io"
 	"net/http"
 	"net/url"
@@ -247,7 +248,7 @@ func newAPIError(op string, a answer) *apiError {
 	e.errorID = cleanID(r.ErrorID)
 	for _, it := range r.Errors {
 		e.items = append(e.items, errorItem{
-			Code:         flexString(cleanCode(string(it.Code))),
+			Code:         wirekit.FlexString(cleanCode(string(it.Code))),
 			ID:           cleanWord(it.ID),
 			Category:     cleanWord(it.Category),
 			PropertyName: cleanWord(it.PropertyName),
@@ -311,15 +312,7 @@ var (
 
 // cleanCode keeps an error code only if it looks like one (Worldline's are
 // at most 8 digits, far shorter than a card number).
-func cleanCode(s string) string {
-	if codePattern.MatchString(s) {
-		return s
-	}
-	if s == "" {
-		return ""
-	}
-	return "invalid"
-}
+func cleanCode(s string) string { return wirekit.CleanCode(codePattern, s, "", "invalid") }
 
 // cleanID keeps Worldline's errorId (32 hex digits) and drops anything that
 // could hold a card number.

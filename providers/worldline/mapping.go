@@ -170,7 +170,7 @@ func threeDSOf(p payment) *checkout.ThreeDSResult {
 		return nil
 	}
 	r := card.ThreeDSecureResults
-	eci := normalizeECI(string(r.ECI))
+	eci := checkout.NormalizeECI(string(r.ECI))
 	res := &checkout.ThreeDSResult{
 		ECI:                        eci,
 		AuthenticationValuePresent: r.CAVV != "",
@@ -194,20 +194,6 @@ func threeDSOf(p payment) *checkout.ThreeDSResult {
 		return nil
 	}
 	return res
-}
-
-// normalizeECI writes an ECI with two digits ("7" becomes "07"), as our
-// liability-shift rules expect; anything that is not one or two digits is
-// dropped.
-func normalizeECI(s string) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
-		return "0" + s
-	case len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9':
-		return s
-	}
-	return ""
 }
 
 // redirectOf is the browser action of a REDIRECT merchantAction, or nil

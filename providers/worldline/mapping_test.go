@@ -2,6 +2,7 @@ package worldline
 
 import (
 	"encoding/json"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 	"strings"
 	"testing"
 
@@ -221,7 +222,7 @@ func TestDeclineOf(t *testing.T) {
 func rejected(statusCode int, threeDSStatus string, codes ...string) payment {
 	p := payment{ID: testRef, Status: StatusRejected, StatusOutput: statusOutput{StatusCode: statusCode, ThreeDSecureStatus: threeDSStatus}}
 	for _, c := range codes {
-		p.StatusOutput.Errors = append(p.StatusOutput.Errors, errorItem{Code: flexString(c)})
+		p.StatusOutput.Errors = append(p.StatusOutput.Errors, errorItem{Code: wirekit.FlexString(c)})
 	}
 	return p
 }

@@ -1,9 +1,8 @@
 package worldline
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"github.com/opencheckout/hostedcheckout/providers/wirekit"
 )
 
 // Headers of the Server API and its webhooks beyond Date, Content-Type and
@@ -219,12 +218,12 @@ type cardOutput struct {
 }
 
 type threeDSecureResults struct {
-	CAVV                         string            `json:"cavv"`
-	ECI                          flexString        `json:"eci"`
-	DirectoryServerTransactionID string            `json:"directoryServerTransactionId"`
-	ThreeDServerTransactionID    string            `json:"threeDServerTransactionId"`
-	ThreeDSecureVersion          string            `json:"threeDSecureVersion"`
-	ThreeDSecureData             *threeDSecureData `json:"threeDSecureData"`
+	CAVV                         string             `json:"cavv"`
+	ECI                          wirekit.FlexString `json:"eci"`
+	DirectoryServerTransactionID string             `json:"directoryServerTransactionId"`
+	ThreeDServerTransactionID    string             `json:"threeDServerTransactionId"`
+	ThreeDSecureVersion          string             `json:"threeDSecureVersion"`
+	ThreeDSecureData             *threeDSecureData  `json:"threeDSecureData"`
 }
 
 type threeDSecureData struct {
@@ -289,12 +288,12 @@ type errorResponse struct {
 }
 
 type errorItem struct {
-	Code           flexString `json:"code"`
-	ID             string     `json:"id"`
-	Category       string     `json:"category"`
-	Message        string     `json:"message"`
-	HTTPStatusCode int        `json:"httpStatusCode"`
-	PropertyName   string     `json:"propertyName"`
+	Code           wirekit.FlexString `json:"code"`
+	ID             string             `json:"id"`
+	Category       string             `json:"category"`
+	Message        string             `json:"message"`
+	HTTPStatusCode int                `json:"httpStatusCode"`
+	PropertyName   string             `json:"propertyName"`
 }
 
 // webhookEvent is a webhook body; exactly one of the objects is set.
@@ -306,31 +305,4 @@ type webhookEvent struct {
 	Type       string          `json:"type"`
 	Payment    *payment        `json:"payment"`
 	Refund     *refundResponse `json:"refund"`
-}
-
-// flexString reads a JSON string or number as a string: the seed's ECI is
-// the string "05" but also the one-digit "7", and an error code written as a
-// number must not make a whole answer unreadable.
-type flexString string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*s = flexString(n.String())
-	return nil
 }
