@@ -10,7 +10,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
+
+	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
 
 // Random reads a configured random source (crypto/rand when none), which
@@ -137,4 +140,24 @@ func (held *Held) Wait() {
 	}
 	close(held.entered)
 	<-held.release
+}
+
+// Server is what every sandbox embeds to serve its routes and send its
+// notifications: it gives the Sandbox its ServeHTTP and Close.
+type Server struct {
+	Mux    *http.ServeMux
+	Outbox *sandboxnotify.Outbox // nil for a sandbox that sends no notifications
+}
+
+// ServeHTTP serves the routes listed in the sandbox's package comment,
+// with paths relative to the mount point (use http.StripPrefix).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Mux.ServeHTTP(w, r) }
+
+// Close stops notification deliveries (pending retries are abandoned) and
+// waits for the ones under way to return.
+func (s *Server) Close() error {
+	if s.Outbox != nil {
+		s.Outbox.Close()
+	}
+	return nil
 }

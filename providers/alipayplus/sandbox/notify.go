@@ -49,7 +49,7 @@ type delivery struct {
 // registers it as pending; nil when the order has no paymentNotifyUrl or
 // the sandbox is closed. The caller holds s.mu.
 func (s *Sandbox) notification(o *order) *delivery {
-	if o.notifyURL == "" || !s.outbox.Begin() {
+	if o.notifyURL == "" || !s.Outbox.Begin() {
 		return nil
 	}
 	pr := paymentResult(o)
@@ -65,7 +65,7 @@ func (s *Sandbox) notification(o *order) *delivery {
 	}
 	body, err := json.Marshal(b)
 	if err != nil {
-		s.outbox.End()
+		s.Outbox.End()
 		return nil
 	}
 	d := &delivery{requestID: o.requestID, paymentID: o.paymentID, status: pr.ResultStatus, code: pr.ResultCode, url: o.notifyURL, body: body}
@@ -88,13 +88,13 @@ func (s *Sandbox) dispatch(d *delivery, inline bool) {
 	}
 	first, delays := d.delay, retryDelays
 	if inline && d.delay == 0 {
-		if s.attempt(s.outbox.Context(), d) {
+		if s.attempt(s.Outbox.Context(), d) {
 			s.finish(d)
 			return
 		}
 		first, delays = retryDelays[0], retryDelays[1:]
 	}
-	s.outbox.Go(func(ctx context.Context) {
+	s.Outbox.Go(func(ctx context.Context) {
 		sandboxnotify.Retry(ctx, first, delays, func() bool { return s.attempt(ctx, d) })
 		s.finish(d)
 	})
@@ -105,7 +105,7 @@ func (s *Sandbox) finish(d *delivery) {
 	s.mu.Lock()
 	d.done = true
 	s.mu.Unlock()
-	s.outbox.End()
+	s.Outbox.End()
 }
 
 // attempt posts one try and reports whether it was acknowledged.
@@ -163,4 +163,4 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitNotifications waits until every notification emitted so far is
 // acknowledged or given up, or ctx ends.
-func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.outbox.Wait(ctx) }
+func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.Outbox.Wait(ctx) }

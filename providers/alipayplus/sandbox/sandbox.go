@@ -230,10 +230,8 @@ type Sandbox struct {
 	notifyDelay   time.Duration
 	client        *http.Client
 	now           func() time.Time
-	mux           *http.ServeMux
-	faults        *sandboxfault.Switch
-
-	outbox *sandboxnotify.Outbox // notifications
+	sandboxkit.Server
+	faults *sandboxfault.Switch
 
 	mu         sync.Mutex
 	orders     map[string]*order  // by paymentRequestId
@@ -344,27 +342,16 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
-	s.outbox = sandboxnotify.New()
+	s.Outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc(prefix+"/v1/", s.serveAPI)
-	s.mux.HandleFunc("GET /cashier", s.serveCashier)
-	s.mux.HandleFunc("POST /cashier", s.serveCashier)
-	s.mux.HandleFunc("POST /cashier/confirm", s.serveConfirm)
-	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
+	s.Mux = http.NewServeMux()
+	s.Mux.HandleFunc(prefix+"/v1/", s.serveAPI)
+	s.Mux.HandleFunc("GET /cashier", s.serveCashier)
+	s.Mux.HandleFunc("POST /cashier", s.serveCashier)
+	s.Mux.HandleFunc("POST /cashier/confirm", s.serveConfirm)
+	s.Mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
-}
-
-// ServeHTTP serves the routes listed in the package comment, with paths
-// relative to the mount point (use http.StripPrefix).
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close stops notifications (pending retries are abandoned) and waits for
-// the ones under way to return.
-func (s *Sandbox) Close() error {
-	s.outbox.Close()
-	return nil
 }
 
 // Credentials returns the merchant's credentials.

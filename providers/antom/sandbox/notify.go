@@ -63,7 +63,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitNotifications waits until every notification emitted so far is
 // acknowledged or given up, or ctx ends.
-func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.outbox.Wait(ctx) }
+func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.Outbox.Wait(ctx) }
 
 // target is where a payment's notifications go; "" sends none.
 func (s *Sandbox) target(p *payment) string {
@@ -136,17 +136,17 @@ func (s *Sandbox) emit(p *payment, notifyType string, v any) {
 // send starts delivering a notification about p to target. The caller
 // holds s.mu.
 func (s *Sandbox) send(p *payment, target, notifyType, refundRequestID string, v any) {
-	if target == "" || !s.outbox.Begin() {
+	if target == "" || !s.Outbox.Begin() {
 		return
 	}
 	body, err := marshal(v)
 	if err != nil {
-		s.outbox.End()
+		s.Outbox.End()
 		return
 	}
 	d := &delivery{notifyType: notifyType, paymentRequestID: p.requestID, paymentID: p.id, url: target, body: body, refundRequestID: refundRequestID}
 	s.deliveries = append(s.deliveries, d)
-	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
+	s.Outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }
 
 // deliver posts a notification until it is acknowledged, with growing
@@ -163,7 +163,7 @@ func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
 	s.mu.Lock()
 	d.done = true
 	s.mu.Unlock()
-	s.outbox.End()
+	s.Outbox.End()
 }
 
 // post sends one try, signed afresh, and reports the HTTP status (0 without

@@ -259,13 +259,11 @@ type Sandbox struct {
 	now         func() time.Time
 	notifyURL   string
 	retryDelays []time.Duration
-	mux         *http.ServeMux
+	sandboxkit.Server
 	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
 
 	rnd *sandboxkit.Random
-
-	outbox *sandboxnotify.Outbox // notification deliveries
 
 	mu          sync.Mutex
 	payments    map[string]*payment // by paymentRequestId
@@ -339,27 +337,16 @@ func New(cfg Config) (*Sandbox, error) {
 		s.retryDelays = DefaultRetryDelays
 	}
 	s.fingerprint = s.rnd.Bytes(32)
-	s.outbox = sandboxnotify.New()
+	s.Outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc(productionRoot+"/", s.serveAPI)
-	s.mux.HandleFunc(sandboxRoot+"/", s.serveAPI)
-	s.mux.HandleFunc("GET /3ds/{id}", s.serveChallenge)
-	s.mux.HandleFunc("POST /3ds/{id}", s.serveChallengeAnswer)
-	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
+	s.Mux = http.NewServeMux()
+	s.Mux.HandleFunc(productionRoot+"/", s.serveAPI)
+	s.Mux.HandleFunc(sandboxRoot+"/", s.serveAPI)
+	s.Mux.HandleFunc("GET /3ds/{id}", s.serveChallenge)
+	s.Mux.HandleFunc("POST /3ds/{id}", s.serveChallengeAnswer)
+	s.Mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
-}
-
-// ServeHTTP serves the routes listed in the package comment, with paths
-// relative to the mount point (use http.StripPrefix).
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close stops notification deliveries (pending retries are abandoned) and
-// waits for the ones under way to return.
-func (s *Sandbox) Close() error {
-	s.outbox.Close()
-	return nil
 }
 
 // Credentials returns the merchant's credentials.

@@ -48,7 +48,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitNotifications waits until every notification emitted so far is
 // acknowledged or given up, or ctx ends.
-func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.outbox.Wait(ctx) }
+func (s *Sandbox) WaitNotifications(ctx context.Context) error { return s.Outbox.Wait(ctx) }
 
 // emit starts delivering a notification of the order's current status:
 // orderId, merchantReference, amount, cardType, status, maskedPan and
@@ -59,7 +59,7 @@ func (s *Sandbox) emit(o *orderRec) {
 	if target == "" {
 		target = o.notifyURL
 	}
-	if target == "" || !s.outbox.Begin() {
+	if target == "" || !s.Outbox.Begin() {
 		return
 	}
 	fields := map[string]string{
@@ -77,12 +77,12 @@ func (s *Sandbox) emit(o *orderRec) {
 	}
 	body, err := bbmsl.SignNotification(s.bbmslKey, fields)
 	if err != nil {
-		s.outbox.End()
+		s.Outbox.End()
 		return
 	}
 	d := &delivery{orderID: fields["orderId"], reference: o.reference, status: o.txStatus, url: target, body: body}
 	s.deliveries = append(s.deliveries, d)
-	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
+	s.Outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }
 
 // deliver posts a notification until it is acknowledged, with growing
@@ -99,7 +99,7 @@ func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
 	s.mu.Lock()
 	d.done = true
 	s.mu.Unlock()
-	s.outbox.End()
+	s.Outbox.End()
 }
 
 // post sends one try and reports the HTTP status (0 without an answer) and

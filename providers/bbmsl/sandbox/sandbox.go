@@ -198,11 +198,9 @@ type Sandbox struct {
 	now         func() time.Time
 	notifyURL   string
 	retryDelays []time.Duration
-	mux         *http.ServeMux
+	sandboxkit.Server
 	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
-
-	outbox *sandboxnotify.Outbox // notification deliveries
 
 	mu         sync.Mutex
 	tokens     map[int64]*tokenRec
@@ -267,29 +265,18 @@ func New(cfg Config) (*Sandbox, error) {
 		s.retryDelays = DefaultRetryDelays
 	}
 	s.fingerprint = cryptoRand.Bytes(32)
-	s.outbox = sandboxnotify.New()
+	s.Outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("/tokenization/", s.serveAPI)
-	s.mux.HandleFunc("/hosted-checkout/", s.serveAPI)
-	s.mux.HandleFunc("GET /token", s.servePage)
-	s.mux.HandleFunc("POST /token", s.serveCard)
-	s.mux.HandleFunc("POST /token/challenge", s.serveChallenge)
-	s.mux.HandleFunc("GET /token/cancel", s.serveCancel)
-	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
+	s.Mux = http.NewServeMux()
+	s.Mux.HandleFunc("/tokenization/", s.serveAPI)
+	s.Mux.HandleFunc("/hosted-checkout/", s.serveAPI)
+	s.Mux.HandleFunc("GET /token", s.servePage)
+	s.Mux.HandleFunc("POST /token", s.serveCard)
+	s.Mux.HandleFunc("POST /token/challenge", s.serveChallenge)
+	s.Mux.HandleFunc("GET /token/cancel", s.serveCancel)
+	s.Mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
-}
-
-// ServeHTTP serves the routes listed in the package comment, with paths
-// relative to the mount point (use http.StripPrefix).
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close stops notification deliveries (pending retries are abandoned) and
-// waits for the ones under way to return.
-func (s *Sandbox) Close() error {
-	s.outbox.Close()
-	return nil
 }
 
 // Credentials returns the merchant's credentials.

@@ -151,8 +151,8 @@ type Sandbox struct {
 	apiID       string // JWT issuer, Cardinal's "API identifier"
 	orgUnitID   string
 	now         func() time.Time
-	mux         *http.ServeMux
-	faults      *sandboxfault.Switch
+	sandboxkit.Server
+	faults *sandboxfault.Switch
 
 	rnd *sandboxkit.Random
 
@@ -207,22 +207,18 @@ func New(cfg Config) (*Sandbox, error) {
 	s.orgUnitID = hex.EncodeToString(s.rnd.Bytes(12))
 
 	s.Controls = s.faults.Controls()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /api", s.serveAPI)
-	s.mux.HandleFunc("POST /sessions/card", s.serveCardSession)
-	s.mux.HandleFunc("POST /sessions/payments/cvc", s.serveCVCSession)
-	s.mux.HandleFunc("POST /ddc/collect", s.serveDeviceDataCollection)
-	s.mux.HandleFunc("POST /acs/challenge", s.serveChallenge)
-	s.mux.HandleFunc("POST /acs/complete", s.serveChallengeComplete)
+	s.Mux = http.NewServeMux()
+	s.Mux.HandleFunc("POST /api", s.serveAPI)
+	s.Mux.HandleFunc("POST /sessions/card", s.serveCardSession)
+	s.Mux.HandleFunc("POST /sessions/payments/cvc", s.serveCVCSession)
+	s.Mux.HandleFunc("POST /ddc/collect", s.serveDeviceDataCollection)
+	s.Mux.HandleFunc("POST /acs/challenge", s.serveChallenge)
+	s.Mux.HandleFunc("POST /acs/complete", s.serveChallengeComplete)
 	// Test-only: it exists because the sandbox does, and the app mounts
 	// the sandbox only in sandbox mode.
-	s.mux.Handle(sandboxfault.Path, s.faults)
+	s.Mux.Handle(sandboxfault.Path, s.faults)
 	return s, nil
 }
-
-// ServeHTTP serves the routes listed in the package comment, with paths
-// relative to the mount point (use http.StripPrefix).
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // OrderState is what the sandbox's ledger knows about one order, for tests.
 type OrderState struct {

@@ -225,12 +225,10 @@ type Sandbox struct {
 	webhookURL string
 	client     *http.Client
 	now        func() time.Time
-	mux        *http.ServeMux
-	faults     *sandboxfault.Switch
+	sandboxkit.Server
+	faults *sandboxfault.Switch
 
 	rnd *sandboxkit.Random
-
-	outbox *sandboxnotify.Outbox // webhook deliveries
 
 	mu          sync.Mutex
 	nextSeq     int64
@@ -283,27 +281,16 @@ func New(cfg Config) (*Sandbox, error) {
 		s.client = &http.Client{Timeout: 5 * time.Second}
 	}
 	s.nextSeq = s.now().UnixMilli() % 1e10
-	s.outbox = sandboxnotify.New()
+	s.Outbox = sandboxnotify.New()
 
 	s.Controls = s.faults.Controls()
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("/v1/", s.serveAPI)
-	s.mux.HandleFunc("GET /3dsecure/{uuid}", s.serveChallenge)
-	s.mux.HandleFunc("POST /3dsecure/{uuid}", s.serveChallengeAnswer)
-	s.mux.HandleFunc("GET /redirector/{uuid}", s.serveRedirector)
-	s.mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
+	s.Mux = http.NewServeMux()
+	s.Mux.HandleFunc("/v1/", s.serveAPI)
+	s.Mux.HandleFunc("GET /3dsecure/{uuid}", s.serveChallenge)
+	s.Mux.HandleFunc("POST /3dsecure/{uuid}", s.serveChallengeAnswer)
+	s.Mux.HandleFunc("GET /redirector/{uuid}", s.serveRedirector)
+	s.Mux.Handle(sandboxfault.Path, s.faults) // test-only, like the sandbox itself
 	return s, nil
-}
-
-// ServeHTTP serves the routes listed in the package comment, with paths
-// relative to the mount point (use http.StripPrefix).
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// Close stops webhook deliveries (pending retries are abandoned) and waits
-// for the ones under way to return.
-func (s *Sandbox) Close() error {
-	s.outbox.Close()
-	return nil
 }
 
 // Credentials returns the merchant's credentials.

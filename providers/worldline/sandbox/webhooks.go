@@ -73,7 +73,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 
 // WaitWebhooks waits until every webhook emitted so far is delivered or
 // given up, or ctx ends.
-func (s *Sandbox) WaitWebhooks(ctx context.Context) error { return s.outbox.Wait(ctx) }
+func (s *Sandbox) WaitWebhooks(ctx context.Context) error { return s.Outbox.Wait(ctx) }
 
 // emitPayment queues the webhook of a payment's new status. The caller holds s.mu.
 func (s *Sandbox) emitPayment(p *payment) {
@@ -96,7 +96,7 @@ func (s *Sandbox) emitRefund(r *refund) {
 
 // emit signs an event about p and starts delivering it. The caller holds s.mu.
 func (s *Sandbox) emit(p *payment, ev webhookEvent) {
-	if !s.outbox.Begin() {
+	if !s.Outbox.Begin() {
 		return
 	}
 	ev.APIVersion = "v1"
@@ -105,7 +105,7 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 	ev.MerchantID = s.creds.MerchantID
 	body, err := json.Marshal(ev)
 	if err != nil {
-		s.outbox.End()
+		s.Outbox.End()
 		return
 	}
 	d := &delivery{eventID: ev.ID, typ: ev.Type, paymentID: p.id, merchantReference: p.merchantReference, body: body}
@@ -116,7 +116,7 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 		}
 	}
 	s.deliveries = append(s.deliveries, d)
-	s.outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
+	s.Outbox.Go(func(ctx context.Context) { s.deliver(ctx, d) })
 }
 
 // deliver posts an event until a 2xx, with growing waits, or until Close.
@@ -134,7 +134,7 @@ func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
 	s.mu.Lock()
 	d.done = true
 	s.mu.Unlock()
-	s.outbox.End()
+	s.Outbox.End()
 }
 
 // post sends one try and returns the HTTP status, 0 without an answer.
