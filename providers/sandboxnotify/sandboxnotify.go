@@ -164,3 +164,32 @@ func (o *Outbox) Close() {
 	_ = o.Wait(context.Background())
 	o.wg.Wait()
 }
+
+// Tries is what a sandbox keeps of one notification's delivery, for its
+// tests: the HTTP status of each try (0 without an answer), whether one
+// was the acknowledgement, and whether the delivery is over.
+type Tries struct {
+	Attempts     []int
+	Acknowledged bool
+	Done         bool
+}
+
+// Deliver tries post at once and then after each of delays until it
+// acknowledges or the Outbox closes, recording each try in t under mu (the
+// sandbox's lock, which its Deliveries reads under); then it marks t done
+// and ends the delivery Begin counted. Run it on the Outbox's goroutine
+// (Go).
+func (o *Outbox) Deliver(ctx context.Context, mu sync.Locker, t *Tries, delays []time.Duration, post func(ctx context.Context) (status int, acked bool)) {
+	Retry(ctx, 0, delays, func() bool {
+		status, acked := post(ctx)
+		mu.Lock()
+		t.Attempts = append(t.Attempts, status)
+		t.Acknowledged = acked
+		mu.Unlock()
+		return acked
+	})
+	mu.Lock()
+	t.Done = true
+	mu.Unlock()
+	o.End()
+}

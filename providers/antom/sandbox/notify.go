@@ -40,9 +40,7 @@ type delivery struct {
 	notifyType, paymentRequestID, paymentID, url string
 	refundRequestID                              string
 	body                                         []byte
-	attempts                                     []int
-	acknowledged                                 bool
-	done                                         bool
+	sandboxnotify.Tries
 }
 
 // Deliveries returns every notification so far, in the order they were
@@ -55,7 +53,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 		out[i] = Delivery{
 			NotifyType: d.notifyType, PaymentRequestID: d.paymentRequestID, PaymentID: d.paymentID, URL: d.url,
 			RefundRequestID: d.refundRequestID,
-			Body:            bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
+			Body:            bytes.Clone(d.body), Attempts: append([]int(nil), d.Attempts...), Acknowledged: d.Acknowledged, Done: d.Done,
 		}
 	}
 	return out
@@ -152,18 +150,7 @@ func (s *Sandbox) send(p *payment, target, notifyType, refundRequestID string, v
 // deliver posts a notification until it is acknowledged, with growing
 // waits, or until Close.
 func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
-	sandboxnotify.Retry(ctx, 0, s.retryDelays, func() bool {
-		status, acked := s.post(ctx, d)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, status)
-		d.acknowledged = acked
-		s.mu.Unlock()
-		return acked
-	})
-	s.mu.Lock()
-	d.done = true
-	s.mu.Unlock()
-	s.Outbox.End()
+	s.Outbox.Deliver(ctx, &s.mu, &d.Tries, s.retryDelays, func(ctx context.Context) (int, bool) { return s.post(ctx, d) })
 }
 
 // post sends one try, signed afresh, and reports the HTTP status (0 without

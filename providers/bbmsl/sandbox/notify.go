@@ -26,9 +26,7 @@ type Delivery struct {
 type delivery struct {
 	orderID, reference, status, url string
 	body                            []byte
-	attempts                        []int
-	acknowledged                    bool
-	done                            bool
+	sandboxnotify.Tries
 }
 
 // Deliveries returns every notification so far, in the order they were
@@ -40,7 +38,7 @@ func (s *Sandbox) Deliveries() []Delivery {
 	for i, d := range s.deliveries {
 		out[i] = Delivery{
 			OrderID: d.orderID, MerchantReference: d.reference, Status: d.status, URL: d.url, Body: bytes.Clone(d.body),
-			Attempts: append([]int(nil), d.attempts...), Acknowledged: d.acknowledged, Done: d.done,
+			Attempts: append([]int(nil), d.Attempts...), Acknowledged: d.Acknowledged, Done: d.Done,
 		}
 	}
 	return out
@@ -88,18 +86,7 @@ func (s *Sandbox) emit(o *orderRec) {
 // deliver posts a notification until it is acknowledged, with growing
 // waits, or until Close.
 func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
-	sandboxnotify.Retry(ctx, 0, s.retryDelays, func() bool {
-		status, acked := s.post(ctx, d)
-		s.mu.Lock()
-		d.attempts = append(d.attempts, status)
-		d.acknowledged = acked
-		s.mu.Unlock()
-		return acked
-	})
-	s.mu.Lock()
-	d.done = true
-	s.mu.Unlock()
-	s.Outbox.End()
+	s.Outbox.Deliver(ctx, &s.mu, &d.Tries, s.retryDelays, func(ctx context.Context) (int, bool) { return s.post(ctx, d) })
 }
 
 // post sends one try and reports the HTTP status (0 without an answer) and

@@ -47,9 +47,7 @@ type delivery struct {
 	eventID, typ, paymentID, merchantReference string
 	refundID, refundReference                  string
 	body                                       []byte
-	attempts                                   []int
-	delivered                                  bool
-	done                                       bool
+	sandboxnotify.Tries
 }
 
 // Deliveries returns every webhook event so far, in the order they were
@@ -62,10 +60,10 @@ func (s *Sandbox) Deliveries() []Delivery {
 		out[i] = Delivery{
 			EventID: d.eventID, Type: d.typ, PaymentID: d.paymentID, MerchantReference: d.merchantReference,
 			RefundID: d.refundID, RefundReference: d.refundReference,
-			Body: bytes.Clone(d.body), Attempts: append([]int(nil), d.attempts...), Delivered: d.delivered, Done: d.done,
+			Body: bytes.Clone(d.body), Attempts: append([]int(nil), d.Attempts...), Delivered: d.Acknowledged, Done: d.Done,
 		}
-		if n := len(d.attempts); n > 0 {
-			out[i].Status = d.attempts[n-1]
+		if n := len(d.Attempts); n > 0 {
+			out[i].Status = d.Attempts[n-1]
 		}
 	}
 	return out
@@ -122,19 +120,10 @@ func (s *Sandbox) emit(p *payment, ev webhookEvent) {
 // deliver posts an event until a 2xx, with growing waits, or until Close.
 func (s *Sandbox) deliver(ctx context.Context, d *delivery) {
 	signature := worldline.WebhookSignature(s.creds.WebhookSecret, d.body)
-	sandboxnotify.Retry(ctx, 0, webhookRetryDelays, func() bool {
+	s.Outbox.Deliver(ctx, &s.mu, &d.Tries, webhookRetryDelays, func(ctx context.Context) (int, bool) {
 		status := s.post(ctx, d.body, signature)
-		ok := status >= 200 && status < 300
-		s.mu.Lock()
-		d.attempts = append(d.attempts, status)
-		d.delivered = ok
-		s.mu.Unlock()
-		return ok
+		return status, status >= 200 && status < 300
 	})
-	s.mu.Lock()
-	d.done = true
-	s.mu.Unlock()
-	s.Outbox.End()
 }
 
 // post sends one try and returns the HTTP status, 0 without an answer.
