@@ -19,6 +19,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/web/relay"
 )
 
 // DemoMerchantID is the id of the merchant seeded in sandbox mode.
@@ -40,7 +41,7 @@ type App struct {
 	DemoAPIKey string
 	// DemoWebhookSecret signs the demo merchant's webhooks (sandbox mode).
 	DemoWebhookSecret string
-	relay             *relay
+	relay             *relay.Relay
 	handlers          *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
@@ -134,7 +135,7 @@ func (a *App) assemble(ctx context.Context) error {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
 			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32))}
 	}
-	a.relay = newRelay(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
+	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())
 	if err != nil {
 		return fmt.Errorf("form token key: %w", err)

@@ -17,7 +17,7 @@ func (a *App) runRelay(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		if _, err := a.relay.deliverDue(ctx); err != nil && ctx.Err() == nil {
+		if _, err := a.relay.DeliverDue(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("webhook relay failed", "err", err)
 		}
 	}

@@ -1,4 +1,8 @@
-package web
+// Package relay delivers merchant webhooks from the store's outbox: signed
+// per Standard Webhooks, retried on schedule, fair between merchants, and
+// sent through a dialer that refuses private and special-purpose addresses
+// in live mode (ssrf.go).
+package relay
 
 import (
 	"bytes"
@@ -18,10 +22,10 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
-// relay delivers merchant webhooks from the outbox: at least once, only a
+// Relay delivers merchant webhooks from the outbox: at least once, only a
 // 2xx counts, redirects are not followed, retries back off over about three
 // days (checkout.NextWebhookAttempt), a 410 disables the endpoint.
-type relay struct {
+type Relay struct {
 	store  checkout.Store
 	client *http.Client
 	log    *slog.Logger
@@ -32,7 +36,10 @@ type relay struct {
 // defaultWebhookTimeout bounds one attempt (Standard Webhooks: 15 to 30 s).
 const defaultWebhookTimeout = 15 * time.Second
 
-func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, publicOnly bool, timeout time.Duration) *relay {
+// New is a Relay over store. publicOnly refuses endpoints on private and
+// special-purpose addresses (live mode); timeout bounds one attempt (15 s
+// when zero).
+func New(store checkout.Store, log *slog.Logger, now func() time.Time, publicOnly bool, timeout time.Duration) *Relay {
 	if timeout <= 0 {
 		timeout = defaultWebhookTimeout
 	}
@@ -43,7 +50,7 @@ func newRelay(store checkout.Store, log *slog.Logger, now func() time.Time, publ
 		dialer.Control = publicOnlyControl
 	}
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 5 * time.Second, MaxIdleConnsPerHost: 4}
-	return &relay{
+	return &Relay{
 		store: store, log: log, now: now,
 		// A claimed delivery is ours for longer than one attempt can take,
 		// so a crashed relay's deliveries are retried once it runs out.
@@ -66,9 +73,9 @@ const (
 	relayClaim       = 64
 )
 
-// deliverDue sends a fair share of the due deliveries and reports how many
+// DeliverDue sends a fair share of the due deliveries and reports how many
 // it attempted.
-func (r *relay) deliverDue(ctx context.Context) (int, error) {
+func (r *Relay) DeliverDue(ctx context.Context) (int, error) {
 	due, err := r.store.ClaimWebhookDeliveries(ctx, r.now(), r.lease, relayClaim, relayPerMerchant)
 	if err != nil {
 		return 0, err
@@ -101,7 +108,7 @@ func (r *relay) deliverDue(ctx context.Context) (int, error) {
 	return len(due), nil
 }
 
-func (r *relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
+func (r *Relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 	start := r.now()
 	status, sendErr := r.send(ctx, d, start)
 	a := checkout.WebhookAttempt{DeliveryID: d.ID, Number: d.Attempts + 1, Status: status,
@@ -147,7 +154,7 @@ func (r *relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 // a secret rotation's overlap the new secret's signature comes first and the
 // previous one's after it, space-delimited (Standard Webhooks), so receivers
 // holding either secret verify.
-func (r *relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.Time) (int, error) {
+func (r *Relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.Time) (int, error) {
 	sig, err := checkout.SignWebhook(d.Secret, d.MessageID, at, d.Payload)
 	if err != nil {
 		return 0, err

@@ -1,4 +1,4 @@
-package web
+package relay
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func (c *fakeClock) set(t time.Time) {
 
 // relayFixture is a store with one merchant, one endpoint pointing at
 // handler, and one queued message.
-func relayFixture(t *testing.T, handler http.Handler) (*relay, *sqlite.DB, *fakeClock, *checkout.WebhookEndpoint) {
+func relayFixture(t *testing.T, handler http.Handler) (*Relay, *sqlite.DB, *fakeClock, *checkout.WebhookEndpoint) {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
@@ -61,7 +61,7 @@ func relayFixture(t *testing.T, handler http.Handler) (*relay, *sqlite.DB, *fake
 	if err := db.CreateSession(ctx, sess, ev); err != nil {
 		t.Fatal(err)
 	}
-	r := newRelay(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, false, 0)
+	r := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, false, 0)
 	return r, db, clk, ep
 }
 
@@ -93,19 +93,19 @@ func TestRelayRetriesOnScheduleAndSignsPerStandardWebhooks(t *testing.T) {
 		// Just before the earliest due time nothing is sent...
 		if i > 0 {
 			clk.set(at.Add(wait - time.Millisecond))
-			if n, _ := r.deliverDue(ctx); n != 0 {
+			if n, _ := r.DeliverDue(ctx); n != 0 {
 				t.Fatalf("attempt %d sent before its time", i+1)
 			}
 			// ...and by the latest (wait + 10% jitter) it is.
 			clk.set(at.Add(wait + wait/10))
 		}
-		if n, err := r.deliverDue(ctx); err != nil || n != 1 {
+		if n, err := r.DeliverDue(ctx); err != nil || n != 1 {
 			t.Fatalf("attempt %d: sent %d, %v", i+1, n, err)
 		}
 		at = clk.now()
 	}
 	clk.set(at.Add(48 * time.Hour))
-	if n, _ := r.deliverDue(ctx); n != 0 {
+	if n, _ := r.DeliverDue(ctx); n != 0 {
 		t.Fatal("a delivered webhook was sent again")
 	}
 	ds, _ := db.WebhookDeliveries(ctx, ep.MerchantID, 10)
@@ -148,14 +148,14 @@ func TestRelayTreatsRedirectsAsFailuresAndGoneDisables(t *testing.T) {
 	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) { followed.Store(true) })
 	r, db, _, ep := relayFixture(t, mux)
 	ctx := context.Background()
-	r.deliverDue(ctx)
+	r.DeliverDue(ctx)
 	ds, _ := db.WebhookDeliveries(ctx, ep.MerchantID, 10)
 	if ds[0].Status != checkout.DeliveryPending || ds[0].LastStatus != 301 || followed.Load() {
 		t.Fatalf("after a 301: %+v, followed %v", ds[0], followed.Load())
 	}
 
 	gone, db2, _, ep2 := relayFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
-	gone.deliverDue(ctx)
+	gone.DeliverDue(ctx)
 	ds, _ = db2.WebhookDeliveries(ctx, ep2.MerchantID, 10)
 	es, _ := db2.WebhookEndpoints(ctx, ep2.MerchantID)
 	if ds[0].Status != checkout.DeliveryFailed || len(es) != 1 || es[0].Enabled {
@@ -173,11 +173,11 @@ func TestRelayLeaseSurvivesACrash(t *testing.T) {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
 	// The "crashed" relay never records anything.
-	if n, _ := r.deliverDue(ctx); n != 0 {
+	if n, _ := r.DeliverDue(ctx); n != 0 {
 		t.Fatal("a leased delivery was sent twice at once")
 	}
 	clk.set(clk.now().Add(r.lease + time.Second))
-	if n, _ := r.deliverDue(ctx); n != 1 {
+	if n, _ := r.DeliverDue(ctx); n != 1 {
 		t.Fatal("the delivery was lost with the crashed relay")
 	}
 	ds, _ := db.WebhookDeliveries(ctx, ep.MerchantID, 10)

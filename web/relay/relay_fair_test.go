@@ -1,4 +1,4 @@
-package web
+package relay
 
 import (
 	"context"
@@ -92,7 +92,7 @@ func TestRelayIsFairWhileOneMerchantsEndpointsHang(t *testing.T) {
 		notifyEvent(t, db, slow, start.Add(-time.Minute))
 	}
 
-	r := newRelay(db, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, false, timeout)
+	r := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, false, timeout)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // runRelay's loop
@@ -100,7 +100,7 @@ func TestRelayIsFairWhileOneMerchantsEndpointsHang(t *testing.T) {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for ctx.Err() == nil {
-			r.deliverDue(ctx)
+			r.DeliverDue(ctx)
 			<-tick.C
 		}
 	}()
@@ -129,12 +129,12 @@ func TestRelayIsFairWhileOneMerchantsEndpointsHang(t *testing.T) {
 func TestRelayRefusesSpecialPurposeAddressesWithSafeErrors(t *testing.T) {
 	ctx := context.Background()
 	r, db, _, ep := relayFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	strict := newRelay(db, slog.New(slog.NewTextHandler(io.Discard, nil)), r.now, true, 300*time.Millisecond)
+	strict := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), r.now, true, 300*time.Millisecond)
 	closed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	closedURL := closed.URL
 	closed.Close()
 	for _, tc := range []struct {
-		relay    *relay
+		relay    *Relay
 		url, err string
 	}{
 		{strict, "http://100.100.100.200/latest/meta-data/", "address_not_allowed"},
@@ -156,7 +156,7 @@ func TestRelayRefusesSpecialPurposeAddressesWithSafeErrors(t *testing.T) {
 		if _, err := db.RedeliverWebhook(ctx, ep.MerchantID, ds[0].ID, r.now()); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := tc.relay.deliverDue(ctx); n != 1 || err != nil {
+		if n, err := tc.relay.DeliverDue(ctx); n != 1 || err != nil {
 			t.Fatalf("%s: sent %d, %v", tc.url, n, err)
 		}
 		attempts, _ := db.WebhookAttempts(ctx, ds[0].ID)
