@@ -1,0 +1,107 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// AppendEvents adds entries to the timeline.
+func (d *DB) AppendEvents(ctx context.Context, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) })
+}
+
+func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) error {
+	for _, e := range events {
+		data, err := json.Marshal(nonNilMap(e.Data))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.ID, e.SessionID, e.PaymentID, e.Type, string(data), ms(e.CreatedAt)); err != nil {
+			return err
+		}
+		if e.Notify != "" {
+			if err := queueWebhooks(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queueWebhooks writes the outbox: one pending delivery of the event's
+// message to every enabled endpoint of the session's merchant whose
+// enabled_events include the event's type. The message
+// id (webhook-id) is the event id.
+func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event) error {
+	payload, err := checkout.WebhookPayload(e)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.merchant_id, w.enabled_events FROM webhook_endpoints w
+		JOIN sessions s ON s.merchant_id = w.merchant_id WHERE s.id = ? AND w.enabled = 1 AND w.deleted_at = 0 ORDER BY w.id`, e.SessionID)
+	if err != nil {
+		return err
+	}
+	type target struct{ endpoint, merchant string }
+	var targets []target
+	for rows.Next() {
+		var t target
+		var events string
+		if err := rows.Scan(&t.endpoint, &t.merchant, &events); err != nil {
+			rows.Close()
+			return err
+		}
+		// Only the event types the endpoint enabled are queued for it.
+		var enabled []string
+		if err := json.Unmarshal([]byte(events), &enabled); err != nil {
+			rows.Close()
+			return err
+		}
+		if checkout.WantsEvent(enabled, e.Notify) {
+			targets = append(targets, t)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range targets {
+		id := checkout.PrefixWebhookDelivery + strings.TrimPrefix(e.ID, checkout.PrefixEvent)[:24] + strings.TrimPrefix(t.endpoint, checkout.PrefixWebhookEndpoint)[:8]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, merchant_id, type, payload,
+			status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+			ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
+			id, e.ID, t.endpoint, t.merchant, e.Notify, payload, ms(e.CreatedAt), ms(e.CreatedAt), ms(e.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SessionEvents returns a session's timeline in order.
+func (d *DB) SessionEvents(ctx context.Context, sessionID string) ([]checkout.Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, session_id, payment_id, type, data, created_at FROM events WHERE session_id = ? ORDER BY seq`, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []checkout.Event
+	for rows.Next() {
+		var e checkout.Event
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.PaymentID, &e.Type, &data, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

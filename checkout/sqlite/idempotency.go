@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// BeginIdempotent claims an idempotency key. It returns nil when the caller
+// owns the key now (new, or an abandoned claim whose lease ran out), or the
+// stored record for the caller to replay or refuse.
+func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord) (*checkout.IdempotencyRecord, error) {
+	var existing *checkout.IdempotencyRecord
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var r checkout.IdempotencyRecord
+		var locked, created int64
+		err := tx.QueryRowContext(ctx, `SELECT merchant_id, key, request_hash, locked_until, status, body, created_at
+			FROM idempotency_keys WHERE merchant_id = ? AND key = ?`, rec.MerchantID, rec.Key).Scan(
+			&r.MerchantID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created)
+		switch {
+		case err == sql.ErrNoRows:
+			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, created_at)
+				VALUES (?, ?, ?, ?, ?)`, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.LockedUntil), ms(rec.CreatedAt))
+			return err
+		case err != nil:
+			return err
+		}
+		r.LockedUntil, r.CreatedAt = fromMS(locked), fromMS(created)
+		if r.Status == 0 && r.RequestHash == rec.RequestHash && !rec.CreatedAt.Before(r.LockedUntil) {
+			// The first request died holding the lease; take it over.
+			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = ? WHERE merchant_id = ? AND key = ?`,
+				ms(rec.LockedUntil), rec.MerchantID, rec.Key)
+			return err
+		}
+		existing = &r
+		return nil
+	})
+	return existing, err
+}
+
+// CompleteIdempotent stores the answer of the request holding the key.
+func (d *DB) CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, body = ?, locked_until = 0 WHERE merchant_id = ? AND key = ?`,
+		status, body, merchantID, key)
+	return err
+}
+
+// ReleaseIdempotent forgets a key whose request should not be remembered
+// (it failed validation), so a corrected retry can use it.
+func (d *DB) ReleaseIdempotent(ctx context.Context, merchantID, key string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND status = 0`, merchantID, key)
+	return err
+}
+
+// PruneIdempotent deletes records created before the cut-off (24 hours ago in production).
+func (d *DB) PruneIdempotent(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// SaveMerchant inserts a merchant or updates it by id, with its logo in
+// the same transaction: the logo's bytes are stored first when m.Logo.Body
+// is set (a logo stored already is kept as it is: the hash is its
+// content), and logos no merchant uses any more are deleted, so that a
+// replaced or removed logo stops being served.
+func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
+	returns, _ := json.Marshal(nonNil(m.ReturnOrigins))
+	embeds, _ := json.Marshal(nonNil(m.EmbedOrigins))
+	var logo any // NULL: no logo
+	if m.Logo != nil {
+		logo = m.Logo.SHA256
+	}
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		if l := m.Logo; l != nil && l.Body != nil {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO logos (sha256, content_type, width, height, body) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (sha256) DO NOTHING`,
+				l.SHA256, l.ContentType, l.Width, l.Height, l.Body); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins,
+				display_name, brand_color, logo_sha256)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
+				default_provider = excluded.default_provider, live = excluded.live,
+				return_origins = excluded.return_origins, embed_origins = excluded.embed_origins,
+				display_name = excluded.display_name, brand_color = excluded.brand_color, logo_sha256 = excluded.logo_sha256`,
+			m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt), string(returns), string(embeds),
+			m.DisplayName, m.BrandColor, logo); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM logos WHERE NOT EXISTS (SELECT 1 FROM merchants WHERE merchants.logo_sha256 = logos.sha256)`)
+		return err
+	})
+}
+
+// merchantColumns and merchantsFrom read a merchant with its logo's hash,
+// type and size (never the logo's bytes).
+const (
+	merchantColumns = `merchants.id, merchants.name, merchants.api_key_hash, merchants.default_provider, merchants.live,
+		merchants.created_at, merchants.return_origins, merchants.embed_origins, merchants.display_name, merchants.brand_color,
+		logos.sha256, logos.content_type, logos.width, logos.height`
+	merchantsFrom = `merchants LEFT JOIN logos ON logos.sha256 = merchants.logo_sha256`
+)
+
+func scanMerchant(row scanner) (*checkout.Merchant, error) {
+	var m checkout.Merchant
+	var created int64
+	var returns, embeds string
+	var logoSHA, logoType sql.NullString
+	var logoWidth, logoHeight sql.NullInt64
+	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created, &returns, &embeds,
+		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight); err != nil {
+		return nil, notFound(err)
+	}
+	if err := unmarshalAll(returns, &m.ReturnOrigins, embeds, &m.EmbedOrigins); err != nil {
+		return nil, err
+	}
+	if logoSHA.Valid {
+		m.Logo = &checkout.Logo{SHA256: logoSHA.String, ContentType: logoType.String,
+			Width: int(logoWidth.Int64), Height: int(logoHeight.Int64)}
+	}
+	m.CreatedAt = fromMS(created)
+	return &m, nil
+}
+
+// Merchants lists every merchant, oldest first.
+func (d *DB) Merchants(ctx context.Context) ([]*checkout.Merchant, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` ORDER BY merchants.created_at, merchants.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*checkout.Merchant
+	for rows.Next() {
+		m, err := scanMerchant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Merchant loads a merchant by id.
+func (d *DB) Merchant(ctx context.Context, id string) (*checkout.Merchant, error) {
+	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.id = ?`, id))
+}
+
+// MerchantByKeyHash loads the merchant owning a hashed secret key.
+func (d *DB) MerchantByKeyHash(ctx context.Context, hash string) (*checkout.Merchant, error) {
+	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.api_key_hash = ?`, hash))
+}
+
+// Logo loads a logo with its bytes by its SHA-256 (hex).
+func (d *DB) Logo(ctx context.Context, sha256 string) (*checkout.Logo, error) {
+	var l checkout.Logo
+	err := d.db.QueryRowContext(ctx, `SELECT sha256, content_type, width, height, body FROM logos WHERE sha256 = ?`, sha256).
+		Scan(&l.SHA256, &l.ContentType, &l.Width, &l.Height, &l.Body)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &l, nil
+}
