@@ -115,3 +115,26 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFormToken: any submitted token is checked without panicking, and
+// only a token issued for the session passes.
+func FuzzFormToken(f *testing.F) {
+	tokens := NewFormTokens([]byte("fuzz key"))
+	sid := "cs_" + strings.Repeat("a", 32)
+	f.Add(tokens.Issue(sid))
+	f.Add(tokens.Issue("cs_" + strings.Repeat("b", 32)))
+	f.Add("")
+	f.Add(".")
+	f.Add("x.y.z")
+	f.Fuzz(func(t *testing.T, token string) {
+		if tokens.Valid(sid, token) {
+			nonce, _, _ := strings.Cut(token, ".")
+			if again := tokens.Valid("cs_"+strings.Repeat("b", 32), token); again {
+				t.Fatalf("%q passes for two sessions", token)
+			}
+			if nonce == "" {
+				t.Fatalf("%q passes without a nonce", token)
+			}
+		}
+	})
+}

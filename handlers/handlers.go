@@ -27,7 +27,7 @@ type Handlers struct {
 	Demo    *Demo // nil outside sandbox mode
 	// Forms issues and checks the token every shopper form carries
 	// (RequireFormToken).
-	Forms *checkout.FormTokens
+	Forms *FormTokens
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
 	APILimits *checkout.APILimits
 

@@ -140,7 +140,7 @@ func (a *App) assemble(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("form token key: %w", err)
 	}
-	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: checkout.NewFormTokens(formKey),
+	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
 		APILimits:                &checkout.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
 		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
 	if a.Config.Mode == ModeSandbox {

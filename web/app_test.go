@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -123,7 +123,7 @@ func formToken(tb testing.TB, app *web.App, sid string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return checkout.NewFormTokens(key).Issue(sid)
+	return handlers.NewFormTokens(key).Issue(sid)
 }
 
 // shopperForm encodes form with a form token for session sid, as our

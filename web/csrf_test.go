@@ -11,7 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
 )
 
 // Cross-site browser POSTs to state-changing endpoints are refused; only
@@ -80,7 +80,7 @@ func TestFormTokenRequired(t *testing.T) {
 		{"pay without a token", "/pay", ""},
 		{"pay with another session's token", "/pay", formToken(t, app, other)},
 		{"pay with a forged token", "/pay", nonce + ".AAAAAAAAAAAAAAAAAAAAAAAA"},
-		{"pay with a token of another key", "/pay", checkout.NewFormTokens([]byte("another key")).Issue(id)},
+		{"pay with a token of another key", "/pay", handlers.NewFormTokens([]byte("another key")).Issue(id)},
 		{"pay with garbage", "/pay", "<script>"},
 		{"add a card without a token", "/cards", ""},
 		{"remove a card without a token", "/cards/card_1/remove", ""},

@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	"github.com/opencheckout/hostedcheckout/web"
 )
@@ -119,7 +120,7 @@ func expirePayPair(app *web.App, rp raceProvider, savedCard string) (checkout.Se
 	if err != nil {
 		return "", err
 	}
-	form.Set("form_token", checkout.NewFormTokens(key).Issue(sid))
+	form.Set("form_token", handlers.NewFormTokens(key).Issue(sid))
 
 	start := make(chan struct{})
 	var expireStatus, payStatus int
@@ -319,7 +320,7 @@ func completeDeviceData(app *web.App, sid string, p *checkout.Payment) error {
 	if err != nil {
 		return err
 	}
-	form := url.Values{"SessionId": {msg.SessionID}, "form_token": {checkout.NewFormTokens(key).Issue(sid)}}
+	form := url.Values{"SessionId": {msg.SessionID}, "form_token": {handlers.NewFormTokens(key).Issue(sid)}}
 	res, err = plainRequest(http.MethodPost, app.URL+"/c/"+sid+"/payments/"+p.ID+"/device-data", strings.NewReader(form.Encode()),
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if err != nil {

@@ -1,4 +1,4 @@
-package checkout
+package handlers
 
 import (
 	"crypto/hmac"
@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"sync"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
 // FormTokens issues and checks the tokens every shopper form carries (a
@@ -39,7 +41,7 @@ func (f *FormTokens) secret() []byte {
 
 // Issue makes a fresh token for a form of sessionID.
 func (f *FormTokens) Issue(sessionID string) string {
-	nonce := RandomToken(16)
+	nonce := checkout.RandomToken(16)
 	return nonce + "." + f.mac(sessionID, nonce)
 }
 
