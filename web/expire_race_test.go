@@ -124,6 +124,7 @@ func expirePayPair(app *web.App, rp raceProvider, savedCard string) (checkout.Se
 
 	start := make(chan struct{})
 	var expireStatus, payStatus int
+	var payBody string
 	var expireErr, payErr error
 	var both sync.WaitGroup
 	both.Go(func() {
@@ -142,6 +143,8 @@ func expirePayPair(app *web.App, rp raceProvider, savedCard string) (checkout.Se
 			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 		if res != nil {
 			payStatus = res.StatusCode
+			b, _ := io.ReadAll(res.Body)
+			payBody = string(b)
 		}
 	})
 	close(start)
@@ -152,7 +155,11 @@ func expirePayPair(app *web.App, rp raceProvider, savedCard string) (checkout.Se
 	if expireStatus != http.StatusOK && expireStatus != http.StatusConflict {
 		return "", fmt.Errorf("expire answered %d", expireStatus)
 	}
-	if payStatus != http.StatusSeeOther {
+	// The form again with a banner is the other right answer when the
+	// provider did not answer in time (under CI load): nothing is charged.
+	unanswered := payStatus == http.StatusUnprocessableEntity &&
+		(strings.Contains(payBody, "The payment provider did not answer") || strings.Contains(payBody, "Your saved cards cannot be used right now"))
+	if payStatus != http.StatusSeeOther && !unanswered {
 		return "", fmt.Errorf("pay answered %d", payStatus)
 	}
 
@@ -203,10 +210,11 @@ func expirePayPair(app *web.App, rp raceProvider, savedCard string) (checkout.Se
 			return "", fmt.Errorf("%s payment %s charged %d times", p.Status, p.ID, charges)
 		}
 	}
-	if sess.Status == checkout.SessionOpen && paid == 0 && len(pays) > 0 && expireStatus == http.StatusConflict {
+	if sess.Status == checkout.SessionOpen && paid == 0 && expireStatus == http.StatusConflict {
 		// The attempt failed without a charge (a provider call that timed
-		// out under load fails as processing_error), so the session is
-		// rightly still open: the merchant's retried expire now succeeds.
+		// out under load fails as processing_error, or was never made), so
+		// the session is rightly still open: the merchant's retried expire
+		// now succeeds.
 		res, err := plainRequest(http.MethodPost, app.URL+"/v1/checkout/sessions/"+sid+"/expire", nil,
 			map[string]string{"Authorization": "Bearer " + testKey})
 		if err != nil {
