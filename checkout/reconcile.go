@@ -1,6 +1,10 @@
 package checkout
 
-import "time"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // checkSchedule is how long to wait before each inquiry of a payment whose
 // outcome is unknown: the first within seconds, then spreading out so that
@@ -47,3 +51,37 @@ const (
 	AuthorizationCheckAfter = 7 * 24 * time.Hour
 	AuthorizationCheckEvery = 24 * time.Hour
 )
+
+// Reconcile asks the provider about one payment whose outcome is unknown
+// and settles it only on a definitive answer; otherwise it schedules the
+// next inquiry.
+func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, error) {
+	p, err := s.Store.Payment(ctx, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Status.InFlight() && (p.Status != PaymentAuthorized || p.NextCheckAt.IsZero() || p.NextCheckAt.After(s.now())) {
+		return p, nil
+	}
+	prov, ok := s.Providers[p.Provider]
+	if !ok {
+		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
+	}
+	start := time.Now()
+	out, callErr := prov.Inquire(ctx, *p)
+	return s.settle(ctx, p, "inquire", time.Since(start), out, callErr)
+}
+
+// ReconcileDue runs Reconcile on every payment due for an inquiry.
+func (s *Service) ReconcileDue(ctx context.Context) (int, error) {
+	due, err := s.Store.PaymentsToCheck(ctx, s.now(), 50)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range due {
+		if _, err := s.Reconcile(ctx, p.ID); err != nil {
+			s.Log.WarnContext(ctx, "reconcile failed", "payment_id", p.ID, "err", err)
+		}
+	}
+	return len(due), nil
+}

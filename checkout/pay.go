@@ -1,0 +1,314 @@
+package checkout
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// PayInput is what the shopper submitted.
+type PayInput struct {
+	Method      PaymentMethod
+	Card        *CardInput
+	SavedCardID string // for MethodSavedCard: the provider's token id, checked against the shopper's cards
+	Browser     BrowserInfo
+	// ParentProviderRef makes a saved-card payment a merchant-initiated
+	// recurring charge (set by ChargeRecurring only).
+	ParentProviderRef string
+	// FormToken is the one-time token of the submitted form: a form
+	// submitted again (even after its attempt was declined) makes no new
+	// attempt and returns the first one.
+	FormToken string
+	// Locale is the BCP 47 tag of the language the shopper's page is in
+	// (the session's locale resolved against the browser's); the provider
+	// gets it in its language fields so that its own pages match. Empty
+	// means the session's locale, or English when that is "auto".
+	Locale string
+}
+
+// Admit says whether sess, with its payments pays, may take a new payment
+// attempt: nil if so; else an EConflict error saying why, with the
+// attempt in progress or done when that is the reason. The one admission
+// rule: Pay applies it, and the pages ask it before showing the form. (The
+// store's statements guard the same at the write.)
+func (s *Service) Admit(sess *Session, pays []*Payment) (*Payment, error) {
+	if active := activePayment(pays); active != nil {
+		return active, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
+	}
+	if sess.Status != SessionOpen {
+		return nil, Errorf(EConflict, "This checkout is %s.", sess.Status).ForShopper("error.checkout_closed")
+	}
+	if len(pays) >= s.MaxAttemptsPerSession() {
+		return nil, Errorf(EConflict, "Too many payment attempts for this checkout.").ForShopper("error.too_many_attempts")
+	}
+	return nil, nil
+}
+
+// Pay starts a payment attempt for an open session. At most one attempt of a
+// session is active at a time: a second submit while one is in flight (a
+// double click, a Back and resubmit) returns the existing payment with an
+// EConflict error and never reaches the provider.
+func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Payment, error) {
+	sess, pays, err := s.Session(ctx, "", sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if in.FormToken != "" {
+		for _, p := range pays {
+			if p.FormToken == in.FormToken {
+				return p, Errorf(EConflict, "This form was already submitted.").ForShopper("error.form_submitted")
+			}
+		}
+	}
+	if active, err := s.Admit(sess, pays); err != nil {
+		return active, err
+	}
+	if !sess.Allows(in.Method) {
+		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.").ForShopper("form.method_unavailable")
+	}
+	number := ""
+	if in.Card != nil {
+		number = in.Card.Number
+	}
+	if err := s.Limits.check(s.now, in.Browser.IP, number); err != nil {
+		s.Log.WarnContext(ctx, "payment attempt refused by a limit", "session_id", sess.ID, "ip", in.Browser.IP, "reason", err)
+		return nil, err
+	}
+	provName := sess.ProviderFor(in.Method)
+	prov, ok := s.Providers[provName]
+	if !ok {
+		return nil, Internal(errors.New("provider " + provName + " is not configured"))
+	}
+
+	var charge *SavedCardCharge
+	var savedCard *CardDetails
+	if in.Method == MethodSavedCard {
+		v, key, err := s.sessionVault(sess)
+		if err != nil {
+			return nil, err
+		}
+		cards, err := v.SavedCards(ctx, key)
+		if err != nil {
+			return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err, Shopper: "error.saved_cards_unavailable"}
+		}
+		card := findCard(cards, in.SavedCardID)
+		if card == nil {
+			return nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.").ForShopper("error.saved_card_missing")
+		}
+		savedCard = &card.Card
+		charge = &SavedCardCharge{Customer: key, CardID: card.ID, SetupRecurring: sess.SetupRecurring,
+			ParentProviderRef: in.ParentProviderRef}
+	}
+
+	now := s.now()
+	p := &Payment{
+		ID:          s.IDs.NewID(PrefixPayment),
+		SessionID:   sess.ID,
+		MerchantID:  sess.MerchantID,
+		Provider:    provName,
+		Method:      in.Method,
+		Status:      PaymentProcessing,
+		Amount:      sess.Amount,
+		CaptureMode: sess.CaptureMode,
+		Browser:     in.Browser.Normalize(),
+		Attempt:     len(pays) + 1,
+		FormToken:   in.FormToken,
+		Version:     1,
+		// Created as processing, with its check time, in one statement:
+		// should the process die before or during the provider call, the
+		// reconciler asks the provider about it then.
+		NextCheckAt: now.Add(s.processingCheckAfter()),
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if in.Card != nil {
+		d := in.Card.Details()
+		p.Card = &d
+	}
+	if charge != nil {
+		p.Card, p.SavedCardID = savedCard, charge.CardID
+	}
+	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
+		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
+	})
+	started := s.statusEvent(ctx, p, PaymentCreated, map[string]any{"from": string(PaymentCreated), "to": string(PaymentProcessing),
+		"reason": "provider call started"})
+	switch err := s.Store.CreatePayment(ctx, p, created, started); {
+	case errors.Is(err, ErrSessionNotOpen):
+		// The session closed (expired, completed) since it was read: the
+		// statement refused the payment, no provider is called.
+		if now, err := s.Store.Session(ctx, sessionID); err == nil && now.Status != SessionOpen {
+			return nil, Errorf(EConflict, "This checkout is %s.", now.Status).ForShopper("error.checkout_closed")
+		}
+		return nil, Errorf(EConflict, "This checkout has expired.").ForShopper("error.checkout_expired")
+	case errors.Is(err, ErrConflict):
+		// A concurrent submit (of this form, or another) created its attempt first.
+		_, pays, err := s.Session(ctx, "", sessionID)
+		if err != nil {
+			return nil, err
+		}
+		other := activePayment(pays)
+		for _, q := range pays {
+			if in.FormToken != "" && q.FormToken == in.FormToken {
+				other = q
+			}
+		}
+		if other == nil && len(pays) > 0 {
+			other = pays[len(pays)-1]
+		}
+		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
+	case err != nil:
+		return nil, Internal(err)
+	}
+	s.Log.InfoContext(ctx, "payment created", "session_id", sess.ID, "payment_id", p.ID, "attempt", p.Attempt, "card", p.Card)
+	s.crashPoint("pay.created")
+
+	req := PayRequest{
+		PaymentID:         p.ID,
+		IdempotencyKey:    p.IdempotencyKey(),
+		SessionID:         sess.ID,
+		MerchantReference: sess.MerchantReference,
+		Description:       describe(sess),
+		Amount:            sess.Amount,
+		LineItems:         sess.LineItems,
+		Customer:          sess.Customer,
+		Locale:            providerLocale(in.Locale, sess.Locale),
+		Method:            in.Method,
+		Card:              in.Card,
+		SavedCard:         charge,
+		Browser:           p.Browser,
+		ThreeDS:           sess.ThreeDS,
+		CaptureMode:       sess.CaptureMode,
+		ChallengeWindow:   ChallengeWindowFor(p.Browser.InnerWidth, p.Browser.InnerHeight),
+		ReturnURL:         s.Links.ReturnURL(sess.ID, p.ID),
+		NotifyURL:         s.Links.NotifyURL(provName),
+		OriginURL:         s.Links.Origin(),
+	}
+	start := time.Now()
+	out, callErr := prov.Pay(ctx, req)
+	s.crashPoint("pay.answered")
+	settled, err := s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+	s.crashPoint("pay.settled")
+	return settled, err
+}
+
+func activePayment(pays []*Payment) *Payment {
+	for _, p := range pays {
+		if p.Status.Active() {
+			return p
+		}
+	}
+	return nil
+}
+
+func describe(sess *Session) string {
+	if sess.MerchantReference != "" {
+		return sess.MerchantReference
+	}
+	names := make([]string, 0, len(sess.LineItems))
+	for _, li := range sess.LineItems {
+		names = append(names, li.Name)
+	}
+	d := strings.Join(names, ", ")
+	if d == "" {
+		return "Checkout " + sess.ID
+	}
+	if len(d) > 120 {
+		d = strings.ToValidUTF8(d[:120], "")
+	}
+	return d
+}
+
+// Continue carries a payment on after the browser performed its action. The
+// browser's values are only a trigger: the provider confirms the result
+// server-to-server. A repeated or late continuation changes nothing and
+// returns the payment as it is.
+func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c Continuation) (*Payment, error) {
+	p, err := s.sessionPayment(ctx, sessionID, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != PaymentRequiresAction || p.Action == nil {
+		return p, nil
+	}
+	if p.Action.Expects() != c.Kind {
+		return p, Errorf(EInvalid, "This step does not match the payment's current action.")
+	}
+	if c.Kind == ContinueChallenge && p.Action.MD != "" &&
+		subtle.ConstantTimeCompare([]byte(c.Values.Get("MD")), []byte(p.Action.MD)) != 1 {
+		s.recordRejectedReturn(ctx, p, c.Kind, "MD mismatch")
+		return p, Errorf(EInvalid, "This verification response does not belong to this payment.")
+	}
+	prov, ok := s.Providers[p.Provider]
+	if !ok {
+		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
+	}
+	if rc, ok := prov.(ReturnChecker); ok {
+		if err := rc.CheckReturn(*p, c); err != nil {
+			s.Log.WarnContext(ctx, "browser return rejected", "session_id", p.SessionID, "payment_id", p.ID, "err", err)
+			s.recordRejectedReturn(ctx, p, c.Kind, "return binding mismatch")
+			return p, Errorf(EInvalid, "This return does not belong to this payment.")
+		}
+	}
+	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
+		s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": true})); errors.Is(err, ErrConflict) {
+		// Another request continued this payment first.
+		return s.Store.Payment(ctx, p.ID)
+	} else if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	out, callErr := prov.Continue(ctx, *p, c)
+	return s.settle(ctx, p, "continue", time.Since(start), out, callErr)
+}
+
+// MaxRejectedReturnEvents is how many rejected browser returns of one
+// payment an hour go on its timeline; more are refused all the same, but
+// only counted in the log, so that forged returns cannot grow the database.
+const MaxRejectedReturnEvents = 5
+
+// recordRejectedReturn puts a refused browser return on the payment's
+// timeline, up to MaxRejectedReturnEvents an hour per payment.
+func (s *Service) recordRejectedReturn(ctx context.Context, p *Payment, kind ContinuationKind, reason string) {
+	if ok, _ := s.forgedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
+		return
+	}
+	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn,
+		map[string]any{"kind": string(kind), "accepted": false, "reason": reason}))
+}
+
+func (s *Service) sessionPayment(ctx context.Context, sessionID, paymentID string) (*Payment, error) {
+	if !ValidID(PrefixPayment, paymentID) {
+		return nil, Errorf(ENotFound, "No such payment.")
+	}
+	p, err := s.Store.Payment(ctx, paymentID)
+	if errors.Is(err, ErrNotFound) || (err == nil && p.SessionID != sessionID) {
+		return nil, Errorf(ENotFound, "No such payment.")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return p, nil
+}
+
+// Return carries a payment on when the shopper's browser comes back from a
+// provider page (a challenge inside our iframe, or a top-level redirect).
+// It reports which kind of step the browser came back from.
+func (s *Service) Return(ctx context.Context, sessionID, paymentID string, values url.Values) (*Payment, ContinuationKind, error) {
+	p, err := s.sessionPayment(ctx, sessionID, paymentID)
+	if err != nil {
+		return nil, "", err
+	}
+	kind := ContinueRedirect
+	if p.Action != nil && p.Action.Kind == ActionChallenge {
+		kind = ContinueChallenge
+	}
+	if p.Action != nil && p.Action.Kind == ActionDeviceDataCollection {
+		return p, kind, Errorf(EInvalid, "This payment is not waiting for a provider return.")
+	}
+	p, err = s.Continue(ctx, sessionID, paymentID, Continuation{Kind: kind, Values: values})
+	return p, kind, err
+}

@@ -1,0 +1,266 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"time"
+)
+
+// settle records a provider answer on the payment: the call on the
+// timeline, then the status it leads to. An error or an answer that does not
+// make sense is an unknown outcome: pending, checked again later.
+func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
+	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds()}
+	if callErr != nil {
+		call["error"] = callErr.Error()
+		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
+			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
+	} else {
+		call["outcome"] = string(out.Status)
+		if out.Decline != nil {
+			call["decline_code"] = string(out.Decline.Code)
+			call["provider_code"] = out.Decline.ProviderCode
+		}
+		if out.Action != nil {
+			call["action"] = string(out.Action.Kind)
+		}
+		s.Log.InfoContext(ctx, "provider call", "session_id", p.SessionID, "payment_id", p.ID,
+			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "outcome", out.Status)
+	}
+	events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
+
+	to, reason := s.target(p, out, callErr)
+	next := *p
+	next.ProviderData = maps.Clone(p.ProviderData)
+	if callErr == nil {
+		if out.ProviderRef != "" {
+			next.ProviderRef = out.ProviderRef
+		}
+		if len(out.ProviderData) > 0 && next.ProviderData == nil {
+			next.ProviderData = map[string]string{}
+		}
+		maps.Copy(next.ProviderData, out.ProviderData)
+		if out.ThreeDS != nil {
+			next.ThreeDS = out.ThreeDS
+		}
+		if out.Card != nil && next.Card == nil {
+			next.Card = out.Card
+		}
+		if out.ShopperMessage != "" {
+			next.ShopperMessage = out.ShopperMessage
+		}
+	}
+	switch to {
+	case PaymentRefunded:
+		next.AmountRefunded = next.Amount.Amount
+	case PaymentRequiresAction:
+		// An answer that keeps the payment waiting (an inquiry while the
+		// shopper is at the provider) keeps the action the shopper follows.
+		if out.Action != nil && p.Status != PaymentRequiresAction {
+			next.Action = out.Action
+		}
+	case PaymentFailed:
+		next.Decline = out.Decline
+		if next.Decline == nil {
+			next.Decline = NewDecline(DeclineGeneric, "")
+		}
+		if next.Decline.Message == "" {
+			next.Decline.Message = DeclineMessage(next.Decline.Code)
+		}
+	}
+	switch {
+	case to == PaymentAuthorized:
+		// Held for the merchant to capture or cancel. Providers let
+		// uncaptured authorisations lapse after about a week, so from then
+		// on the provider is asked daily and a void is recorded.
+		next.Action = nil
+		next.NextCheckAt = s.now().Add(AuthorizationCheckAfter)
+		if p.Status == PaymentAuthorized {
+			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
+		}
+	case !to.InFlight():
+		next.Action = nil
+		next.NextCheckAt = time.Time{}
+	case op == "inquire":
+		next.CheckCount = p.CheckCount + 1
+		next.NextCheckAt = s.checkAt(ctx, p, next.CheckCount)
+	case to == PaymentRequiresAction:
+		next.NextCheckAt = s.now().Add(StaleActionAfter)
+	default:
+		next.NextCheckAt = s.checkAt(ctx, p, p.CheckCount)
+	}
+
+	var sessChange *SessionChange
+	if to != p.Status && !CanTransition(p.Status, to) {
+		s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
+			"payment_id", p.ID, "from", p.Status, "to", to)
+		if !p.Status.InFlight() && p.Status != PaymentAuthorized {
+			_ = s.Store.AppendEvents(ctx, events...)
+			return p, nil
+		}
+		// Still unknown: keep it as it is but keep asking, on schedule,
+		// so that it is never left unchecked.
+		next = *p
+		to = p.Status
+		if op == "inquire" {
+			next.CheckCount = p.CheckCount + 1
+		}
+		next.NextCheckAt = s.checkAt(ctx, p, next.CheckCount)
+		if p.Status == PaymentAuthorized {
+			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
+		}
+	}
+	if to != p.Status {
+		next.Status = to
+		data := map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}
+		if to == PaymentFailed {
+			data["decline_code"] = string(next.Decline.Code)
+		}
+		events = append(events, s.statusEvent(ctx, &next, p.Status, data))
+		if to.Paid() && !p.Status.Paid() {
+			// The session completes, and the merchant hears it, only if it
+			// is still open (the store checks, in the same transaction).
+			done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)})
+			done.Notify = WebhookSessionCompleted
+			obj, err := s.completedSession(ctx, &next)
+			if err != nil {
+				return nil, Internal(err)
+			}
+			done.Object = obj
+			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete, Events: []Event{done}}
+		}
+	}
+	next.Version = p.Version + 1
+	next.UpdatedAt = s.now()
+	if err := s.Store.UpdatePayment(ctx, &next, sessChange, events...); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Someone else settled it meanwhile; theirs stands.
+			return s.Store.Payment(ctx, p.ID)
+		}
+		return nil, Internal(err)
+	}
+	if to != p.Status {
+		s.Log.InfoContext(ctx, "payment status changed", "session_id", p.SessionID, "payment_id", p.ID, "from", p.Status, "to", to, "reason", reason)
+	}
+	return &next, nil
+}
+
+// target decides the status a provider answer leads to.
+func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus, string) {
+	if callErr != nil {
+		if p.Status == PaymentRequiresAction {
+			return p.Status, "provider unreachable"
+		}
+		return PaymentPending, "outcome unknown: " + callErr.Error()
+	}
+	switch out.Status {
+	case OutcomeSucceeded:
+		if p.Status == PaymentAuthorized {
+			return PaymentCaptured, "provider confirmed capture"
+		}
+		if p.Status == PaymentCaptured || p.Status == PaymentSucceeded {
+			return p.Status, "provider confirmed payment again"
+		}
+		return PaymentSucceeded, "provider confirmed payment"
+	case OutcomeCanceled:
+		return PaymentCanceled, "provider released the authorization"
+	case OutcomeRefunded:
+		return PaymentRefunded, "provider refunded the payment"
+	case OutcomeAuthorized:
+		if p.Status == PaymentAuthorized {
+			return p.Status, "provider confirmed authorization again"
+		}
+		return PaymentAuthorized, "provider confirmed authorization"
+	case OutcomeFailed:
+		return PaymentFailed, "provider declined"
+	case OutcomeActionRequired:
+		if out.Action != nil && out.Action.URL != "" {
+			if p.Status == PaymentRequiresAction || p.Status == PaymentPending {
+				return p.Status, "still waiting for the shopper"
+			}
+			return PaymentRequiresAction, "shopper action needed: " + string(out.Action.Kind)
+		}
+		return PaymentPending, "provider asked for an action without one"
+	case OutcomePending:
+		if p.Status == PaymentRequiresAction {
+			return p.Status, "provider still waiting"
+		}
+		return PaymentPending, "provider has no final answer yet"
+	}
+	return PaymentPending, "unrecognised provider outcome"
+}
+
+// checkAt is when inquiry number n of p is due. Past the schedule the
+// inquiries go on at its last interval, each logged for a person to look at.
+func (s *Service) checkAt(ctx context.Context, p *Payment, n int) time.Time {
+	delay, ok := NextCheckDelay(n)
+	if !ok {
+		s.Log.ErrorContext(ctx, "payment outcome still unknown after the whole inquiry schedule; needs a person",
+			"session_id", p.SessionID, "payment_id", p.ID, "provider", p.Provider, "status", p.Status, "inquiries", n)
+	}
+	return s.now().Add(delay)
+}
+
+// statusEvent is the timeline entry of a payment moving to next.Status,
+// and the merchant webhook it leads to, with the payment as it will be.
+// updated are refunds changed in the same step, as they will be.
+func (s *Service) statusEvent(ctx context.Context, next *Payment, from PaymentStatus, data map[string]any, updated ...*Refund) Event {
+	e := s.event(next.SessionID, next.ID, EventPaymentStatus, data)
+	if t := paymentWebhook(next.Status); t != "" && next.Status != from {
+		e.Notify = t
+		refunds, err := s.Store.PaymentRefunds(ctx, next.ID)
+		if err != nil {
+			// The webhook still goes, with the refunds we knew of: none
+			// would be a lie, so say so in the log.
+			s.Log.WarnContext(ctx, "refunds unreadable for a payment webhook", "payment_id", next.ID, "err", err)
+		}
+		refunds = replaceRefunds(refunds, updated)
+		if refunds == nil {
+			refunds = []*Refund{}
+		}
+		e.Object = NewPaymentObject(next, refunds)
+	}
+	return e
+}
+
+// replaceRefunds is list with each refund of updated in place of the one
+// with its id (appended when new).
+func replaceRefunds(list []*Refund, updated []*Refund) []*Refund {
+	for _, u := range updated {
+		found := false
+		for i, r := range list {
+			if r.ID == u.ID {
+				list[i], found = u, true
+			}
+		}
+		if !found {
+			list = append(list, u)
+		}
+	}
+	return list
+}
+
+// move is a plain status change with a timeline entry.
+func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason string, extra ...Event) error {
+	if !CanTransition(p.Status, to) {
+		return Errorf(EConflict, "payment cannot move from %s to %s", p.Status, to)
+	}
+	next := *p
+	next.Status = to
+	events := append(extra, s.statusEvent(ctx, &next, p.Status, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
+	next.Version = p.Version + 1
+	next.UpdatedAt = s.now()
+	if to == PaymentProcessing {
+		// Should this process die mid-call, the reconciler picks it up.
+		next.NextCheckAt = next.UpdatedAt.Add(s.processingCheckAfter())
+	}
+	if err := s.Store.UpdatePayment(ctx, &next, nil, events...); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return err
+		}
+		return Internal(err)
+	}
+	*p = next
+	return nil
+}
