@@ -242,7 +242,6 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 		}
 		settled := callErr == nil && (out.Status == RefundSucceeded || out.Status == RefundFailed)
 		events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
-		var pay *Payment
 		if !settled {
 			// Unknown, or in process at the provider: ask again later.
 			if op != "refund" {
@@ -272,31 +271,36 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 					np.Status = PaymentRefunded
 				}
 			}
-			np.Version = p.Version + 1
-			np.UpdatedAt = next.UpdatedAt
-			pay = &np
-			events = append(events, s.refundEvent(&next))
-			if out.Status == RefundSucceeded {
+			// The payment and the refund move together in one statement.
+			pay, err := s.transition(ctx, p, np, step{
+				reason: "refund " + r.ID,
+				before: append(events, s.refundEvent(&next)),
 				// Every confirmed refund is news for the merchant, partial
 				// ones included.
-				events = append(events, s.statusEvent(ctx, &np, "", map[string]any{
-					"from": string(p.Status), "to": string(np.Status), "reason": "refund " + r.ID}, &next))
+				notify:  out.Status == RefundSucceeded,
+				refunds: []*Refund{&next},
+				at:      next.UpdatedAt,
+				write: func(np *Payment, events []Event) error {
+					return s.Store.UpdateRefund(ctx, &next, np, events...)
+				},
+			})
+			if errors.Is(err, ErrConflict) {
+				continue // the payment or the refund moved: read both again
 			}
-		}
-		err = s.Store.UpdateRefund(ctx, &next, pay, events...)
-		if errors.Is(err, ErrConflict) {
-			continue // the payment or the refund moved: read both again
-		}
-		if err != nil {
-			return nil, nil, Internal(err)
-		}
-		if pay == nil {
-			pay = p
-		} else {
+			if err != nil {
+				return nil, nil, err
+			}
 			s.Log.InfoContext(ctx, "refund settled", "payment_id", p.ID, "refund_id", r.ID, "status", next.Status,
 				"amount", next.Amount.Amount, "operation", op)
+			return &next, pay, nil
 		}
-		return &next, pay, nil
+		// Not settled: only the refund's schedule changes.
+		if err := s.Store.UpdateRefund(ctx, &next, nil, events...); errors.Is(err, ErrConflict) {
+			continue // the refund moved: read it again
+		} else if err != nil {
+			return nil, nil, Internal(err)
+		}
+		return &next, p, nil
 	}
 	return nil, nil, Internal(errors.New("refund " + r.ID + ": the payment kept changing"))
 }

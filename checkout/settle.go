@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -91,7 +92,6 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		next.NextCheckAt = s.checkAt(ctx, p, p.CheckCount)
 	}
 
-	var sessChange *SessionChange
 	if to != p.Status && !CanTransition(p.Status, to) {
 		s.Log.ErrorContext(ctx, "provider answer would move payment backwards; ignored",
 			"payment_id", p.ID, "from", p.Status, "to", to)
@@ -111,37 +111,93 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
 		}
 	}
-	if to != p.Status {
-		next.Status = to
-		data := map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}
-		if to == PaymentFailed {
-			data["decline_code"] = string(next.Decline.Code)
-		}
-		events = append(events, s.statusEvent(ctx, &next, p.Status, data))
-		if to.Paid() && !p.Status.Paid() {
-			// The session completes, and the merchant hears it, only if it
-			// is still open (the store checks, in the same transaction).
-			done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(to)})
-			done.Notify = WebhookSessionCompleted
-			obj, err := s.completedSession(ctx, &next)
-			if err != nil {
-				return nil, Internal(err)
-			}
-			done.Object = obj
-			sessChange = &SessionChange{From: SessionOpen, To: SessionComplete, Events: []Event{done}}
-		}
+	next.Status = to
+	st := step{reason: reason, before: events}
+	if to == PaymentFailed && to != p.Status {
+		st.data = map[string]any{"decline_code": string(next.Decline.Code)}
+	}
+	done, err := s.transition(ctx, p, next, st)
+	if errors.Is(err, ErrConflict) {
+		// Someone else settled it meanwhile; theirs stands.
+		return s.Store.Payment(ctx, p.ID)
+	}
+	return done, err
+}
+
+// step says why a payment changes and what else the change writes.
+type step struct {
+	reason string
+	// data is more for the status event (a decline code).
+	data map[string]any
+	// before are events written first, in the same transaction (the
+	// provider call, the browser return).
+	before []Event
+	// notify sends the merchant the payment webhook even where the status
+	// stays (a second partial refund).
+	notify bool
+	// refunds are refunds changed in the same step, as they will be, for
+	// the webhook's payment object.
+	refunds []*Refund
+	// at is the time of the change; now when zero.
+	at time.Time
+	// write is the store statement for a change that writes more than the
+	// payment (a refund settling); nil is Store.UpdatePayment.
+	write func(next *Payment, events []Event) error
+}
+
+// transition is the one way a payment changes status: from p to next, which
+// the caller has filled in, as one compare-and-set write of version
+// p.Version. A status change must be allowed by CanTransition; it gets its
+// timeline entry and merchant webhook, with the payment as it will be; and
+// the first paid status completes the session, only if the session is
+// still open (the store checks in the same statement). A write that finds
+// the payment changed meanwhile is ErrConflict, unwrapped, for the caller
+// to read it again.
+func (s *Service) transition(ctx context.Context, p *Payment, next Payment, st step) (*Payment, error) {
+	moved := next.Status != p.Status
+	if moved && !CanTransition(p.Status, next.Status) {
+		return nil, Errorf(EConflict, "payment cannot move from %s to %s", p.Status, next.Status)
 	}
 	next.Version = p.Version + 1
-	next.UpdatedAt = s.now()
-	if err := s.Store.UpdatePayment(ctx, &next, sessChange, events...); err != nil {
-		if errors.Is(err, ErrConflict) {
-			// Someone else settled it meanwhile; theirs stands.
-			return s.Store.Payment(ctx, p.ID)
+	next.UpdatedAt = st.at
+	if next.UpdatedAt.IsZero() {
+		next.UpdatedAt = s.now()
+	}
+	events := slices.Clone(st.before)
+	var sessChange *SessionChange
+	if moved || st.notify {
+		data := map[string]any{"from": string(p.Status), "to": string(next.Status), "reason": st.reason}
+		maps.Copy(data, st.data)
+		from := p.Status
+		if st.notify {
+			from = ""
 		}
+		events = append(events, s.statusEvent(ctx, &next, from, data, st.refunds...))
+	}
+	if moved && next.Status.Paid() && !p.Status.Paid() {
+		done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(next.Status)})
+		done.Notify = WebhookSessionCompleted
+		obj, err := s.completedSession(ctx, &next)
+		if err != nil {
+			return nil, Internal(err)
+		}
+		done.Object = obj
+		sessChange = &SessionChange{From: SessionOpen, To: SessionComplete, Events: []Event{done}}
+	}
+	write := st.write
+	if write == nil {
+		write = func(next *Payment, events []Event) error {
+			return s.Store.UpdatePayment(ctx, next, sessChange, events...)
+		}
+	}
+	if err := write(&next, events); errors.Is(err, ErrConflict) {
+		return nil, ErrConflict
+	} else if err != nil {
 		return nil, Internal(err)
 	}
-	if to != p.Status {
-		s.Log.InfoContext(ctx, "payment status changed", "session_id", p.SessionID, "payment_id", p.ID, "from", p.Status, "to", to, "reason", reason)
+	if moved {
+		s.Log.InfoContext(ctx, "payment status changed", "session_id", p.SessionID, "payment_id", p.ID,
+			"from", p.Status, "to", next.Status, "reason", st.reason)
 	}
 	return &next, nil
 }
@@ -241,26 +297,19 @@ func replaceRefunds(list []*Refund, updated []*Refund) []*Refund {
 	return list
 }
 
-// move is a plain status change with a timeline entry.
+// move is a plain status change with a timeline entry, through transition;
+// p becomes the payment as written.
 func (s *Service) move(ctx context.Context, p *Payment, to PaymentStatus, reason string, extra ...Event) error {
-	if !CanTransition(p.Status, to) {
-		return Errorf(EConflict, "payment cannot move from %s to %s", p.Status, to)
-	}
 	next := *p
 	next.Status = to
-	events := append(extra, s.statusEvent(ctx, &next, p.Status, map[string]any{"from": string(p.Status), "to": string(to), "reason": reason}))
-	next.Version = p.Version + 1
-	next.UpdatedAt = s.now()
 	if to == PaymentProcessing {
 		// Should this process die mid-call, the reconciler picks it up.
-		next.NextCheckAt = next.UpdatedAt.Add(s.processingCheckAfter())
+		next.NextCheckAt = s.now().Add(s.processingCheckAfter())
 	}
-	if err := s.Store.UpdatePayment(ctx, &next, nil, events...); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return err
-		}
-		return Internal(err)
+	done, err := s.transition(ctx, p, next, step{reason: reason, before: extra})
+	if err != nil {
+		return err
 	}
-	*p = next
+	*p = *done
 	return nil
 }
