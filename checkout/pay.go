@@ -47,27 +47,66 @@ func (s *Service) Admit(sess *Session, pays []*Payment) (*Payment, error) {
 	return nil, nil
 }
 
-// Pay starts a payment attempt for an open session. At most one attempt of a
-// session is active at a time: a second submit while one is in flight (a
-// double click, a Back and resubmit) returns the existing payment with an
-// EConflict error and never reaches the provider.
+// Pay starts a payment attempt for an open session, in three steps:
+// admission (may this session take this attempt now?), the payment as
+// recorded (inserted only while the session is open and has no active
+// attempt), and the provider request, whose answer settle records. At most
+// one attempt of a session is active at a time: a second submit while one
+// is in flight (a double click, a Back and resubmit) returns the existing
+// payment with an EConflict error and never reaches the provider.
 func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Payment, error) {
 	sess, pays, err := s.Session(ctx, "", sessionID)
 	if err != nil {
 		return nil, err
 	}
+	a, existing, err := s.admitPay(ctx, sess, pays, in)
+	if err != nil {
+		return existing, err
+	}
+	p, existing, err := s.createPayment(ctx, a)
+	if err != nil {
+		return existing, err
+	}
+	req := s.payRequest(a, p)
+	start := time.Now()
+	out, callErr := a.provider.Pay(ctx, req)
+	s.crashPoint("pay.answered")
+	settled, err := s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+	s.crashPoint("pay.settled")
+	return settled, err
+}
+
+// admitted is an attempt Pay has admitted: what the payment and the
+// provider request are built from.
+type admitted struct {
+	sess     *Session
+	attempt  int // its number in the session
+	in       PayInput
+	name     string // the provider's name
+	provider Provider
+	// charge and savedCard are the saved card to charge, for MethodSavedCard.
+	charge    *SavedCardCharge
+	savedCard *CardDetails
+}
+
+// admitPay is Pay's admission: a form submitted again returns its first
+// attempt, the session must admit a new attempt (Admit), the method must be
+// offered, the card-testing limits must allow it, and a saved card must be
+// one of the shopper's at the provider. On refusal it returns the attempt
+// concerned, if any, with the error.
+func (s *Service) admitPay(ctx context.Context, sess *Session, pays []*Payment, in PayInput) (*admitted, *Payment, error) {
 	if in.FormToken != "" {
 		for _, p := range pays {
 			if p.FormToken == in.FormToken {
-				return p, Errorf(EConflict, "This form was already submitted.").ForShopper("error.form_submitted")
+				return nil, p, Errorf(EConflict, "This form was already submitted.").ForShopper("error.form_submitted")
 			}
 		}
 	}
 	if active, err := s.Admit(sess, pays); err != nil {
-		return active, err
+		return nil, active, err
 	}
 	if !sess.Allows(in.Method) {
-		return nil, InvalidParam("payment_method", "This payment method is not available for this checkout.").ForShopper("form.method_unavailable")
+		return nil, nil, InvalidParam("payment_method", "This payment method is not available for this checkout.").ForShopper("form.method_unavailable")
 	}
 	number := ""
 	if in.Card != nil {
@@ -75,46 +114,51 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	}
 	if err := s.Limits.check(s.now, in.Browser.IP, number); err != nil {
 		s.Log.WarnContext(ctx, "payment attempt refused by a limit", "session_id", sess.ID, "ip", in.Browser.IP, "reason", err)
-		return nil, err
+		return nil, nil, err
 	}
-	provName := sess.ProviderFor(in.Method)
-	prov, ok := s.Providers[provName]
-	if !ok {
-		return nil, Internal(errors.New("provider " + provName + " is not configured"))
+	a := &admitted{sess: sess, attempt: len(pays) + 1, in: in, name: sess.ProviderFor(in.Method)}
+	var ok bool
+	if a.provider, ok = s.Providers[a.name]; !ok {
+		return nil, nil, Internal(errors.New("provider " + a.name + " is not configured"))
 	}
-
-	var charge *SavedCardCharge
-	var savedCard *CardDetails
 	if in.Method == MethodSavedCard {
 		v, key, err := s.sessionVault(sess)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cards, err := v.SavedCards(ctx, key)
 		if err != nil {
-			return nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err, Shopper: "error.saved_cards_unavailable"}
+			return nil, nil, &Error{Code: EUnavailable, Message: "Your saved cards cannot be used right now. Please try again.", Err: err, Shopper: "error.saved_cards_unavailable"}
 		}
 		card := findCard(cards, in.SavedCardID)
 		if card == nil {
-			return nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.").ForShopper("error.saved_card_missing")
+			return nil, nil, InvalidParam("saved_card", "This saved card is not available. Choose another one.").ForShopper("error.saved_card_missing")
 		}
-		savedCard = &card.Card
-		charge = &SavedCardCharge{Customer: key, CardID: card.ID, SetupRecurring: sess.SetupRecurring,
+		a.savedCard = &card.Card
+		a.charge = &SavedCardCharge{Customer: key, CardID: card.ID, SetupRecurring: sess.SetupRecurring,
 			ParentProviderRef: in.ParentProviderRef}
 	}
+	return a, nil, nil
+}
 
+// createPayment records the admitted attempt as processing, with its
+// timeline entries, in one statement that inserts it only while the
+// session is open and has no active attempt. When the statement refuses,
+// it says why, with the attempt that won a concurrent submit, if any.
+func (s *Service) createPayment(ctx context.Context, a *admitted) (*Payment, *Payment, error) {
+	sess, in := a.sess, a.in
 	now := s.now()
 	p := &Payment{
 		ID:          s.IDs.NewID(PrefixPayment),
 		SessionID:   sess.ID,
 		MerchantID:  sess.MerchantID,
-		Provider:    provName,
+		Provider:    a.name,
 		Method:      in.Method,
 		Status:      PaymentProcessing,
 		Amount:      sess.Amount,
 		CaptureMode: sess.CaptureMode,
 		Browser:     in.Browser.Normalize(),
-		Attempt:     len(pays) + 1,
+		Attempt:     a.attempt,
 		FormToken:   in.FormToken,
 		Version:     1,
 		// Created as processing, with its check time, in one statement:
@@ -128,8 +172,8 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		d := in.Card.Details()
 		p.Card = &d
 	}
-	if charge != nil {
-		p.Card, p.SavedCardID = savedCard, charge.CardID
+	if a.charge != nil {
+		p.Card, p.SavedCardID = a.savedCard, a.charge.CardID
 	}
 	created := s.event(sess.ID, p.ID, EventPaymentCreated, map[string]any{
 		"attempt": p.Attempt, "method": string(p.Method), "provider": p.Provider, "card": p.Card,
@@ -140,15 +184,15 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	case errors.Is(err, ErrSessionNotOpen):
 		// The session closed (expired, completed) since it was read: the
 		// statement refused the payment, no provider is called.
-		if now, err := s.Store.Session(ctx, sessionID); err == nil && now.Status != SessionOpen {
-			return nil, Errorf(EConflict, "This checkout is %s.", now.Status).ForShopper("error.checkout_closed")
+		if now, err := s.Store.Session(ctx, sess.ID); err == nil && now.Status != SessionOpen {
+			return nil, nil, Errorf(EConflict, "This checkout is %s.", now.Status).ForShopper("error.checkout_closed")
 		}
-		return nil, Errorf(EConflict, "This checkout has expired.").ForShopper("error.checkout_expired")
+		return nil, nil, Errorf(EConflict, "This checkout has expired.").ForShopper("error.checkout_expired")
 	case errors.Is(err, ErrConflict):
 		// A concurrent submit (of this form, or another) created its attempt first.
-		_, pays, err := s.Session(ctx, "", sessionID)
+		_, pays, err := s.Session(ctx, "", sess.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		other := activePayment(pays)
 		for _, q := range pays {
@@ -159,14 +203,19 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		if other == nil && len(pays) > 0 {
 			other = pays[len(pays)-1]
 		}
-		return other, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
+		return nil, other, Errorf(EConflict, "A payment for this checkout is already in progress or done.").ForShopper("error.payment_in_progress")
 	case err != nil:
-		return nil, Internal(err)
+		return nil, nil, Internal(err)
 	}
 	s.Log.InfoContext(ctx, "payment created", "session_id", sess.ID, "payment_id", p.ID, "attempt", p.Attempt, "card", p.Card)
 	s.crashPoint("pay.created")
+	return p, nil, nil
+}
 
-	req := PayRequest{
+// payRequest is what the provider is asked for the admitted attempt p.
+func (s *Service) payRequest(a *admitted, p *Payment) PayRequest {
+	sess := a.sess
+	return PayRequest{
 		PaymentID:         p.ID,
 		IdempotencyKey:    p.IdempotencyKey(),
 		SessionID:         sess.ID,
@@ -175,24 +224,18 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 		Amount:            sess.Amount,
 		LineItems:         sess.LineItems,
 		Customer:          sess.Customer,
-		Locale:            providerLocale(in.Locale, sess.Locale),
-		Method:            in.Method,
-		Card:              in.Card,
-		SavedCard:         charge,
+		Locale:            providerLocale(a.in.Locale, sess.Locale),
+		Method:            a.in.Method,
+		Card:              a.in.Card,
+		SavedCard:         a.charge,
 		Browser:           p.Browser,
 		ThreeDS:           sess.ThreeDS,
 		CaptureMode:       sess.CaptureMode,
 		ChallengeWindow:   ChallengeWindowFor(p.Browser.InnerWidth, p.Browser.InnerHeight),
 		ReturnURL:         s.Links.ReturnURL(sess.ID, p.ID),
-		NotifyURL:         s.Links.NotifyURL(provName),
+		NotifyURL:         s.Links.NotifyURL(a.name),
 		OriginURL:         s.Links.Origin(),
 	}
-	start := time.Now()
-	out, callErr := prov.Pay(ctx, req)
-	s.crashPoint("pay.answered")
-	settled, err := s.settle(ctx, p, "pay", time.Since(start), out, callErr)
-	s.crashPoint("pay.settled")
-	return settled, err
 }
 
 func activePayment(pays []*Payment) *Payment {
