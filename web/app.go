@@ -19,6 +19,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web/relay"
 )
 
@@ -32,7 +33,7 @@ type App struct {
 	Echo     *echo.Echo
 	Store    *sqlite.DB
 	Service  *checkout.Service
-	Sandbox  *Sandboxes // nil in live mode
+	Sandbox  *sandboxset.Set // nil in live mode
 	Listener net.Listener
 	// URL is the public base URL; InternalURL is where this process answers;
 	// SandboxURL is the public origin of the provider sandboxes.
@@ -246,7 +247,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopWork()
 	wg.Wait()
-	a.Sandbox.close()
+	a.Sandbox.Close()
 	if err := a.Store.Close(); err != nil {
 		return err
 	}

@@ -7,14 +7,16 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"log/slog"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 )
 
 // Modes.
@@ -65,12 +67,10 @@ type Config struct {
 	TrustedProxies  []*net.IPNet
 	LogLevel        slog.Level // CHECKOUT_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string     // CHECKOUT_LOG_FORMAT: text (default) or json
-	DefaultProvider string     // CHECKOUT_DEFAULT_PROVIDER: payorder (default), worldline...; where sessions go unless they name one
-	Payorder        PayorderConfig
-	Worldline       WorldlineConfig
-	AlipayPlus      AlipayPlusConfig
-	Antom           AntomConfig
-	BBMSL           BBMSLConfig
+	DefaultProvider string     // CHECKOUT_DEFAULT_PROVIDER: the first of Providers by default; where sessions go unless they name one
+	// ProviderVars are, per provider of Providers, its configuration
+	// variables' values (registry.Descriptor.Vars) as live mode reads them.
+	ProviderVars map[string]registry.Vars
 
 	// Now is the clock; tests inject one. Defaults to time.Now.
 	Now func() time.Time
@@ -85,31 +85,6 @@ type Config struct {
 	// Listener, when set, is used instead of listening on Addr (tests that
 	// need the port before building URLs).
 	Listener net.Listener
-}
-
-// PayorderConfig points the payorder adapter at the real provider (live mode).
-type PayorderConfig struct {
-	BaseURL, SessionsURL, MerchantID, CheckoutID, AESKey, PrivateKey, PublicKey string
-}
-
-// WorldlineConfig points the worldline adapter at Worldline Connect (live mode).
-type WorldlineConfig struct {
-	BaseURL, MerchantID, APIKeyID, SecretAPIKey, WebhookKeyID, WebhookSecret string
-}
-
-// AlipayPlusConfig points the alipayplus adapter at a wallet's OpenAPI (live mode).
-type AlipayPlusConfig struct {
-	BaseURL, PathPrefix, ClientID, PrivateKey, WalletPublicKey, MerchantName string
-}
-
-// BBMSLConfig points the bbmsl adapter at BBMSL's PayAPI (live mode).
-type BBMSLConfig struct {
-	BaseURL, MerchantID, PrivateKey, BBMSLPublicKey string
-}
-
-// AntomConfig points the antom adapter at Antom (live mode).
-type AntomConfig struct {
-	BaseURL, ClientID, PrivateKey, AntomPublicKey string
 }
 
 // ConfigFromEnv reads the configuration with safe sandbox defaults. In live
@@ -145,44 +120,15 @@ func readConfig(getenv func(string) string) (Config, error) {
 		DemoWebhookSecret: get("CHECKOUT_DEMO_WEBHOOK_SECRET", ""),
 		DemoEmbedOrigins:  splitList(get("CHECKOUT_DEMO_EMBED_ORIGINS", "")),
 		LogFormat:         get("CHECKOUT_LOG_FORMAT", "text"),
-		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", "payorder"),
-		Payorder: PayorderConfig{
-			BaseURL:     get("CHECKOUT_PAYORDER_BASE_URL", ""),
-			SessionsURL: get("CHECKOUT_PAYORDER_SESSIONS_URL", ""),
-			MerchantID:  get("CHECKOUT_PAYORDER_MERCHANT_ID", ""),
-			CheckoutID:  get("CHECKOUT_PAYORDER_CHECKOUT_ID", ""),
-			AESKey:      get("CHECKOUT_PAYORDER_AES_KEY", ""),
-			PrivateKey:  get("CHECKOUT_PAYORDER_PRIVATE_KEY", ""),
-			PublicKey:   get("CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY", ""),
-		},
-		Worldline: WorldlineConfig{
-			BaseURL:       get("CHECKOUT_WORLDLINE_BASE_URL", ""),
-			MerchantID:    get("CHECKOUT_WORLDLINE_MERCHANT_ID", ""),
-			APIKeyID:      get("CHECKOUT_WORLDLINE_API_KEY_ID", ""),
-			SecretAPIKey:  get("CHECKOUT_WORLDLINE_SECRET_API_KEY", ""),
-			WebhookKeyID:  get("CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", ""),
-			WebhookSecret: get("CHECKOUT_WORLDLINE_WEBHOOK_SECRET", ""),
-		},
-		BBMSL: BBMSLConfig{
-			BaseURL:        get("CHECKOUT_BBMSL_BASE_URL", ""),
-			MerchantID:     get("CHECKOUT_BBMSL_MERCHANT_ID", ""),
-			PrivateKey:     get("CHECKOUT_BBMSL_PRIVATE_KEY", ""),
-			BBMSLPublicKey: get("CHECKOUT_BBMSL_PUBLIC_KEY", ""),
-		},
-		Antom: AntomConfig{
-			BaseURL:        get("CHECKOUT_ANTOM_BASE_URL", ""),
-			ClientID:       get("CHECKOUT_ANTOM_CLIENT_ID", ""),
-			PrivateKey:     get("CHECKOUT_ANTOM_PRIVATE_KEY", ""),
-			AntomPublicKey: get("CHECKOUT_ANTOM_PUBLIC_KEY", ""),
-		},
-		AlipayPlus: AlipayPlusConfig{
-			BaseURL:         get("CHECKOUT_ALIPAYPLUS_BASE_URL", ""),
-			PathPrefix:      get("CHECKOUT_ALIPAYPLUS_PATH_PREFIX", ""),
-			ClientID:        get("CHECKOUT_ALIPAYPLUS_CLIENT_ID", ""),
-			PrivateKey:      get("CHECKOUT_ALIPAYPLUS_PRIVATE_KEY", ""),
-			WalletPublicKey: get("CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY", ""),
-			MerchantName:    get("CHECKOUT_ALIPAYPLUS_MERCHANT_NAME", ""),
-		},
+		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", Providers[0].Name),
+	}
+	cfg.ProviderVars = map[string]registry.Vars{}
+	for _, d := range Providers {
+		vars := registry.Vars{}
+		for _, v := range d.Vars {
+			vars[v.Env] = get(v.Env, "")
+		}
+		cfg.ProviderVars[d.Name] = vars
 	}
 	var err error
 	if cfg.ProviderTimeout, err = duration(get("CHECKOUT_PROVIDER_TIMEOUT", "30s"), "CHECKOUT_PROVIDER_TIMEOUT"); err != nil {
@@ -250,7 +196,7 @@ func duration(s, name string) (time.Duration, error) {
 
 func (c *Config) validate() error {
 	if c.DefaultProvider == "" {
-		c.DefaultProvider = "payorder"
+		c.DefaultProvider = Providers[0].Name
 	}
 	switch c.Mode {
 	case ModeSandbox:
@@ -258,30 +204,16 @@ func (c *Config) validate() error {
 		if c.BaseURL == "" {
 			return fmt.Errorf("live mode needs CHECKOUT_BASE_URL")
 		}
-		configured := map[string]bool{}
-		for provider, vars := range c.liveProviderVars() {
-			var missing []string
-			for name, v := range vars {
-				if v == "" {
-					missing = append(missing, name)
-				}
-			}
-			switch len(missing) {
-			case 0:
-				configured[provider] = true
-			case len(vars): // not used
-			default:
-				slices.Sort(missing)
-				return fmt.Errorf("live mode: provider %s is partly configured; it also needs %s", provider, strings.Join(missing, ", "))
+		configured := c.LiveProviders()
+		for _, d := range Providers {
+			missing := d.Missing(c.ProviderVars[d.Name])
+			if len(missing) > 0 && len(missing) < len(d.Missing(nil)) {
+				return fmt.Errorf("live mode: provider %s is partly configured; it also needs %s", d.Name, strings.Join(missing, ", "))
 			}
 		}
 		if !configured[c.DefaultProvider] {
-			var names []string
-			for name := range c.liveProviderVars()[c.DefaultProvider] {
-				names = append(names, name)
-			}
-			slices.Sort(names)
-			return fmt.Errorf("live mode needs the default provider (CHECKOUT_DEFAULT_PROVIDER=%s) configured: %s", c.DefaultProvider, strings.Join(names, ", "))
+			d, _ := Providers.Find(c.DefaultProvider)
+			return fmt.Errorf("live mode needs the default provider (CHECKOUT_DEFAULT_PROVIDER=%s) configured: %s", c.DefaultProvider, strings.Join(d.Missing(nil), ", "))
 		}
 		if !strings.HasPrefix(c.BaseURL, "https://") {
 			return fmt.Errorf("CHECKOUT_BASE_URL must be https in live mode")
@@ -289,8 +221,8 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("CHECKOUT_MODE must be sandbox or live, not %q", c.Mode)
 	}
-	if _, ok := c.liveProviderVars()[c.DefaultProvider]; !ok {
-		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (payorder, worldline, antom, alipayplus, bbmsl), not %q", c.DefaultProvider)
+	if _, ok := Providers.Find(c.DefaultProvider); !ok {
+		return fmt.Errorf("CHECKOUT_DEFAULT_PROVIDER must name a provider (%s), not %q", Providers, c.DefaultProvider)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("CHECKOUT_LOG_FORMAT must be text or json, not %q", c.LogFormat)
@@ -328,48 +260,6 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// liveProviderVars lists, per provider, the variables live mode needs.
-func (c *Config) liveProviderVars() map[string]map[string]string {
-	return map[string]map[string]string{
-		"payorder": {
-			"CHECKOUT_PAYORDER_BASE_URL":            c.Payorder.BaseURL,
-			"CHECKOUT_PAYORDER_SESSIONS_URL":        c.Payorder.SessionsURL,
-			"CHECKOUT_PAYORDER_MERCHANT_ID":         c.Payorder.MerchantID,
-			"CHECKOUT_PAYORDER_CHECKOUT_ID":         c.Payorder.CheckoutID,
-			"CHECKOUT_PAYORDER_AES_KEY":             c.Payorder.AESKey,
-			"CHECKOUT_PAYORDER_PRIVATE_KEY":         c.Payorder.PrivateKey,
-			"CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY": c.Payorder.PublicKey,
-		},
-		"alipayplus": {
-			"CHECKOUT_ALIPAYPLUS_BASE_URL":          c.AlipayPlus.BaseURL,
-			"CHECKOUT_ALIPAYPLUS_CLIENT_ID":         c.AlipayPlus.ClientID,
-			"CHECKOUT_ALIPAYPLUS_PRIVATE_KEY":       c.AlipayPlus.PrivateKey,
-			"CHECKOUT_ALIPAYPLUS_WALLET_PUBLIC_KEY": c.AlipayPlus.WalletPublicKey,
-			"CHECKOUT_ALIPAYPLUS_MERCHANT_NAME":     c.AlipayPlus.MerchantName,
-		},
-		"bbmsl": {
-			"CHECKOUT_BBMSL_BASE_URL":    c.BBMSL.BaseURL,
-			"CHECKOUT_BBMSL_MERCHANT_ID": c.BBMSL.MerchantID,
-			"CHECKOUT_BBMSL_PRIVATE_KEY": c.BBMSL.PrivateKey,
-			"CHECKOUT_BBMSL_PUBLIC_KEY":  c.BBMSL.BBMSLPublicKey,
-		},
-		"antom": {
-			"CHECKOUT_ANTOM_BASE_URL":    c.Antom.BaseURL,
-			"CHECKOUT_ANTOM_CLIENT_ID":   c.Antom.ClientID,
-			"CHECKOUT_ANTOM_PRIVATE_KEY": c.Antom.PrivateKey,
-			"CHECKOUT_ANTOM_PUBLIC_KEY":  c.Antom.AntomPublicKey,
-		},
-		"worldline": {
-			"CHECKOUT_WORLDLINE_BASE_URL":       c.Worldline.BaseURL,
-			"CHECKOUT_WORLDLINE_MERCHANT_ID":    c.Worldline.MerchantID,
-			"CHECKOUT_WORLDLINE_API_KEY_ID":     c.Worldline.APIKeyID,
-			"CHECKOUT_WORLDLINE_SECRET_API_KEY": c.Worldline.SecretAPIKey,
-			"CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID": c.Worldline.WebhookKeyID,
-			"CHECKOUT_WORLDLINE_WEBHOOK_SECRET": c.Worldline.WebhookSecret,
-		},
-	}
-}
-
 // ConfiguredProviders reports the providers this server runs: every one in
 // sandbox mode (against its sandbox), in live mode those fully configured.
 func (c *Config) ConfiguredProviders() map[string]bool {
@@ -392,15 +282,12 @@ func (c *Config) configuredNames() []string {
 	return names
 }
 
-// LiveProviders reports which providers live mode configures.
+// LiveProviders reports which providers live mode configures: those whose
+// required variables are all set.
 func (c *Config) LiveProviders() map[string]bool {
 	out := map[string]bool{}
-	for provider, vars := range c.liveProviderVars() {
-		complete := true
-		for _, v := range vars {
-			complete = complete && v != ""
-		}
-		out[provider] = complete
+	for _, d := range Providers {
+		out[d.Name] = len(d.Missing(c.ProviderVars[d.Name])) == 0
 	}
 	return out
 }

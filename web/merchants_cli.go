@@ -355,8 +355,8 @@ func (o *origins) Set(v string) error {
 // this server ("" when it can): not a provider, or not configured here, so
 // that every session without a provider of its own would fail.
 func (c *Config) providerRefusal(name string) string {
-	if _, ok := c.liveProviderVars()[name]; !ok {
-		return fmt.Sprintf("%q is not a provider (payorder, worldline, antom, alipayplus, bbmsl)", name)
+	if _, ok := Providers.Find(name); !ok {
+		return fmt.Sprintf("%q is not a provider (%s)", name, Providers)
 	}
 	if !c.ConfiguredProviders()[name] {
 		return fmt.Sprintf("%q is not configured on this server (configured: %s)", name, strings.Join(c.configuredNames(), ", "))

@@ -90,7 +90,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		e.POST("/demo/orders/:id/:action", h.DemoOrderAction, form)
 	}
 	if a.Sandbox != nil {
-		a.Sandbox.mount(e)
+		mountSandboxes(e, a.Sandbox)
 	}
 	return e
 }

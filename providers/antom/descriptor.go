@@ -1,0 +1,32 @@
+package antom
+
+import (
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
+)
+
+// Provider describes Antom to the server (see package registry).
+var Provider = registry.Descriptor{
+	Name:  Name,
+	Title: "Antom",
+	Vars: []registry.Var{
+		{Env: "CHECKOUT_ANTOM_BASE_URL", Help: "the Antom API host"},
+		{Env: "CHECKOUT_ANTOM_CLIENT_ID", Help: "Client-Id"},
+		{Env: "CHECKOUT_ANTOM_PRIVATE_KEY", Help: "merchant RSA private key"},
+		{Env: "CHECKOUT_ANTOM_PUBLIC_KEY", Help: "Antom's RSA public key"},
+	},
+	Capabilities: checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodCard}, ManualCapture: true},
+	Refunds:      true,
+	Cancels:      true,
+	New: func(v registry.Vars, env registry.Env) (checkout.Provider, error) {
+		return New(Config{
+			BaseURL:            v["CHECKOUT_ANTOM_BASE_URL"],
+			ClientID:           v["CHECKOUT_ANTOM_CLIENT_ID"],
+			MerchantPrivateKey: v["CHECKOUT_ANTOM_PRIVATE_KEY"],
+			AntomPublicKey:     v["CHECKOUT_ANTOM_PUBLIC_KEY"],
+			HTTPClient:         env.HTTPClient,
+			Now:                env.Now,
+			NotFoundAfter:      env.NotFoundAfter,
+		})
+	},
+}
