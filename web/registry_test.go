@@ -69,4 +69,3 @@ func TestRegistryDrivesLiveConfiguration(t *testing.T) {
 		t.Fatalf("error %q does not name the missing variables %v", err, want)
 	}
 }
-
