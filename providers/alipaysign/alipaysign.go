@@ -26,7 +26,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,25 +151,16 @@ func SignMessage(key *rsa.PrivateKey, h http.Header, timeHeader, method, path, c
 	return nil
 }
 
+// keys reads this package's keys.
+var keys = rsakey.Reader{Name: "alipaysign", PKCS1: false}
+
 // ParsePrivateKey reads an RSA private key in PKCS#8, PEM-armoured or bare
 // base64 DER.
-func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	k, err := rsakey.ParsePrivate(s, false)
-	if err != nil {
-		return nil, fmt.Errorf("alipaysign: %w", err)
-	}
-	return k, nil
-}
+func ParsePrivateKey(s string) (*rsa.PrivateKey, error) { return keys.Private(s) }
 
 // ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form,
 // PEM-armoured or bare base64 DER.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	k, err := rsakey.ParsePublic(s, false)
-	if err != nil {
-		return nil, fmt.Errorf("alipaysign: %w", err)
-	}
-	return k, nil
-}
+func ParsePublicKey(s string) (*rsa.PublicKey, error) { return keys.Public(s) }
 
 // KeyPair is a generated key pair in bare base64 (the form Alipay portals
 // hand out), for sandboxes and tests.

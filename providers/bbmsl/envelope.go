@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/providers/rsakey"
@@ -92,27 +91,18 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// keys reads this package's keys.
+var keys = rsakey.Reader{Name: "bbmsl", PKCS1: true}
+
 // ParsePrivateKey reads the merchant's RSA private key: PKCS#8 (what the
 // portal expects) or PKCS#1 (what BBMSL's PHP SDK generates), PEM-armoured
 // or bare base64 DER.
-func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	k, err := rsakey.ParsePrivate(s, true)
-	if err != nil {
-		return nil, fmt.Errorf("bbmsl: %w", err)
-	}
-	return k, nil
-}
+func ParsePrivateKey(s string) (*rsa.PrivateKey, error) { return keys.Private(s) }
 
 // ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form
 // (PKCS#1 is accepted too), PEM-armoured or bare base64 DER, the form the
 // portal shows without header and line breaks.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	k, err := rsakey.ParsePublic(s, true)
-	if err != nil {
-		return nil, fmt.Errorf("bbmsl: %w", err)
-	}
-	return k, nil
-}
+func ParsePublicKey(s string) (*rsa.PublicKey, error) { return keys.Public(s) }
 
 // KeyPair is a generated key pair in bare base64 DER, for sandboxes and tests.
 type KeyPair = rsakey.Pair

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/providers/rsakey"
@@ -119,22 +118,13 @@ func Verify(key *rsa.PublicKey, msg []byte, sign string) error {
 	return nil
 }
 
+// keys reads this package's keys.
+var keys = rsakey.Reader{Name: "payorder", PKCS1: false}
+
 // ParsePrivateKey reads an RSA private key in PKCS#8, either PEM-armoured or
 // as bare base64 DER (the two forms merchant portals hand out).
-func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	k, err := rsakey.ParsePrivate(s, false)
-	if err != nil {
-		return nil, fmt.Errorf("payorder: %w", err)
-	}
-	return k, nil
-}
+func ParsePrivateKey(s string) (*rsa.PrivateKey, error) { return keys.Private(s) }
 
 // ParsePublicKey reads an RSA public key in X.509 SubjectPublicKeyInfo form,
 // either PEM-armoured or as bare base64 DER.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	k, err := rsakey.ParsePublic(s, false)
-	if err != nil {
-		return nil, fmt.Errorf("payorder: %w", err)
-	}
-	return k, nil
-}
+func ParsePublicKey(s string) (*rsa.PublicKey, error) { return keys.Public(s) }

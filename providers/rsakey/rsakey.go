@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -105,4 +106,30 @@ func keyDER(s, pemType string, pkcs1 bool) ([]byte, error) {
 		return nil, errors.New("the " + what + " is neither PEM nor base64")
 	}
 	return der, nil
+}
+
+// Reader reads one provider's keys, its errors prefixed with the
+// provider's name, so that the adapters need no parsing wrappers of their own.
+type Reader struct {
+	Name  string // the error prefix, e.g. "payorder"
+	PKCS1 bool   // accept PKCS#1 as well
+}
+
+// Private is ParsePrivate with r's options.
+func (r Reader) Private(s string) (*rsa.PrivateKey, error) {
+	k, err := ParsePrivate(s, r.PKCS1)
+	return k, r.wrap(err)
+}
+
+// Public is ParsePublic with r's options.
+func (r Reader) Public(s string) (*rsa.PublicKey, error) {
+	k, err := ParsePublic(s, r.PKCS1)
+	return k, r.wrap(err)
+}
+
+func (r Reader) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", r.Name, err)
 }
