@@ -64,7 +64,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
+	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		return nil, err
 	}
