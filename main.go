@@ -2,8 +2,8 @@
 // shopper's pages and, in sandbox mode (the default), simulators of the
 // payment providers and a demo shop. Configuration comes from CHECKOUT_*
 // environment variables; see the README. `checkout merchants ...` manages
-// merchants (web.MerchantsCommand); `checkout backup -to FILE` copies the
-// database while the server runs (web.BackupCommand).
+// merchants (operator.MerchantsCommand); `checkout backup -to FILE` copies
+// the database while the server runs (operator.BackupCommand).
 package main
 
 import (
@@ -16,17 +16,18 @@ import (
 	"syscall"
 
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "merchants":
-			os.Exit(web.MerchantsCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+			os.Exit(operator.MerchantsCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
 		case "backup":
 			// A signal cancels the copy, which then leaves no partial file.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			code := web.BackupCommand(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+			code := operator.BackupCommand(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
 			stop()
 			os.Exit(code)
 		}

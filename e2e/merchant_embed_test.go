@@ -24,6 +24,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 // TestMerchantEmbed: a merchant created with the CLI (`merchants create
@@ -258,7 +259,7 @@ func createMerchantWithCLI(t *testing.T, origin, webhookURL string) *cliMerchant
 	t.Helper()
 	env := map[string]string{"CHECKOUT_DB": filepath.Join(workDir, "checkout.db"), "CHECKOUT_MODE": web.ModeSandbox}
 	var stdout, stderr bytes.Buffer
-	code := web.MerchantsCommand([]string{"create", "-name", "Corner Shop", "-return-origin", origin,
+	code := operator.MerchantsCommand([]string{"create", "-name", "Corner Shop", "-return-origin", origin,
 		"-embed-origin", origin, "-webhook-url", webhookURL, "-provider", "payorder", "-test"},
 		func(k string) string { return env[k] }, &stdout, &stderr)
 	if code != 0 {

@@ -62,7 +62,7 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 	for _, f := range a.Fields {
 		v.Fields = append(v.Fields, templates.FormField{Name: f.Name, Value: f.Value})
 	}
-	allowProviderOrigin(c, v.Origin)
+	AllowProviderOrigin(c, v.Origin)
 	return Render(c, http.StatusOK, templates.Action(v))
 }
 

@@ -1,7 +1,8 @@
 // Package handlers holds the Echo handlers: the merchant API (api_*.go), the
-// shopper's pages (checkout_*.go), provider returns, and the demo shop
-// (demo_*.go). Handlers parse, call the checkout.Service, and render or
-// redirect; errors go to the one HTTP error handler in package web.
+// shopper's pages (checkout_*.go) and provider returns and notifications.
+// Handlers parse, call the checkout.Service, and render or redirect; errors
+// go to the one HTTP error handler in package web. (The demo shop is
+// package web/demo.)
 package handlers
 
 import (
@@ -24,7 +25,6 @@ import (
 type Handlers struct {
 	Service *checkout.Service
 	Log     *slog.Logger
-	Demo    *Demo // nil outside sandbox mode
 	// Forms issues and checks the token every shopper form carries
 	// (RequireFormToken).
 	Forms *FormTokens
@@ -113,11 +113,12 @@ func noStore(c echo.Context) {
 	h.Set("Referrer-Policy", "no-referrer")
 }
 
-// allowProviderOrigin widens the page's frame-src and form-action to the
-// exact origin of the provider step it runs. Anything but a plain
-// scheme://host[:port] origin is ignored: it goes into a header, where a
-// stray quote, semicolon or space would change the policy.
-func allowProviderOrigin(c echo.Context, origin string) {
+// AllowProviderOrigin widens the page's frame-src and form-action to the
+// exact origin of the provider step it runs (or, for the demo shop, of the
+// checkout it frames). Anything but a plain scheme://host[:port] origin is
+// ignored: it goes into a header, where a stray quote, semicolon or space
+// would change the policy.
+func AllowProviderOrigin(c echo.Context, origin string) {
 	if !cspOrigin(origin) {
 		return
 	}

@@ -13,13 +13,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
+	"github.com/opencheckout/hostedcheckout/web/demo"
 	"github.com/opencheckout/hostedcheckout/web/relay"
 )
 
@@ -34,6 +34,7 @@ type App struct {
 	Store    *sqlite.DB
 	Service  *checkout.Service
 	Sandbox  *sandboxset.Set // nil in live mode
+	Demo     *demo.Shop // nil in live mode
 	Listener net.Listener
 	// URL is the public base URL; InternalURL is where this process answers;
 	// SandboxURL is the public origin of the provider sandboxes.
@@ -64,7 +65,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
+	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -152,13 +153,6 @@ func (a *App) assemble(ctx context.Context) error {
 		if len(secret) == 0 {
 			secret = []byte(checkout.RandomToken(32))
 		}
-		cookies := sessions.NewCookieStore(secret)
-		// The shop's cookie is host-only, secure, script-proof and, should
-		// the shop itself ever be framed, partitioned. Browsers treat
-		// http://localhost and 127.0.0.1 as secure, so this holds in local
-		// runs too.
-		cookies.Options = &sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, HttpOnly: true,
-			Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true}
 		names := []string{a.Config.DefaultProvider}
 		for _, name := range slices.Sorted(maps.Keys(a.Service.Providers)) {
 			// The shop's provider choice is for cards; wallets route by themselves.
@@ -166,8 +160,8 @@ func (a *App) assemble(ctx context.Context) error {
 				names = append(names, name)
 			}
 		}
-		h.Demo = &handlers.Demo{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
-			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: cookies}
+		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
+			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: demo.NewCookieStore(secret), Log: a.Log}
 	}
 	a.handlers = h
 	a.Echo = a.routes(h)

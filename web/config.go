@@ -91,17 +91,18 @@ type Config struct {
 // mode every provider setting is required and a missing one is an error
 // naming the variable.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg, err := readConfig(getenv)
+	cfg, err := ReadConfig(getenv)
 	if err != nil {
 		return cfg, err
 	}
 	return cfg, cfg.validate()
 }
 
-// readConfig parses the environment without checking that the whole is
-// enough to serve: what the merchants and backup commands need (the
-// database, the default provider) works with a partial live configuration.
-func readConfig(getenv func(string) string) (Config, error) {
+// ReadConfig parses the environment as ConfigFromEnv does, without
+// checking that the whole is enough to serve: what the merchants and backup
+// commands (package web/operator) need (the database, the default provider)
+// works with a partial live configuration.
+func ReadConfig(getenv func(string) string) (Config, error) {
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -282,6 +283,19 @@ func (c *Config) configuredNames() []string {
 	return names
 }
 
+// ProviderRefusal says why name cannot be a merchant's default provider on
+// this server ("" when it can): not a provider, or not configured here, so
+// that every session without a provider of its own would fail.
+func (c *Config) ProviderRefusal(name string) string {
+	if _, ok := Providers.Find(name); !ok {
+		return fmt.Sprintf("%q is not a provider (%s)", name, Providers)
+	}
+	if !c.ConfiguredProviders()[name] {
+		return fmt.Sprintf("%q is not configured on this server (configured: %s)", name, strings.Join(c.configuredNames(), ", "))
+	}
+	return ""
+}
+
 // LiveProviders reports which providers live mode configures: those whose
 // required variables are all set.
 func (c *Config) LiveProviders() map[string]bool {
@@ -311,7 +325,7 @@ func count(s, name string) (int, error) {
 	return n, nil
 }
 
-// sqliteOptions are the database settings the configuration chooses.
-func (c *Config) sqliteOptions() sqlite.Options {
+// SQLiteOptions are the database settings the configuration chooses.
+func (c *Config) SQLiteOptions() sqlite.Options {
 	return sqlite.Options{Sync: c.SQLiteSync}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 // liveWorldlineEnv is a live-mode environment that configures Worldline
@@ -29,7 +30,7 @@ func liveWorldlineEnv(db string) map[string]string {
 func merchantsCLI(env map[string]string) func(args ...string) (int, string) {
 	return func(args ...string) (int, string) {
 		var out strings.Builder
-		code := web.MerchantsCommand(args, func(k string) string { return env[k] }, &out, &out)
+		code := operator.MerchantsCommand(args, func(k string) string { return env[k] }, &out, &out)
 		return code, out.String()
 	}
 }

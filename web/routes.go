@@ -83,11 +83,13 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// comes from the provider server to server.
 	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteReturn, h.CheckoutReturn, form)
 
-	if h.Demo != nil {
-		e.GET("/", h.DemoShop)
-		e.POST("/demo/checkout", h.DemoCheckout, form)
-		e.GET("/demo/return", h.DemoReturn)
-		e.POST("/demo/orders/:id/:action", h.DemoOrderAction, form)
+	// The demo shop (sandbox mode): a merchant of its own, calling the API
+	// above over HTTP.
+	if d := a.Demo; d != nil {
+		e.GET("/", d.Storefront)
+		e.POST("/demo/checkout", d.Checkout, form)
+		e.GET("/demo/return", d.Return)
+		e.POST("/demo/orders/:id/:action", d.OrderAction, form)
 	}
 	if a.Sandbox != nil {
 		mountSandboxes(e, a.Sandbox)

@@ -1,4 +1,4 @@
-package web_test
+package operator_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 // TestMerchantsCommandBranding: merchants create and update set the
@@ -34,7 +35,7 @@ func TestMerchantsCommandBranding(t *testing.T) {
 	}
 	cli := func(args ...string) (int, string, string) {
 		var out, errs strings.Builder
-		code := web.MerchantsCommand(args, env, &out, &errs)
+		code := operator.MerchantsCommand(args, env, &out, &errs)
 		return code, out.String(), errs.String()
 	}
 	file := func(name string, body []byte) string {
@@ -230,7 +231,7 @@ func TestDemoMerchantKeepsItsBranding(t *testing.T) {
 		}
 		return ""
 	}
-	if code := web.MerchantsCommand([]string{"update", "-id", web.DemoMerchantID, "-display-name", "Demo Roasters", "-brand-color", "#1a7f43", "-logo", logo},
+	if code := operator.MerchantsCommand([]string{"update", "-id", web.DemoMerchantID, "-display-name", "Demo Roasters", "-brand-color", "#1a7f43", "-logo", logo},
 		env, &out, &out); code != 0 {
 		t.Fatalf("update the demo merchant: %d %s", code, out.String())
 	}

@@ -1,4 +1,4 @@
-package web
+package operator
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
 // BackupCommand runs `checkout backup -to FILE`: a consistent copy of the
@@ -34,7 +35,7 @@ func BackupCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}
-	cfg, err := readConfig(getenv)
+	cfg, err := web.ReadConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: configuration:", err)
 		return 2
@@ -45,7 +46,7 @@ func BackupCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1
 	}
-	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
+	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1

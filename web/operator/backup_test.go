@@ -1,4 +1,4 @@
-package web_test
+package operator_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 // `checkout backup -to FILE` copies the database of a running server, says
@@ -30,7 +31,7 @@ func TestBackupCommand(t *testing.T) {
 	}
 	backup := func(path string, args ...string) (int, string, string) {
 		var out, errs strings.Builder
-		code := web.BackupCommand(context.Background(), args, envFor(path), &out, &errs)
+		code := operator.BackupCommand(context.Background(), args, envFor(path), &out, &errs)
 		return code, out.String(), errs.String()
 	}
 
@@ -47,7 +48,7 @@ func TestBackupCommand(t *testing.T) {
 	}
 
 	var out strings.Builder
-	if code := web.MerchantsCommand([]string{"create", "-name", "Corner Shop", "-test", "-return-origin", "https://shop.example"}, envFor(db), &out, &out); code != 0 {
+	if code := operator.MerchantsCommand([]string{"create", "-name", "Corner Shop", "-test", "-return-origin", "https://shop.example"}, envFor(db), &out, &out); code != 0 {
 		t.Fatalf("create a merchant: %d %s", code, out.String())
 	}
 	merchant := regexp.MustCompile(`merchant:\s+(mer_\S+)`).FindStringSubmatch(out.String())
@@ -98,7 +99,7 @@ func TestBackupCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if code := web.MerchantsCommand([]string{"list"}, envFor(restored), &out, &out); code != 0 || !strings.Contains(out.String(), merchant[1]) {
+	if code := operator.MerchantsCommand([]string{"list"}, envFor(restored), &out, &out); code != 0 || !strings.Contains(out.String(), merchant[1]) {
 		t.Fatalf("merchants in the restored copy: %d %s", code, out.String())
 	}
 }

@@ -1,4 +1,4 @@
-package web_test
+package operator_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
 func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
@@ -25,7 +26,7 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 	}
 	cli := func(args ...string) (int, string) {
 		var out, errs strings.Builder
-		code := web.MerchantsCommand(args, env, &out, &errs)
+		code := operator.MerchantsCommand(args, env, &out, &errs)
 		return code, out.String() + errs.String()
 	}
 	for _, bad := range [][]string{
@@ -63,12 +64,12 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 		return env(k)
 	}
 	var liveOut strings.Builder
-	if code := web.MerchantsCommand([]string{"create", "-name", "Dev", "-test", "-return-origin", "http://localhost:3000"}, live, &liveOut, &liveOut); code != 2 ||
+	if code := operator.MerchantsCommand([]string{"create", "-name", "Dev", "-test", "-return-origin", "http://localhost:3000"}, live, &liveOut, &liveOut); code != 2 ||
 		!strings.Contains(liveOut.String(), "sandbox mode only") {
 		t.Fatalf("an http origin in live mode: %d %s", code, liveOut.String())
 	}
 	liveOut.Reset()
-	if code := web.MerchantsCommand([]string{"list"}, live, &liveOut, &liveOut); code != 0 || !strings.Contains(liveOut.String(), "Corner Shop") {
+	if code := operator.MerchantsCommand([]string{"list"}, live, &liveOut, &liveOut); code != 0 || !strings.Contains(liveOut.String(), "Corner Shop") {
 		t.Fatalf("list in live mode: %d %s", code, liveOut.String())
 	}
 	if code, out := cli("list"); code != 0 || !strings.Contains(out, id[1]) || !strings.Contains(out, "https://shop.example") || strings.Contains(out, key[1]) {

@@ -1,4 +1,9 @@
-package web
+// Package operator holds the operator commands of the checkout binary:
+// `checkout merchants ...` (MerchantsCommand) and `checkout backup`
+// (BackupCommand). They read the same configuration as the server
+// (web.ReadConfig) and work on its database directly; main dispatches to
+// them.
+package operator
 
 import (
 	"context"
@@ -17,6 +22,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
 // MerchantsCommand runs `checkout merchants
@@ -46,19 +52,19 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 	if len(args) == 0 {
 		return usage()
 	}
-	cfg, err := readConfig(getenv)
+	cfg, err := web.ReadConfig(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: configuration:", err)
 		return 2
 	}
 	ctx := context.Background()
-	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.sqliteOptions())
+	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1
 	}
 	defer db.Close()
-	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now, Sandbox: cfg.Mode != ModeLive}
+	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now, Sandbox: cfg.Mode != web.ModeLive}
 
 	switch args[0] {
 	case "create":
@@ -85,7 +91,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 			fmt.Fprintln(stderr, "checkout: -name must be at most 100 characters, valid UTF-8, without control or invisible formatting characters")
 			return 2
 		}
-		if cfg.Mode == ModeLive {
+		if cfg.Mode == web.ModeLive {
 			for _, o := range append(slices.Clone(returns), embeds...) {
 				if !strings.HasPrefix(o, "https://") {
 					fmt.Fprintf(stderr, "checkout: %s: http origins (localhost) are for sandbox mode only\n", o)
@@ -93,7 +99,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 				}
 			}
 		}
-		if msg := cfg.providerRefusal(*provider); msg != "" {
+		if msg := cfg.ProviderRefusal(*provider); msg != "" {
 			fmt.Fprintln(stderr, "checkout: -provider "+msg)
 			return 2
 		}
@@ -180,7 +186,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		if msg := cfg.providerRefusal(*provider); msg != "" {
+		if msg := cfg.ProviderRefusal(*provider); msg != "" {
 			fmt.Fprintln(stderr, "checkout: -provider "+msg)
 			return 2
 		}
@@ -349,19 +355,6 @@ func (o *origins) Set(v string) error {
 	}
 	*o = append(*o, n)
 	return nil
-}
-
-// providerRefusal says why name cannot be a merchant's default provider on
-// this server ("" when it can): not a provider, or not configured here, so
-// that every session without a provider of its own would fail.
-func (c *Config) providerRefusal(name string) string {
-	if _, ok := Providers.Find(name); !ok {
-		return fmt.Sprintf("%q is not a provider (%s)", name, Providers)
-	}
-	if !c.ConfiguredProviders()[name] {
-		return fmt.Sprintf("%q is not configured on this server (configured: %s)", name, strings.Join(c.configuredNames(), ", "))
-	}
-	return ""
 }
 
 // merchantByID reads a merchant for a subcommand: nil and the exit code

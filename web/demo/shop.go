@@ -1,9 +1,15 @@
-package handlers
+// Package demo is the demo shop of sandbox mode: a pretend merchant whose
+// pages call the checkout's merchant API over HTTP with its secret key,
+// exactly as a real merchant server would. It knows the checkout only
+// through that API; from package handlers it takes the page rendering and
+// the Content-Security-Policy of the response, nothing else.
+package demo
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/static"
 	"github.com/opencheckout/hostedcheckout/templates"
 	"github.com/opencheckout/hostedcheckout/templates/i18n"
@@ -20,19 +27,31 @@ import (
 	"golang.org/x/text/language/display"
 )
 
-// Demo is a pretend merchant served in sandbox mode: its shop calls our
-// public API over HTTP with its secret key, exactly as a real merchant
-// server would, and remembers the visitor's orders in a signed cookie.
-type Demo struct {
+// Shop is a pretend merchant served in sandbox mode: it calls our public
+// API over HTTP with its secret key, exactly as a real merchant server
+// would, and remembers the visitor's orders in a signed cookie.
+type Shop struct {
 	Providers []string       // the configured providers, default first
 	APIKey    string         // the demo merchant's secret key
 	APIURL    string         // where this server answers, for the API calls
 	PublicURL string         // the public base URL, for success and cancel URLs
 	Client    *http.Client   // for the API calls
-	Cookies   sessions.Store // the shop's own visitor session
+	Cookies   sessions.Store // the shop's own visitor session (NewCookieStore)
+	Log       *slog.Logger   // for the API calls that fail
 }
 
 const demoCookie = "__Host-demo_shop"
+
+// NewCookieStore is the store of the shop's visitor cookie, signed with
+// secret. The cookie is host-only, secure, script-proof and, should the
+// shop itself ever be framed, partitioned. Browsers treat http://localhost
+// and 127.0.0.1 as secure, so this holds in local runs too.
+func NewCookieStore(secret []byte) *sessions.CookieStore {
+	cookies := sessions.NewCookieStore(secret)
+	cookies.Options = &sessions.Options{Path: "/", MaxAge: 30 * 24 * 3600, HttpOnly: true,
+		Secure: true, SameSite: http.SameSiteNoneMode, Partitioned: true}
+	return cookies
+}
 
 type demoProduct struct {
 	templates.Product
@@ -49,7 +68,7 @@ var demoProducts = []demoProduct{
 // decides which it accepts.
 var demoCurrencies = []templates.DemoOption{{Value: "USD", Label: "US dollar"}, {Value: "EUR", Label: "Euro"}}
 
-func (d *Demo) products() []templates.Product {
+func (d *Shop) products() []templates.Product {
 	out := make([]templates.Product, len(demoProducts))
 	for i, p := range demoProducts {
 		out[i] = p.Product
@@ -59,7 +78,7 @@ func (d *Demo) products() []templates.Product {
 	return out
 }
 
-func (d *Demo) providerOptions() []templates.DemoOption {
+func (d *Shop) providerOptions() []templates.DemoOption {
 	out := make([]templates.DemoOption, 0, len(d.Providers))
 	for _, p := range d.Providers {
 		out = append(out, templates.DemoOption{Value: p, Label: p})
@@ -67,9 +86,9 @@ func (d *Demo) providerOptions() []templates.DemoOption {
 	return out
 }
 
-// DemoShop handles GET /: the storefront with the visitor's recent orders.
-func (h *Handlers) DemoShop(c echo.Context) error {
-	return h.renderShop(c, http.StatusOK, "", "")
+// Storefront handles GET /: the storefront with the visitor's recent orders.
+func (d *Shop) Storefront(c echo.Context) error {
+	return d.renderShop(c, http.StatusOK, "", "")
 }
 
 // shopStatus is the status of the shop's page after an API call: the API's
@@ -82,8 +101,7 @@ func shopStatus(apiStatus int, err error) int {
 }
 
 // renderShop renders the shop's page with a notice or a problem, under status.
-func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string) error {
-	d := h.Demo
+func (d *Shop) renderShop(c echo.Context, status int, notice, problem string) error {
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop"}, Products: d.products(),
 		Providers: d.providerOptions(), Currencies: demoCurrencies, Locales: demoLocaleOptions(), Notice: notice, Error: problem}
 	for _, id := range d.orders(c) {
@@ -104,13 +122,12 @@ func (h *Handlers) renderShop(c echo.Context, status int, notice, problem string
 		}
 		v.Orders = append(v.Orders, o)
 	}
-	return Render(c, status, templates.DemoShop(v))
+	return handlers.Render(c, status, templates.DemoShop(v))
 }
 
-// DemoCheckout handles POST /demo/checkout: one click creates a checkout
+// Checkout handles POST /demo/checkout: one click creates a checkout
 // session through the public API and sends the browser to its URL.
-func (h *Handlers) DemoCheckout(c echo.Context) error {
-	d := h.Demo
+func (d *Shop) Checkout(c echo.Context) error {
 	var product *demoProduct
 	for i := range demoProducts {
 		if demoProducts[i].ID == c.FormValue("product") {
@@ -164,45 +181,45 @@ func (h *Handlers) DemoCheckout(c echo.Context) error {
 		_ = json.Unmarshal(raw, &problem)
 	}
 	if err != nil || status != http.StatusCreated {
-		h.Log.WarnContext(ctx(c), "demo shop could not create a session", "status", status, "err", err)
+		d.Log.WarnContext(c.Request().Context(), "demo shop could not create a session", "status", status, "err", err)
 		if problem.Error.Message != "" {
-			return h.renderShop(c, shopStatus(status, err), "", "The checkout could not be started: "+problem.Error.Message)
+			return d.renderShop(c, shopStatus(status, err), "", "The checkout could not be started: "+problem.Error.Message)
 		}
-		return h.renderShop(c, shopStatus(status, err), "", "The checkout could not be started. See the server log.")
+		return d.renderShop(c, shopStatus(status, err), "", "The checkout could not be started. See the server log.")
 	}
 	d.remember(c, s.ID)
 	if c.FormValue("embed") == "true" {
 		// The shop's own page with the checkout in an iframe (embed.js).
 		u, _ := url.Parse(s.URL)
-		allowProviderOrigin(c, u.Scheme+"://"+u.Host) // frame-src: the checkout's origin
-		return Render(c, http.StatusOK, templates.DemoEmbed(templates.DemoEmbedPage{
+		handlers.AllowProviderOrigin(c, u.Scheme+"://"+u.Host) // frame-src: the checkout's origin
+		return handlers.Render(c, http.StatusOK, templates.DemoEmbed(templates.DemoEmbedPage{
 			Page:       templates.Page{Title: "Demo coffee shop: checkout", Script: "demo-embed.js"},
 			SessionURL: s.URL, EmbedJS: static.URL("embed.js"), EmbedSRI: static.Integrity("embed.js"),
 		}))
 	}
-	return seeOther(c, s.URL)
+	return c.Redirect(http.StatusSeeOther, s.URL)
 }
 
-// DemoReturn handles GET /demo/return, where the checkout sends the shopper
+// Return handles GET /demo/return, where the checkout sends the shopper
 // back. Like a real merchant, the shop trusts only the API's answer.
-func (h *Handlers) DemoReturn(c echo.Context) error {
+func (d *Shop) Return(c echo.Context) error {
 	// Read-only, and the session id (160 random bits) is the shopper's own
 	// link back, so the shop's cookie is not needed here (an embedded
 	// checkout on another site returns without it); a malformed id never
 	// reaches the API.
 	id := c.QueryParam("session_id")
 	if !checkout.ValidID(checkout.PrefixSession, id) {
-		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
+		return d.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
 	var s checkout.SessionObject
-	if status, err := h.Demo.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
-		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
+	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
+		return d.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
 	}
 	notice := fmt.Sprintf("Order %s: payment %s.", s.MerchantReference, s.PaymentStatus)
 	if s.PaymentStatus == "paid" {
 		notice = fmt.Sprintf("Thank you! Order %s is paid.", s.MerchantReference)
 	}
-	return h.renderShop(c, http.StatusOK, notice, "")
+	return d.renderShop(c, http.StatusOK, notice, "")
 }
 
 // demoAPIError is the error body of the merchant API, as the shop reads it.
@@ -212,24 +229,23 @@ type demoAPIError struct {
 	} `json:"error"`
 }
 
-// DemoOrderAction handles POST /demo/orders/:id/capture, /cancel and
-// /refund: the shop manages an order's payment through the public API,
-// as a merchant's back office would.
-func (h *Handlers) DemoOrderAction(c echo.Context) error {
-	d := h.Demo
+// OrderAction handles POST /demo/orders/:id/capture, /cancel, /refund and
+// /charge: the shop manages an order's payment through the public API, as
+// a merchant's back office would.
+func (d *Shop) OrderAction(c echo.Context) error {
 	id, action := c.Param("id"), c.Param("action")
 	if action != "capture" && action != "cancel" && action != "refund" && action != "charge" {
 		return checkout.Errorf(checkout.ENotFound, "No such order action.")
 	}
 	if !d.owns(c, id) {
 		// Only the visitor's own orders, as their cookie lists them.
-		return h.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
+		return d.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
 	var s checkout.SessionObject
 	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
-		return h.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
+		return d.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
 	} else if s.Payment == nil {
-		return h.renderShop(c, http.StatusConflict, "", "Order "+s.MerchantReference+" has no payment yet.")
+		return d.renderShop(c, http.StatusConflict, "", "Order "+s.MerchantReference+" has no payment yet.")
 	}
 	path := "/v1/payments/" + s.Payment.ID + "/" + action
 	if action == "refund" {
@@ -253,17 +269,17 @@ func (h *Handlers) DemoOrderAction(c echo.Context) error {
 		}
 	}
 	if err != nil || status >= 300 {
-		h.Log.WarnContext(ctx(c), "demo shop order action failed", "action", action, "status", status, "err", err)
+		d.Log.WarnContext(c.Request().Context(), "demo shop order action failed", "action", action, "status", status, "err", err)
 		msg := problem.Error.Message
 		if msg == "" {
 			msg = "see the server log"
 		}
-		return h.renderShop(c, shopStatus(status, err), "", fmt.Sprintf("Could not %s order %s: %s", action, s.MerchantReference, msg))
+		return d.renderShop(c, shopStatus(status, err), "", fmt.Sprintf("Could not %s order %s: %s", action, s.MerchantReference, msg))
 	}
-	return seeOther(c, "/?done="+action)
+	return c.Redirect(http.StatusSeeOther, "/?done="+action)
 }
 
-func (d *Demo) api(c echo.Context, method, path string, body, out any, idempotencyKey string) (int, error) {
+func (d *Shop) api(c echo.Context, method, path string, body, out any, idempotencyKey string) (int, error) {
 	var rd *bytes.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -274,7 +290,7 @@ func (d *Demo) api(c echo.Context, method, path string, body, out any, idempoten
 	} else {
 		rd = bytes.NewReader(nil)
 	}
-	req, err := http.NewRequestWithContext(ctx(c), method, d.APIURL+path, rd)
+	req, err := http.NewRequestWithContext(c.Request().Context(), method, d.APIURL+path, rd)
 	if err != nil {
 		return 0, err
 	}
@@ -294,7 +310,7 @@ func (d *Demo) api(c echo.Context, method, path string, body, out any, idempoten
 const maxDemoOrders = 5
 
 // customer is the shop's id for its visitor, kept in the shop's cookie.
-func (d *Demo) customer(c echo.Context) string {
+func (d *Shop) customer(c echo.Context) string {
 	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
 	if id, ok := sess.Values["customer"].(string); ok && id != "" {
 		return id
@@ -305,7 +321,7 @@ func (d *Demo) customer(c echo.Context) string {
 	return id
 }
 
-func (d *Demo) orders(c echo.Context) []string {
+func (d *Shop) orders(c echo.Context) []string {
 	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
 	ids, _ := sess.Values["orders"].(string)
 	if ids == "" {
@@ -316,11 +332,11 @@ func (d *Demo) orders(c echo.Context) []string {
 
 // owns reports whether the order (a session id) is one of the visitor's,
 // as the shop's signed cookie remembers them.
-func (d *Demo) owns(c echo.Context, id string) bool {
+func (d *Shop) owns(c echo.Context, id string) bool {
 	return checkout.ValidID(checkout.PrefixSession, id) && slices.Contains(d.orders(c), id)
 }
 
-func (d *Demo) remember(c echo.Context, id string) {
+func (d *Shop) remember(c echo.Context, id string) {
 	sess, _ := d.Cookies.Get(c.Request(), demoCookie)
 	ids := append([]string{id}, d.orders(c)...)
 	if len(ids) > maxDemoOrders {
