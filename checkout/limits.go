@@ -177,54 +177,8 @@ func (l *Limiter) Blocked(key string, limit int, window time.Duration, now time.
 	return true, oldest.Add(window).Sub(now)
 }
 
-// APILimits slow the merchant API: requests per merchant in a second
-// (PerSecond), and failed authentications per client IP in a minute
-// (FailedAuthPerMinute): past that, the IP's further bad keys are refused
-// with 429 (a valid key still works). Zero limits are off.
-type APILimits struct {
-	PerSecond, FailedAuthPerMinute int
-	limiter                        Limiter
-}
-
-// Request records a request of merchantID at now and refuses it over the limit.
-func (a *APILimits) Request(merchantID string, now time.Time) error {
-	if a == nil {
-		return nil
-	}
-	if ok, wait := a.limiter.Allow("api:"+merchantID, a.PerSecond, time.Second, now); !ok {
-		return &Error{Code: ERateLimited, Message: "Too many requests. Slow down and retry after the Retry-After delay.", RetryAfter: wait}
-	}
-	return nil
-}
-
-// AuthBlocked refuses a client IP that failed to authenticate too often
-// in the last minute.
-func (a *APILimits) AuthBlocked(ip string, now time.Time) error {
-	if a == nil {
-		return nil
-	}
-	if blocked, wait := a.limiter.Blocked("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now); blocked {
-		return &Error{Code: ERateLimited, Message: "Too many requests with a bad key from this address. Retry after the Retry-After delay.", RetryAfter: wait}
-	}
-	return nil
-}
-
-// AuthFailed records a failed authentication from ip.
-func (a *APILimits) AuthFailed(ip string, now time.Time) {
-	if a != nil {
-		a.limiter.Allow("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
-	}
-}
-
 // Sweep drops the idle keys of the attempt limits.
 func (a *AttemptLimits) Sweep(now time.Time) {
-	if a != nil {
-		a.limiter.Sweep(now)
-	}
-}
-
-// Sweep drops the idle keys of the API limits.
-func (a *APILimits) Sweep(now time.Time) {
 	if a != nil {
 		a.limiter.Sweep(now)
 	}

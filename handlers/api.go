@@ -37,9 +37,10 @@ func (h *Handlers) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		now := h.Service.Now()
 		refuse := func(err error, challenge string) error {
-			if blocked := h.APILimits.AuthBlocked(c.RealIP(), now); blocked != nil {
+			if blocked, wait := h.APILimits.AuthBlocked(c.RealIP(), now); blocked {
 				h.Log.WarnContext(ctx(c), "api request refused by a limit", "reason", "failed authentications", "ip", c.RealIP())
-				return blocked
+				return &checkout.Error{Code: checkout.ERateLimited, RetryAfter: wait,
+					Message: "Too many requests with a bad key from this address. Retry after the Retry-After delay."}
 			}
 			h.APILimits.AuthFailed(c.RealIP(), now)
 			h.Log.WarnContext(ctx(c), "api authentication failed", "ip", c.RealIP())
@@ -58,9 +59,10 @@ func (h *Handlers) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return err
 		}
-		if err := h.APILimits.Request(m.ID, now); err != nil {
+		if ok, wait := h.APILimits.Request(m.ID, now); !ok {
 			h.Log.WarnContext(ctx(c), "api request refused by a limit", "reason", "requests per second", "merchant_id", m.ID, "ip", c.RealIP())
-			return err
+			return &checkout.Error{Code: checkout.ERateLimited, RetryAfter: wait,
+				Message: "Too many requests. Slow down and retry after the Retry-After delay."}
 		}
 		c.Set(merchantKey, m)
 		return next(c)

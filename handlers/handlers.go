@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 )
 
 // Handlers carries what the handlers need.
@@ -29,14 +30,14 @@ type Handlers struct {
 	// (RequireFormToken).
 	Forms *FormTokens
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
-	APILimits *checkout.APILimits
+	APILimits *ratelimit.APILimits
 
 	// SessionRequestsPerMinute bounds the requests to one session's pages
 	// (LimitSessionRequests); 0 is no limit.
 	SessionRequestsPerMinute int
 
-	cspReports      checkout.Limiter // CSP reports logged per address
-	sessionRequests checkout.Limiter // requests per session id
+	cspReports      ratelimit.Limiter // CSP reports logged per address
+	sessionRequests ratelimit.Limiter // requests per session id
 }
 
 // SweepLimiters drops the idle keys of the handlers' in-memory limits
