@@ -53,9 +53,11 @@ type Service struct {
 	// decides), as the merchant sees it on the session; nil keeps the
 	// session's locale as it was given.
 	PageLocale func(sessionLocale string) string
-	// forgedReturns caps the timeline entries that rejected browser
-	// returns write per payment.
-	forgedReturns Limiter
+	// RejectedReturns counts the refused browser returns put on each
+	// payment's timeline, so that forged returns cannot grow the database
+	// (MaxRejectedReturnEvents an hour); nil puts none there (they are
+	// refused all the same).
+	RejectedReturns Counter
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
@@ -590,7 +592,10 @@ const MaxRejectedReturnEvents = 5
 // recordRejectedReturn puts a refused browser return on the payment's
 // timeline, up to MaxRejectedReturnEvents an hour per payment.
 func (s *Service) recordRejectedReturn(ctx context.Context, p *Payment, kind ContinuationKind, reason string) {
-	if ok, _ := s.forgedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
+	if s.RejectedReturns == nil {
+		return
+	}
+	if ok, _ := s.RejectedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
 		return
 	}
 	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn,

@@ -131,10 +131,12 @@ func (a *App) assemble(ctx context.Context) error {
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 		CrashPoint:        a.Config.CrashPoint,
 		IdempotencyLease:  a.Config.IdempotencyLease,
+		// The limits count in this process's memory.
+		RejectedReturns: &ratelimit.Limiter{},
 	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
-			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32))}
+			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
 	}
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())

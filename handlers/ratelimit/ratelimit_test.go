@@ -5,8 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 )
+
+// The Limiter is what web wires into checkout's card-testing limits.
+var _ checkout.Counter = (*ratelimit.Limiter)(nil)
 
 // Issue 12, defect 6: a limiter's keys go once idle for its window (swept
 // on its clock at least once a minute, or by Sweep from the workers'
