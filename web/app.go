@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
-	a := &App{Config: cfg, Log: slog.New(NewLogHandler(log.Handler())), Store: store, Listener: ln}
+	a := &App{Config: cfg, Log: slog.New(handlers.NewLogHandler(log.Handler())), Store: store, Listener: ln}
 	a.InternalURL = "http://" + ln.Addr().String()
 	a.URL = cfg.BaseURL
 	if a.URL == "" {
