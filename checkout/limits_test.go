@@ -2,19 +2,19 @@ package checkout_test
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 )
 
 func TestCardTestingLimits(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeFailed, Decline: checkout.NewDecline(checkout.DeclineGeneric, "")}, nil)}
 	svc, m, clk := MustService(t, prov)
-	svc.Limits = &checkout.AttemptLimits{PerIP: 3, PerCard: 2, Window: 10 * time.Minute, Key: []byte("k")}
+	svc.Limits = &checkout.AttemptLimits{PerIP: 3, PerCard: 2, Window: 10 * time.Minute, Key: []byte("k"), Counter: &ratelimit.Limiter{}}
 	pay := func(ip string) error {
 		s := mustCreate(t, svc, m)
 		_, err := svc.Pay(ctx, s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t), Browser: checkout.BrowserInfo{IP: ip}})
@@ -90,38 +90,18 @@ func TestSessionLockedAfterFiveFailedAttempts(t *testing.T) {
 	}
 }
 
-// Issue 12, defect 6: a limiter's keys go once idle for its window (swept
-// on its clock at least once a minute, or by Sweep from the workers'
-// timer), and a flood of distinct keys never holds more than
-// MaxLimiterKeys: the stalest half is forgotten, the newest counts kept.
-func TestLimiterKeysExpireAndStayBounded(t *testing.T) {
-	var l checkout.Limiter
-	at := time.Unix(1_800_000_000, 0)
-	for i := range 1000 {
-		l.Allow("k"+strconv.Itoa(i), 5, time.Minute, at)
+// Attempt limits with no Counter to keep their counts fail closed: the
+// attempt is an internal error and reaches no provider.
+func TestAttemptLimitsWithoutCounterRefuse(t *testing.T) {
+	prov := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeSucceeded, ProviderRef: "ref"}, nil)}
+	svc, m, _ := MustService(t, prov)
+	svc.Limits = &checkout.AttemptLimits{PerIP: 3, PerCard: 2, Key: []byte("k")}
+	s := mustCreate(t, svc, m)
+	_, err := svc.Pay(context.Background(), s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t), Browser: checkout.BrowserInfo{IP: "203.0.113.1"}})
+	if checkout.ErrorCodeOf(err) != checkout.EInternal {
+		t.Fatalf("an attempt under limits without a counter: %v", err)
 	}
-	if l.Keys() != 1000 {
-		t.Fatalf("%d keys", l.Keys())
-	}
-	l.Allow("late", 5, time.Minute, at.Add(61*time.Second))
-	if l.Keys() != 1 {
-		t.Fatalf("%d keys a minute on, want only the new one", l.Keys())
-	}
-	l.Sweep(at.Add(3 * time.Minute))
-	if l.Keys() != 0 {
-		t.Fatalf("%d keys after the timer's sweep", l.Keys())
-	}
-
-	for i := range checkout.MaxLimiterKeys + 10 {
-		if ok, _ := l.Allow("f"+strconv.Itoa(i), 1, time.Hour, at.Add(time.Duration(i)*time.Millisecond)); !ok {
-			t.Fatalf("a first event for a new key %d refused", i)
-		}
-	}
-	if l.Keys() > checkout.MaxLimiterKeys {
-		t.Fatalf("%d keys, more than %d", l.Keys(), checkout.MaxLimiterKeys)
-	}
-	last := at.Add(time.Duration(checkout.MaxLimiterKeys+9) * time.Millisecond)
-	if ok, _ := l.Allow("f"+strconv.Itoa(checkout.MaxLimiterKeys+9), 1, time.Hour, last); ok {
-		t.Fatal("the newest key's count was forgotten")
+	if calls := prov.calls.Load(); calls != 0 {
+		t.Fatalf("%d provider calls", calls)
 	}
 }

@@ -316,7 +316,10 @@ const MaxRejectedReturnEvents = 5
 // recordRejectedReturn puts a refused browser return on the payment's
 // timeline, up to MaxRejectedReturnEvents an hour per payment.
 func (s *Service) recordRejectedReturn(ctx context.Context, p *Payment, kind ContinuationKind, reason string) {
-	if ok, _ := s.forgedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
+	if s.RejectedReturns == nil {
+		return
+	}
+	if ok, _ := s.RejectedReturns.Allow(p.ID, MaxRejectedReturnEvents, time.Hour, s.now()); !ok {
 		return
 	}
 	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventBrowserReturn,

@@ -47,9 +47,11 @@ type Service struct {
 	// decides), as the merchant sees it on the session; nil keeps the
 	// session's locale as it was given.
 	PageLocale func(sessionLocale string) string
-	// forgedReturns caps the timeline entries that rejected browser
-	// returns write per payment.
-	forgedReturns Limiter
+	// RejectedReturns counts the refused browser returns put on each
+	// payment's timeline, so that forged returns cannot grow the database
+	// (MaxRejectedReturnEvents an hour); nil puts none there (they are
+	// refused all the same).
+	RejectedReturns Counter
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

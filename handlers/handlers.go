@@ -1,7 +1,9 @@
 // Package handlers holds the Echo handlers: the merchant API (api_*.go), the
-// shopper's pages (checkout_*.go) and provider returns and notifications.
-// Handlers parse, call the checkout.Service, and render or redirect; errors
-// go to the one HTTP error handler in package web. (The demo shop is
+// shopper's pages (checkout_*.go), provider returns and notifications; and
+// all the middleware (middleware*.go), with the log handler it tags request
+// ids for (logging.go). Handlers parse, call the checkout.Service, and
+// render or redirect; errors go to the one HTTP error handler in package
+// web, whose route table composes the middleware. (The demo shop is
 // package web/demo.)
 package handlers
 
@@ -19,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 )
 
 // Handlers carries what the handlers need.
@@ -29,14 +32,14 @@ type Handlers struct {
 	// (RequireFormToken).
 	Forms *FormTokens
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
-	APILimits *checkout.APILimits
+	APILimits *ratelimit.APILimits
 
 	// SessionRequestsPerMinute bounds the requests to one session's pages
 	// (LimitSessionRequests); 0 is no limit.
 	SessionRequestsPerMinute int
 
-	cspReports      checkout.Limiter // CSP reports logged per address
-	sessionRequests checkout.Limiter // requests per session id
+	cspReports      ratelimit.Limiter // CSP reports logged per address
+	sessionRequests ratelimit.Limiter // requests per session id
 }
 
 // SweepLimiters drops the idle keys of the handlers' in-memory limits
@@ -46,47 +49,6 @@ func (h *Handlers) SweepLimiters() {
 	h.sessionRequests.Sweep(now)
 	h.cspReports.Sweep(time.Now())
 	h.APILimits.Sweep(now)
-}
-
-// LimitSessionRequests refuses requests to a session's pages past
-// SessionRequestsPerMinute in a minute (a script hammering one checkout),
-// with 429 and Retry-After. A shopper, and the pending page refreshing
-// itself every 2 s, stay well below it.
-func (h *Handlers) LimitSessionRequests(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		sid := c.Param("id")
-		if !checkout.ValidID(checkout.PrefixSession, sid) {
-			// Garbage never becomes a limiter key, a lookup or a log line.
-			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
-		}
-		if ok, wait := h.sessionRequests.Allow(sid, h.SessionRequestsPerMinute, time.Minute, h.Service.Now()); !ok {
-			h.Log.WarnContext(ctx(c), "session request refused by a limit", "session_id", clip(sid, 64), "ip", c.RealIP())
-			noStore(c)
-			return &checkout.Error{Code: checkout.ERateLimited, RetryAfter: wait,
-				Message: "Too many requests for this checkout. Wait a minute, then reload the page."}
-		}
-		return next(c)
-	}
-}
-
-// RequireFormToken refuses a POST to a session's pages whose form_token was
-// not issued for that session: the CSRF token, checked after the browser's
-// cross-origin check. Such a request changes nothing.
-func (h *Handlers) RequireFormToken(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		sid := c.Param("id")
-		if !checkout.ValidID(checkout.PrefixSession, sid) {
-			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
-		}
-		// Only from the POST body: a token in the URL would leak through logs,
-		// history and Referer, and a link could carry it.
-		if !h.Forms.Valid(sid, c.Request().PostFormValue("form_token")) {
-			h.Log.WarnContext(ctx(c), "form token refused", "session_id", sid, "path", c.Path(), "ip", c.RealIP())
-			noStore(c)
-			return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from this checkout. Go back, reload the page and try again.")
-		}
-		return next(c)
-	}
 }
 
 // Render writes a templ component through a buffer, so a template error

@@ -18,6 +18,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web/demo"
 	"github.com/opencheckout/hostedcheckout/web/relay"
@@ -34,7 +35,7 @@ type App struct {
 	Store    *sqlite.DB
 	Service  *checkout.Service
 	Sandbox  *sandboxset.Set // nil in live mode
-	Demo     *demo.Shop // nil in live mode
+	Demo     *demo.Shop      // nil in live mode
 	Listener net.Listener
 	// URL is the public base URL; InternalURL is where this process answers;
 	// SandboxURL is the public origin of the provider sandboxes.
@@ -79,7 +80,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
-	a := &App{Config: cfg, Log: slog.New(NewLogHandler(log.Handler())), Store: store, Listener: ln}
+	a := &App{Config: cfg, Log: slog.New(handlers.NewLogHandler(log.Handler())), Store: store, Listener: ln}
 	a.InternalURL = "http://" + ln.Addr().String()
 	a.URL = cfg.BaseURL
 	if a.URL == "" {
@@ -132,10 +133,12 @@ func (a *App) assemble(ctx context.Context) error {
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 		CrashPoint:        a.Config.CrashPoint,
 		IdempotencyLease:  a.Config.IdempotencyLease,
+		// The limits count in this process's memory.
+		RejectedReturns: &ratelimit.Limiter{},
 	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
-			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32))}
+			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
 	}
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())
@@ -143,7 +146,7 @@ func (a *App) assemble(ctx context.Context) error {
 		return fmt.Errorf("form token key: %w", err)
 	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
-		APILimits:                &checkout.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
+		APILimits:                &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
 		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {

@@ -24,7 +24,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(append(trust, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))...)
 	}
-	e.Use(a.recoverPanics, withRequestID, a.logRequests, securityHeaders, crossOriginProtection())
+	e.Use(handlers.RecoverPanics(a.Log), handlers.RequestID, handlers.LogRequests(a.Log), handlers.SecurityHeaders, handlers.CrossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
 	e.POST(handlers.CSPReportPath, h.CSPReport) // browsers report CSP violations here
