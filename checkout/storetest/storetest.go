@@ -35,6 +35,9 @@ func Run(t *testing.T, open Open) {
 	t.Run("RefundIdempotencyKeysAndRetries", func(t *testing.T) { refundIdempotencyKeysAndRetries(t, open(t)) })
 	t.Run("UpdateRefundMovesRefundAndPaymentTogether", func(t *testing.T) { updateRefundMovesRefundAndPaymentTogether(t, open(t)) })
 	t.Run("RefundInquirySchedule", func(t *testing.T) { refundInquirySchedule(t, open(t)) })
+	t.Run("EventsKeepInsertionOrder", func(t *testing.T) { eventsKeepInsertionOrder(t, open(t)) })
+	t.Run("OutboxIsWrittenWithTheEvent", func(t *testing.T) { outboxIsWrittenWithTheEvent(t, open(t)) })
+	t.Run("RefusedChangesWriteNoEvents", func(t *testing.T) { refusedChangesWriteNoEvents(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
