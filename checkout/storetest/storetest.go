@@ -38,6 +38,9 @@ func Run(t *testing.T, open Open) {
 	t.Run("EventsKeepInsertionOrder", func(t *testing.T) { eventsKeepInsertionOrder(t, open(t)) })
 	t.Run("OutboxIsWrittenWithTheEvent", func(t *testing.T) { outboxIsWrittenWithTheEvent(t, open(t)) })
 	t.Run("RefusedChangesWriteNoEvents", func(t *testing.T) { refusedChangesWriteNoEvents(t, open(t)) })
+	t.Run("WebhookClaimLeases", func(t *testing.T) { webhookClaimLeases(t, open(t)) })
+	t.Run("WebhookAttemptsAndRedelivery", func(t *testing.T) { webhookAttemptsAndRedelivery(t, open(t)) })
+	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
