@@ -41,6 +41,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("WebhookClaimLeases", func(t *testing.T) { webhookClaimLeases(t, open(t)) })
 	t.Run("WebhookAttemptsAndRedelivery", func(t *testing.T) { webhookAttemptsAndRedelivery(t, open(t)) })
 	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
+	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
+	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
