@@ -43,6 +43,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
 	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
+	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
+	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
