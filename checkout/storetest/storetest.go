@@ -45,6 +45,10 @@ func Run(t *testing.T, open Open) {
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
 	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
 	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
+	t.Run("MerchantsKeysAndLogos", func(t *testing.T) { merchantsKeysAndLogos(t, open(t)) })
+	t.Run("ServerKeyFirstWriterWins", func(t *testing.T) { serverKeyFirstWriterWins(t, open(t)) })
+	t.Run("ProviderNotificationsAreRememberedPerProvider", func(t *testing.T) { providerNotificationsAreRememberedPerProvider(t, open(t)) })
+	t.Run("ProviderReferenceLookups", func(t *testing.T) { providerReferenceLookups(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
