@@ -122,8 +122,12 @@ func (d *DB) RefundByIdempotencyKey(ctx context.Context, merchantID, key string)
 		WHERE merchant_id = ? AND idempotency_key = ?`, merchantID, key))
 }
 
-// RefundRetry loads the refund that retried the failed refund id.
+// RefundRetry loads the refund that retried the failed refund id. No id
+// has no retry: every refund that is not a retry has an empty retry_of.
 func (d *DB) RefundRetry(ctx context.Context, id string) (*checkout.Refund, error) {
+	if id == "" {
+		return nil, checkout.ErrNotFound
+	}
 	return scanRefund(d.db.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE retry_of = ?`, id))
 }
 

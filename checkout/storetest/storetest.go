@@ -9,6 +9,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,25 @@ func Run(t *testing.T, open Open) {
 	t.Run("IdempotencyRecords", func(t *testing.T) { idempotencyRecords(t, open(t)) })
 	t.Run("WebhookEndpointCapIsInTheInsert", func(t *testing.T) { webhookEndpointCapIsInTheInsert(t, open(t)) })
 	t.Run("WebhookClaimIsFairAndEndpointsControlTheirDeliveries", func(t *testing.T) { webhookClaimIsFairAndEndpointsControlTheirDeliveries(t, open(t)) })
+	t.Run("RefundReservationIsInTheStatement", func(t *testing.T) { refundReservationIsInTheStatement(t, open(t)) })
+	t.Run("ConcurrentRefundsNeverOverRefund", func(t *testing.T) { concurrentRefundsNeverOverRefund(t, open(t)) })
+	t.Run("RefundIdempotencyKeysAndRetries", func(t *testing.T) { refundIdempotencyKeysAndRetries(t, open(t)) })
+	t.Run("UpdateRefundMovesRefundAndPaymentTogether", func(t *testing.T) { updateRefundMovesRefundAndPaymentTogether(t, open(t)) })
+	t.Run("RefundInquirySchedule", func(t *testing.T) { refundInquirySchedule(t, open(t)) })
+	t.Run("EventsKeepInsertionOrder", func(t *testing.T) { eventsKeepInsertionOrder(t, open(t)) })
+	t.Run("OutboxIsWrittenWithTheEvent", func(t *testing.T) { outboxIsWrittenWithTheEvent(t, open(t)) })
+	t.Run("RefusedChangesWriteNoEvents", func(t *testing.T) { refusedChangesWriteNoEvents(t, open(t)) })
+	t.Run("WebhookClaimLeases", func(t *testing.T) { webhookClaimLeases(t, open(t)) })
+	t.Run("WebhookAttemptsAndRedelivery", func(t *testing.T) { webhookAttemptsAndRedelivery(t, open(t)) })
+	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
+	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
+	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
+	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
+	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
+	t.Run("MerchantsKeysAndLogos", func(t *testing.T) { merchantsKeysAndLogos(t, open(t)) })
+	t.Run("ServerKeyFirstWriterWins", func(t *testing.T) { serverKeyFirstWriterWins(t, open(t)) })
+	t.Run("ProviderNotificationsAreRememberedPerProvider", func(t *testing.T) { providerNotificationsAreRememberedPerProvider(t, open(t)) })
+	t.Run("ProviderReferenceLookups", func(t *testing.T) { providerReferenceLookups(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
@@ -38,23 +58,38 @@ var now = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 // expire an hour after now.
 func MustSession(tb testing.TB, db checkout.Store) (*checkout.Merchant, *checkout.Session) {
 	tb.Helper()
-	ctx := context.Background()
-	ids := checkout.RandomIDs{}
-	m := &checkout.Merchant{ID: ids.NewID(checkout.PrefixMerchant), Name: "Shop", APIKeyHash: checkout.HashAPIKey(checkout.NewSecretKey(false)), DefaultProvider: "payorder", CreatedAt: now}
-	if err := db.SaveMerchant(ctx, m); err != nil {
+	m := mustMerchant(tb, db)
+	return m, mustCreateSession(tb, db, newSession(m))
+}
+
+// mustMerchant saves a merchant with a fresh test key.
+func mustMerchant(tb testing.TB, db checkout.Store) *checkout.Merchant {
+	tb.Helper()
+	m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Shop", APIKeyHash: checkout.HashAPIKey(checkout.NewSecretKey(false)), DefaultProvider: "payorder", CreatedAt: now}
+	if err := db.SaveMerchant(context.Background(), m); err != nil {
 		tb.Fatal(err)
 	}
-	s := &checkout.Session{
-		ID: ids.NewID(checkout.PrefixSession), MerchantID: m.ID, Status: checkout.SessionOpen,
+	return m
+}
+
+// newSession is an open USD session of m, due to expire an hour after now.
+func newSession(m *checkout.Merchant) *checkout.Session {
+	return &checkout.Session{
+		ID: checkout.RandomIDs{}.NewID(checkout.PrefixSession), MerchantID: m.ID, Status: checkout.SessionOpen,
 		Amount: checkout.Money{Amount: 1999, Currency: "USD"}, LineItems: []checkout.LineItem{{Name: "Mug", Quantity: 1, UnitAmount: 1999}},
 		Locale: "en", SuccessURL: "https://shop.test/ok", PaymentMethods: []checkout.PaymentMethod{checkout.MethodCard},
 		Provider: "payorder", CaptureMode: checkout.CaptureAutomatic, ThreeDS: checkout.ThreeDSAutomatic,
 		Metadata: map[string]string{"order": "42"}, ExpiresAt: now.Add(time.Hour), CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.CreateSession(ctx, s, checkout.Event{ID: ids.NewID(checkout.PrefixEvent), SessionID: s.ID, Type: checkout.EventSessionCreated, CreatedAt: now}); err != nil {
+}
+
+// mustCreateSession stores s with its session.created event.
+func mustCreateSession(tb testing.TB, db checkout.Store, s *checkout.Session) *checkout.Session {
+	tb.Helper()
+	if err := db.CreateSession(context.Background(), s, checkout.Event{ID: checkout.RandomIDs{}.NewID(checkout.PrefixEvent), SessionID: s.ID, Type: checkout.EventSessionCreated, CreatedAt: now}); err != nil {
 		tb.Fatal(err)
 	}
-	return m, s
+	return s
 }
 
 // NewPayment is attempt number attempt (created, a Visa card) on s.
@@ -450,4 +485,76 @@ func webhookClaimIsFairAndEndpointsControlTheirDeliveries(t *testing.T, db check
 	if es, _ := db.WebhookEndpoints(ctx, quiet.ID); es[0].ConsecutiveFailures != 0 {
 		t.Fatalf("streak after a success: %d", es[0].ConsecutiveFailures)
 	}
+}
+
+// mustPayment loads a payment as the store has it now.
+func mustPayment(tb testing.TB, db checkout.Store, id string) *checkout.Payment {
+	tb.Helper()
+	p, err := db.Payment(context.Background(), id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// mustUpdate writes p as its next version.
+func mustUpdate(tb testing.TB, db checkout.Store, p *checkout.Payment, events ...checkout.Event) {
+	tb.Helper()
+	p.Version++
+	if err := db.UpdatePayment(context.Background(), p, nil, events...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// paidPayment is attempt 1 of s, succeeded, as the store has it.
+func paidPayment(tb testing.TB, db checkout.Store, s *checkout.Session) *checkout.Payment {
+	tb.Helper()
+	p := NewPayment(s, 1)
+	if err := db.CreatePayment(context.Background(), p); err != nil {
+		tb.Fatal(err)
+	}
+	p.Status = checkout.PaymentSucceeded
+	mustUpdate(tb, db, p)
+	return mustPayment(tb, db, p.ID)
+}
+
+// timeline is the session's events as the store has them.
+func timeline(tb testing.TB, db checkout.Store, sessionID string) []checkout.Event {
+	tb.Helper()
+	events, err := db.SessionEvents(context.Background(), sessionID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return events
+}
+
+// deliveries is every delivery of the merchant, newest first.
+func deliveries(tb testing.TB, db checkout.Store, merchantID string) []*checkout.WebhookDelivery {
+	tb.Helper()
+	ds, err := db.WebhookDeliveries(context.Background(), merchantID, 1000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ds
+}
+
+// mustInsertEndpoint adds e under the endpoint cap.
+func mustInsertEndpoint(tb testing.TB, db checkout.Store, e *checkout.WebhookEndpoint) *checkout.WebhookEndpoint {
+	tb.Helper()
+	if err := db.InsertWebhookEndpoint(context.Background(), e, checkout.MaxWebhookEndpoints); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// descendingIDs are n fresh ids with prefix, sorted from the greatest
+// down: rows written in this order come back in it only if a list is
+// really ordered by something other than the id.
+func descendingIDs(prefix string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = checkout.RandomIDs{}.NewID(prefix)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	return ids
 }

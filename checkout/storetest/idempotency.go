@@ -1,0 +1,213 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// raceBegin runs BeginIdempotent with rec twenty times at once and returns
+// how many calls got to own the key and the records the others got.
+func raceBegin(t *testing.T, db checkout.Store, rec checkout.IdempotencyRecord) (int, []*checkout.IdempotencyRecord) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	owners := 0
+	var others []*checkout.IdempotencyRecord
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := db.BeginIdempotent(context.Background(), rec)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Error(err)
+			case got == nil:
+				owners++
+			default:
+				others = append(others, got)
+			}
+		}()
+	}
+	wg.Wait()
+	return owners, others
+}
+
+// An Idempotency-Key is owned by one request at a time: of twenty
+// concurrent first requests exactly one owns it and the others get the
+// record in progress (the API answers 409, key in use); a request with
+// another body gets the record too, even once the lease ran out (the API
+// answers idempotency_error); once the lease ran out, exactly one of twenty
+// concurrent retries of the same request takes the key over (its first run
+// died). A stored answer is replayed ever after: not taken over, not
+// released. A released claim (the request was refused as invalid) is
+// claimed afresh. Keys are per merchant. PruneIdempotent removes the
+// records created before the cut-off, whatever their state, and only those.
+func idempotencyLeases(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m := mustMerchant(t, db)
+	rec := checkout.IdempotencyRecord{MerchantID: m.ID, Key: "create-42", RequestHash: "h1", LockedUntil: now.Add(time.Minute), CreatedAt: now}
+
+	owners, others := raceBegin(t, db, rec)
+	if owners != 1 || len(others) != 19 {
+		t.Fatalf("%d of 20 concurrent first requests own the key, want 1", owners)
+	}
+	for _, r := range others {
+		if r.Done() || r.RequestHash != "h1" || r.MerchantID != m.ID || r.Key != "create-42" || !r.LockedUntil.Equal(now.Add(time.Minute)) {
+			t.Fatalf("record in progress: %+v", r)
+		}
+	}
+
+	// Another body, after the lease: still the first request's record.
+	otherBody := rec
+	otherBody.RequestHash, otherBody.CreatedAt, otherBody.LockedUntil = "h2", now.Add(5*time.Minute), now.Add(6*time.Minute)
+	if got, err := db.BeginIdempotent(ctx, otherBody); err != nil || got == nil || got.RequestHash != "h1" {
+		t.Fatalf("another request under the key after its lease: %+v %v, want the first request's record", got, err)
+	}
+
+	// The same request after the lease: one retry takes it over.
+	retry := rec
+	retry.CreatedAt, retry.LockedUntil = now.Add(2*time.Minute), now.Add(3*time.Minute)
+	if owners, _ := raceBegin(t, db, retry); owners != 1 {
+		t.Fatalf("%d of 20 concurrent retries after the lease took the key over, want 1", owners)
+	}
+
+	if err := db.CompleteIdempotent(ctx, m.ID, "create-42", 201, []byte(`{"id":"cs_1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReleaseIdempotent(ctx, m.ID, "create-42"); err != nil {
+		t.Fatal(err)
+	}
+	much := rec
+	much.CreatedAt, much.LockedUntil = now.Add(time.Hour), now.Add(time.Hour+time.Minute)
+	if got, err := db.BeginIdempotent(ctx, much); err != nil || got == nil || got.Status != 201 || string(got.Body) != `{"id":"cs_1"}` {
+		t.Fatalf("the stored answer an hour later, after a release: %+v %v", got, err)
+	}
+
+	// Per merchant.
+	other := mustMerchant(t, db)
+	theirs := rec
+	theirs.MerchantID = other.ID
+	if got, err := db.BeginIdempotent(ctx, theirs); err != nil || got != nil {
+		t.Fatalf("another merchant's first request under the key: %+v %v, want to own it", got, err)
+	}
+
+	// Released claims are forgotten.
+	invalid := rec
+	invalid.Key = "bad-request"
+	if got, _ := db.BeginIdempotent(ctx, invalid); got != nil {
+		t.Fatalf("first claim: %+v", got)
+	}
+	if err := db.ReleaseIdempotent(ctx, m.ID, "bad-request"); err != nil {
+		t.Fatal(err)
+	}
+	fixed := invalid
+	fixed.RequestHash = "h3"
+	if got, err := db.BeginIdempotent(ctx, fixed); err != nil || got != nil {
+		t.Fatalf("the corrected request after a release: %+v %v, want to own the key", got, err)
+	}
+
+	// Pruning: two old records go (one answered, one in progress), the
+	// rest stay.
+	for i, age := range []time.Duration{2 * time.Hour, time.Hour} {
+		old := checkout.IdempotencyRecord{MerchantID: m.ID, Key: "old-" + string(rune('a'+i)), RequestHash: "h", CreatedAt: now.Add(-age), LockedUntil: now.Add(-age + time.Minute)}
+		if got, _ := db.BeginIdempotent(ctx, old); got != nil {
+			t.Fatalf("claim of %s: %+v", old.Key, got)
+		}
+	}
+	if err := db.CompleteIdempotent(ctx, m.ID, "old-a", 200, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneIdempotent(ctx, now.Add(-30*time.Minute)); err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want the 2 records older than the cut-off", n, err)
+	}
+	if got, _ := db.BeginIdempotent(ctx, checkout.IdempotencyRecord{MerchantID: m.ID, Key: "old-a", RequestHash: "h", CreatedAt: now, LockedUntil: now.Add(time.Minute)}); got != nil {
+		t.Fatalf("a pruned key is still remembered: %+v", got)
+	}
+	if got, _ := db.BeginIdempotent(ctx, much); got == nil || got.Status != 201 {
+		t.Fatalf("pruning removed a record newer than the cut-off: %+v", got)
+	}
+	if got, _ := db.BeginIdempotent(ctx, theirs); got == nil {
+		t.Fatal("pruning removed another merchant's new record")
+	}
+}
+
+// A session's Idempotency-Key is unique per merchant: a second session
+// under it is ErrDuplicate with its events not written, even when twenty
+// requests race, and SessionByIdempotencyKey finds the one that won; a
+// create-session (or recurring charge) request retried after a lost answer
+// gets that session instead of a second one. Another merchant may use the
+// same key; sessions without a key never collide, and the empty key finds
+// nothing.
+func sessionsByIdempotencyKey(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m := mustMerchant(t, db)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var won []string
+	duplicates := 0
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := newSession(m)
+			s.IdempotencyKey = "order-42"
+			err := db.CreateSession(ctx, s, newEvent(s, checkout.EventSessionCreated, ""))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, s.ID)
+			case errors.Is(err, checkout.ErrDuplicate):
+				duplicates++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(won) != 1 || duplicates != 19 {
+		t.Fatalf("%d sessions made under one key, %d duplicates; want 1 and 19", len(won), duplicates)
+	}
+	s, err := db.SessionByIdempotencyKey(ctx, m.ID, "order-42")
+	if err != nil || s.ID != won[0] || s.IdempotencyKey != "order-42" || s.Amount.Amount != 1999 || s.Metadata["order"] != "42" {
+		t.Fatalf("session by key: %+v %v, want %s", s, err, won[0])
+	}
+	loser := newSession(m)
+	loser.IdempotencyKey = "order-42"
+	if err := db.CreateSession(ctx, loser, newEvent(loser, checkout.EventSessionCreated, "")); !errors.Is(err, checkout.ErrDuplicate) {
+		t.Fatalf("a second session under the key: %v, want ErrDuplicate", err)
+	}
+	if _, err := db.Session(ctx, loser.ID); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("the refused session was stored: %v", err)
+	}
+	if got := timeline(t, db, loser.ID); len(got) != 0 {
+		t.Fatalf("the refused session wrote %d events", len(got))
+	}
+	if _, err := db.SessionByIdempotencyKey(ctx, m.ID, "order-43"); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("session by an unused key: %v, want ErrNotFound", err)
+	}
+
+	other := mustMerchant(t, db)
+	theirs := newSession(other)
+	theirs.IdempotencyKey = "order-42"
+	mustCreateSession(t, db, theirs)
+	if got, err := db.SessionByIdempotencyKey(ctx, other.ID, "order-42"); err != nil || got.ID != theirs.ID {
+		t.Fatalf("the other merchant's session by key: %v %v", got, err)
+	}
+	if got, err := db.SessionByIdempotencyKey(ctx, m.ID, "order-42"); err != nil || got.ID != won[0] {
+		t.Fatalf("session by key after another merchant used it: %v %v", got, err)
+	}
+
+	mustCreateSession(t, db, newSession(m))
+	mustCreateSession(t, db, newSession(m))
+	if _, err := db.SessionByIdempotencyKey(ctx, m.ID, ""); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("session by the empty key: %v, want ErrNotFound", err)
+	}
+}
