@@ -41,12 +41,13 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
 		fmt.Fprintln(stderr, `usage:
   checkout merchants create -name NAME -return-origin https://shop.example [-return-origin ...]
                             [-embed-origin https://shop.example ...] [-webhook-url https://shop.example/hooks]
-                            [-provider worldline] [-test]
+                            [-provider PROVIDER] [-test]
                             [-display-name NAME] [-brand-color '#RRGGBB'] [-logo FILE]
   checkout merchants update -id mer_... [-display-name NAME] [-brand-color '#RRGGBB'|none] [-logo FILE|none]
   checkout merchants list
-  checkout merchants set-provider -id mer_... -provider worldline
-  checkout merchants rotate-key -id mer_...`)
+  checkout merchants set-provider -id mer_... -provider PROVIDER
+  checkout merchants rotate-key -id mer_...
+PROVIDER is one of: `+web.Providers.String())
 		return 2
 	}
 	if len(args) == 0 {

@@ -402,24 +402,13 @@ func (s *Sandbox) PaymentState(paymentRequestID string) (PaymentState, bool) {
 // Charges is how many times the order under paymentRequestId debited the
 // shopper: 1 after Approve, 0 otherwise, never more under replays.
 func (s *Sandbox) Charges(paymentRequestID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o := s.orders[paymentRequestID]; o != nil {
-		return o.charges
-	}
-	return 0
+	return sandboxkit.TallyOne(&s.mu, s.orders, paymentRequestID, charges)
 }
 
 // TotalCharges is how many times any order debited a shopper.
-func (s *Sandbox) TotalCharges() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, o := range s.orders {
-		n += o.charges
-	}
-	return n
-}
+func (s *Sandbox) TotalCharges() int { return sandboxkit.Tally(&s.mu, s.orders, charges) }
+
+func charges(o *order) int { return o.charges }
 
 // CashierURL is the cashier page of the order created under
 // paymentRequestId, as redirectActionForm gives it: what a test opens when

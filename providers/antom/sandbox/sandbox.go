@@ -387,26 +387,13 @@ func (s *Sandbox) PaymentState(paymentRequestID string) (PaymentState, bool) {
 // Charges is the number of authorisations granted to the payment made with
 // paymentRequestId: 1 after a success, however often it was replayed.
 func (s *Sandbox) Charges(paymentRequestID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.payments[paymentRequestID]; ok && p.authorised {
-		return 1
-	}
-	return 0
+	return sandboxkit.TallyOne(&s.mu, s.payments, paymentRequestID, authorisations)
 }
 
 // TotalCharges is the number of authorisations granted across every payment.
-func (s *Sandbox) TotalCharges() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, p := range s.payments {
-		if p.authorised {
-			n++
-		}
-	}
-	return n
-}
+func (s *Sandbox) TotalCharges() int { return sandboxkit.Tally(&s.mu, s.payments, authorisations) }
+
+func authorisations(p *payment) int { return sandboxkit.Once(p.authorised) }
 
 // Challenged reports whether the 3DS page of the payment made with
 // paymentRequestId was shown.

@@ -399,26 +399,13 @@ func (s *Sandbox) Order(merchantReference string) (OrderState, bool) {
 // charged: 1 after a success (however often it was replayed, and still
 // after a void), 0 otherwise.
 func (s *Sandbox) Charges(merchantReference string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o, ok := s.orders[merchantReference]; ok && o.charged {
-		return 1
-	}
-	return 0
+	return sandboxkit.TallyOne(&s.mu, s.orders, merchantReference, charges)
 }
 
 // TotalCharges is how many orders were charged, whatever their reference.
-func (s *Sandbox) TotalCharges() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, o := range s.orders {
-		if o.charged {
-			n++
-		}
-	}
-	return n
-}
+func (s *Sandbox) TotalCharges() int { return sandboxkit.Tally(&s.mu, s.orders, charges) }
+
+func charges(o *orderRec) int { return sandboxkit.Once(o.charged) }
 
 // session is one hosted add-card page.
 type session struct {

@@ -350,27 +350,18 @@ func (s *Sandbox) PaymentByID(id string) (PaymentState, bool) {
 // Charges is the number of authorisations granted across all payments made
 // with merchantReference (our payment id). Idempotent replays do not add any.
 func (s *Sandbox) Charges(merchantReference string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, p := range s.created {
-		if p.merchantReference == merchantReference {
-			n += p.authorisations
+	return sandboxkit.Tally(&s.mu, s.payments, func(p *payment) int {
+		if p.merchantReference != merchantReference {
+			return 0
 		}
-	}
-	return n
+		return p.authorisations
+	})
 }
 
 // TotalCharges is the number of authorisations granted across every
 // payment, whatever its reference.
 func (s *Sandbox) TotalCharges() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, p := range s.created {
-		n += p.authorisations
-	}
-	return n
+	return sandboxkit.Tally(&s.mu, s.payments, func(p *payment) int { return p.authorisations })
 }
 
 // Challenged reports whether the challenge page of a payment made with
