@@ -39,9 +39,6 @@ type Service struct {
 	// refund where a crash leaves something half done (the crash test
 	// kills the process there); nil in production.
 	CrashPoint func(step string)
-	// IdempotencyLease is how long a merchant request holds its
-	// Idempotency-Key; DefaultIdempotencyLease when zero.
-	IdempotencyLease time.Duration
 	// PageLocale is the locale a session's pages render in for the
 	// session's own locale ("auto" stays "auto": each shopper's browser
 	// decides), as the merchant sees it on the session; nil keeps the

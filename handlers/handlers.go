@@ -31,6 +31,9 @@ type Handlers struct {
 	// Forms issues and checks the token every shopper form carries
 	// (RequireFormToken).
 	Forms *FormTokens
+	// Idempotency records and replays the merchant API's answers under
+	// their Idempotency-Key (Idempotent).
+	Idempotency *Idempotency
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
 	APILimits *ratelimit.APILimits
 

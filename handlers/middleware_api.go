@@ -110,7 +110,7 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		sum.Write(body)
 		hash := hex.EncodeToString(sum.Sum(nil))
 
-		rec, err := h.Service.BeginIdempotent(ctx(c), m.ID, key, hash)
+		rec, err := h.Idempotency.Begin(ctx(c), m.ID, key, hash)
 		if err != nil {
 			return err
 		}
@@ -129,12 +129,12 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		// merchant hung up.
 		bg := context.WithoutCancel(ctx(c))
 		if status >= 400 {
-			if err := h.Service.ReleaseIdempotent(bg, m.ID, key); err != nil {
+			if err := h.Idempotency.Release(bg, m.ID, key); err != nil {
 				h.Log.ErrorContext(bg, "releasing an idempotency key failed", "merchant_id", m.ID, "err", err)
 			}
 			return nil
 		}
-		if err := h.Service.CompleteIdempotent(bg, m.ID, key, status, w.buf.Bytes()); err != nil {
+		if err := h.Idempotency.Complete(bg, m.ID, key, status, w.buf.Bytes()); err != nil {
 			h.Log.ErrorContext(bg, "storing idempotent answer failed", "merchant_id", m.ID, "err", err)
 		}
 		return nil

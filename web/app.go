@@ -132,7 +132,6 @@ func (a *App) assemble(ctx context.Context) error {
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 		CrashPoint:        a.Config.CrashPoint,
-		IdempotencyLease:  a.Config.IdempotencyLease,
 		// The limits count in this process's memory.
 		RejectedReturns: &ratelimit.Limiter{},
 	}
@@ -146,6 +145,7 @@ func (a *App) assemble(ctx context.Context) error {
 		return fmt.Errorf("form token key: %w", err)
 	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
+		Idempotency:              &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},
 		APILimits:                &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
 		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
 	if a.Config.Mode == ModeSandbox {

@@ -57,7 +57,7 @@ func (a *App) runWorkers(ctx context.Context) {
 		// In-memory limiters give back the keys idle past their window.
 		a.Service.SweepLimiters()
 		a.handlers.SweepLimiters()
-		if _, err := a.Service.PruneIdempotent(ctx); err != nil && ctx.Err() == nil {
+		if _, err := a.handlers.Idempotency.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("idempotency prune failed", "err", err)
 		}
 	}
