@@ -2,16 +2,12 @@ package checkout
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -112,19 +108,6 @@ func ValidWebhookSecret(s string) bool {
 	return err == nil && len(key) >= 24 && len(key) <= 64
 }
 
-// SignWebhook is the Standard Webhooks webhook-signature header value:
-// v1,<base64 HMAC-SHA256 of "id.timestamp.body" under the secret's key>.
-func SignWebhook(secret, id string, at time.Time, body []byte) (string, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-	if err != nil {
-		return "", errors.New("webhook secret is not whsec_ base64")
-	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id + "." + strconv.FormatInt(at.Unix(), 10) + "."))
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
-}
-
 // WebhookEndpoint is where a merchant receives webhooks.
 type WebhookEndpoint struct {
 	ID         string
@@ -212,26 +195,6 @@ type WebhookAttempt struct {
 	Error      string
 	DurationMS int64
 	At         time.Time
-}
-
-// webhookSchedule is the wait before each retry (Standard Webhooks'
-// example): about 75 hours in all.
-var webhookSchedule = []time.Duration{
-	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
-	10 * time.Hour, 14 * time.Hour, 20 * time.Hour, 24 * time.Hour,
-}
-
-// NextWebhookAttempt is when retry number n (1-based: after n failed
-// attempts) is due, with up to 10% jitter; false once the schedule is done.
-func NextWebhookAttempt(now time.Time, n int) (time.Time, bool) {
-	if n < 1 || n > len(webhookSchedule) {
-		return time.Time{}, false
-	}
-	d := webhookSchedule[n-1]
-	if j, err := rand.Int(rand.Reader, big.NewInt(int64(d/10)+1)); err == nil {
-		d += time.Duration(j.Int64())
-	}
-	return now.Add(d), true
 }
 
 // CheckWebhookURL accepts absolute http(s) URLs without user info; live

@@ -16,6 +16,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/relay"
 )
 
 // hookLog keeps every webhook as it arrived, signatures unchecked, and
@@ -84,7 +85,7 @@ func signatures(t *testing.T, a arrived, secrets ...string) {
 	ts, _ := strconv.ParseInt(a.header.Get("webhook-timestamp"), 10, 64)
 	var want []string
 	for _, s := range secrets {
-		sig, err := checkout.SignWebhook(s, a.header.Get("webhook-id"), time.Unix(ts, 0), a.body)
+		sig, err := relay.Sign(s, a.header.Get("webhook-id"), time.Unix(ts, 0), a.body)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ import (
 
 // Relay delivers merchant webhooks from the outbox: at least once, only a
 // 2xx counts, redirects are not followed, retries back off over about three
-// days (checkout.NextWebhookAttempt), a 410 disables the endpoint.
+// days (NextAttempt), a 410 disables the endpoint.
 type Relay struct {
 	store  checkout.Store
 	client *http.Client
@@ -127,7 +127,7 @@ func (r *Relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 			a.Error = "HTTP " + strconv.Itoa(status)
 		}
 		var ok bool
-		if next, ok = checkout.NextWebhookAttempt(a.At, a.Number); !ok {
+		if next, ok = NextAttempt(a.At, a.Number); !ok {
 			outcome = checkout.DeliveryFailed
 		}
 	}
@@ -155,12 +155,12 @@ func (r *Relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 // previous one's after it, space-delimited (Standard Webhooks), so receivers
 // holding either secret verify.
 func (r *Relay) send(ctx context.Context, d *checkout.WebhookDelivery, at time.Time) (int, error) {
-	sig, err := checkout.SignWebhook(d.Secret, d.MessageID, at, d.Payload)
+	sig, err := Sign(d.Secret, d.MessageID, at, d.Payload)
 	if err != nil {
 		return 0, err
 	}
 	if d.PreviousSecret != "" {
-		old, err := checkout.SignWebhook(d.PreviousSecret, d.MessageID, at, d.Payload)
+		old, err := Sign(d.PreviousSecret, d.MessageID, at, d.Payload)
 		if err != nil {
 			return 0, err
 		}
