@@ -59,6 +59,13 @@ func (s *Service) Pay(ctx context.Context, sessionID string, in PayInput) (*Paym
 	if err != nil {
 		return nil, err
 	}
+	return s.PaySession(ctx, sess, pays, in)
+}
+
+// PaySession is Pay for a session and its payments the caller has just
+// read (Session): the page's handler reads them once per request. The
+// store's statements, not this read, guard the write.
+func (s *Service) PaySession(ctx context.Context, sess *Session, pays []*Payment, in PayInput) (*Payment, error) {
 	a, existing, err := s.admitPay(ctx, sess, pays, in)
 	if err != nil {
 		return existing, err

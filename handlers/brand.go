@@ -3,6 +3,9 @@ package handlers
 import (
 	"context"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/templates"
 )
 
@@ -13,9 +16,28 @@ import (
 func (h *Handlers) brand(ctx context.Context, merchantID string) templates.Brand {
 	b, err := h.Service.Brand(ctx, merchantID)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "merchant branding not read; the page shows ours", "merchant_id", clip(merchantID, 64), "error", err)
+		h.brandUnread(ctx, merchantID, err)
 		return templates.Brand{}
 	}
+	return brandView(b)
+}
+
+// pageBrand is brand for a page request, with the merchant the request
+// has already read (h.merchant).
+func (h *Handlers) pageBrand(c echo.Context, merchantID string) templates.Brand {
+	m, err := h.merchant(c, merchantID)
+	if err != nil {
+		h.brandUnread(ctx(c), merchantID, err)
+		return templates.Brand{}
+	}
+	return brandView(m.Brand())
+}
+
+func (h *Handlers) brandUnread(ctx context.Context, merchantID string, err error) {
+	h.Log.ErrorContext(ctx, "merchant branding not read; the page shows ours", "merchant_id", clip(merchantID, 64), "error", err)
+}
+
+func brandView(b checkout.Brand) templates.Brand {
 	out := templates.Brand{Name: b.Name, Color: b.Color}
 	if b.Logo != nil {
 		out.LogoURL, out.LogoWidth, out.LogoHeight = LogoURL(b.Logo), b.Logo.Width, b.Logo.Height

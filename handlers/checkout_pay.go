@@ -46,7 +46,7 @@ func (h *Handlers) CheckoutPay(c echo.Context) error {
 		}
 		in.Card = &card
 	}
-	_, err = h.Service.Pay(ctx(c), s.ID, in)
+	_, err = h.Service.PaySession(ctx(c), s, pays, in)
 	switch checkout.ErrorCodeOf(err) {
 	case "", checkout.EConflict:
 		return seeOther(c, statusPath(s.ID))

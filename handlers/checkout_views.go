@@ -37,7 +37,7 @@ func formatTag(l *i18n.Locale, s *checkout.Session) string {
 }
 
 func (h *Handlers) summary(c echo.Context, l *i18n.Locale, s *checkout.Session) templates.Summary {
-	b := h.brand(ctx(c), s.MerchantID)
+	b := h.pageBrand(c, s.MerchantID)
 	if b.Name == "" {
 		b.Name = l.T("summary.merchant_fallback")
 	}

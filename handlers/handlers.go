@@ -151,7 +151,7 @@ func Policy(c echo.Context) *PagePolicy {
 // allowEmbedding lets the session's merchant's allowed origins frame this
 // response (frame-ancestors); every other page stays 'none'.
 func (h *Handlers) allowEmbedding(c echo.Context, s *checkout.Session) {
-	m, err := h.Service.Merchant(ctx(c), s.MerchantID)
+	m, err := h.merchant(c, s.MerchantID)
 	if err != nil || len(m.EmbedOrigins) == 0 {
 		return
 	}
@@ -162,6 +162,22 @@ func (h *Handlers) allowEmbedding(c echo.Context, s *checkout.Session) {
 		}
 	}
 	Policy(c).Embedders = clean
+}
+
+// pageMerchantKey is where a page request keeps the session's merchant, read
+// once for its embedding origins and its branding.
+const pageMerchantKey = "opencheckout.page_merchant"
+
+// merchant reads the merchant of this page's session once per request.
+func (h *Handlers) merchant(c echo.Context, id string) (*checkout.Merchant, error) {
+	if m, ok := c.Get(pageMerchantKey).(*checkout.Merchant); ok && m.ID == id {
+		return m, nil
+	}
+	m, err := h.Service.Merchant(ctx(c), id)
+	if err == nil {
+		c.Set(pageMerchantKey, m)
+	}
+	return m, err
 }
 
 // embedders is what allowEmbedding allowed for this response.
