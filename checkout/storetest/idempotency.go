@@ -148,30 +148,11 @@ func idempotencyLeases(t *testing.T, db checkout.Store) {
 func sessionsByIdempotencyKey(t *testing.T, db checkout.Store) {
 	ctx := context.Background()
 	m := mustMerchant(t, db)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var won []string
-	duplicates := 0
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := newSession(m)
-			s.IdempotencyKey = "order-42"
-			err := db.CreateSession(ctx, s, newEvent(s, checkout.EventSessionCreated, ""))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				won = append(won, s.ID)
-			case errors.Is(err, checkout.ErrDuplicate):
-				duplicates++
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	won, duplicates := race(t, 20, checkout.ErrDuplicate, func() (string, error) {
+		s := newSession(m)
+		s.IdempotencyKey = "order-42"
+		return s.ID, db.CreateSession(ctx, s, newEvent(s, checkout.EventSessionCreated, ""))
+	})
 	if len(won) != 1 || duplicates != 19 {
 		t.Fatalf("%d sessions made under one key, %d duplicates; want 1 and 19", len(won), duplicates)
 	}

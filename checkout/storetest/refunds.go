@@ -226,29 +226,10 @@ func concurrentRefundsNeverOverRefund(t *testing.T, db checkout.Store) {
 	ctx := context.Background()
 	_, s := MustSession(t, db)
 	p := paidPayment(t, db, s)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var created []string
-	conflicts := 0
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := newRefund(p, 300)
-			err := db.CreateRefund(ctx, r, refundCreated(r))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				created = append(created, r.ID)
-			case errors.Is(err, checkout.ErrConflict):
-				conflicts++
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	created, conflicts := race(t, 20, checkout.ErrConflict, func() (string, error) {
+		r := newRefund(p, 300)
+		return r.ID, db.CreateRefund(ctx, r, refundCreated(r))
+	})
 	if len(created) != 6 || conflicts != 14 {
 		t.Fatalf("%d refunds reserved, %d refused; want 6 and 14", len(created), conflicts)
 	}
@@ -264,6 +245,7 @@ func concurrentRefundsNeverOverRefund(t *testing.T, db checkout.Store) {
 		t.Fatalf("%d refunds stored for %d, %d pending on the payment; want 6 for 1800", len(rs), sum, got.AmountRefundPending)
 	}
 
+	var wg sync.WaitGroup
 	for i, id := range created {
 		to := checkout.RefundSucceeded
 		if i%2 == 1 {
@@ -298,30 +280,11 @@ func refundIdempotencyKeysAndRetries(t *testing.T, db checkout.Store) {
 	ctx := context.Background()
 	m, s := MustSession(t, db)
 	p := paidPayment(t, db, s)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var won []string
-	duplicates := 0
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := newRefund(p, 100)
-			r.IdempotencyKey = "refund-order-42"
-			err := db.CreateRefund(ctx, r, refundCreated(r))
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				won = append(won, r.ID)
-			case errors.Is(err, checkout.ErrDuplicate):
-				duplicates++
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	won, duplicates := race(t, 20, checkout.ErrDuplicate, func() (string, error) {
+		r := newRefund(p, 100)
+		r.IdempotencyKey = "refund-order-42"
+		return r.ID, db.CreateRefund(ctx, r, refundCreated(r))
+	})
 	if len(won) != 1 || duplicates != 19 {
 		t.Fatalf("%d refunds made under one key, %d duplicates; want 1 and 19", len(won), duplicates)
 	}

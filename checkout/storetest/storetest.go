@@ -558,3 +558,30 @@ func descendingIDs(prefix string, n int) []string {
 	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
 	return ids
 }
+
+// race runs attempt n times at once; each makes a row and returns its id
+// with the store's answer. It returns the ids of the attempts that
+// succeeded and how many were refused with refusal; any other error fails
+// the test.
+func race(t *testing.T, n int, refusal error, attempt func() (string, error)) (won []string, refused int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range n {
+		wg.Go(func() {
+			id, err := attempt()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, id)
+			case errors.Is(err, refusal):
+				refused++
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	return won, refused
+}
