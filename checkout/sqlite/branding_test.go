@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/png"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,21 +11,8 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/storetest"
 )
-
-// mustLogo is a real w×h PNG, checked as the CLI checks it.
-func mustLogo(tb testing.TB, w, h int) *checkout.Logo {
-	tb.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
-		tb.Fatal(err)
-	}
-	l, err := checkout.ParseLogo(buf.Bytes())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return l
-}
 
 // Merchants written before branding existed (migration 0012) keep
 // working: they load unbranded, their key still finds them, and they can
@@ -55,7 +40,7 @@ VALUES ('mer_old', 'Old Shop', 'hash_old', 'worldline', 1, 1800000000000, '["htt
 		}
 	}
 	m, _ := d.Merchant(ctx, "mer_old")
-	m.DisplayName, m.BrandColor, m.Logo = "Old Shop & Co", "#3056d3", mustLogo(t, 3, 2)
+	m.DisplayName, m.BrandColor, m.Logo = "Old Shop & Co", "#3056d3", storetest.MustLogo(t, 3, 2)
 	if err := d.SaveMerchant(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +58,7 @@ func TestMerchantBrandingAndLogos(t *testing.T) {
 	defer d.Close()
 	at := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	a := &checkout.Merchant{ID: "mer_a", Name: "A Ltd", APIKeyHash: "ha", DefaultProvider: "payorder", CreatedAt: at,
-		DisplayName: "Shop A", BrandColor: "#3056d3", Logo: mustLogo(t, 4, 3)}
+		DisplayName: "Shop A", BrandColor: "#3056d3", Logo: storetest.MustLogo(t, 4, 3)}
 	if err := d.SaveMerchant(ctx, a); err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
-// mustLogo is a real w×h PNG, checked as the CLI checks it.
-func mustLogo(tb testing.TB, w, h int) *checkout.Logo {
+// MustLogo is a real w×h PNG, checked as the CLI checks it.
+func MustLogo(tb testing.TB, w, h int) *checkout.Logo {
 	tb.Helper()
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
@@ -40,7 +40,7 @@ func merchantsKeysAndLogos(t *testing.T, db checkout.Store) {
 	oldKey := checkout.HashAPIKey(checkout.NewSecretKey(false))
 	a := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "A Ltd", APIKeyHash: oldKey,
 		DefaultProvider: "payorder", Live: true, ReturnOrigins: []string{"https://a.example"}, EmbedOrigins: []string{"https://blog.a.example"},
-		CreatedAt: now, DisplayName: "Shop A", BrandColor: "#3056d3", Logo: mustLogo(t, 4, 3)}
+		CreatedAt: now, DisplayName: "Shop A", BrandColor: "#3056d3", Logo: MustLogo(t, 4, 3)}
 	if err := db.SaveMerchant(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -79,11 +79,11 @@ func merchantsKeysAndLogos(t *testing.T, db checkout.Store) {
 	// A second merchant with the same logo shares it; it is served while
 	// either uses it.
 	b := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "B", APIKeyHash: checkout.HashAPIKey(checkout.NewSecretKey(false)),
-		DefaultProvider: "payorder", CreatedAt: now, Logo: mustLogo(t, 4, 3)}
+		DefaultProvider: "payorder", CreatedAt: now, Logo: MustLogo(t, 4, 3)}
 	if err := db.SaveMerchant(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	got.Logo = mustLogo(t, 5, 5)
+	got.Logo = MustLogo(t, 5, 5)
 	if err := db.SaveMerchant(ctx, got); err != nil {
 		t.Fatal(err)
 	}
