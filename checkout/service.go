@@ -18,13 +18,17 @@ type Links interface {
 // Service orchestrates checkout sessions and payments over a Store and the
 // configured Providers. Handlers call it; it never renders anything.
 type Service struct {
-	Store       Store
-	Providers   map[string]Provider
-	Links       Links
-	Now         func() time.Time
-	IDs         IDSource
-	Log         *slog.Logger
-	MaxAttempts int // payment attempts per session; 5 when zero
+	Store     Store
+	Providers map[string]Provider
+	// ProviderOrder is the order in which sessions that name no provider
+	// try the configured providers after the merchant's default (the
+	// server's registry list); by name when empty.
+	ProviderOrder []string
+	Links         Links
+	Now           func() time.Time
+	IDs           IDSource
+	Log           *slog.Logger
+	MaxAttempts   int // payment attempts per session; 5 when zero
 	// Sandbox is a server in sandbox mode: test merchants may then send
 	// shoppers back to http://localhost.
 	Sandbox bool

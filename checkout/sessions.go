@@ -197,32 +197,11 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 		}
 		return nil, InvalidParam("provider", "%q is not a configured provider", preferred)
 	}
-	names := make([]string, 0, len(s.Providers))
-	for name := range s.Providers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	routes := map[PaymentMethod]string{}
 	for i, meth := range p.PaymentMethods {
-		name := preferred
-		if !s.Providers[name].Capabilities().Supports(meth) {
-			name = ""
-			for _, other := range names {
-				if s.Providers[other].Capabilities().Supports(meth) {
-					name = other
-					break
-				}
-			}
-		}
-		if name == "" {
-			return nil, &Error{Code: EUnsupported, Param: "payment_methods[" + itoa(i) + "]", Message: "no configured provider supports " + string(meth) + " payments"}
-		}
-		caps := s.Providers[name].Capabilities()
-		if !caps.SupportsCurrency(p.Currency) {
-			return nil, &Error{Code: EUnsupported, Param: "currency", Message: "provider " + name + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
-		}
-		if p.CaptureMode == CaptureManual && !caps.ManualCapture {
-			return nil, &Error{Code: EUnsupported, Param: "capture_mode", Message: "provider " + name + " does not support manual capture"}
+		name, err := s.routeMethod(preferred, p.Provider != "", meth, i, p)
+		if err != nil {
+			return nil, err
 		}
 		routes[meth] = name
 	}
@@ -230,6 +209,72 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 		return nil, &Error{Code: EUnsupported, Param: "provider", Message: "provider " + p.Provider + " supports none of the payment methods asked for"}
 	}
 	return routes, nil
+}
+
+// routeMethod picks the provider of one payment method. A provider the
+// request names serves every method it supports and must then also take
+// the currency and the capture mode. Otherwise the merchant's default
+// serves the method when it can take it in the currency (and capture mode);
+// else the first configured provider, in the server's order, that can.
+// Nobody able to is a 422 naming the method, the currency or the capture
+// mode, whichever no provider could meet.
+func (s *Service) routeMethod(preferred string, named bool, meth PaymentMethod, i int, p CreateSessionParams) (string, error) {
+	takes := func(caps Capabilities) bool { return caps.SupportsCurrency(p.Currency) }
+	captures := func(caps Capabilities) bool { return p.CaptureMode != CaptureManual || caps.ManualCapture }
+	if caps := s.Providers[preferred].Capabilities(); named && caps.Supports(meth) {
+		switch {
+		case !takes(caps):
+			return "", &Error{Code: EUnsupported, Param: "currency", Message: "provider " + preferred + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
+		case !captures(caps):
+			return "", &Error{Code: EUnsupported, Param: "capture_mode", Message: "provider " + preferred + " does not support manual capture"}
+		}
+		return preferred, nil
+	}
+	candidates := s.providerOrder()
+	if !named {
+		candidates = append([]string{preferred}, candidates...)
+	}
+	var method, currency bool
+	for _, name := range candidates {
+		caps := s.Providers[name].Capabilities()
+		if !caps.Supports(meth) {
+			continue
+		}
+		method = true
+		if !takes(caps) {
+			continue
+		}
+		currency = true
+		if captures(caps) {
+			return name, nil
+		}
+	}
+	switch {
+	case !method:
+		return "", &Error{Code: EUnsupported, Param: "payment_methods[" + itoa(i) + "]", Message: "no configured provider supports " + string(meth) + " payments"}
+	case !currency:
+		return "", &Error{Code: EUnsupported, Param: "currency", Message: "no configured provider takes " + string(meth) + " payments in " + p.Currency}
+	}
+	return "", &Error{Code: EUnsupported, Param: "capture_mode", Message: "no configured provider supports manual capture of " + string(meth) + " payments in " + p.Currency}
+}
+
+// providerOrder is the configured providers in the server's order
+// (ProviderOrder), any others after them by name.
+func (s *Service) providerOrder() []string {
+	out := make([]string, 0, len(s.Providers))
+	for _, name := range s.ProviderOrder {
+		if _, ok := s.Providers[name]; ok {
+			out = append(out, name)
+		}
+	}
+	var rest []string
+	for name := range s.Providers {
+		if !slices.Contains(out, name) {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
 }
 
 // completedSession is the session of paid as it will be once the payment

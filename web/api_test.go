@@ -38,6 +38,13 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		}
 		return s
 	}
+	withAll := func(kv map[string]any) map[string]any {
+		s := validSession()
+		for k, v := range kv {
+			s[k] = v
+		}
+		return s
+	}
 	raw := func(amount string) string {
 		return `{"amount":` + amount + `,"currency":"USD","success_url":"https://shop.test/ok"}`
 	}
@@ -66,7 +73,7 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		{"currency missing", with("currency", nil), 422, "currency"},
 		{"currency unknown", with("currency", "ZZZ"), 422, "currency"},
 		{"currency not a code", with("currency", "dollars"), 422, "currency"},
-		{"currency the provider lacks", with("currency", "JPY"), 422, "currency"},
+		{"currency the named provider lacks", withAll(map[string]any{"currency": "JPY", "provider": "payorder"}), 422, "currency"},
 		{"success_url missing", with("success_url", nil), 422, "success_url"},
 		{"success_url relative", with("success_url", "/thanks"), 422, "success_url"},
 		{"success_url ftp", with("success_url", "ftp://shop.test/ok"), 422, "success_url"},
@@ -122,7 +129,8 @@ func TestCreateSessionRejectsBadInput(t *testing.T) {
 		{"wallet provider for cards", func() map[string]any { s := with("provider", "alipayplus"); return s }(), 422, "provider"},
 		{"provider unknown", with("provider", "acme"), 422, "provider"},
 		{"capture mode", with("capture_mode", "later"), 422, "capture_mode"},
-		{"manual capture unsupported", with("capture_mode", "manual"), 422, "capture_mode"},
+		{"manual capture unsupported by the named provider", withAll(map[string]any{"capture_mode": "manual", "provider": "payorder"}), 422, "capture_mode"},
+		{"manual capture of a wallet", withAll(map[string]any{"capture_mode": "manual", "payment_methods": []string{"wallet"}}), 422, "capture_mode"},
 		{"three_ds", with("three_ds", "always"), 422, "three_ds"},
 		{"expires too soon", with("expires_at", time.Now().Add(10*time.Minute).Unix()), 422, "expires_at"},
 		{"expires too late", with("expires_at", time.Now().Add(8*24*time.Hour).Unix()), 422, "expires_at"},

@@ -120,8 +120,8 @@ func (a *App) assemble(ctx context.Context) error {
 	}
 	a.Service = &checkout.Service{
 		Store:     a.Store,
-		Providers: providers,
-		Links:     links{base: a.URL},
+		Providers: providers, ProviderOrder: Providers.Names(),
+		Links: links{base: a.URL},
 		// Sessions show the locale their pages render in.
 		PageLocale: handlers.PageLocale,
 		Sandbox:    a.Config.Mode == ModeSandbox,

@@ -69,3 +69,24 @@ func TestRegistryDrivesLiveConfiguration(t *testing.T) {
 		t.Fatalf("error %q does not name the missing variables %v", err, want)
 	}
 }
+
+// A EUR session that names no provider is not refused because the
+// default provider (payOrder) takes USD only: it goes to the first
+// provider in the registry's order that takes cards in EUR.
+func TestSessionsRouteByCurrencyThroughTheRegistry(t *testing.T) {
+	app := MustApp(t, nil)
+	s := validSession()
+	s["currency"] = "EUR"
+	got := mustCreateSession(t, app, s)
+	routes, _ := got["routes"].(map[string]any)
+	want := ""
+	for _, d := range web.Providers {
+		if d.Capabilities.Supports(checkout.MethodCard) && d.Capabilities.SupportsCurrency("EUR") {
+			want = d.Name
+			break
+		}
+	}
+	if want == "" || routes["card"] != want || got["provider"] != want {
+		t.Fatalf("EUR card session routed %v (provider %v), want %q", routes, got["provider"], want)
+	}
+}
