@@ -36,14 +36,18 @@ import (
 // faultKinds are the faults of package sandboxfault.
 var faultKinds = []string{"timeout", "5xx", "malformed", "reset", "slow"}
 
-// slowDelay is the slow fault's delay, well under the app's provider
-// timeout (2 s in MustApp).
+// faultProviderTimeout is the fault apps' provider timeout: longer than
+// MustApp's 2 s, so that a call the case does not fault (the create before
+// an approve) still answers in time on a loaded CI machine.
+const faultProviderTimeout = 5 * time.Second
+
+// slowDelay is the slow fault's delay, well under faultProviderTimeout.
 const slowDelay = 300 * time.Millisecond
 
 // faultDeadline bounds the wait for a final state: the first inquiry is
 // due 2 s after the unknown outcome, the providers' "not found" grace is
-// 1 s in sandbox mode, and a timeout costs the 2 s client timeout first.
-const faultDeadline = 20 * time.Second
+// 1 s in sandbox mode, and a timeout costs the client timeout first.
+const faultDeadline = 20*time.Second + faultProviderTimeout
 
 // faultProvider is how to pay with one provider through the hosted page.
 type faultProvider struct {
@@ -139,7 +143,7 @@ type faultApp struct {
 
 func newFaultApp(t *testing.T) *faultApp {
 	logs := &lockedBuffer{}
-	return &faultApp{App: MustApp(t, logs), logs: logs}
+	return &faultApp{App: MustApp(t, logs, func(c *web.Config) { c.ProviderTimeout = faultProviderTimeout }), logs: logs}
 }
 
 // check runs after the cases: the whole ledger agrees with our database
@@ -192,8 +196,8 @@ func runFaultCase(t *testing.T, app *web.App, p faultProvider, kind string, mu *
 	if len(left) != 0 {
 		t.Fatalf("the %s fault was not used by the payment's %s call: still armed %v", kind, p.operation, left)
 	}
-	if kind == "timeout" && took < 2*time.Second {
-		t.Errorf("the payment's call returned after %v, before the 2 s provider timeout", took)
+	if kind == "timeout" && took < faultProviderTimeout {
+		t.Errorf("the payment's call returned after %v, before the %v provider timeout", took, faultProviderTimeout)
 	}
 
 	if p.finish != nil {
