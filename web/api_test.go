@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -323,4 +324,31 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Every merchant API error carries the request's id (issue 15, point 8),
+// the same the X-Request-Id header and the log lines carry.
+func TestAPIErrorsCarryTheRequestID(t *testing.T) {
+	app := MustApp(t, nil)
+	for _, c := range []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{http.MethodGet, "/v1/checkout/sessions/cs_nosuchsessionaaaaaaaaaaaaaaaaaaaa", nil, http.StatusNotFound},
+		{http.MethodPost, "/v1/checkout/sessions", map[string]any{"amount": -1, "currency": "USD"}, http.StatusUnprocessableEntity},
+	} {
+		res := api(t, app, c.method, c.path, c.body)
+		var got struct {
+			Error struct {
+				RequestID string `json:"request_id"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(res.Body), &got); err != nil || res.Status != c.status {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, res.Status, res.Body)
+		}
+		if id := res.Header.Get("X-Request-Id"); !strings.HasPrefix(id, "req_") || got.Error.RequestID != id {
+			t.Errorf("%s %s: error request_id %q, X-Request-Id %q", c.method, c.path, got.Error.RequestID, id)
+		}
+	}
 }

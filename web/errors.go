@@ -62,6 +62,9 @@ type apiErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Param   string `json:"param,omitempty"`
+	// RequestID is the request's X-Request-Id, the key to its log lines
+	// when the merchant asks support about it.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // handleError answers every error a handler or middleware returned: JSON for
@@ -92,7 +95,8 @@ func (a *App) handleError(err error, c echo.Context) {
 			"method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	if path := c.Request().URL.Path; strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, handlers.NotifyPrefix) {
-		body := apiError{apiErrorBody{Type: errorType(ce.Code), Code: string(ce.Code), Message: ce.Message, Param: ce.Param}}
+		body := apiError{apiErrorBody{Type: errorType(ce.Code), Code: string(ce.Code), Message: ce.Message, Param: ce.Param,
+			RequestID: c.Response().Header().Get("X-Request-Id")}}
 		if c.Request().Method == http.MethodHead {
 			_ = c.NoContent(status)
 			return
