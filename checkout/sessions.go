@@ -288,15 +288,7 @@ func (s *Service) completedSession(ctx context.Context, paid *Payment) (SessionO
 	if err != nil {
 		return SessionObject{}, err
 	}
-	found := false
-	for i, p := range pays {
-		if p.ID == paid.ID {
-			pays[i], found = paid, true
-		}
-	}
-	if !found {
-		pays = append(pays, paid)
-	}
+	pays = upsertByID(pays, paid, func(p *Payment) string { return p.ID })
 	done := *sess
 	done.Status = SessionComplete
 	return s.SessionObject(&done, pays), nil

@@ -284,17 +284,21 @@ func (s *Service) statusEvent(ctx context.Context, next *Payment, from PaymentSt
 // with its id (appended when new).
 func replaceRefunds(list []*Refund, updated []*Refund) []*Refund {
 	for _, u := range updated {
-		found := false
-		for i, r := range list {
-			if r.ID == u.ID {
-				list[i], found = u, true
-			}
-		}
-		if !found {
-			list = append(list, u)
-		}
+		list = upsertByID(list, u, func(r *Refund) string { return r.ID })
 	}
 	return list
+}
+
+// upsertByID is list with item in place of the element with its id, or
+// appended when none has it.
+func upsertByID[T any](list []*T, item *T, id func(*T) string) []*T {
+	for i, x := range list {
+		if id(x) == id(item) {
+			list[i] = item
+			return list
+		}
+	}
+	return append(list, item)
 }
 
 // move is a plain status change with a timeline entry, through transition;

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
+	"github.com/opencheckout/hostedcheckout/web/webtest"
 )
 
 const testKey = "sk_test_web_tests_0123456789"
@@ -80,40 +80,16 @@ func sharedApp(t *testing.T) *web.App {
 	return shared
 }
 
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
+// The shared HTTP and image helpers (package webtest), under the names
+// these tests use.
+type response = webtest.Response
 
-func (r response) JSON(tb testing.TB) map[string]any {
-	tb.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		tb.Fatalf("not JSON (%d): %s", r.Status, r.Body)
-	}
-	return m
-}
-
-// do sends a request; headers are name, value pairs.
-func do(tb testing.TB, method, url string, body []byte, headers ...string) response {
-	tb.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{res.StatusCode, res.Header, b}
-}
+var (
+	do       = webtest.Do
+	testPNG  = webtest.PNG
+	testJPEG = webtest.JPEG
+	testWebP = webtest.WebP
+)
 
 // formToken is a token of the session's forms, as its pages render them
 // (signed with the app's stored key).

@@ -5,10 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,33 +15,6 @@ import (
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
 )
-
-// testWebP is a 1×1 lossless WebP: the standard library encodes none.
-var testWebP = []byte{
-	'R', 'I', 'F', 'F', 0x1a, 0x00, 0x00, 0x00, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L',
-	0x0d, 0x00, 0x00, 0x00, 0x2f, 0x00, 0x00, 0x00, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xfe, 0x07, 0x00,
-}
-
-// testPNG and testJPEG encode a w×h image.
-func testPNG(tb testing.TB, w, h int) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	img.Set(0, 0, color.NRGBA{R: 48, G: 86, B: 211, A: 255})
-	if err := png.Encode(&buf, img); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func testJPEG(tb testing.TB, w, h int) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h)), nil); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // mustBrandedMerchant stores a merchant with the logo body (checked as the
 // CLI checks it) and returns the logo.

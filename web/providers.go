@@ -25,6 +25,9 @@ func mountSandboxes(e *echo.Echo, s *sandboxset.Set) {
 // the providers whose settings are present). Both go through the
 // descriptor's New, from the variables' values.
 func (a *App) buildProviders() (map[string]checkout.Provider, error) {
+	if err := Providers.Check(); err != nil {
+		return nil, err
+	}
 	env := registry.Env{
 		HTTPClient:    &http.Client{Timeout: a.Config.ProviderTimeout},
 		Now:           a.Config.Now,

@@ -7,13 +7,12 @@ import (
 
 // Provider describes Antom to the server (see package registry).
 var Provider = registry.Descriptor{
-	Name:  Name,
-	Title: "Antom",
+	Name: Name,
 	Vars: []registry.Var{
-		{Env: "CHECKOUT_ANTOM_BASE_URL", Help: "the Antom API host"},
-		{Env: "CHECKOUT_ANTOM_CLIENT_ID", Help: "Client-Id"},
-		{Env: "CHECKOUT_ANTOM_PRIVATE_KEY", Help: "merchant RSA private key"},
-		{Env: "CHECKOUT_ANTOM_PUBLIC_KEY", Help: "Antom's RSA public key"},
+		{Env: "CHECKOUT_ANTOM_BASE_URL"},
+		{Env: "CHECKOUT_ANTOM_CLIENT_ID"},
+		{Env: "CHECKOUT_ANTOM_PRIVATE_KEY"},
+		{Env: "CHECKOUT_ANTOM_PUBLIC_KEY"},
 	},
 	Capabilities: checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodCard}, ManualCapture: true},
 	Refunds:      true,

@@ -7,13 +7,12 @@ import (
 
 // Provider describes BBMSL to the server (see package registry).
 var Provider = registry.Descriptor{
-	Name:  Name,
-	Title: "BBMSL",
+	Name: Name,
 	Vars: []registry.Var{
-		{Env: "CHECKOUT_BBMSL_BASE_URL", Help: "the PayAPI host"},
-		{Env: "CHECKOUT_BBMSL_MERCHANT_ID", Help: "merchant id"},
-		{Env: "CHECKOUT_BBMSL_PRIVATE_KEY", Help: "merchant RSA private key"},
-		{Env: "CHECKOUT_BBMSL_PUBLIC_KEY", Help: "BBMSL's RSA public key"},
+		{Env: "CHECKOUT_BBMSL_BASE_URL"},
+		{Env: "CHECKOUT_BBMSL_MERCHANT_ID"},
+		{Env: "CHECKOUT_BBMSL_PRIVATE_KEY"},
+		{Env: "CHECKOUT_BBMSL_PUBLIC_KEY"},
 	},
 	Capabilities: checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodSavedCard}, Currencies: currencies},
 	Cancels:      true,

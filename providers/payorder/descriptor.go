@@ -7,16 +7,15 @@ import (
 
 // Provider describes payOrder to the server (see package registry).
 var Provider = registry.Descriptor{
-	Name:  Name,
-	Title: "payOrder",
+	Name: Name,
 	Vars: []registry.Var{
-		{Env: "CHECKOUT_PAYORDER_BASE_URL", Help: "the gateway's API host"},
-		{Env: "CHECKOUT_PAYORDER_SESSIONS_URL", Help: "the card sessions host (tokenisation)"},
-		{Env: "CHECKOUT_PAYORDER_MERCHANT_ID", Help: "merchant id"},
-		{Env: "CHECKOUT_PAYORDER_CHECKOUT_ID", Help: "checkout id"},
-		{Env: "CHECKOUT_PAYORDER_AES_KEY", Help: "AES key sealing requests"},
-		{Env: "CHECKOUT_PAYORDER_PRIVATE_KEY", Help: "merchant RSA private key"},
-		{Env: "CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY", Help: "the platform's RSA public key"},
+		{Env: "CHECKOUT_PAYORDER_BASE_URL"},
+		{Env: "CHECKOUT_PAYORDER_SESSIONS_URL"},
+		{Env: "CHECKOUT_PAYORDER_MERCHANT_ID"},
+		{Env: "CHECKOUT_PAYORDER_CHECKOUT_ID"},
+		{Env: "CHECKOUT_PAYORDER_AES_KEY"},
+		{Env: "CHECKOUT_PAYORDER_PRIVATE_KEY"},
+		{Env: "CHECKOUT_PAYORDER_PLATFORM_PUBLIC_KEY"},
 	},
 	Capabilities: checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodCard}, Currencies: []string{"USD"}},
 	New: func(v registry.Vars, env registry.Env) (checkout.Provider, error) {

@@ -19,7 +19,6 @@ import (
 // Var is one configuration variable of a provider.
 type Var struct {
 	Env      string // e.g. CHECKOUT_WORLDLINE_BASE_URL
-	Help     string // what it is, for the README and error messages
 	Optional bool   // live mode runs the provider without it
 }
 
@@ -37,9 +36,8 @@ type Env struct {
 
 // Descriptor is everything the server needs to know of a provider.
 type Descriptor struct {
-	Name  string // the name merchants and sessions use, e.g. "worldline"
-	Title string // the provider's own name, e.g. "Worldline Connect"
-	Vars  []Var
+	Name string // the name merchants and sessions use, e.g. "worldline"
+	Vars []Var  // the configuration variables; the README's table says what each is
 	// Capabilities are what the adapter serves as configured by default:
 	// methods, currencies, manual capture. (Refunds and cancels are the
 	// checkout.Refunder and checkout.Canceler interfaces.)

@@ -7,15 +7,14 @@ import (
 
 // Provider describes Worldline Connect to the server (see package registry).
 var Provider = registry.Descriptor{
-	Name:  Name,
-	Title: "Worldline Connect",
+	Name: Name,
 	Vars: []registry.Var{
-		{Env: "CHECKOUT_WORLDLINE_BASE_URL", Help: "the Server API host"},
-		{Env: "CHECKOUT_WORLDLINE_MERCHANT_ID", Help: "merchant id"},
-		{Env: "CHECKOUT_WORLDLINE_API_KEY_ID", Help: "API key id"},
-		{Env: "CHECKOUT_WORLDLINE_SECRET_API_KEY", Help: "secret API key"},
-		{Env: "CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID", Help: "webhooks key id"},
-		{Env: "CHECKOUT_WORLDLINE_WEBHOOK_SECRET", Help: "webhooks secret key"},
+		{Env: "CHECKOUT_WORLDLINE_BASE_URL"},
+		{Env: "CHECKOUT_WORLDLINE_MERCHANT_ID"},
+		{Env: "CHECKOUT_WORLDLINE_API_KEY_ID"},
+		{Env: "CHECKOUT_WORLDLINE_SECRET_API_KEY"},
+		{Env: "CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID"},
+		{Env: "CHECKOUT_WORLDLINE_WEBHOOK_SECRET"},
 	},
 	Capabilities: checkout.Capabilities{Methods: []checkout.PaymentMethod{checkout.MethodCard}, ManualCapture: true},
 	Refunds:      true,
