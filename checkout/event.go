@@ -23,8 +23,11 @@ const (
 // the source of merchant webhooks.
 type Event struct {
 	ID        string
-	SessionID string
+	SessionID string // "" for an event of the merchant itself (merchant.updated)
 	PaymentID string
+	// MerchantID is the merchant the event belongs to; the store fills it
+	// from the session when it is empty.
+	MerchantID string
 	Type      EventType
 	Data      map[string]any
 	CreatedAt time.Time

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -20,12 +21,29 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.ID, e.SessionID, e.PaymentID, e.Type, string(data), ms(e.CreatedAt)); err != nil {
+		if e.MerchantID == "" {
+			if err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM sessions WHERE id = ?`, e.SessionID).Scan(&e.MerchantID); err != nil {
+				if err == sql.ErrNoRows {
+					return fmt.Errorf("event %s: no session %q and no merchant", e.ID, e.SessionID)
+				}
+				return err
+			}
+		}
+		// A merchant-visible event (Notify set) keeps the payload its
+		// webhooks carry: GET /v1/events serves the same bytes.
+		var payload []byte
+		if e.Notify != "" {
+			if payload, err = checkout.WebhookPayload(e); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID, e.SessionID, e.PaymentID, e.MerchantID, e.Type, string(data), e.Notify, payload, ms(e.CreatedAt)); err != nil {
 			return err
 		}
 		if e.Notify != "" {
-			if err := queueWebhooks(ctx, tx, e); err != nil {
+			if err := queueWebhooks(ctx, tx, e, payload); err != nil {
 				return err
 			}
 		}
@@ -37,13 +55,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 // message to every enabled endpoint of the session's merchant whose
 // enabled_events include the event's type. The message
 // id (webhook-id) is the event id.
-func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event) error {
-	payload, err := checkout.WebhookPayload(e)
-	if err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.merchant_id, w.enabled_events FROM webhook_endpoints w
-		JOIN sessions s ON s.merchant_id = w.merchant_id WHERE s.id = ? AND w.enabled = 1 AND w.deleted_at = 0 ORDER BY w.id`, e.SessionID)
+func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event, payload []byte) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, enabled_events FROM webhook_endpoints
+		WHERE merchant_id = ? AND enabled = 1 AND deleted_at = 0 ORDER BY id`, e.MerchantID)
 	if err != nil {
 		return err
 	}
