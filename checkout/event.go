@@ -28,9 +28,9 @@ type Event struct {
 	// MerchantID is the merchant the event belongs to; the store fills it
 	// from the session when it is empty.
 	MerchantID string
-	Type      EventType
-	Data      map[string]any
-	CreatedAt time.Time
+	Type       EventType
+	Data       map[string]any
+	CreatedAt  time.Time
 	// Notify, when set, is the merchant webhook type this entry becomes
 	// (written to the outbox in the same transaction), with Object the
 	// snapshot it carries.
