@@ -43,7 +43,7 @@ func (s *Service) Capture(ctx context.Context, merchantID, paymentID string) (*P
 	if p.Status != PaymentAuthorized {
 		return nil, Errorf(EConflict, "Only authorized payments can be captured; this one is %s.", p.Status)
 	}
-	capturer, ok := s.Providers[p.Provider].(Capturer)
+	capturer, ok := s.providerOf(p).(Capturer)
 	if !ok {
 		return nil, &Error{Code: EUnsupported, Message: "Provider " + p.Provider + " cannot capture payments."}
 	}
@@ -65,7 +65,7 @@ func (s *Service) Cancel(ctx context.Context, merchantID, paymentID string) (*Pa
 	if p.Status != PaymentAuthorized {
 		return nil, Errorf(EConflict, "Only authorized, uncaptured payments can be canceled; this one is %s.", p.Status)
 	}
-	canceler, ok := s.Providers[p.Provider].(Canceler)
+	canceler, ok := s.providerOf(p).(Canceler)
 	if !ok {
 		return nil, &Error{Code: EUnsupported, Message: "Provider " + p.Provider + " cannot cancel payments."}
 	}

@@ -409,3 +409,45 @@ func TestLapsedAuthorizationIsCanceled(t *testing.T) {
 		t.Fatalf("after the provider let it lapse: %s, next check %v", got.Status, got.NextCheckAt)
 	}
 }
+
+// TestNotificationsStayInTheirMode: on a live server, which runs the
+// sandboxes for test keys too, a notification to the real providers' route
+// never moves a test payment, and one to the sandboxes' route moves it.
+func TestNotificationsStayInTheirMode(t *testing.T) {
+	ctx := context.Background()
+	mp, svc, m := managed(t)
+	if m.Live {
+		t.Fatal("the managed merchant is a test one")
+	}
+	svc.TestProviders = svc.Providers
+	svc.Providers = map[string]checkout.Provider{"fake": mp}
+	mp.pay = outcome(checkout.Outcome{}, errors.New("timeout")) // pending
+	p := paidWith(t, svc, m, checkout.CaptureAutomatic)
+	if p.Status != checkout.PaymentPending || p.Livemode {
+		t.Fatalf("paid: %s, livemode %v", p.Status, p.Livemode)
+	}
+	var inquiries atomic.Int32
+	mp.inquire = func() (checkout.Outcome, error) {
+		inquiries.Add(1)
+		return checkout.Outcome{Status: checkout.OutcomeSucceeded}, nil
+	}
+	eur := checkout.Money{Amount: 1000, Currency: "EUR"}
+	mp.notification = func(checkout.NotificationRequest) (checkout.Notification, error) {
+		return checkout.Notification{EventID: "ev-1", Type: "payment.paid", PaymentID: p.ID, Amount: &eur,
+			Outcome: checkout.Outcome{Status: checkout.OutcomeSucceeded}}, nil
+	}
+	req := checkout.NotificationRequest{Method: http.MethodPost, Body: []byte("signed")}
+	if _, err := svc.Notify(ctx, "fake", req); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.MerchantPayment(ctx, m.ID, p.ID); got.Status != checkout.PaymentPending || inquiries.Load() != 0 {
+		t.Fatalf("the live route moved a test payment to %s (%d inquiries)", got.Status, inquiries.Load())
+	}
+	// The same event id on the sandboxes' route is its own: not a duplicate.
+	if _, err := svc.NotifyTest(ctx, "fake", req); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.MerchantPayment(ctx, m.ID, p.ID); got.Status != checkout.PaymentSucceeded || inquiries.Load() != 1 {
+		t.Fatalf("the test route: %s after %d inquiries", got.Status, inquiries.Load())
+	}
+}

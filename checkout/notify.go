@@ -14,7 +14,20 @@ import (
 // payment, only forward moves are applied (authorized to captured or
 // canceled, paid to refunded); nothing moves back out of a final state.
 func (s *Service) Notify(ctx context.Context, provider string, req NotificationRequest) (NotificationReply, error) {
-	notifier, ok := s.Providers[provider].(Notifier)
+	return s.notify(ctx, provider, !s.Sandbox, req)
+}
+
+// NotifyTest handles a notification from a sandbox on a server in live
+// mode (TestProviders): it only ever reaches test payments and refunds.
+func (s *Service) NotifyTest(ctx context.Context, provider string, req NotificationRequest) (NotificationReply, error) {
+	if s.TestProviders == nil {
+		return NotificationReply{}, Errorf(ENotFound, "No such notification endpoint.")
+	}
+	return s.notify(ctx, provider, false, req)
+}
+
+func (s *Service) notify(ctx context.Context, provider string, live bool, req NotificationRequest) (NotificationReply, error) {
+	notifier, ok := s.providers(live)[provider].(Notifier)
 	if !ok {
 		return NotificationReply{}, Errorf(ENotFound, "No such notification endpoint.")
 	}
@@ -29,7 +42,13 @@ func (s *Service) Notify(ctx context.Context, provider string, req NotificationR
 	if n.EventID == "" {
 		return n.Reply, nil // a handshake
 	}
-	seen, err := s.Store.NotificationSeen(ctx, provider, n.EventID)
+	// The sandboxes of a live server keep their event ids apart from the
+	// real providers'.
+	key := provider
+	if !s.inMode(true, live) {
+		key = "test:" + provider
+	}
+	seen, err := s.Store.NotificationSeen(ctx, key, n.EventID)
 	if err != nil {
 		return NotificationReply{}, Internal(err)
 	}
@@ -37,21 +56,21 @@ func (s *Service) Notify(ctx context.Context, provider string, req NotificationR
 		s.Log.InfoContext(ctx, "duplicate provider notification dropped", "provider", provider, "event_id", n.EventID)
 		return n.Reply, nil
 	}
-	if err := s.applyNotification(ctx, provider, n); err != nil {
+	if err := s.applyNotification(ctx, provider, live, n); err != nil {
 		// Not recorded: the provider retries and we try again.
 		return NotificationReply{}, err
 	}
-	if err := s.Store.RecordNotification(ctx, provider, n.EventID, s.now()); err != nil {
+	if err := s.Store.RecordNotification(ctx, key, n.EventID, s.now()); err != nil {
 		return NotificationReply{}, Internal(err)
 	}
 	return n.Reply, nil
 }
 
-func (s *Service) applyNotification(ctx context.Context, provider string, n Notification) error {
+func (s *Service) applyNotification(ctx context.Context, provider string, live bool, n Notification) error {
 	if n.Refund != nil {
-		return s.applyRefundNotice(ctx, provider, n)
+		return s.applyRefundNotice(ctx, provider, live, n)
 	}
-	p, err := s.notifiedPayment(ctx, provider, n)
+	p, err := s.notifiedPayment(ctx, provider, live, n)
 	if errors.Is(err, ErrNotFound) {
 		s.Log.WarnContext(ctx, "provider notification for an unknown payment", "provider", provider,
 			"event_id", n.EventID, "type", n.Type)
@@ -119,17 +138,23 @@ func (s *Service) applyNotification(ctx context.Context, provider string, n Noti
 	return err
 }
 
-func (s *Service) notifiedPayment(ctx context.Context, provider string, n Notification) (*Payment, error) {
+// notifiedPayment finds the payment a notification is about, among the
+// payments of the notifying provider's mode only.
+func (s *Service) notifiedPayment(ctx context.Context, provider string, live bool, n Notification) (*Payment, error) {
 	if ValidID(PrefixPayment, n.PaymentID) {
 		p, err := s.Store.Payment(ctx, n.PaymentID)
-		if err == nil && p.Provider == provider && (n.ProviderRef == "" || p.ProviderRef == "" || p.ProviderRef == n.ProviderRef) {
+		if err == nil && p.Provider == provider && s.inMode(p.Livemode, live) && (n.ProviderRef == "" || p.ProviderRef == "" || p.ProviderRef == n.ProviderRef) {
 			return p, nil
 		}
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
 	}
-	return s.Store.PaymentByProviderRef(ctx, provider, n.ProviderRef)
+	p, err := s.Store.PaymentByProviderRef(ctx, provider, n.ProviderRef)
+	if err == nil && !s.inMode(p.Livemode, live) {
+		return nil, ErrNotFound
+	}
+	return p, err
 }
 
 func (s *Service) appendEvents(ctx context.Context, events ...Event) error {

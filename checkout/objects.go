@@ -11,6 +11,7 @@ import "time"
 type SessionObject struct {
 	ID                string                   `json:"id"`
 	Object            string                   `json:"object"`
+	Livemode          bool                     `json:"livemode"`
 	URL               string                   `json:"url"`
 	Status            SessionStatus            `json:"status"`
 	PaymentStatus     string                   `json:"payment_status"`
@@ -40,6 +41,7 @@ type SessionObject struct {
 type PaymentObject struct {
 	ID             string        `json:"id"`
 	Object         string        `json:"object"`
+	Livemode       bool          `json:"livemode"`
 	SessionID      string        `json:"session_id"`
 	Provider       string        `json:"provider"`
 	Status         PaymentStatus `json:"status"`
@@ -85,6 +87,7 @@ type ThreeDSObject struct {
 type RefundObject struct {
 	ID          string       `json:"id"`
 	Object      string       `json:"object"`
+	Livemode    bool         `json:"livemode"`
 	PaymentID   string       `json:"payment_id"`
 	SessionID   string       `json:"session_id"`
 	Status      RefundStatus `json:"status"`
@@ -100,7 +103,7 @@ type RefundObject struct {
 // render in (see Service.PageLocale).
 func NewSessionObject(s *Session, pays []*Payment, url, locale string) SessionObject {
 	v := SessionObject{
-		ID: s.ID, Object: "checkout.session", URL: url, Status: s.Status,
+		ID: s.ID, Object: "checkout.session", Livemode: s.Livemode, URL: url, Status: s.Status,
 		PaymentStatus: SessionPaymentStatus(pays), Amount: s.Amount.Amount, Currency: s.Amount.Currency,
 		MerchantReference: s.MerchantReference, LineItems: s.LineItems, Customer: s.Customer, Locale: locale,
 		SuccessURL: s.SuccessURL, CancelURL: s.CancelURL, PaymentMethods: s.PaymentMethods, Provider: s.Provider,
@@ -146,7 +149,7 @@ func SessionPaymentStatus(pays []*Payment) string {
 // NewPaymentObject is p as the merchant sees it. refunds, when not nil,
 // are its refunds (listed even when there are none).
 func NewPaymentObject(p *Payment, refunds []*Refund) PaymentObject {
-	v := PaymentObject{ID: p.ID, Object: "payment", SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
+	v := PaymentObject{ID: p.ID, Object: "payment", Livemode: p.Livemode, SessionID: p.SessionID, Provider: p.Provider, Status: p.Status,
 		Method: p.Method, SavedCardID: p.SavedCardID, Amount: p.Amount.Amount, AmountRefunded: p.AmountRefunded,
 		AmountRefundPending: p.AmountRefundPending, Currency: p.Amount.Currency, CaptureMode: p.CaptureMode,
 		Decline: p.Decline, CreatedAt: p.CreatedAt.Unix()}
@@ -168,7 +171,7 @@ func NewPaymentObject(p *Payment, refunds []*Refund) PaymentObject {
 
 // NewRefundObject is r as the merchant sees it.
 func NewRefundObject(r *Refund) RefundObject {
-	v := RefundObject{ID: r.ID, Object: "refund", PaymentID: r.PaymentID, SessionID: r.SessionID, Status: r.Status,
+	v := RefundObject{ID: r.ID, Object: "refund", Livemode: r.Livemode, PaymentID: r.PaymentID, SessionID: r.SessionID, Status: r.Status,
 		Amount: r.Amount.Amount, Currency: r.Amount.Currency, RetryOf: r.RetryOf, CreatedAt: r.CreatedAt.Unix()}
 	if r.Status == RefundFailed {
 		v.FailureCode = r.ProviderCode
@@ -193,6 +196,7 @@ func (s *Service) SessionObject(sess *Session, pays []*Payment) SessionObject {
 type SavedCardObject struct {
 	ID       string    `json:"id"`
 	Object   string    `json:"object"`
+	Livemode bool      `json:"livemode"`
 	Provider string    `json:"provider"`
 	Brand    CardBrand `json:"brand"`
 	Last4    string    `json:"last4"`
@@ -201,16 +205,17 @@ type SavedCardObject struct {
 }
 
 // NewSavedCardObject is sc, kept by provider, as the merchant sees it.
-func NewSavedCardObject(sc SavedCard, provider string) SavedCardObject {
-	return SavedCardObject{ID: sc.ID, Object: "saved_card", Provider: provider, Brand: sc.Card.Brand,
+func NewSavedCardObject(sc SavedCard, provider string, live bool) SavedCardObject {
+	return SavedCardObject{ID: sc.ID, Object: "saved_card", Livemode: live, Provider: provider, Brand: sc.Card.Brand,
 		Last4: sc.Card.Last4, ExpMonth: sc.Card.ExpMonth, ExpYear: sc.Card.ExpYear}
 }
 
 // WebhookEndpointObject is a webhook endpoint as the merchant sees it.
 type WebhookEndpointObject struct {
-	ID      string `json:"id"`
-	Object  string `json:"object"`
-	URL     string `json:"url"`
+	ID       string `json:"id"`
+	Object   string `json:"object"`
+	Livemode bool   `json:"livemode"`
+	URL      string `json:"url"`
 	Secret  string `json:"secret,omitempty"` // only when created or rotated
 	Enabled bool   `json:"enabled"`
 	// The event types it receives; ["*"] is all of them.
@@ -221,8 +226,8 @@ type WebhookEndpointObject struct {
 }
 
 // NewWebhookEndpointObject shows e without its secrets, as of now.
-func NewWebhookEndpointObject(e *WebhookEndpoint, now time.Time) WebhookEndpointObject {
-	v := WebhookEndpointObject{ID: e.ID, Object: "webhook_endpoint", URL: e.URL, Enabled: e.Enabled,
+func NewWebhookEndpointObject(e *WebhookEndpoint, live bool, now time.Time) WebhookEndpointObject {
+	v := WebhookEndpointObject{ID: e.ID, Object: "webhook_endpoint", Livemode: live, URL: e.URL, Enabled: e.Enabled,
 		EnabledEvents: e.EnabledEvents, CreatedAt: e.CreatedAt.Unix()}
 	if len(v.EnabledEvents) == 0 {
 		v.EnabledEvents = []string{"*"}
@@ -238,6 +243,7 @@ func NewWebhookEndpointObject(e *WebhookEndpoint, now time.Time) WebhookEndpoint
 type WebhookDeliveryObject struct {
 	ID            string                 `json:"id"`
 	Object        string                 `json:"object"`
+	Livemode      bool                   `json:"livemode"`
 	WebhookID     string                 `json:"webhook_id"`
 	EndpointID    string                 `json:"endpoint_id"`
 	Type          string                 `json:"type"`
@@ -257,8 +263,8 @@ type WebhookAttemptObject struct {
 }
 
 // NewWebhookDeliveryObject is d with its attempts as the merchant sees it.
-func NewWebhookDeliveryObject(d *WebhookDelivery, attempts []WebhookAttempt) WebhookDeliveryObject {
-	v := WebhookDeliveryObject{ID: d.ID, Object: "webhook_delivery", WebhookID: d.MessageID, EndpointID: d.EndpointID,
+func NewWebhookDeliveryObject(d *WebhookDelivery, attempts []WebhookAttempt, live bool) WebhookDeliveryObject {
+	v := WebhookDeliveryObject{ID: d.ID, Object: "webhook_delivery", Livemode: live, WebhookID: d.MessageID, EndpointID: d.EndpointID,
 		Type: d.Type, Status: d.Status, Attempts: []WebhookAttemptObject{}, CreatedAt: d.CreatedAt.Unix()}
 	if d.Status == DeliveryPending {
 		v.NextAttemptAt = d.NextAttemptAt.Unix()

@@ -125,7 +125,7 @@ func (s *Service) admitPay(ctx context.Context, sess *Session, pays []*Payment, 
 	}
 	a := &admitted{sess: sess, attempt: len(pays) + 1, in: in, name: sess.ProviderFor(in.Method)}
 	var ok bool
-	if a.provider, ok = s.Providers[a.name]; !ok {
+	if a.provider, ok = s.providers(sess.Livemode)[a.name]; !ok {
 		return nil, nil, Internal(errors.New("provider " + a.name + " is not configured"))
 	}
 	if in.Method == MethodSavedCard {
@@ -159,6 +159,7 @@ func (s *Service) createPayment(ctx context.Context, a *admitted) (*Payment, *Pa
 		ID:          s.IDs.NewID(PrefixPayment),
 		SessionID:   sess.ID,
 		MerchantID:  sess.MerchantID,
+		Livemode:    sess.Livemode,
 		Provider:    a.name,
 		Method:      in.Method,
 		Status:      PaymentProcessing,
@@ -292,7 +293,7 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 		s.recordRejectedReturn(ctx, p, c.Kind, "MD mismatch")
 		return p, Errorf(EInvalid, "This verification response does not belong to this payment.")
 	}
-	prov, ok := s.Providers[p.Provider]
+	prov, ok := s.providers(p.Livemode)[p.Provider]
 	if !ok {
 		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
 	}

@@ -111,6 +111,7 @@ type Payment struct {
 	ID             string
 	SessionID      string
 	MerchantID     string
+	Livemode       bool // its session's mode
 	Provider       string
 	Method         PaymentMethod
 	Status         PaymentStatus
@@ -149,6 +150,7 @@ type Refund struct {
 	PaymentID    string
 	SessionID    string
 	MerchantID   string
+	Livemode     bool // its payment's mode
 	Status       RefundStatus
 	Amount       Money
 	ProviderRef  string

@@ -63,7 +63,7 @@ func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, er
 	if !p.Status.InFlight() && (p.Status != PaymentAuthorized || p.NextCheckAt.IsZero() || p.NextCheckAt.After(s.now())) {
 		return p, nil
 	}
-	prov, ok := s.Providers[p.Provider]
+	prov, ok := s.providers(p.Livemode)[p.Provider]
 	if !ok {
 		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
 	}

@@ -52,7 +52,7 @@ func (s *Service) Refund(ctx context.Context, merchantID, paymentID string, in R
 	default:
 		return nil, nil, Errorf(EConflict, "Only paid payments can be refunded; this one is %s.", p.Status)
 	}
-	if _, ok := s.Providers[p.Provider].(Refunder); !ok {
+	if _, ok := s.providerOf(p).(Refunder); !ok {
 		return nil, nil, &Error{Code: EUnsupported, Message: "Provider " + p.Provider + " cannot refund payments."}
 	}
 	amount, err := refundAmount(p, in.Amount)
@@ -92,7 +92,7 @@ func refundAmount(p *Payment, asked int64) (int64, error) {
 func (s *Service) newRefund(p *Payment, amount int64) *Refund {
 	now := s.now()
 	return &Refund{
-		ID: s.IDs.NewID(PrefixRefund), PaymentID: p.ID, SessionID: p.SessionID, MerchantID: p.MerchantID,
+		ID: s.IDs.NewID(PrefixRefund), PaymentID: p.ID, SessionID: p.SessionID, MerchantID: p.MerchantID, Livemode: p.Livemode,
 		Status: RefundPending, Amount: Money{Amount: amount, Currency: p.Amount.Currency},
 		// Should this process die during the provider call, the refund
 		// is inquired then.
@@ -190,7 +190,7 @@ func (s *Service) sendRefund(ctx context.Context, r *Refund, op string) (*Refund
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
-	refunder, ok := s.Providers[p.Provider].(Refunder)
+	refunder, ok := s.providerOf(p).(Refunder)
 	if !ok {
 		return nil, nil, Internal(errors.New("provider " + p.Provider + " is not configured or cannot refund"))
 	}
@@ -335,7 +335,7 @@ func (s *Service) CheckRefund(ctx context.Context, id string) (*Refund, error) {
 	if err != nil {
 		return nil, Internal(err)
 	}
-	inquirer, ok := s.Providers[p.Provider].(RefundInquirer)
+	inquirer, ok := s.providerOf(p).(RefundInquirer)
 	if !ok {
 		r, _, err = s.sendRefund(ctx, r, "refund_again")
 		return r, ignoreRefused(err)
@@ -430,7 +430,7 @@ func (s *Service) RetryRefund(ctx context.Context, merchantID, id string) (*Refu
 // refund: a trigger for an inquiry where the provider can be asked, else
 // its definitive outcome settles a pending refund. A settled refund never
 // moves again.
-func (s *Service) applyRefundNotice(ctx context.Context, provider string, n Notification) error {
+func (s *Service) applyRefundNotice(ctx context.Context, provider string, live bool, n Notification) error {
 	notice := n.Refund
 	var r *Refund
 	var err error
@@ -441,6 +441,9 @@ func (s *Service) applyRefundNotice(ctx context.Context, provider string, n Noti
 	}
 	if errors.Is(err, ErrNotFound) {
 		r, err = s.Store.RefundByProviderRef(ctx, provider, notice.ProviderRef)
+	}
+	if err == nil && !s.inMode(r.Livemode, live) {
+		err = ErrNotFound // another mode's refund: not this provider set's to move
 	}
 	if errors.Is(err, ErrNotFound) {
 		s.Log.WarnContext(ctx, "provider notification for an unknown refund", "provider", provider, "event_id", n.EventID, "type", n.Type)
@@ -470,7 +473,7 @@ func (s *Service) applyRefundNotice(ctx context.Context, provider string, n Noti
 		data["action"] = "none: the refund is " + string(r.Status)
 		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
 	}
-	if _, ok := s.Providers[provider].(RefundInquirer); ok {
+	if _, ok := s.providerOf(p).(RefundInquirer); ok {
 		data["action"] = "inquire"
 		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
 			return err

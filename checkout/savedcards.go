@@ -12,12 +12,13 @@ import (
 // provider (by name) that does.
 func (s *Service) vault(m *Merchant) (string, CardVault, bool) {
 	names := []string{m.DefaultProvider}
-	for name := range s.Providers {
+	provs := s.providers(m.Live)
+	for name := range provs {
 		names = append(names, name)
 	}
 	sort.Strings(names[1:])
 	for _, name := range names {
-		p, ok := s.Providers[name]
+		p, ok := provs[name]
 		if !ok || !p.Capabilities().Supports(MethodSavedCard) {
 			continue
 		}
@@ -34,7 +35,7 @@ func (s *Service) sessionVault(sess *Session) (CardVault, string, error) {
 	if !sess.Allows(MethodSavedCard) || sess.Customer.Reference == "" {
 		return nil, "", Errorf(EInvalid, "This checkout does not offer saved cards.").ForShopper("error.saved_cards_not_offered")
 	}
-	v, ok := s.Providers[sess.ProviderFor(MethodSavedCard)].(CardVault)
+	v, ok := s.providers(sess.Livemode)[sess.ProviderFor(MethodSavedCard)].(CardVault)
 	if !ok {
 		return nil, "", Internal(errors.New("saved-card provider " + sess.ProviderFor(MethodSavedCard) + " keeps no cards"))
 	}
@@ -198,6 +199,7 @@ func (s *Service) ChargeRecurring(ctx context.Context, m *Merchant, in Recurring
 	sess := &Session{
 		ID:                s.IDs.NewID(PrefixSession),
 		MerchantID:        m.ID,
+		Livemode:          m.Live,
 		Status:            SessionOpen,
 		Amount:            Money{Amount: in.Amount, Currency: parent.Amount.Currency},
 		MerchantReference: in.MerchantReference,

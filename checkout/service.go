@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"errors"
+	"strings"
 	"log/slog"
 	"time"
 )
@@ -20,6 +21,11 @@ type Links interface {
 type Service struct {
 	Store     Store
 	Providers map[string]Provider
+	// TestProviders, on a server in live mode, are the sandboxes that
+	// test-mode sessions (made with a test key) use, so that a test key
+	// never reaches a real provider; nil on a sandbox server, where
+	// Providers are the sandboxes and every merchant is a test one.
+	TestProviders map[string]Provider
 	// ProviderOrder is the order in which sessions that name no provider
 	// try the configured providers after the merchant's default (the
 	// server's registry list); by name when empty.
@@ -97,6 +103,14 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, erro
 	if err != nil {
 		return nil, Internal(err)
 	}
+	// A key's prefix names its mode, which is its merchant's: a live key
+	// only ever reaches real providers, so a sandbox server refuses it.
+	if strings.HasPrefix(key, LiveKeyPrefix) != m.Live {
+		return nil, Errorf(EUnauthorized, "Invalid API key.")
+	}
+	if m.Live && s.Sandbox {
+		return nil, Errorf(EForbidden, "This server runs in sandbox mode and takes test keys (sk_test_...) only; use a live key with a server in live mode.")
+	}
 	return m, nil
 }
 
@@ -111,3 +125,21 @@ func (s *Service) Merchant(ctx context.Context, id string) (*Merchant, error) {
 	}
 	return m, nil
 }
+
+// providers is the provider set of the sessions of one mode: on a live
+// server, test sessions use TestProviders (the sandboxes) and live ones the
+// real providers; a server with one set uses it for both.
+func (s *Service) providers(live bool) map[string]Provider {
+	if !live && s.TestProviders != nil {
+		return s.TestProviders
+	}
+	return s.Providers
+}
+
+// providerOf is the provider of payment p, in p's mode.
+func (s *Service) providerOf(p *Payment) Provider { return s.providers(p.Livemode)[p.Provider] }
+
+// inMode reports whether an object of mode objLive belongs to the provider
+// set of mode live (a notification to the sandboxes' route must never move
+// a live payment, nor the real providers' route a test one).
+func (s *Service) inMode(objLive, live bool) bool { return s.TestProviders == nil || objLive == live }

@@ -64,6 +64,7 @@ type Customer struct {
 type Session struct {
 	ID                string
 	MerchantID        string
+	Livemode          bool // made with a live key: real providers; a test key's only ever reach the sandboxes
 	Status            SessionStatus
 	Amount            Money
 	MerchantReference string

@@ -33,6 +33,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 	sess := &Session{
 		ID:                s.IDs.NewID(PrefixSession),
 		MerchantID:        m.ID,
+		Livemode:          m.Live,
 		Status:            SessionOpen,
 		Amount:            Money{Amount: p.Amount, Currency: p.Currency},
 		MerchantReference: p.MerchantReference,
@@ -187,7 +188,8 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 	if preferred == "" {
 		preferred, param = m.DefaultProvider, ""
 	}
-	if _, ok := s.Providers[preferred]; !ok {
+	provs := s.providers(m.Live)
+	if _, ok := provs[preferred]; !ok {
 		if param == "" {
 			// The merchant's default is not run by this server (the
 			// server refuses to start with such a merchant; this answers
@@ -199,13 +201,13 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 	}
 	routes := map[PaymentMethod]string{}
 	for i, meth := range p.PaymentMethods {
-		name, err := s.routeMethod(preferred, p.Provider != "", meth, i, p)
+		name, err := s.routeMethod(provs, preferred, p.Provider != "", meth, i, p)
 		if err != nil {
 			return nil, err
 		}
 		routes[meth] = name
 	}
-	if p.Provider != "" && !slices.ContainsFunc(p.PaymentMethods, s.Providers[p.Provider].Capabilities().Supports) {
+	if p.Provider != "" && !slices.ContainsFunc(p.PaymentMethods, provs[p.Provider].Capabilities().Supports) {
 		return nil, &Error{Code: EUnsupported, Param: "provider", Message: "provider " + p.Provider + " supports none of the payment methods asked for"}
 	}
 	return routes, nil
@@ -218,10 +220,10 @@ func (s *Service) route(m *Merchant, p CreateSessionParams) (map[PaymentMethod]s
 // else the first configured provider, in the server's order, that can.
 // Nobody able to is a 422 naming the method, the currency or the capture
 // mode, whichever no provider could meet.
-func (s *Service) routeMethod(preferred string, named bool, meth PaymentMethod, i int, p CreateSessionParams) (string, error) {
+func (s *Service) routeMethod(provs map[string]Provider, preferred string, named bool, meth PaymentMethod, i int, p CreateSessionParams) (string, error) {
 	takes := func(caps Capabilities) bool { return caps.SupportsCurrency(p.Currency) }
 	captures := func(caps Capabilities) bool { return p.CaptureMode != CaptureManual || caps.ManualCapture }
-	if caps := s.Providers[preferred].Capabilities(); named && caps.Supports(meth) {
+	if caps := provs[preferred].Capabilities(); named && caps.Supports(meth) {
 		switch {
 		case !takes(caps):
 			return "", &Error{Code: EUnsupported, Param: "currency", Message: "provider " + preferred + " does not accept " + p.Currency + " (it accepts " + strings.Join(caps.Currencies, ", ") + ")"}
@@ -230,13 +232,13 @@ func (s *Service) routeMethod(preferred string, named bool, meth PaymentMethod, 
 		}
 		return preferred, nil
 	}
-	candidates := s.providerOrder()
+	candidates := s.providerOrder(provs)
 	if !named {
 		candidates = append([]string{preferred}, candidates...)
 	}
 	var method, currency bool
 	for _, name := range candidates {
-		caps := s.Providers[name].Capabilities()
+		caps := provs[name].Capabilities()
 		if !caps.Supports(meth) {
 			continue
 		}
@@ -259,16 +261,16 @@ func (s *Service) routeMethod(preferred string, named bool, meth PaymentMethod, 
 }
 
 // providerOrder is the configured providers in the server's order
-// (ProviderOrder), any others after them by name.
-func (s *Service) providerOrder() []string {
-	out := make([]string, 0, len(s.Providers))
+// (ProviderOrder), any others after them by name, of one mode's set.
+func (s *Service) providerOrder(provs map[string]Provider) []string {
+	out := make([]string, 0, len(provs))
 	for _, name := range s.ProviderOrder {
-		if _, ok := s.Providers[name]; ok {
+		if _, ok := provs[name]; ok {
 			out = append(out, name)
 		}
 	}
 	var rest []string
-	for name := range s.Providers {
+	for name := range provs {
 		if !slices.Contains(out, name) {
 			rest = append(rest, name)
 		}

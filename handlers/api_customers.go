@@ -17,7 +17,7 @@ func (h *Handlers) APISavedCardsList(c echo.Context) error {
 	}
 	out := make([]checkout.SavedCardObject, 0, len(cards))
 	for _, sc := range cards {
-		out = append(out, checkout.NewSavedCardObject(sc, provider))
+		out = append(out, checkout.NewSavedCardObject(sc, provider, merchant(c).Live))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }

@@ -27,7 +27,7 @@ func (h *Handlers) APIWebhookEndpointsCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := checkout.NewWebhookEndpointObject(e, h.Service.Now())
+	v := checkout.NewWebhookEndpointObject(e, merchant(c).Live, h.Service.Now())
 	v.Secret = e.Secret
 	return c.JSON(http.StatusCreated, v)
 }
@@ -51,7 +51,7 @@ func (h *Handlers) APIWebhookEndpointsRotateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := checkout.NewWebhookEndpointObject(e, h.Service.Now())
+	v := checkout.NewWebhookEndpointObject(e, merchant(c).Live, h.Service.Now())
 	v.Secret = e.Secret
 	return c.JSON(http.StatusOK, v)
 }
@@ -86,7 +86,7 @@ func (h *Handlers) setEndpointEnabled(c echo.Context, enabled bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, checkout.NewWebhookEndpointObject(e, h.Service.Now()))
+	return c.JSON(http.StatusOK, checkout.NewWebhookEndpointObject(e, merchant(c).Live, h.Service.Now()))
 }
 
 // APIWebhookEndpointsList handles GET /v1/webhook_endpoints.
@@ -100,7 +100,7 @@ func (h *Handlers) APIWebhookEndpointsList(c echo.Context) error {
 		if e.URL == "" {
 			continue // the demo merchant's endpoint, unconfigured
 		}
-		out = append(out, checkout.NewWebhookEndpointObject(e, h.Service.Now()))
+		out = append(out, checkout.NewWebhookEndpointObject(e, merchant(c).Live, h.Service.Now()))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }
@@ -122,7 +122,7 @@ func (h *Handlers) APIWebhookDeliveriesList(c echo.Context) error {
 	}
 	out := make([]checkout.WebhookDeliveryObject, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, checkout.NewWebhookDeliveryObject(d, attempts[d.ID]))
+		out = append(out, checkout.NewWebhookDeliveryObject(d, attempts[d.ID], merchant(c).Live))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }
@@ -136,5 +136,5 @@ func (h *Handlers) APIWebhookDeliveriesRedeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, checkout.NewWebhookDeliveryObject(d, nil))
+	return c.JSON(http.StatusOK, checkout.NewWebhookDeliveryObject(d, nil, merchant(c).Live))
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"io"
 	"net/http"
 
@@ -16,6 +17,17 @@ const MaxNotificationBody = 256 << 10
 // (and endpoint verification handshakes). The provider's adapter verifies
 // them; the answer is whatever that provider expects.
 func (h *Handlers) Notify(c echo.Context) error {
+	return h.notify(c, h.Service.Notify)
+}
+
+// NotifyTest handles GET and POST /notify/test/:provider: on a server in
+// live mode, the notifications of the provider sandboxes that test keys
+// use; they only ever reach test payments.
+func (h *Handlers) NotifyTest(c echo.Context) error {
+	return h.notify(c, h.Service.NotifyTest)
+}
+
+func (h *Handlers) notify(c echo.Context, handle func(context.Context, string, checkout.NotificationRequest) (checkout.NotificationReply, error)) error {
 	r := c.Request()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBody+1))
 	if err != nil {
@@ -24,7 +36,7 @@ func (h *Handlers) Notify(c echo.Context) error {
 	if len(body) > MaxNotificationBody {
 		return checkout.Errorf(checkout.ETooLarge, "The notification body is too large.")
 	}
-	reply, err := h.Service.Notify(ctx(c), c.Param("provider"), checkout.NotificationRequest{
+	reply, err := handle(ctx(c), c.Param("provider"), checkout.NotificationRequest{
 		Method: r.Method, RequestURI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body,
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ const (
 	RouteCardReturn = RouteSession + "/cards/return"
 	RouteRemoveCard = RouteSession + "/cards/:cid/remove"
 	RouteNotify     = NotifyPrefix + ":provider"
+	RouteNotifyTest = NotifyPrefix + "test/:provider"
 )
 
 // SessionPath is the hosted page of session id.
@@ -44,3 +45,7 @@ func ReturnPath(sid, pid string) string { return SessionPath(sid) + "/payments/"
 
 // NotifyPath is where provider sends its notifications.
 func NotifyPath(provider string) string { return NotifyPrefix + provider }
+
+// NotifyTestPath is where a provider's sandbox sends its notifications on
+// a server in live mode (the sandboxes there serve test keys only).
+func NotifyTestPath(provider string) string { return NotifyPrefix + "test/" + provider }

@@ -34,7 +34,7 @@ type App struct {
 	Echo     *echo.Echo
 	Store    *sqlite.DB
 	Service  *checkout.Service
-	Sandbox  *sandboxset.Set // nil in live mode
+	Sandbox  *sandboxset.Set // the provider sandboxes; in live mode they serve test keys only
 	Demo     *demo.Shop      // nil in live mode
 	Listener net.Listener
 	// URL is the public base URL; InternalURL is where this process answers;
@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 }
 
 func (a *App) assemble(ctx context.Context) error {
-	providers, err := a.buildProviders()
+	providers, testProviders, err := a.buildProviders()
 	if err != nil {
 		return err
 	}
@@ -113,14 +113,18 @@ func (a *App) assemble(ctx context.Context) error {
 		return err
 	}
 	for _, m := range merchants {
-		if _, ok := providers[m.DefaultProvider]; !ok && m.ID != DemoMerchantID {
+		set := providers
+		if !m.Live && testProviders != nil {
+			set = testProviders // a test merchant on a live server pays in the sandboxes
+		}
+		if _, ok := set[m.DefaultProvider]; !ok && m.ID != DemoMerchantID {
 			return fmt.Errorf("merchant %s (%s) has the default provider %q, which this server does not configure (configured: %s); configure it, or run: checkout merchants set-provider -id %s -provider NAME",
 				m.ID, m.Name, m.DefaultProvider, strings.Join(a.Config.configuredNames(), ", "), m.ID)
 		}
 	}
 	a.Service = &checkout.Service{
 		Store:     a.Store,
-		Providers: providers, ProviderOrder: Providers.Names(),
+		Providers: providers, TestProviders: testProviders, ProviderOrder: Providers.Names(),
 		Links: links{base: a.URL},
 		// Sessions show the locale their pages render in.
 		PageLocale: handlers.PageLocale,

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"path"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,61 +12,93 @@ import (
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 )
 
-// mountSandboxes serves each sandbox under its registry.MountPath.
-func mountSandboxes(e *echo.Echo, s *sandboxset.Set) {
+// mountSandboxes serves each sandbox under its registry.MountPath. On a
+// live server (faults false) they serve test keys' payments only, and their
+// fault switches (/_faults, for tests) are not served: one test merchant
+// cannot make the others' test payments fail.
+func mountSandboxes(e *echo.Echo, s *sandboxset.Set, faults bool) {
 	for _, name := range s.Names() {
 		sb, _ := s.Get(name)
 		mount := registry.MountPath(name)
-		e.Any(mount+"/*", echo.WrapHandler(http.StripPrefix(mount, sb)))
+		var h http.Handler = sb
+		if !faults {
+			h = withoutFaults(h)
+		}
+		e.Any(mount+"/*", echo.WrapHandler(http.StripPrefix(mount, h)))
 	}
+}
+
+func withoutFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path.Clean(r.URL.Path) == "/_faults" {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // buildProviders configures every provider adapter of the registry: against
 // its sandbox in sandbox mode, against the real provider in live mode (only
 // the providers whose settings are present). Both go through the
-// descriptor's New, from the variables' values.
-func (a *App) buildProviders() (map[string]checkout.Provider, error) {
+// descriptor's New, from the variables' values. In live mode the sandboxes
+// run too, for test keys only: test is the second set, the adapters of
+// test-mode sessions, which never reach a real provider.
+func (a *App) buildProviders() (live, test map[string]checkout.Provider, err error) {
 	if err := Providers.Check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	env := registry.Env{
 		HTTPClient:    &http.Client{Timeout: a.Config.ProviderTimeout},
 		Now:           a.Config.Now,
 		NotFoundAfter: a.Config.ProviderNotFoundAfter,
 	}
-	providers := map[string]checkout.Provider{}
+	sandboxMode := a.Config.Mode == ModeSandbox
+	live, test = map[string]checkout.Provider{}, map[string]checkout.Provider{}
 	sandboxes := map[string]registry.Sandbox{}
 	for _, d := range Providers {
-		vars, env := a.Config.ProviderVars[d.Name], env
-		if a.Config.Mode == ModeSandbox {
-			// The sandbox runs in this process: the adapter calls it
-			// directly (InternalURL), browsers at the public sandbox URL.
-			started, err := d.Sandbox(registry.SandboxEnv{
-				PublicURL:   a.SandboxURL + registry.MountPath(d.Name),
-				InternalURL: a.InternalURL + registry.MountPath(d.Name),
-				NotifyURL:   a.InternalURL + handlers.NotifyPath(d.Name),
-				HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
-				Now:         a.Config.Now,
-			})
-			if err != nil {
-				return nil, err
-			}
-			sandboxes[d.Name] = started.Sandbox
-			vars = started.Vars
-			if started.NotFoundAfter > 0 {
-				env.NotFoundAfter = started.NotFoundAfter
-			}
-		} else if len(d.Missing(vars)) > 0 {
+		// The sandbox runs in this process: the adapter calls it directly
+		// (InternalURL), browsers at the public sandbox URL. On a live
+		// server its notifications come to the test route, which only
+		// ever reaches test payments.
+		notify := handlers.NotifyPath(d.Name)
+		if !sandboxMode {
+			notify = handlers.NotifyTestPath(d.Name)
+		}
+		started, err := d.Sandbox(registry.SandboxEnv{
+			PublicURL:   a.SandboxURL + registry.MountPath(d.Name),
+			InternalURL: a.InternalURL + registry.MountPath(d.Name),
+			NotifyURL:   a.InternalURL + notify,
+			HTTPClient:  &http.Client{Timeout: a.Config.ProviderTimeout},
+			Now:         a.Config.Now,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		sandboxes[d.Name] = started.Sandbox
+		sandboxEnv := env
+		if started.NotFoundAfter > 0 {
+			sandboxEnv.NotFoundAfter = started.NotFoundAfter
+		}
+		if test[d.Name], err = d.New(started.Vars, sandboxEnv); err != nil {
+			return nil, nil, err
+		}
+		if sandboxMode {
 			continue
 		}
-		p, err := d.New(vars, env)
-		if err != nil {
-			return nil, err
+		vars := a.Config.ProviderVars[d.Name]
+		if len(d.Missing(vars)) > 0 {
+			continue
 		}
-		providers[d.Name] = p
+		if live[d.Name], err = d.New(vars, env); err != nil {
+			return nil, nil, err
+		}
 	}
-	if a.Config.Mode == ModeSandbox {
-		a.Sandbox = sandboxset.New(sandboxes)
+	a.Sandbox = sandboxset.New(sandboxes)
+	if sandboxMode {
+		// Every merchant of a sandbox server is a test one: the
+		// sandboxes are its only providers.
+		return test, nil, nil
 	}
-	return providers, nil
+	return live, test, nil
 }

@@ -66,6 +66,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.
 	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteNotify, h.Notify)
+	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteNotifyTest, h.NotifyTest)
 
 	// Shopper pages. Every form of theirs carries a token bound to the
 	// session.
@@ -91,8 +92,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		e.GET("/demo/return", d.Return)
 		e.POST("/demo/orders/:id/:action", d.OrderAction, form)
 	}
-	if a.Sandbox != nil {
-		mountSandboxes(e, a.Sandbox)
-	}
+	// The sandboxes, in live mode too: there they serve test keys only.
+	mountSandboxes(e, a.Sandbox, a.Config.Mode == ModeSandbox)
 	return e
 }

@@ -20,10 +20,10 @@ func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...c
 		if err != nil {
 			return err
 		}
-		args := append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method}, cols...)
+		args := append([]any{p.ID, p.SessionID, p.MerchantID, p.Provider, p.Method, p.Livemode}, cols...)
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO payments (id, session_id, merchant_id, provider, method, `+paymentMutableColumns+`)
-			SELECT ?, ?, ?, ?, ?, `+placeholders(len(cols))+`
+			INSERT INTO payments (id, session_id, merchant_id, provider, method, livemode, `+paymentMutableColumns+`)
+			SELECT ?, ?, ?, ?, ?, ?, `+placeholders(len(cols))+`
 			WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ? AND status = 'open' AND expires_at > ?)`,
 			append(args, p.SessionID, ms(p.CreatedAt))...)
 		if isUniqueViolation(err) {
@@ -112,7 +112,7 @@ func updatePayment(ctx context.Context, tx *sql.Tx, p *checkout.Payment, cols []
 	return nil
 }
 
-const paymentColumns = `id, session_id, merchant_id, provider, method, ` + paymentMutableColumns
+const paymentColumns = `id, session_id, merchant_id, provider, method, livemode, ` + paymentMutableColumns
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -121,7 +121,7 @@ func scanPayment(row scanner) (*checkout.Payment, error) {
 	var data, browser string
 	var card, action, threeDS, decline sql.NullString
 	var next, created, updated int64
-	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Status, &p.Amount.Amount,
+	err := row.Scan(&p.ID, &p.SessionID, &p.MerchantID, &p.Provider, &p.Method, &p.Livemode, &p.Status, &p.Amount.Amount,
 		&p.Amount.Currency, &p.CaptureMode, &p.ProviderRef, &data, &card, &browser, &action, &threeDS, &decline,
 		&p.ShopperMessage, &p.Attempt, &p.Version, &next, &p.CheckCount, &created, &updated, &p.AmountRefunded, &p.SavedCardID, &p.FormToken, &p.AmountRefundPending)
 	if err != nil {

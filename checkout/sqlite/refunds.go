@@ -29,10 +29,10 @@ func (d *DB) CreateRefund(ctx context.Context, r *checkout.Refund, events ...che
 		}
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO refunds (`+refundColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.PaymentID, r.SessionID, r.MerchantID, r.Status, r.Amount.Amount, r.Amount.Currency,
 			r.ProviderRef, r.ProviderCode, ms(r.CreatedAt), ms(r.UpdatedAt), ms(r.NextCheckAt), r.CheckCount,
-			r.RetryOf, r.IdempotencyKey)
+			r.RetryOf, r.IdempotencyKey, r.Livemode)
 		if isUniqueViolation(err) {
 			return checkout.ErrDuplicate
 		}
@@ -77,14 +77,14 @@ func (d *DB) UpdateRefund(ctx context.Context, r *checkout.Refund, p *checkout.P
 }
 
 const refundColumns = `id, payment_id, session_id, merchant_id, status, amount, currency, provider_ref, provider_code,
-	created_at, updated_at, next_check_at, check_count, retry_of, idempotency_key`
+	created_at, updated_at, next_check_at, check_count, retry_of, idempotency_key, livemode`
 
 func scanRefund(row scanner) (*checkout.Refund, error) {
 	var r checkout.Refund
 	var created, updated, next int64
 	if err := row.Scan(&r.ID, &r.PaymentID, &r.SessionID, &r.MerchantID, &r.Status, &r.Amount.Amount,
 		&r.Amount.Currency, &r.ProviderRef, &r.ProviderCode, &created, &updated, &next, &r.CheckCount,
-		&r.RetryOf, &r.IdempotencyKey); err != nil {
+		&r.RetryOf, &r.IdempotencyKey, &r.Livemode); err != nil {
 		return nil, notFound(err)
 	}
 	r.CreatedAt, r.UpdatedAt, r.NextCheckAt = fromMS(created), fromMS(updated), fromMS(next)

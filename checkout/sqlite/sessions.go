@@ -20,12 +20,12 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
 				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
-				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
 			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
 			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring,
-			s.IdempotencyKey)
+			s.IdempotencyKey, s.Livemode)
 		if isUniqueViolation(err) && s.IdempotencyKey != "" {
 			return checkout.ErrDuplicate
 		}
@@ -38,7 +38,7 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 
 const sessionColumns = `id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
 	customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
-	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key`
+	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode`
 
 func scanSession(row scanner) (*checkout.Session, error) {
 	var s checkout.Session
@@ -47,7 +47,7 @@ func scanSession(row scanner) (*checkout.Session, error) {
 	err := row.Scan(
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
-		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey)
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey, &s.Livemode)
 	if err != nil {
 		return nil, notFound(err)
 	}
