@@ -216,8 +216,8 @@ type WebhookEndpointObject struct {
 	Object   string `json:"object"`
 	Livemode bool   `json:"livemode"`
 	URL      string `json:"url"`
-	Secret  string `json:"secret,omitempty"` // only when created or rotated
-	Enabled bool   `json:"enabled"`
+	Secret   string `json:"secret,omitempty"` // only when created or rotated
+	Enabled  bool   `json:"enabled"`
 	// The event types it receives; ["*"] is all of them.
 	EnabledEvents []string `json:"enabled_events"`
 	CreatedAt     int64    `json:"created_at"`

@@ -3,8 +3,8 @@ package checkout
 import (
 	"context"
 	"errors"
-	"strings"
 	"log/slog"
+	"strings"
 	"time"
 )
 
