@@ -113,11 +113,16 @@ type Store interface {
 	RedeliverWebhook(ctx context.Context, merchantID, id string, now time.Time) (*WebhookDelivery, error)
 	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)
 
-	// BeginIdempotent claims key for a request. It returns (nil, nil) when
-	// the caller now owns the key, or the existing record otherwise.
+	// BeginIdempotent claims key for a request, as rec.Owner. It returns
+	// (nil, nil) when the caller now owns the key (new, or the same
+	// request taking over a claim whose lease ran out, in one guarded
+	// statement), or the existing record otherwise.
 	BeginIdempotent(ctx context.Context, rec IdempotencyRecord) (*IdempotencyRecord, error)
-	CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error
-	ReleaseIdempotent(ctx context.Context, merchantID, key string) error
+	// CompleteIdempotent stores the answer while owner still holds the
+	// claim; ErrConflict, with nothing written, once another request took
+	// it over. ReleaseIdempotent deletes owner's unanswered claim only.
+	CompleteIdempotent(ctx context.Context, merchantID, key, owner string, status int, body []byte) error
+	ReleaseIdempotent(ctx context.Context, merchantID, key, owner string) error
 	PruneIdempotent(ctx context.Context, before time.Time) (int64, error)
 
 	// ServerKey returns the server's key called name, storing fresh as that
@@ -139,6 +144,7 @@ type IdempotencyRecord struct {
 	MerchantID  string
 	Key         string
 	RequestHash string    // method, path and body digest
+	Owner       string    // a random token of the request holding the claim
 	LockedUntil time.Time // lease while the first request runs
 	Status      int       // 0 while in progress
 	Body        []byte

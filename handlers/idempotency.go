@@ -29,17 +29,18 @@ type Idempotency struct {
 }
 
 // Begin claims an Idempotency-Key for a merchant request whose method,
-// path and body digest is requestHash. It returns (nil, nil) when the
-// caller should run the request, the stored answer to replay, or an error:
+// path and body digest is requestHash. It returns the claim (pass it to
+// Complete or Release) and a nil record when the caller should run the
+// request, the stored answer to replay, or an error:
 // EIdempotencyMismatch for the same key with a different request,
 // EIdempotencyInUse while the first request is still running.
-func (i *Idempotency) Begin(ctx context.Context, merchantID, key, requestHash string) (*checkout.IdempotencyRecord, error) {
+func (i *Idempotency) Begin(ctx context.Context, merchantID, key, requestHash string) (claim string, _ *checkout.IdempotencyRecord, _ error) {
 	if len(key) > MaxIdempotencyKeyLength {
-		return nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
+		return "", nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
 	}
 	for _, r := range key {
 		if r < 0x21 || r > 0x7e {
-			return nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
+			return "", nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
 		}
 	}
 	now := i.Now().UTC()
@@ -47,31 +48,33 @@ func (i *Idempotency) Begin(ctx context.Context, merchantID, key, requestHash st
 	if lease <= 0 {
 		lease = DefaultIdempotencyLease
 	}
+	claim = checkout.RandomToken(16)
 	rec, err := i.Store.BeginIdempotent(ctx, checkout.IdempotencyRecord{
-		MerchantID: merchantID, Key: key, RequestHash: requestHash, LockedUntil: now.Add(lease), CreatedAt: now,
+		MerchantID: merchantID, Key: key, RequestHash: requestHash, Owner: claim, LockedUntil: now.Add(lease), CreatedAt: now,
 	})
 	switch {
 	case err != nil:
-		return nil, checkout.Internal(err)
+		return "", nil, checkout.Internal(err)
 	case rec == nil:
-		return nil, nil
+		return claim, nil, nil
 	case rec.RequestHash != requestHash:
-		return nil, &checkout.Error{Code: checkout.EIdempotencyMismatch, Param: "Idempotency-Key", Message: "This Idempotency-Key was already used with a different request."}
+		return "", nil, &checkout.Error{Code: checkout.EIdempotencyMismatch, Param: "Idempotency-Key", Message: "This Idempotency-Key was already used with a different request."}
 	case !rec.Done():
-		return nil, &checkout.Error{Code: checkout.EIdempotencyInUse, Param: "Idempotency-Key", Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
+		return "", nil, &checkout.Error{Code: checkout.EIdempotencyInUse, Param: "Idempotency-Key", Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
 	}
-	return rec, nil
+	return "", rec, nil
 }
 
-// Complete stores the answer to replay for the key.
-func (i *Idempotency) Complete(ctx context.Context, merchantID, key string, status int, body []byte) error {
-	return i.Store.CompleteIdempotent(ctx, merchantID, key, status, body)
+// Complete stores the answer to replay for the key, while claim still
+// holds it (checkout.ErrConflict once another request took it over).
+func (i *Idempotency) Complete(ctx context.Context, merchantID, key, claim string, status int, body []byte) error {
+	return i.Store.CompleteIdempotent(ctx, merchantID, key, claim, status, body)
 }
 
 // Release forgets a key whose request was refused as invalid, so the
 // merchant can fix the request and retry with the same key.
-func (i *Idempotency) Release(ctx context.Context, merchantID, key string) error {
-	return i.Store.ReleaseIdempotent(ctx, merchantID, key)
+func (i *Idempotency) Release(ctx context.Context, merchantID, key, claim string) error {
+	return i.Store.ReleaseIdempotent(ctx, merchantID, key, claim)
 }
 
 // Prune forgets keys older than IdempotencyKeyTTL.

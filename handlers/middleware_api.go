@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -110,7 +111,7 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		sum.Write(body)
 		hash := hex.EncodeToString(sum.Sum(nil))
 
-		rec, err := h.Idempotency.Begin(ctx(c), m.ID, key, hash)
+		claim, rec, err := h.Idempotency.Begin(ctx(c), m.ID, key, hash)
 		if err != nil {
 			return err
 		}
@@ -129,12 +130,16 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		// merchant hung up.
 		bg := context.WithoutCancel(ctx(c))
 		if status >= 400 {
-			if err := h.Idempotency.Release(bg, m.ID, key); err != nil {
+			if err := h.Idempotency.Release(bg, m.ID, key, claim); err != nil {
 				h.Log.ErrorContext(bg, "releasing an idempotency key failed", "merchant_id", m.ID, "err", err)
 			}
 			return nil
 		}
-		if err := h.Idempotency.Complete(bg, m.ID, key, status, w.buf.Bytes()); err != nil {
+		if err := h.Idempotency.Complete(bg, m.ID, key, claim, status, w.buf.Bytes()); errors.Is(err, checkout.ErrConflict) {
+			// This request outlived its lease and a retry took the key
+			// over: the retry's answer is the one kept.
+			h.Log.WarnContext(bg, "idempotent answer not stored: the key's lease was taken over", "merchant_id", m.ID)
+		} else if err != nil {
 			h.Log.ErrorContext(bg, "storing idempotent answer failed", "merchant_id", m.ID, "err", err)
 		}
 		return nil

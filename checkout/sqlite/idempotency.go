@@ -21,18 +21,23 @@ func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord
 			&r.MerchantID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created)
 		switch {
 		case err == sql.ErrNoRows:
-			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, created_at)
-				VALUES (?, ?, ?, ?, ?)`, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.LockedUntil), ms(rec.CreatedAt))
+			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, created_at, owner)
+				VALUES (?, ?, ?, ?, ?, ?)`, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.LockedUntil), ms(rec.CreatedAt), rec.Owner)
 			return err
 		case err != nil:
 			return err
 		}
 		r.LockedUntil, r.CreatedAt = fromMS(locked), fromMS(created)
-		if r.Status == 0 && r.RequestHash == rec.RequestHash && !rec.CreatedAt.Before(r.LockedUntil) {
-			// The first request died holding the lease; take it over.
-			_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = ? WHERE merchant_id = ? AND key = ?`,
-				ms(rec.LockedUntil), rec.MerchantID, rec.Key)
+		// The first request died holding the lease: the same request takes
+		// it over, in a statement that holds the conditions itself.
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = ?, owner = ?
+			WHERE merchant_id = ? AND key = ? AND status = 0 AND request_hash = ? AND locked_until <= ?`,
+			ms(rec.LockedUntil), rec.Owner, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.CreatedAt))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
 		}
 		existing = &r
 		return nil
@@ -40,17 +45,28 @@ func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord
 	return existing, err
 }
 
-// CompleteIdempotent stores the answer of the request holding the key.
-func (d *DB) CompleteIdempotent(ctx context.Context, merchantID, key string, status int, body []byte) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, body = ?, locked_until = 0 WHERE merchant_id = ? AND key = ?`,
-		status, body, merchantID, key)
-	return err
+// CompleteIdempotent stores the answer of the request holding the key,
+// only while owner still holds it: ErrConflict otherwise (its lease ran
+// out and another request took the key over).
+func (d *DB) CompleteIdempotent(ctx context.Context, merchantID, key, owner string, status int, body []byte) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, body = ?, locked_until = 0
+		WHERE merchant_id = ? AND key = ? AND owner = ? AND status = 0`,
+		status, body, merchantID, key, owner)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return checkout.ErrConflict
+	}
+	return nil
 }
 
 // ReleaseIdempotent forgets a key whose request should not be remembered
-// (it failed validation), so a corrected retry can use it.
-func (d *DB) ReleaseIdempotent(ctx context.Context, merchantID, key string) error {
-	_, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND status = 0`, merchantID, key)
+// (it failed validation), so a corrected retry can use it; only owner's
+// claim, never an answer or another request's claim.
+func (d *DB) ReleaseIdempotent(ctx context.Context, merchantID, key, owner string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE merchant_id = ? AND key = ? AND owner = ? AND status = 0`,
+		merchantID, key, owner)
 	return err
 }
 

@@ -78,10 +78,10 @@ func idempotencyLeases(t *testing.T, db checkout.Store) {
 		t.Fatalf("%d of 20 concurrent retries after the lease took the key over, want 1", owners)
 	}
 
-	if err := db.CompleteIdempotent(ctx, m.ID, "create-42", 201, []byte(`{"id":"cs_1"}`)); err != nil {
+	if err := db.CompleteIdempotent(ctx, m.ID, "create-42", "", 201, []byte(`{"id":"cs_1"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ReleaseIdempotent(ctx, m.ID, "create-42"); err != nil {
+	if err := db.ReleaseIdempotent(ctx, m.ID, "create-42", ""); err != nil {
 		t.Fatal(err)
 	}
 	much := rec
@@ -104,7 +104,7 @@ func idempotencyLeases(t *testing.T, db checkout.Store) {
 	if got, _ := db.BeginIdempotent(ctx, invalid); got != nil {
 		t.Fatalf("first claim: %+v", got)
 	}
-	if err := db.ReleaseIdempotent(ctx, m.ID, "bad-request"); err != nil {
+	if err := db.ReleaseIdempotent(ctx, m.ID, "bad-request", ""); err != nil {
 		t.Fatal(err)
 	}
 	fixed := invalid
@@ -121,7 +121,7 @@ func idempotencyLeases(t *testing.T, db checkout.Store) {
 			t.Fatalf("claim of %s: %+v", old.Key, got)
 		}
 	}
-	if err := db.CompleteIdempotent(ctx, m.ID, "old-a", 200, []byte(`{}`)); err != nil {
+	if err := db.CompleteIdempotent(ctx, m.ID, "old-a", "", 200, []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := db.PruneIdempotent(ctx, now.Add(-30*time.Minute)); err != nil || n != 2 {
@@ -190,5 +190,39 @@ func sessionsByIdempotencyKey(t *testing.T, db checkout.Store) {
 	mustCreateSession(t, db, newSession(m))
 	if _, err := db.SessionByIdempotencyKey(ctx, m.ID, ""); !errors.Is(err, checkout.ErrNotFound) {
 		t.Fatalf("session by the empty key: %v, want ErrNotFound", err)
+	}
+}
+
+// idempotencyTakeoverFencesTheFirstOwner: a request whose lease ran out
+// and was taken over by its retry can neither store its answer over the
+// retry's nor release the retry's claim; the retry's answer is kept.
+func idempotencyTakeoverFencesTheFirstOwner(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m, _ := MustSession(t, db)
+	first := checkout.IdempotencyRecord{MerchantID: m.ID, Key: "k", RequestHash: "h", Owner: "first", LockedUntil: now.Add(time.Minute), CreatedAt: now}
+	if got, err := db.BeginIdempotent(ctx, first); err != nil || got != nil {
+		t.Fatalf("first claim: %+v %v", got, err)
+	}
+	retry := first
+	retry.Owner, retry.CreatedAt, retry.LockedUntil = "retry", now.Add(2*time.Minute), now.Add(3*time.Minute)
+	if got, err := db.BeginIdempotent(ctx, retry); err != nil || got != nil {
+		t.Fatalf("the retry after the lease: %+v %v, want to own the key", got, err)
+	}
+	if err := db.ReleaseIdempotent(ctx, m.ID, "k", "first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CompleteIdempotent(ctx, m.ID, "k", "first", 500, []byte(`{"late":true}`)); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("the first owner's late answer: %v, want ErrConflict", err)
+	}
+	if err := db.CompleteIdempotent(ctx, m.ID, "k", "retry", 201, []byte(`{"id":"cs_retry"}`)); err != nil {
+		t.Fatalf("the retry's answer: %v", err)
+	}
+	again := retry
+	again.Owner, again.CreatedAt = "again", now.Add(4*time.Minute)
+	if got, err := db.BeginIdempotent(ctx, again); err != nil || got == nil || got.Status != 201 || string(got.Body) != `{"id":"cs_retry"}` {
+		t.Fatalf("the kept answer: %+v %v, want the retry's", got, err)
+	}
+	if err := db.CompleteIdempotent(ctx, m.ID, "k", "retry", 200, []byte(`{}`)); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("completing an answered key again: %v, want ErrConflict", err)
 	}
 }

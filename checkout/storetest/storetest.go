@@ -42,6 +42,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("WebhookAttemptsAndRedelivery", func(t *testing.T) { webhookAttemptsAndRedelivery(t, open(t)) })
 	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
 	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
+	t.Run("IdempotencyTakeoverFencesTheFirstOwner", func(t *testing.T) { idempotencyTakeoverFencesTheFirstOwner(t, open(t)) })
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
 	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
 	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
@@ -311,7 +312,7 @@ func idempotencyRecords(t *testing.T, db checkout.Store) {
 	if err != nil || got == nil || got.Done() {
 		t.Fatalf("claim while in flight: %+v %v", got, err)
 	}
-	if err := db.CompleteIdempotent(ctx, m.ID, "k1", 201, []byte(`{"id":"x"}`)); err != nil {
+	if err := db.CompleteIdempotent(ctx, m.ID, "k1", "", 201, []byte(`{"id":"x"}`)); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = db.BeginIdempotent(ctx, rec)
@@ -330,7 +331,7 @@ func idempotencyRecords(t *testing.T, db checkout.Store) {
 	}
 
 	// Released keys are forgotten; pruning removes old ones.
-	if err := db.ReleaseIdempotent(ctx, m.ID, "k2"); err != nil {
+	if err := db.ReleaseIdempotent(ctx, m.ID, "k2", ""); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := db.PruneIdempotent(ctx, now.Add(time.Second)); n != 1 {
