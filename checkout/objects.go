@@ -6,6 +6,9 @@ import "time"
 // answers and by the webhooks alike, so that a webhook's data is what the
 // API answers for the same object at the same version. None of them holds
 // card data beyond brand, last 4 and expiry.
+//
+// The list object (ListObject) and the event object (EventObject) of the
+// merchant API's lists are in lists.go.
 
 // SessionObject is a checkout session as the merchant sees it.
 type SessionObject struct {

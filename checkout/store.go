@@ -128,6 +128,20 @@ type Store interface {
 	// ServerKey returns the server's key called name, storing fresh as that
 	// key if it has none yet.
 	ServerKey(ctx context.Context, name string, fresh []byte, at time.Time) ([]byte, error)
+
+	// The merchant API's lists (lists.go). Each returns the merchant's
+	// objects of its kind that match the filter, at most page.Limit, in
+	// descending id order: with page.StartingAfter the ones just below
+	// that id, with page.EndingBefore the ones just above it, else the
+	// greatest. ErrNotFound, with nothing listed, when the cursor is not
+	// one of the merchant's objects of the list's kind (a merchant-visible
+	// event, for ListEvents). A created-from bound may skip ids below
+	// IDFloor(prefix, from-MaxIDClockSkew).
+	ListSessions(ctx context.Context, merchantID string, f SessionFilter, page Page) ([]*Session, error)
+	ListPayments(ctx context.Context, merchantID string, f PaymentFilter, page Page) ([]*Payment, error)
+	ListRefunds(ctx context.Context, merchantID string, f RefundFilter, page Page) ([]*Refund, error)
+	ListEvents(ctx context.Context, merchantID string, f EventFilter, page Page) ([]MerchantEvent, error)
+	ListWebhookDeliveries(ctx context.Context, merchantID string, f DeliveryFilter, page Page) ([]*WebhookDelivery, error)
 }
 
 // SessionChange is a session status move applied together with a payment

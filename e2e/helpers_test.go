@@ -36,7 +36,7 @@ func newPage(t *testing.T, opts ...playwright.BrowserNewContextOptions) playwrig
 	return page
 }
 
-var sessionURL = regexp.MustCompile(`/c/(cs_[a-z2-7]{32})$`)
+var sessionURL = regexp.MustCompile(`/c/(cs_[0-9a-z]{32,36})$`)
 
 // shopAndCheckout buys the mug in the demo shop and returns the checkout
 // session id the browser landed on.

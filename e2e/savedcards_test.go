@@ -53,7 +53,7 @@ func addCard(t *testing.T, page playwright.Page, number, otp string) string {
 		must(t, page.GetByTestId("otp-input").Fill(otp))
 		must(t, page.GetByTestId("otp-submit").Click())
 	}
-	must(t, page.WaitForURL(regexp.MustCompile(`/c/cs_[a-z2-7]+\?.*card_added=1`)))
+	must(t, page.WaitForURL(regexp.MustCompile(`/c/cs_[0-9a-z]+\?.*card_added=1`)))
 	selected := page.Locator(`.saved-card[data-selected="true"] button[data-testid^="saved-card-"]`)
 	must(t, expect.Locator(selected).ToBeVisible())
 	hook, err := selected.GetAttribute("data-testid")

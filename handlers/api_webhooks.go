@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -101,28 +100,6 @@ func (h *Handlers) APIWebhookEndpointsList(c echo.Context) error {
 			continue // the demo merchant's endpoint, unconfigured
 		}
 		out = append(out, checkout.NewWebhookEndpointObject(e, merchant(c).Live, h.Service.Now()))
-	}
-	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
-}
-
-// APIWebhookDeliveriesList handles GET /v1/webhook_deliveries?limit=n: the
-// merchant's delivery log, newest first.
-func (h *Handlers) APIWebhookDeliveriesList(c echo.Context) error {
-	limit := 20
-	if s := c.QueryParam("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return checkout.InvalidParam("limit", "limit must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	ds, attempts, err := h.Service.WebhookDeliveries(ctx(c), merchant(c), limit)
-	if err != nil {
-		return err
-	}
-	out := make([]checkout.WebhookDeliveryObject, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, checkout.NewWebhookDeliveryObject(d, attempts[d.ID], merchant(c).Live))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"object": "list", "data": out})
 }

@@ -130,7 +130,7 @@ func (a *App) assemble(ctx context.Context) error {
 		PageLocale: handlers.PageLocale,
 		Sandbox:    a.Config.Mode == ModeSandbox,
 		Now:        a.Config.Now,
-		IDs:        checkout.RandomIDs{},
+		IDs:        checkout.RandomIDs{Now: a.Config.Now}, // ids carry the time of the clock created times come from
 		Log:        a.Log,
 		// A call still running after twice the provider timeout is from a
 		// process that died: the reconciler takes over.

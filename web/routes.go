@@ -43,12 +43,15 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// that a wrong method on a known path is a 405 and not a 404.
 	authed := []echo.MiddlewareFunc{h.Authenticate, handlers.BufferBody}
 	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
+	e.GET("/v1/checkout/sessions", h.APISessionsList, authed...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)
 	e.POST("/v1/checkout/sessions/:id/expire", h.APISessionsExpire, append(authed, h.Idempotent)...)
+	e.GET("/v1/payments", h.APIPaymentsList, authed...)
 	e.GET("/v1/payments/:id", h.APIPaymentsGet, authed...)
 	e.POST("/v1/payments/:id/capture", h.APIPaymentsCapture, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/cancel", h.APIPaymentsCancel, append(authed, h.Idempotent)...)
 	e.POST("/v1/payments/:id/refunds", h.APIPaymentsRefund, append(authed, h.Idempotent)...)
+	e.GET("/v1/refunds", h.APIRefundsList, authed...)
 	e.GET("/v1/refunds/:id", h.APIRefundsGet, authed...)
 	e.POST("/v1/refunds/:id/retry", h.APIRefundsRetry, append(authed, h.Idempotent)...)
 	e.GET("/v1/customers/:reference/saved_cards", h.APISavedCardsList, authed...)
@@ -61,6 +64,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/webhook_endpoints/:id/disable", h.APIWebhookEndpointsDisable, append(authed, h.Idempotent)...)
 	e.POST("/v1/webhook_endpoints/:id/enable", h.APIWebhookEndpointsEnable, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
+	e.GET("/v1/events", h.APIEventsList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
 
 	// Provider notifications: verified by the provider's adapter; GET for

@@ -51,6 +51,12 @@ func Run(t *testing.T, open Open) {
 	t.Run("ProviderNotificationsAreRememberedPerProvider", func(t *testing.T) { providerNotificationsAreRememberedPerProvider(t, open(t)) })
 	t.Run("ProviderReferenceLookups", func(t *testing.T) { providerReferenceLookups(t, open(t)) })
 	t.Run("LivemodeIsKept", func(t *testing.T) { livemodeIsKept(t, open(t)) })
+	t.Run("ListsPageBothWaysAndStayWithTheirMerchant", func(t *testing.T) { listsPageBothWaysAndStayWithTheirMerchant(t, open(t)) })
+	t.Run("ListSessionsFilters", func(t *testing.T) { listSessionsFilters(t, open(t)) })
+	t.Run("ListPaymentsFilters", func(t *testing.T) { listPaymentsFilters(t, open(t)) })
+	t.Run("ListRefundsFilters", func(t *testing.T) { listRefundsFilters(t, open(t)) })
+	t.Run("ListEventsFilters", func(t *testing.T) { listEventsFilters(t, open(t)) })
+	t.Run("ListDeliveriesFilters", func(t *testing.T) { listDeliveriesFilters(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.

@@ -203,7 +203,7 @@ func (d *Shop) Checkout(c echo.Context) error {
 // Return handles GET /demo/return, where the checkout sends the shopper
 // back. Like a real merchant, the shop trusts only the API's answer.
 func (d *Shop) Return(c echo.Context) error {
-	// Read-only, and the session id (160 random bits) is the shopper's own
+	// Read-only, and the session id (132 random bits) is the shopper's own
 	// link back, so the shop's cookie is not needed here (an embedded
 	// checkout on another site returns without it); a malformed id never
 	// reaches the API.
