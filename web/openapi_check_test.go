@@ -95,3 +95,15 @@ func TestLivemodeIsStillPending(t *testing.T) {
 		t.Fatal("sessions carry livemode now: drop WithoutRequired(\"livemode\") from openAPIDoc, so that the OpenAPI check requires it")
 	}
 }
+
+// checkWebhook fails tb when a webhook, as a merchant's endpoint received
+// it, does not match the document's webhooks section.
+func checkWebhook(tb testing.TB, header http.Header, body []byte) {
+	doc, err := openAPIDoc()
+	if err == nil {
+		err = doc.CheckWebhook(header, body)
+	}
+	if err != nil && tb != nil {
+		tb.Errorf("%v", err)
+	}
+}

@@ -197,3 +197,7 @@ func dropRequired(v any, field string) any {
 	}
 	return v
 }
+
+// Source is the embedded document as written (YAML), for tests that make a
+// variant of it.
+func Source() []byte { return slices.Clone(source) }
