@@ -64,7 +64,7 @@ type PaymentObject struct {
 	// Refunds lists the payment's refunds, oldest first, where the payment
 	// stands on its own (the API's payment, payment webhooks); a session's
 	// latest payment leaves them out.
-	Refunds []RefundObject `json:"refunds,omitempty"`
+	Refunds []RefundObject `json:"refunds,omitzero"`
 }
 
 // CardObject is what a payment shows of its card.

@@ -23,7 +23,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	r := c.Request()
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return checkout.Errorf(checkout.EMalformed, "Send the body as application/json.")
+			return &checkout.Error{Code: checkout.EMalformed, Param: "Content-Type", Message: "Send the body as application/json."}
 		}
 	}
 	body, err := io.ReadAll(r.Body)

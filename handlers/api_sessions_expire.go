@@ -6,8 +6,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// APISessionsExpire handles POST /v1/checkout/sessions/:id/expire.
+// APISessionsExpire handles POST /v1/checkout/sessions/:id/expire. It
+// takes no parameters: a body, when sent, is the empty object.
 func (h *Handlers) APISessionsExpire(c echo.Context) error {
+	if err := emptyOrObject(c); err != nil {
+		return err
+	}
 	s, pays, err := h.Service.ExpireSession(ctx(c), merchant(c).ID, c.Param("id"))
 	if err != nil {
 		return err

@@ -37,6 +37,11 @@ type Handlers struct {
 	// APILimits slow the merchant API (Authenticate); nil is no limit.
 	APILimits *ratelimit.APILimits
 
+	// QueryParams is, per merchant API operation ("GET /v1/payments/:id",
+	// the route table's path), the query parameters it takes, from the
+	// OpenAPI document (RefuseUnknownQuery).
+	QueryParams map[string][]string
+
 	// SessionRequestsPerMinute bounds the requests to one session's pages
 	// (LimitSessionRequests); 0 is no limit.
 	SessionRequestsPerMinute int

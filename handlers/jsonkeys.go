@@ -42,6 +42,12 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 	if err != nil {
 		return nil // the decoder that follows reports syntax errors
 	}
+	// A value of the wrong type is still read through, free-form, for what
+	// is worse (nesting too deep); then its type is the error.
+	typeErr := checkJSONType(tok, t, path)
+	if typeErr != nil {
+		t = nil
+	}
 	switch tok {
 	case json.Delim('{'):
 		fields := map[string]reflect.Type{}
@@ -110,8 +116,62 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 		}
 		_, _ = dec.Token() // ']'
 	}
-	return nil
+	return typeErr
 }
+
+// checkJSONType refuses a value whose JSON type cannot decode into t,
+// naming it by its whole path ("line_items[1].quantity", "metadata.k"):
+// the decoder's own error would name "line_items.quantity" or "metadata".
+// null decodes into anything (it leaves the zero value), and so does
+// anything into an interface, an unknown type (nil) or a type with its
+// own UnmarshalJSON.
+func checkJSONType(tok json.Token, t reflect.Type, path string) error {
+	if tok == nil || t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return nil
+	}
+	var want string
+	ok := true
+	switch t.Kind() {
+	case reflect.String:
+		_, ok = tok.(string)
+		want = "a string"
+	case reflect.Bool:
+		_, ok = tok.(bool)
+		want = "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, isNumber := tok.(json.Number)
+		_, err := strconv.ParseInt(string(n), 10, t.Bits())
+		ok, want = isNumber && err == nil, "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, isNumber := tok.(json.Number)
+		_, err := strconv.ParseUint(string(n), 10, t.Bits())
+		ok, want = isNumber && err == nil, "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		_, ok = tok.(json.Number)
+		want = "a number"
+	case reflect.Slice, reflect.Array:
+		ok, want = tok == json.Delim('['), "an array"
+	case reflect.Struct, reflect.Map:
+		ok, want = tok == json.Delim('{'), "an object"
+	}
+	if ok {
+		return nil
+	}
+	var got string
+	switch v := tok.(type) {
+	case string:
+		got = "a string"
+	case bool:
+		got = "a boolean"
+	case json.Number:
+		got = "the number " + clip(string(v), 32)
+	case json.Delim:
+		got = map[json.Delim]string{'{': "an object", '[': "an array"}[v]
+	}
+	return checkout.InvalidParam(path, "%s must be %s, not %s", path, want, got)
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
 func joinPath(path, key string) string {
 	if path == "" {

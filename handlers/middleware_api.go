@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -159,4 +161,40 @@ type teeWriter struct {
 func (w *teeWriter) Write(b []byte) (int, error) {
 	w.buf.Write(b)
 	return w.ResponseWriter.Write(b)
+}
+
+// RefuseUnknownQuery answers 422 naming the first query parameter (in the
+// order sent) that the operation does not take, so that a misspelt or
+// unsupported filter is never silently ignored. What each operation takes
+// is QueryParams, which the server reads from the OpenAPI document; a route
+// the document does not list takes none.
+func (h *Handlers) RefuseUnknownQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw := c.Request().URL.RawQuery
+		if raw == "" {
+			return next(c)
+		}
+		known := h.QueryParams[c.Request().Method+" "+c.Path()]
+		for _, pair := range strings.Split(raw, "&") {
+			if pair == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(pair, "=")
+			if n, err := url.QueryUnescape(name); err == nil {
+				name = n
+			}
+			if name == "" {
+				return checkout.Errorf(checkout.EInvalid, "The query string has a parameter without a name.")
+			}
+			if !slices.Contains(known, name) {
+				// The name goes back in the answer: printable, at most 64 characters.
+				name = checkout.CleanText(name, 64)
+				if len(known) == 0 {
+					return checkout.InvalidParam(name, "%s is not a known parameter: this endpoint takes no query parameters", name)
+				}
+				return checkout.InvalidParam(name, "%s is not a known parameter; this endpoint takes %s", name, strings.Join(known, ", "))
+			}
+		}
+		return next(c)
+	}
 }

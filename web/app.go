@@ -21,6 +21,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web/demo"
+	"github.com/opencheckout/hostedcheckout/web/openapi"
 	"github.com/opencheckout/hostedcheckout/web/relay"
 )
 
@@ -48,6 +49,8 @@ type App struct {
 	handlers          *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
+
+	openAPIJSON []byte // the OpenAPI document as served at /openapi.json
 }
 
 // New opens the database, listens on the configured address (so that port
@@ -170,6 +173,20 @@ func (a *App) assemble(ctx context.Context) error {
 		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
 			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: demo.NewCookieStore(secret), Log: a.Log}
 	}
+	// The OpenAPI document: a broken one stops the server; it says which
+	// query parameters each operation takes, and is served with this
+	// server's public URL.
+	doc, err := openapi.Load()
+	if err != nil {
+		return err
+	}
+	if a.openAPIJSON, err = doc.JSON(a.URL); err != nil {
+		return err
+	}
+	h.QueryParams = map[string][]string{}
+	for op, names := range doc.QueryParams() {
+		h.QueryParams[op.Method+" "+op.Path] = names
+	}
 	a.handlers = h
 	a.Echo = a.routes(h)
 	a.server = &http.Server{
@@ -181,6 +198,9 @@ func (a *App) assemble(ctx context.Context) error {
 		WriteTimeout:   a.Config.ProviderTimeout*4 + 30*time.Second,
 		IdleTimeout:    120 * time.Second,
 		ErrorLog:       slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if a.Config.CheckAPI != nil {
+		a.server.Handler = a.Config.CheckAPI(a.server.Handler)
 	}
 	return nil
 }

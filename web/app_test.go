@@ -37,6 +37,9 @@ func MustApp(tb testing.TB, logOut io.Writer, options ...func(*web.Config)) *web
 		Addr: "127.0.0.1:0", DBPath: filepath.Join(tb.TempDir(), "checkout.db"), Mode: web.ModeSandbox,
 		DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "json",
 	}
+	// Every API request and answer of the app is checked against the
+	// OpenAPI document; a mismatch fails this test.
+	cfg.CheckAPI = checkAPI(tb, func(err error) { tb.Errorf("%v", err) })
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -70,6 +73,7 @@ func sharedApp(t *testing.T) *web.App {
 		app, err := web.New(ctx, web.Config{
 			Addr: "127.0.0.1:0", DBPath: filepath.Join(dir, "checkout.db"), Mode: web.ModeSandbox,
 			DemoAPIKey: testKey, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "text",
+			CheckAPI: checkAPI(t, reportShared),
 		}, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 		if err != nil {
 			t.Fatal(err)
@@ -77,6 +81,7 @@ func sharedApp(t *testing.T) *web.App {
 		go app.Run(ctx)
 		shared = app
 	})
+	sharedChecks.use(t)
 	return shared
 }
 

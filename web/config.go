@@ -9,6 +9,7 @@ import (
 
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -85,6 +86,11 @@ type Config struct {
 	// Listener, when set, is used instead of listening on Addr (tests that
 	// need the port before building URLs).
 	Listener net.Listener
+	// CheckAPI, when set, wraps the server's whole handler: the tests
+	// install the OpenAPI check there (openapi.Doc.Check), so that every
+	// merchant API request and answer, the demo shop's included, is
+	// validated against the document. Never set from the environment.
+	CheckAPI func(http.Handler) http.Handler
 }
 
 // ConfigFromEnv reads the configuration with safe sandbox defaults. In live

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -27,6 +28,12 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.Use(handlers.RecoverPanics(a.Log), handlers.RequestID, handlers.LogRequests(a.Log), handlers.SecurityHeaders, handlers.CrossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	// The merchant API's OpenAPI document (web/openapi), public: clients are
+	// generated from it.
+	e.GET("/openapi.json", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+		return c.Blob(http.StatusOK, "application/json", a.openAPIJSON)
+	})
 	e.POST(handlers.CSPReportPath, h.CSPReport) // browsers report CSP violations here
 	// embed.js has a stable address for merchant pages; it redirects to the
 	// current content-hashed file.
@@ -42,6 +49,10 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// Merchant API. Middleware goes on each route rather than on a group, so
 	// that a wrong method on a known path is a 405 and not a 404.
 	authed := []echo.MiddlewareFunc{h.Authenticate, handlers.BufferBody}
+	// A query parameter the OpenAPI document does not list for the
+	// operation is a 422 naming it. (Clipped: the appends below each get
+	// a slice of their own.)
+	authed = slices.Clip(append(authed, h.RefuseUnknownQuery))
 	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/checkout/sessions", h.APISessionsList, authed...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)

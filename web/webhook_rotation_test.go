@@ -24,6 +24,7 @@ import (
 type hookLog struct {
 	mu  sync.Mutex
 	got []arrived
+	t   testing.TB // fails on a webhook the OpenAPI document does not describe
 }
 
 type arrived struct {
@@ -33,6 +34,7 @@ type arrived struct {
 
 func (l *hookLog) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	checkWebhook(l.t, req.Header, body)
 	l.mu.Lock()
 	l.got = append(l.got, arrived{req.Header.Clone(), body})
 	l.mu.Unlock()
@@ -108,7 +110,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(offset) }
 	advance := func(d time.Duration) { mu.Lock(); offset += d; mu.Unlock() }
 	app := MustApp(t, nil, func(c *web.Config) { c.ReconcileInterval, c.Now = 50*time.Millisecond, clock })
-	hooks := &hookLog{}
+	hooks := &hookLog{t: t}
 	srv := httptest.NewServer(hooks)
 	t.Cleanup(srv.Close)
 

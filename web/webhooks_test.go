@@ -26,6 +26,7 @@ type receiver struct {
 	events []map[string]any
 	ids    map[string]int
 	bad    int
+	t      testing.TB // fails on a webhook the OpenAPI document does not describe
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -37,6 +38,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	checkWebhook(r.t, req.Header, body)
 	var e map[string]any
 	_ = json.Unmarshal(body, &e)
 	e["webhook-id"] = req.Header.Get("webhook-id")
@@ -71,7 +73,7 @@ func eventually(t *testing.T, what string, ok func() bool) {
 
 func withEndpoint(t *testing.T, app *web.App) *receiver {
 	t.Helper()
-	rcv := &receiver{ids: map[string]int{}}
+	rcv := &receiver{ids: map[string]int{}, t: t}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
 	res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": srv.URL + "/hooks"})
@@ -205,7 +207,7 @@ func TestWebhookEndpointAPICapEventsDisableEnableDelete(t *testing.T) {
 	}
 
 	// Refund events only: a session expiry is not queued for it.
-	rcv := &receiver{ids: map[string]int{}}
+	rcv := &receiver{ids: map[string]int{}, t: t}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
 	res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": srv.URL + "/refunds",
