@@ -322,6 +322,19 @@ func (s *Service) RotateSecretKey(ctx context.Context, m *Merchant, current stri
 	return r, nil
 }
 
+// RequireCurrentKey refuses a settings change made with a key already
+// rotated out (keyHash is the hash of the key the request was made with):
+// during the overlap the old key keeps the merchant's integration running,
+// but only the current key changes the merchant, so that an old key (one
+// rotated out because it leaked, say) cannot redirect its shoppers.
+func (s *Service) RequireCurrentKey(m *Merchant, keyHash string) error {
+	if keyHash != m.APIKeyHash {
+		return Errorf(EForbidden, "This secret key was rotated out: it still works for the rest of the API until %s, "+
+			"but the merchant's settings change only with the current key.", m.PreviousKeyExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // MerchantObject is m as the merchant sees it, with its logo's public URL.
 func (s *Service) MerchantObject(m *Merchant) MerchantObject {
 	logoURL := ""

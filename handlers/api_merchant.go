@@ -67,8 +67,13 @@ func (h *Handlers) APIMerchantGet(c echo.Context) error {
 // cleared; the logo as logo_base64, "logo": null removes it), or the same
 // settings as multipart/form-data with the logo as a file part (an empty
 // logo part removes it) and origins as repeated parts. Every value is
-// checked before anything is written; the answer is the merchant.
+// checked before anything is written; the answer is the merchant. Only
+// the current key changes settings (a 403 for one rotated out).
 func (h *Handlers) APIMerchantUpdate(c echo.Context) error {
+	hash, _ := c.Get(keyHashKey).(string)
+	if err := h.Service.RequireCurrentKey(merchant(c), hash); err != nil {
+		return err
+	}
 	var ch checkout.MerchantChanges
 	var err error
 	ct := c.Request().Header.Get("Content-Type")

@@ -514,7 +514,8 @@ func TestMerchantUpdatedWebhook(t *testing.T) {
 // new one still works. The new key is answered once, in the merchant's
 // mode, with no-store; its merchant.key_rotated webhook carries no key.
 // Concurrent rotations from one key: one wins, the others get 409, as
-// does a rotation with a key already rotated out. A bad expire_previous_in
+// does a rotation with a key already rotated out (which cannot change the
+// merchant's settings either: 403). A bad expire_previous_in
 // is a 422 naming it and rotates nothing; 0 stops the old key at once.
 func TestRotateKeyWithoutAFailedRequest(t *testing.T) {
 	var mu sync.Mutex
@@ -667,6 +668,13 @@ func TestRotateKeyWithoutAFailedRequest(t *testing.T) {
 	}
 	if r := merchantAPI(t, app, newKey, http.MethodPost, "/v1/merchant/keys/rotate", nil); r.Status != 409 {
 		t.Fatalf("a rotation with the previous key: %d %s", r.Status, r.Body)
+	}
+	// Nor change the merchant's settings; the current key can.
+	if r := merchantAPI(t, app, newKey, http.MethodPatch, "/v1/merchant", `{"support_url":"https://evil.test/"}`); r.Status != 403 {
+		t.Fatalf("a settings change with the previous key: %d %s", r.Status, r.Body)
+	}
+	if r := merchantAPI(t, app, third, http.MethodPatch, "/v1/merchant", `{"support_url":"https://shop.test/help"}`); r.Status != 200 {
+		t.Fatalf("a settings change with the current key: %d %s", r.Status, r.Body)
 	}
 	// expire_previous_in 0: the key it replaces stops now.
 	r := merchantAPI(t, app, third, http.MethodPost, "/v1/merchant/keys/rotate", `{"expire_previous_in":0}`)
