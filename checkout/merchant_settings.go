@@ -243,14 +243,18 @@ func ParseSupportEmail(s string) (string, error) {
 // ParseSupportURL checks the page shoppers may go to about a payment: ""
 // for none; otherwise an absolute https URL (CheckReturnURL's rules:
 // a host, no user info, spaces, backslashes or control characters, at
-// most MaxURLLength); http only for localhost when allowLocalHTTP (a
-// test merchant on a sandbox server).
+// most MaxURLLength; and no quotes or angle brackets, which the stored
+// URL's CHECK refuses too); http only for localhost when allowLocalHTTP
+// (a test merchant on a sandbox server).
 func ParseSupportURL(raw string, allowLocalHTTP bool) (string, error) {
 	if strings.TrimSpace(raw) == "" {
 		return "", nil
 	}
 	if err := CheckReturnURL("support_url", raw); err != nil {
 		return "", err
+	}
+	if strings.ContainsAny(raw, "\"'<>`") {
+		return "", InvalidParam("support_url", "support_url must not contain quotes, backticks or angle brackets (percent-encode them)")
 	}
 	u, _ := url.Parse(raw) // parsed by CheckReturnURL
 	if u.Scheme != "https" && !(allowLocalHTTP && u.Scheme == "http" && isLoopback(u.Hostname())) {

@@ -42,7 +42,8 @@ func TestMerchantSettingsChecks(t *testing.T) {
 		{"http://localhost:3000/help", true, true}, {"http://127.0.0.1/help", true, true},
 		{"http://localhost:3000/help", false, false}, {"http://shop.example/help", true, false},
 		{"ftp://shop.example", true, false}, {"javascript:alert(1)", true, false}, {"//shop.example", true, false},
-		{"https://a@shop.example", true, false}, {"https://shop.example/" + strings.Repeat("a", checkout.MaxURLLength), true, false},
+		{"https://a@shop.example", true, false}, {`https://shop.example/a"b`, true, false}, {"https://shop.example/<script>", true, false},
+		{"https://shop.example/it's", true, false}, {"https://shop.example/" + strings.Repeat("a", checkout.MaxURLLength), true, false},
 	} {
 		_, err := checkout.ParseSupportURL(c.in, c.local)
 		if (err == nil) != c.ok || (err != nil && paramOf(err) != "support_url") {

@@ -271,6 +271,7 @@ func TestMerchantPatchRefusals(t *testing.T) {
 		{`{"support_url":"https://shop.test/a b"}`, 422, "support_url", "spaces"},
 		{`{"support_url":"/help"}`, 422, "support_url", ""},
 		{`{"support_url":"https://user:pw@shop.test/"}`, 422, "support_url", "user name"},
+		{`{"support_url":"https://shop.test/a\"><script>"}`, 422, "support_url", "quotes"},
 		{`{"colour":"blue"}`, 422, "colour", "not a known parameter"},
 		// A valid change beside a refused one is not written either.
 		{`{"display_name":"Fine","support_email":"help@shop.test","support_url":"ftp://shop.test"}`, 422, "support_url", ""},
