@@ -46,6 +46,9 @@ type Brand struct {
 	Name  string // the display name, else the merchant's name
 	Color string // "#rrggbb", or "" for our own accent
 	Logo  *Logo  // without its Body; nil when the merchant has none
+	// SupportEmail and SupportURL are where shoppers ask about a payment
+	// ("" for none).
+	SupportEmail, SupportURL string
 }
 
 // Logo is a merchant's logo: an image checked by ParseLogo, stored and
@@ -230,7 +233,7 @@ func ParseDisplayName(s string) (string, error) {
 
 // Brand is the merchant's look on its shoppers' pages.
 func (m *Merchant) Brand() Brand {
-	b := Brand{Name: m.Name, Color: m.BrandColor}
+	b := Brand{Name: m.Name, Color: m.BrandColor, SupportEmail: m.SupportEmail, SupportURL: m.SupportURL}
 	if m.DisplayName != "" {
 		b.Name = m.DisplayName
 	}

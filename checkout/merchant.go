@@ -34,6 +34,21 @@ type Merchant struct {
 	DisplayName string
 	BrandColor  string
 	Logo        *Logo
+
+	// SupportEmail and SupportURL are where its shoppers ask about a
+	// payment (ParseSupportEmail, ParseSupportURL), "" for none; its pages
+	// show them.
+	SupportEmail string
+	SupportURL   string
+	// PreviousKeyHash is the hash of the secret key before the last
+	// rotation, which still authenticates until PreviousKeyExpiresAt
+	// (RotateSecretKey); "" when there is none.
+	PreviousKeyHash      string
+	PreviousKeyExpiresAt time.Time
+	// Version counts the merchant's saved changes: SaveMerchant writes a
+	// merchant only while the stored version is still the one it was
+	// loaded with, so that two concurrent changes never undo each other.
+	Version int
 }
 
 // NormalizeOrigin returns the scheme://host[:port] form of an origin, or

@@ -278,3 +278,76 @@ func NewWebhookDeliveryObject(d *WebhookDelivery, attempts []WebhookAttempt, liv
 	}
 	return v
 }
+
+// MerchantObject is the calling merchant as it sees itself (GET and PATCH
+// /v1/merchant, merchant.updated webhooks). It never carries a key, a
+// key's hash or any other secret.
+type MerchantObject struct {
+	ID          string         `json:"id"`
+	Object      string         `json:"object"`
+	Name        string         `json:"name"`
+	DisplayName string         `json:"display_name"`
+	Branding    BrandingObject `json:"branding"`
+	// ReturnOrigins are where shoppers may be sent back to; EmbedOrigins
+	// may frame the checkout.
+	ReturnOrigins   []string `json:"return_origins"`
+	EmbedOrigins    []string `json:"embed_origins"`
+	DefaultProvider string   `json:"default_provider"`
+	SupportEmail    string   `json:"support_email"`
+	SupportURL      string   `json:"support_url"`
+	CreatedAt       int64    `json:"created_at"`
+	Livemode        bool     `json:"livemode"`
+}
+
+// BrandingObject is how a merchant's pages look: its accent colour
+// ("#rrggbb", or "" for the checkout's own) and its logo, or null.
+type BrandingObject struct {
+	AccentColor string      `json:"accent_color"`
+	Logo        *LogoObject `json:"logo"`
+}
+
+// LogoObject is a merchant's logo: where it is served (its URL names its
+// content, so a new logo has a new URL) and what it is.
+type LogoObject struct {
+	URL         string `json:"url"`
+	ContentType string `json:"content_type"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	SHA256      string `json:"sha256"`
+}
+
+// NewMerchantObject is m as the merchant sees it; logoURL is its logo's
+// public URL.
+func NewMerchantObject(m *Merchant, logoURL string) MerchantObject {
+	v := MerchantObject{ID: m.ID, Object: "merchant", Name: m.Name, DisplayName: m.DisplayName,
+		Branding: BrandingObject{AccentColor: m.BrandColor}, ReturnOrigins: m.ReturnOrigins, EmbedOrigins: m.EmbedOrigins,
+		DefaultProvider: m.DefaultProvider, SupportEmail: m.SupportEmail, SupportURL: m.SupportURL,
+		CreatedAt: m.CreatedAt.Unix(), Livemode: m.Live}
+	if v.ReturnOrigins == nil {
+		v.ReturnOrigins = []string{}
+	}
+	if v.EmbedOrigins == nil {
+		v.EmbedOrigins = []string{}
+	}
+	if l := m.Logo; l != nil {
+		v.Branding.Logo = &LogoObject{URL: logoURL, ContentType: l.ContentType, Width: l.Width, Height: l.Height, SHA256: l.SHA256}
+	}
+	return v
+}
+
+// APIKeyObject is a secret key just made by a rotation: Secret is shown in
+// the rotation's answer only (never in an event or a webhook), and the key
+// it replaced works until PreviousExpiresAt.
+type APIKeyObject struct {
+	Object            string `json:"object"`
+	Secret            string `json:"secret,omitempty"`
+	Livemode          bool   `json:"livemode"`
+	CreatedAt         int64  `json:"created_at"`
+	PreviousExpiresAt int64  `json:"previous_expires_at"`
+}
+
+// NewAPIKeyObject is a rotated key as the merchant sees it, with its secret.
+func NewAPIKeyObject(r *RotatedKey) APIKeyObject {
+	return APIKeyObject{Object: "api_key", Secret: r.Secret, Livemode: r.Live, CreatedAt: r.CreatedAt.Unix(),
+		PreviousExpiresAt: r.PreviousExpiresAt.Unix()}
+}

@@ -59,6 +59,9 @@ type Service struct {
 	// (MaxRejectedReturnEvents an hour); nil puts none there (they are
 	// refused all the same).
 	RejectedReturns Counter
+	// LogoURL is the public URL of a merchant's logo, as merchant objects
+	// show it; nil shows none.
+	LogoURL func(*Logo) string
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
@@ -96,7 +99,7 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, erro
 	if !LooksLikeSecretKey(key) {
 		return nil, Errorf(EUnauthorized, "Invalid API key.")
 	}
-	m, err := s.Store.MerchantByKeyHash(ctx, HashAPIKey(key))
+	m, err := s.Store.MerchantByKeyHash(ctx, HashAPIKey(key), s.now())
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(EUnauthorized, "Invalid API key.")
 	}

@@ -12,9 +12,24 @@ type Store interface {
 	// SaveMerchant inserts or updates m by ID, in one transaction with its
 	// logo: m.Logo's bytes are stored first when its Body is set (under
 	// its hash, once), and logos no merchant uses any more are deleted.
-	SaveMerchant(ctx context.Context, m *Merchant) error
+	// An existing merchant is updated only while its stored version is
+	// still m.Version (compare-and-set; ErrConflict, with nothing written,
+	// otherwise); on success m.Version is the new stored version. A key
+	// hash set here (not rotated) ends any previous key's overlap. The
+	// events (merchant.updated) are written in the same transaction.
+	SaveMerchant(ctx context.Context, m *Merchant, events ...Event) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
-	MerchantByKeyHash(ctx context.Context, hash string) (*Merchant, error)
+	// MerchantByKeyHash finds the merchant whose current secret key has
+	// this hash, or whose previous key has it while that key's overlap
+	// lasts (PreviousKeyExpiresAt after now, compared in the statement).
+	MerchantByKeyHash(ctx context.Context, hash string, now time.Time) (*Merchant, error)
+	// RotateMerchantKey makes fresh the merchant's key hash and its
+	// current one the previous, valid until previousExpiresAt, in one
+	// statement guarded by the current hash still being current (two
+	// rotations from one key: one wins, the other gets ErrConflict and
+	// writes nothing); it moves the merchant's version on and writes the
+	// events in the same transaction. ErrNotFound for no such merchant.
+	RotateMerchantKey(ctx context.Context, id, current, fresh string, previousExpiresAt time.Time, events ...Event) error
 	// Logo loads a merchant's logo with its bytes by its SHA-256 (hex).
 	Logo(ctx context.Context, sha256 string) (*Logo, error)
 

@@ -25,6 +25,7 @@ var WebhookEventTypes = []string{
 	"payment." + string(PaymentSucceeded), "payment." + string(PaymentAuthorized), "payment." + string(PaymentFailed),
 	"payment." + string(PaymentPending), "payment." + string(PaymentCaptured), "payment." + string(PaymentCanceled),
 	"payment.refunded", WebhookRefundSucceeded, WebhookRefundFailed,
+	WebhookMerchantUpdated, WebhookMerchantKeyRotated,
 }
 
 // MaxWebhookEndpoints caps a merchant's endpoints (deleted ones do not

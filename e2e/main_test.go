@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +85,11 @@ func run(m *testing.M) int {
 	}
 	served := make(chan error, 1)
 	go func() { served <- app.Run(ctx) }()
+	if err := setDemoSupport(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: demo merchant's support contacts:", err)
+		cancel()
+		return 1
+	}
 
 	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: driver, SkipInstallBrowsers: true})
 	if err != nil {
@@ -148,4 +155,32 @@ func browserSetup() (driver, chromium, missing string) {
 		return driver, chromium, "no Chromium at " + chromium
 	}
 	return driver, chromium, ""
+}
+
+// The demo merchant's support contacts, set over the merchant API as a
+// merchant would: every page then shows its support line, so the audits
+// (axe, target sizes, the pseudo-locale) cover it.
+const (
+	demoSupportEmail = "help@democoffee.example"
+	demoSupportURL   = "https://democoffee.example/help"
+	demoSupportLabel = "democoffee.example/help"
+)
+
+func setDemoSupport() error {
+	body := `{"support_email":"` + demoSupportEmail + `","support_url":"` + demoSupportURL + `"}`
+	req, err := http.NewRequest(http.MethodPatch, app.URL+"/v1/merchant", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+app.DemoAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("PATCH /v1/merchant: %s", res.Status)
+	}
+	return nil
 }

@@ -39,7 +39,8 @@ const (
 
 // galleryData is what may stand outside the pseudo-locale's brackets on the
 // gallery's pages.
-var galleryData = pseudoData{strings: append([]string{demoMerchantName, galleryMug, galleryBeans, galleryReference}, cardBrands...)}
+var galleryData = pseudoData{strings: append([]string{demoMerchantName, galleryMug, galleryBeans, galleryReference,
+	demoSupportEmail, demoSupportLabel}, cardBrands...)}
 
 // visitor is called on each state, with the page showing it.
 type visitor func(t *testing.T, state string, page playwright.Page)

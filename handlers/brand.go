@@ -38,7 +38,7 @@ func (h *Handlers) brandUnread(ctx context.Context, merchantID string, err error
 }
 
 func brandView(b checkout.Brand) templates.Brand {
-	out := templates.Brand{Name: b.Name, Color: b.Color}
+	out := templates.Brand{Name: b.Name, Color: b.Color, SupportEmail: b.SupportEmail, SupportURL: b.SupportURL}
 	if b.Logo != nil {
 		out.LogoURL, out.LogoWidth, out.LogoHeight = LogoURL(b.Logo), b.Logo.Width, b.Logo.Height
 	}

@@ -66,6 +66,7 @@ func (h *Handlers) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				Message: "Too many requests. Slow down and retry after the Retry-After delay."}
 		}
 		c.Set(merchantKey, m)
+		c.Set(keyHashKey, checkout.HashAPIKey(strings.TrimSpace(key))) // which of its keys (POST /v1/merchant/keys/rotate)
 		return next(c)
 	}
 }

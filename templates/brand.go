@@ -4,8 +4,11 @@ import (
 	"context"
 	"io"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 )
@@ -19,6 +22,9 @@ type Brand struct {
 	// LogoWidth and LogoHeight are the logo's own size in pixels; it is
 	// shown scaled down to fit LogoBoxWidth×LogoBoxHeight.
 	LogoWidth, LogoHeight int
+	// SupportEmail and SupportURL are where shoppers ask the merchant
+	// about a payment ("" for none): SupportContact.
+	SupportEmail, SupportURL string
 }
 
 // LogoBoxWidth and LogoBoxHeight bound a logo on the page, in CSS pixels:
@@ -34,6 +40,11 @@ const (
 var (
 	accentPattern  = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 	logoURLPattern = regexp.MustCompile(`^/logos/[0-9a-f]{64}\.(png|jpg|webp)$`)
+	// The support contacts (checkout.ParseSupportEmail, ParseSupportURL):
+	// nothing that needs escaping in a mailto: link, an absolute http(s)
+	// URL without spaces, quotes, angle brackets or backslashes.
+	supportEmailPattern = regexp.MustCompile(`^[^\s"<>()\[\]\\,;:?#%&@]+@[^\s"<>()\[\]\\,;:?#%&@]+$`)
+	supportURLPattern   = regexp.MustCompile(`^https?://[^\s"'<>\\]+$`)
 )
 
 // accent is b.Color when it is exactly "#rrggbb", else "".
@@ -80,4 +91,39 @@ func accentStyle(color string) templ.Component {
 func (p Page) Branded(b Brand) Page {
 	p.Brand = b
 	return p
+}
+
+// supportEmail is b.SupportEmail when it matches supportEmailPattern, else "".
+func (b Brand) supportEmail() string {
+	if supportEmailPattern.MatchString(b.SupportEmail) {
+		return b.SupportEmail
+	}
+	return ""
+}
+
+// supportURL is b.SupportURL when it matches supportURLPattern and parses
+// with a host, else "".
+func (b Brand) supportURL() string {
+	if u, err := url.Parse(b.SupportURL); err != nil || u.Host == "" || !supportURLPattern.MatchString(b.SupportURL) {
+		return ""
+	}
+	return b.SupportURL
+}
+
+// maxSupportLabel is the longest link text of a support URL before it is
+// shortened to its host.
+const maxSupportLabel = 40
+
+// supportLabel is the support URL's link text: its host and path
+// ("shop.example/help"), or its host alone when that is long.
+func (b Brand) supportLabel() string {
+	u, err := url.Parse(b.SupportURL)
+	if err != nil {
+		return ""
+	}
+	label := u.Host + strings.TrimSuffix(u.Path, "/")
+	if utf8.RuneCountInString(label) > maxSupportLabel {
+		return u.Host
+	}
+	return label
 }

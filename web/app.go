@@ -141,6 +141,8 @@ func (a *App) assemble(ctx context.Context) error {
 		CrashPoint:        a.Config.CrashPoint,
 		// The limits count in this process's memory.
 		RejectedReturns: &ratelimit.Limiter{},
+		// Merchant objects show their logo's URL on our origin.
+		LogoURL: func(l *checkout.Logo) string { return a.URL + handlers.LogoURL(l) },
 	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
@@ -221,6 +223,9 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 	if existing, err := a.Store.Merchant(ctx, DemoMerchantID); err == nil {
 		// Branding set with `checkout merchants update` stays.
 		m.CreatedAt, m.DisplayName, m.BrandColor, m.Logo = existing.CreatedAt, existing.DisplayName, existing.BrandColor, existing.Logo
+		// So do the support contacts set over the API; the save is a
+		// compare-and-set on the version read here.
+		m.SupportEmail, m.SupportURL, m.Version = existing.SupportEmail, existing.SupportURL, existing.Version
 	}
 	if err := a.Store.SaveMerchant(ctx, m); err != nil {
 		return err

@@ -77,6 +77,12 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
 	e.GET("/v1/events", h.APIEventsList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
+	// The merchant's own settings; PATCH takes a logo, so a larger body.
+	// The key rotation is not Idempotent: its answer (the new secret key)
+	// must never be stored.
+	e.GET("/v1/merchant", h.APIMerchantGet, authed...)
+	e.PATCH("/v1/merchant", h.APIMerchantUpdate, h.Authenticate, handlers.BufferMerchantBody)
+	e.POST("/v1/merchant/keys/rotate", h.APIMerchantKeysRotate, authed...)
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.

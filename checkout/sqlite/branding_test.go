@@ -28,7 +28,7 @@ VALUES ('mer_old', 'Old Shop', 'hash_old', 'worldline', 1, 1800000000000, '["htt
 	defer d.Close()
 	for _, load := range []func() (*checkout.Merchant, error){
 		func() (*checkout.Merchant, error) { return d.Merchant(ctx, "mer_old") },
-		func() (*checkout.Merchant, error) { return d.MerchantByKeyHash(ctx, "hash_old") },
+		func() (*checkout.Merchant, error) { return d.MerchantByKeyHash(ctx, "hash_old", time.Now()) },
 	} {
 		m, err := load()
 		if err != nil {

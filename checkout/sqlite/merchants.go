@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -12,15 +13,18 @@ import (
 // the same transaction: the logo's bytes are stored first when m.Logo.Body
 // is set (a logo stored already is kept as it is: the hash is its
 // content), and logos no merchant uses any more are deleted, so that a
-// replaced or removed logo stops being served.
-func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
+// replaced or removed logo stops being served. An update is guarded by
+// the version m was loaded with (in the upsert's WHERE clause); a key hash
+// that changes here ends the previous key's overlap. The events are
+// written only when the merchant was.
+func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...checkout.Event) error {
 	returns, _ := json.Marshal(nonNil(m.ReturnOrigins))
 	embeds, _ := json.Marshal(nonNil(m.EmbedOrigins))
 	var logo any // NULL: no logo
 	if m.Logo != nil {
 		logo = m.Logo.SHA256
 	}
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	err := d.tx(ctx, func(tx *sql.Tx) error {
 		if l := m.Logo; l != nil && l.Body != nil {
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO logos (sha256, content_type, width, height, body) VALUES (?, ?, ?, ?, ?)
@@ -29,20 +33,61 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `
+		res, err := tx.ExecContext(ctx, `
 			INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins,
-				display_name, brand_color, logo_sha256)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				display_name, brand_color, logo_sha256, support_email, support_url, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
 				default_provider = excluded.default_provider, live = excluded.live,
 				return_origins = excluded.return_origins, embed_origins = excluded.embed_origins,
-				display_name = excluded.display_name, brand_color = excluded.brand_color, logo_sha256 = excluded.logo_sha256`,
+				display_name = excluded.display_name, brand_color = excluded.brand_color, logo_sha256 = excluded.logo_sha256,
+				support_email = excluded.support_email, support_url = excluded.support_url,
+				previous_api_key_hash = CASE WHEN merchants.api_key_hash = excluded.api_key_hash THEN merchants.previous_api_key_hash END,
+				previous_key_expires_at = CASE WHEN merchants.api_key_hash = excluded.api_key_hash THEN merchants.previous_key_expires_at ELSE 0 END,
+				version = excluded.version
+			WHERE merchants.version = excluded.version - 1`,
 			m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt), string(returns), string(embeds),
-			m.DisplayName, m.BrandColor, logo); err != nil {
+			m.DisplayName, m.BrandColor, logo, m.SupportEmail, m.SupportURL, m.Version+1)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM logos WHERE NOT EXISTS (SELECT 1 FROM merchants WHERE merchants.logo_sha256 = logos.sha256)`)
-		return err
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return checkout.ErrConflict // changed since m was loaded
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM logos WHERE NOT EXISTS (SELECT 1 FROM merchants WHERE merchants.logo_sha256 = logos.sha256)`); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+	if err == nil {
+		m.Version++
+	}
+	return err
+}
+
+// RotateMerchantKey replaces the merchant's key hash current with fresh,
+// keeping current as the previous key until previousExpiresAt, in one
+// statement guarded by current still being the merchant's key.
+func (d *DB) RotateMerchantKey(ctx context.Context, id, current, fresh string, previousExpiresAt time.Time, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE merchants SET previous_api_key_hash = api_key_hash, previous_key_expires_at = ?,
+			api_key_hash = ?, version = version + 1 WHERE id = ? AND api_key_hash = ?`,
+			ms(previousExpiresAt), fresh, id, current)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, id).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return checkout.ErrConflict // rotated by another request first
+		}
+		return insertEvents(ctx, tx, events)
 	})
 }
 
@@ -51,7 +96,8 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
 const (
 	merchantColumns = `merchants.id, merchants.name, merchants.api_key_hash, merchants.default_provider, merchants.live,
 		merchants.created_at, merchants.return_origins, merchants.embed_origins, merchants.display_name, merchants.brand_color,
-		logos.sha256, logos.content_type, logos.width, logos.height`
+		logos.sha256, logos.content_type, logos.width, logos.height,
+		merchants.support_email, merchants.support_url, merchants.previous_api_key_hash, merchants.previous_key_expires_at, merchants.version`
 	merchantsFrom = `merchants LEFT JOIN logos ON logos.sha256 = merchants.logo_sha256`
 )
 
@@ -61,10 +107,14 @@ func scanMerchant(row scanner) (*checkout.Merchant, error) {
 	var returns, embeds string
 	var logoSHA, logoType sql.NullString
 	var logoWidth, logoHeight sql.NullInt64
+	var previousKey sql.NullString
+	var previousExpires int64
 	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created, &returns, &embeds,
-		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight); err != nil {
+		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight,
+		&m.SupportEmail, &m.SupportURL, &previousKey, &previousExpires, &m.Version); err != nil {
 		return nil, notFound(err)
 	}
+	m.PreviousKeyHash, m.PreviousKeyExpiresAt = previousKey.String, fromMS(previousExpires)
 	if err := unmarshalAll(returns, &m.ReturnOrigins, embeds, &m.EmbedOrigins); err != nil {
 		return nil, err
 	}
@@ -99,9 +149,14 @@ func (d *DB) Merchant(ctx context.Context, id string) (*checkout.Merchant, error
 	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.id = ?`, id))
 }
 
-// MerchantByKeyHash loads the merchant owning a hashed secret key.
-func (d *DB) MerchantByKeyHash(ctx context.Context, hash string) (*checkout.Merchant, error) {
-	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.api_key_hash = ?`, hash))
+// MerchantByKeyHash loads the merchant owning a hashed secret key: its
+// current key, or its previous key while the overlap lasts at now (the
+// expiry is compared here, in the statement). The two unique indexes
+// (api_key_hash, merchants_previous_key) serve the two halves.
+func (d *DB) MerchantByKeyHash(ctx context.Context, hash string, now time.Time) (*checkout.Merchant, error) {
+	return scanMerchant(d.db.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+`
+		WHERE merchants.api_key_hash = ? OR (merchants.previous_api_key_hash = ? AND merchants.previous_key_expires_at > ?)
+		ORDER BY merchants.api_key_hash = ? DESC LIMIT 1`, hash, hash, ms(now), hash))
 }
 
 // Logo loads a logo with its bytes by its SHA-256 (hex).

@@ -69,10 +69,10 @@ func merchantsKeysAndLogos(t *testing.T, db checkout.Store) {
 	if err := db.SaveMerchant(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := db.MerchantByKeyHash(ctx, got.APIKeyHash); err != nil || m.ID != a.ID || m.Name != "A & Co" || m.Live || m.Logo == nil || m.Logo.SHA256 != first.SHA256 {
+	if m, err := db.MerchantByKeyHash(ctx, got.APIKeyHash, now); err != nil || m.ID != a.ID || m.Name != "A & Co" || m.Live || m.Logo == nil || m.Logo.SHA256 != first.SHA256 {
 		t.Fatalf("merchant by its new key: %+v %v", m, err)
 	}
-	if _, err := db.MerchantByKeyHash(ctx, oldKey); !errors.Is(err, checkout.ErrNotFound) {
+	if _, err := db.MerchantByKeyHash(ctx, oldKey, now); !errors.Is(err, checkout.ErrNotFound) {
 		t.Fatalf("merchant by its revoked key: %v, want ErrNotFound", err)
 	}
 

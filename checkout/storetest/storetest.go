@@ -57,6 +57,9 @@ func Run(t *testing.T, open Open) {
 	t.Run("ListRefundsFilters", func(t *testing.T) { listRefundsFilters(t, open(t)) })
 	t.Run("ListEventsFilters", func(t *testing.T) { listEventsFilters(t, open(t)) })
 	t.Run("ListDeliveriesFilters", func(t *testing.T) { listDeliveriesFilters(t, open(t)) })
+	t.Run("MerchantKeyOverlapAndExpiry", func(t *testing.T) { merchantKeyOverlapAndExpiry(t, open(t)) })
+	t.Run("MerchantKeyRotationIsGuarded", func(t *testing.T) { merchantKeyRotationIsGuarded(t, open(t)) })
+	t.Run("SaveMerchantIsCompareAndSet", func(t *testing.T) { saveMerchantIsCompareAndSet(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.

@@ -112,7 +112,7 @@ func uniqueIdentifiers(t *testing.T, db checkout.Store) {
 	if err := db.SaveMerchant(ctx, thief); err == nil {
 		t.Fatal("saved a second merchant with the same key hash")
 	}
-	if got, err := db.MerchantByKeyHash(ctx, m.APIKeyHash); err != nil || got.ID != m.ID {
+	if got, err := db.MerchantByKeyHash(ctx, m.APIKeyHash, now); err != nil || got.ID != m.ID {
 		t.Fatalf("merchant by key hash: %v %v, want %s", got, err, m.ID)
 	}
 }

@@ -44,9 +44,10 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
                             [-provider PROVIDER] [-test]
                             [-display-name NAME] [-brand-color '#RRGGBB'] [-logo FILE]
   checkout merchants update -id mer_... [-display-name NAME] [-brand-color '#RRGGBB'|none] [-logo FILE|none]
+                            [-support-email ADDRESS|none] [-support-url https://...|none]
   checkout merchants list
   checkout merchants set-provider -id mer_... -provider PROVIDER
-  checkout merchants rotate-key -id mer_...
+  checkout merchants rotate-key -id mer_... [-expire-previous-in 24h]
 PROVIDER is one of: `+web.Providers.String())
 		return 2
 	}
@@ -65,7 +66,9 @@ PROVIDER is one of: `+web.Providers.String())
 		return 1
 	}
 	defer db.Close()
-	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now, Sandbox: cfg.Mode != web.ModeLive}
+	svc := &checkout.Service{Store: db, IDs: checkout.RandomIDs{}, Now: time.Now, Sandbox: cfg.Mode != web.ModeLive,
+		// merchant.updated events show the logo's URL as the server would.
+		LogoURL: func(l *checkout.Logo) string { return cfg.BaseURL + handlers.LogoURL(l) }}
 
 	switch args[0] {
 	case "create":
@@ -153,6 +156,8 @@ PROVIDER is one of: `+web.Providers.String())
 		fs.SetOutput(stderr)
 		id := fs.String("id", "", "the merchant")
 		brand := addBrandFlags(fs)
+		supportEmail := fs.String("support-email", "", "where its shoppers write about a payment, shown on its pages (none: no address)")
+		supportURL := fs.String("support-url", "", "its help page for shoppers, https, shown on its pages (none: no page)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
@@ -160,24 +165,44 @@ PROVIDER is one of: `+web.Providers.String())
 			fmt.Fprintf(stderr, "checkout: unexpected %q (flags come as -name value)\n", fs.Arg(0))
 			return 2
 		}
-		if !brand.anyGiven(fs) {
-			fmt.Fprintln(stderr, "checkout: nothing to update: give -display-name, -brand-color or -logo")
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if !brand.anyGiven(fs) && !given["support-email"] && !given["support-url"] {
+			fmt.Fprintln(stderr, "checkout: nothing to update: give -display-name, -brand-color, -logo, -support-email or -support-url")
 			return 2
 		}
 		m, code := merchantByID(ctx, db, *id, stderr)
 		if m == nil {
 			return code
 		}
-		if msg := brand.apply(fs, m); msg != "" {
+		// The API's PATCH /v1/merchant path: every value checked before
+		// anything is written, and a merchant.updated event.
+		ch, msg := brand.changes(fs)
+		if msg != "" {
 			fmt.Fprintln(stderr, "checkout: "+msg)
 			return 2
 		}
-		if err := db.SaveMerchant(ctx, m); err != nil {
+		if given["support-email"] {
+			ch.SupportEmail = noneAsEmpty(*supportEmail)
+		}
+		if given["support-url"] {
+			ch.SupportURL = noneAsEmpty(*supportURL)
+		}
+		next, _, err := svc.UpdateMerchant(ctx, m, ch)
+		if err != nil {
+			var e *checkout.Error
+			if errors.As(err, &e) && e.Code == checkout.EInvalid {
+				flagOf := map[string]string{"display_name": "-display-name", "accent_color": "-brand-color", "logo": "-logo " + *brand.logo,
+					"support_email": "-support-email", "support_url": "-support-url"}
+				fmt.Fprintf(stderr, "checkout: %s: %s\n", flagOf[e.Param], e.Message)
+				return 2
+			}
 			fmt.Fprintln(stderr, "checkout: saving the merchant:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "merchant:   %s (%s)\n", m.ID, m.Name)
-		printBrand(stdout, m)
+		fmt.Fprintf(stdout, "merchant:   %s (%s)\n", next.ID, next.Name)
+		printBrand(stdout, next)
+		fmt.Fprintf(stdout, "support:      %s\n", orNone(strings.TrimSpace(next.SupportEmail+" "+next.SupportURL)))
 		return 0
 	case "set-provider":
 		fs := flag.NewFlagSet("merchants set-provider", flag.ContinueOnError)
@@ -206,20 +231,36 @@ PROVIDER is one of: `+web.Providers.String())
 		fs := flag.NewFlagSet("merchants rotate-key", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		id := fs.String("id", "", "the merchant")
+		overlap := fs.Duration("expire-previous-in", checkout.DefaultKeyOverlap,
+			"how long the old key keeps working next to the new one, so that it can be replaced without a failed request (0: it stops now; at most 168h)")
 		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		seconds := int64(*overlap / time.Second)
+		if *overlap%time.Second != 0 {
+			seconds = -1 // whole seconds only, as the API takes them
+		}
+		d, err := checkout.KeyOverlap(&seconds)
+		if err != nil {
+			fmt.Fprintln(stderr, "checkout: -expire-previous-in must be from 0s to 168h in whole seconds")
 			return 2
 		}
 		m, code := merchantByID(ctx, db, *id, stderr)
 		if m == nil {
 			return code
 		}
-		key := checkout.NewSecretKey(m.Live)
-		m.APIKeyHash = checkout.HashAPIKey(key)
-		if err := db.SaveMerchant(ctx, m); err != nil {
-			fmt.Fprintln(stderr, "checkout:", err)
+		// The API's POST /v1/merchant/keys/rotate path: a compare-and-set
+		// on the key read here, and a merchant.key_rotated event.
+		r, err := svc.RotateSecretKey(ctx, m, m.APIKeyHash, d)
+		if err != nil {
+			fmt.Fprintln(stderr, "checkout:", errorMessage(err))
 			return 1
 		}
-		fmt.Fprintf(stdout, "merchant:   %s\nsecret key: %s\n(the old key no longer works; this one is shown only now)\n", m.ID, key)
+		old := "the old key no longer works"
+		if d > 0 {
+			old = "the old key keeps working until " + r.PreviousExpiresAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "merchant:   %s\nsecret key: %s\n(%s; this one is shown only now)\n", m.ID, r.Secret, old)
 		return 0
 	}
 	return usage()
@@ -290,9 +331,65 @@ func (b brandFlags) apply(flags *flag.FlagSet, m *checkout.Merchant) string {
 	return ""
 }
 
+// changes are the branding flags on the command line as the changes
+// Service.UpdateMerchant checks (the logo file read, not yet checked); on
+// a file that cannot be read it returns what to tell the operator.
+func (b brandFlags) changes(flags *flag.FlagSet) (checkout.MerchantChanges, string) {
+	var ch checkout.MerchantChanges
+	flags.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "display-name":
+			ch.DisplayName = b.displayName
+		case "brand-color":
+			ch.AccentColor = noneAsEmpty(*b.color)
+		}
+	})
+	given := false
+	flags.Visit(func(f *flag.Flag) { given = given || f.Name == "logo" })
+	if given {
+		body := []byte{}
+		if *b.logo != "none" {
+			var err error
+			if body, err = readLogoFile(*b.logo); err != nil {
+				var pathErr *fs.PathError
+				if errors.As(err, &pathErr) {
+					err = pathErr.Err // the file name is said once
+				}
+				return ch, "-logo " + *b.logo + ": " + errorMessage(err)
+			}
+		}
+		ch.Logo = &body
+	}
+	return ch, ""
+}
+
+// noneAsEmpty is a flag's value with "none" meaning no value.
+func noneAsEmpty(v string) *string {
+	if v == "none" {
+		v = ""
+	}
+	return &v
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
 // readLogo reads and checks a logo file, reading no more of it than a
 // logo may have.
 func readLogo(path string) (*checkout.Logo, error) {
+	body, err := readLogoFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return checkout.ParseLogo(body)
+}
+
+// readLogoFile reads a logo file, no more of it than a logo may have.
+func readLogoFile(path string) ([]byte, error) {
 	if path == "" {
 		return nil, errors.New("give a file, or none for no logo")
 	}
@@ -311,11 +408,7 @@ func readLogo(path string) (*checkout.Logo, error) {
 	if st.Size() > checkout.MaxLogoBytes {
 		return nil, fmt.Errorf("the logo is %d bytes; a logo is at most %d bytes (100 KB)", st.Size(), checkout.MaxLogoBytes)
 	}
-	body, err := io.ReadAll(io.LimitReader(f, checkout.MaxLogoBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	return checkout.ParseLogo(body)
+	return io.ReadAll(io.LimitReader(f, checkout.MaxLogoBytes+1))
 }
 
 // errorMessage is a domain error's message without its code and field.

@@ -120,10 +120,33 @@ func TestMerchantsCommandAndReturnOrigins(t *testing.T) {
 			t.Errorf("%s: %d %s", path, r.Status, r.Header.Get("Location"))
 		}
 	}
-	if code, out := cli("rotate-key", "-id", id[1]); code != 0 || !strings.Contains(out, "sk_test_") {
+	// rotate-key keeps the key it replaces working for the overlap (24 h
+	// by default, as the API's rotation); -expire-previous-in 0 stops it
+	// at once.
+	newKey := regexp.MustCompile(`secret key: (sk_test_\S+)`)
+	code, out = cli("rotate-key", "-id", id[1])
+	second := newKey.FindStringSubmatch(out)
+	if code != 0 || second == nil || !strings.Contains(out, "the old key keeps working until") {
 		t.Fatalf("rotate: %d %s", code, out)
 	}
-	if res := create(key[1], "https://shop.example/thanks"); res.Status != 401 {
-		t.Fatalf("the old key still works: %d", res.Status)
+	for _, k := range []string{key[1], second[1]} {
+		if res := create(k, "https://shop.example/thanks"); res.Status != 201 {
+			t.Fatalf("during the overlap, a key got %d", res.Status)
+		}
+	}
+	for _, bad := range []string{"-1s", "169h", "1500ms", "soon"} {
+		if code, out := cli("rotate-key", "-id", id[1], "-expire-previous-in", bad); code != 2 || strings.Contains(out, "sk_test_") {
+			t.Errorf("rotate-key -expire-previous-in %s: exit %d (%s)", bad, code, out)
+		}
+	}
+	code, out = cli("rotate-key", "-id", id[1], "-expire-previous-in", "0")
+	third := newKey.FindStringSubmatch(out)
+	if code != 0 || third == nil || !strings.Contains(out, "the old key no longer works") {
+		t.Fatalf("rotate with no overlap: %d %s", code, out)
+	}
+	for k, want := range map[string]int{key[1]: 401, second[1]: 401, third[1]: 201} {
+		if res := create(k, "https://shop.example/thanks"); res.Status != want {
+			t.Errorf("key %.12s…: %d, want %d", k, res.Status, want)
+		}
 	}
 }
