@@ -34,6 +34,14 @@ type Merchant struct {
 	DisplayName string
 	BrandColor  string
 	Logo        *Logo
+
+	// ReturnSecret signs the shopper's returns to the merchant (rsec_...,
+	// NewReturnSecret; "" for a merchant made before signed returns, until
+	// EnsureReturnSecret). After a rotation PreviousReturnSecret signs next
+	// to it until PreviousReturnSecretExpiresAt.
+	ReturnSecret                  string
+	PreviousReturnSecret          string
+	PreviousReturnSecretExpiresAt time.Time
 }
 
 // NormalizeOrigin returns the scheme://host[:port] form of an origin, or

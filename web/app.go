@@ -48,6 +48,10 @@ type App struct {
 	handlers          *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
+
+	// DemoReturnSecret signs the demo merchant's returns (sandbox mode):
+	// the demo shop verifies them with it.
+	DemoReturnSecret string
 }
 
 // New opens the database, listens on the configured address (so that port
@@ -135,6 +139,9 @@ func (a *App) assemble(ctx context.Context) error {
 		// The limits count in this process's memory.
 		RejectedReturns: &ratelimit.Limiter{},
 	}
+	if err := a.ensureReturnSecrets(ctx, merchants); err != nil {
+		return err
+	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
 			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
@@ -163,7 +170,7 @@ func (a *App) assemble(ctx context.Context) error {
 				names = append(names, name)
 			}
 		}
-		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
+		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, ReturnSecret: a.DemoReturnSecret, Now: a.Config.Now, APIURL: a.InternalURL, PublicURL: a.URL,
 			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: demo.NewCookieStore(secret), Log: a.Log}
 	}
 	a.handlers = h
@@ -198,9 +205,26 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 		// Branding set with `checkout merchants update` stays.
 		m.CreatedAt, m.DisplayName, m.BrandColor, m.Logo = existing.CreatedAt, existing.DisplayName, existing.BrandColor, existing.Logo
 	}
+	// A new demo merchant starts with the configured return secret, or a
+	// fresh one; an existing one keeps its own unless one is configured.
+	m.ReturnSecret = a.Config.DemoReturnSecret
+	if m.ReturnSecret == "" {
+		m.ReturnSecret = checkout.NewReturnSecret()
+	}
 	if err := a.Store.SaveMerchant(ctx, m); err != nil {
 		return err
 	}
+	stored, err := a.Store.Merchant(ctx, DemoMerchantID)
+	if err == nil {
+		stored, err = a.Service.EnsureReturnSecret(ctx, stored)
+	}
+	if err == nil && a.Config.DemoReturnSecret != "" {
+		stored, err = a.Service.ReplaceReturnSecret(ctx, stored, a.Config.DemoReturnSecret)
+	}
+	if err != nil {
+		return fmt.Errorf("the demo merchant's return secret: %w", err)
+	}
+	a.DemoReturnSecret = stored.ReturnSecret
 	// The demo merchant's webhook endpoint follows the configuration: on
 	// with a URL, off without one.
 	a.DemoWebhookSecret = a.Config.DemoWebhookSecret
@@ -209,6 +233,29 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 	}
 	return a.Store.SaveWebhookEndpoint(ctx, &checkout.WebhookEndpoint{ID: DemoWebhookEndpointID, MerchantID: DemoMerchantID,
 		URL: a.Config.DemoWebhookURL, Secret: a.DemoWebhookSecret, Enabled: a.Config.DemoWebhookURL != "", CreatedAt: m.CreatedAt})
+}
+
+// ensureReturnSecrets gives every merchant without a return secret (made
+// before signed returns) one of its own: SQL cannot make a random secret
+// per row portably, so the migration leaves them empty and this fills
+// them, each in a statement guarded by the secret still being empty (of
+// two servers starting at once, the first one's secret stays). Their
+// merchants learn them by rotating.
+func (a *App) ensureReturnSecrets(ctx context.Context, merchants []*checkout.Merchant) error {
+	n := 0
+	for _, m := range merchants {
+		if m.ReturnSecret != "" {
+			continue
+		}
+		if _, err := a.Service.EnsureReturnSecret(ctx, m); err != nil {
+			return err
+		}
+		n++
+	}
+	if n > 0 {
+		a.Log.Info("return secrets made for merchants that had none; they see theirs by rotating it", "merchants", n)
+	}
+	return nil
 }
 
 // DemoWebhookEndpointID is the demo merchant's webhook endpoint.

@@ -62,6 +62,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/webhook_endpoints/:id/enable", h.APIWebhookEndpointsEnable, append(authed, h.Idempotent)...)
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
+	e.POST("/v1/merchant/return_secret/rotate", h.APIReturnSecretRotate, append(authed, h.Idempotent)...)
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.
@@ -78,6 +79,8 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteAddCard, h.CheckoutAddCard, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteCardReturn, h.CheckoutCardReturn, limit)
 	e.POST(handlers.RouteRemoveCard, h.CheckoutRemoveCard, limit, form, h.RequireFormToken)
+	// The way back to the merchant: signed when the shopper leaves.
+	e.GET(handlers.RouteLeave, h.CheckoutLeave, limit)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
 	// They carry no token of ours: nothing in them is trusted, the result
 	// comes from the provider server to server.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -13,6 +14,9 @@ import (
 // is set (a logo stored already is kept as it is: the hash is its
 // content), and logos no merchant uses any more are deleted, so that a
 // replaced or removed logo stops being served.
+// The return secret is written only with a new merchant: an update leaves
+// it alone, so that saving a merchant read before a rotation cannot undo
+// the rotation (EnsureReturnSecret and RotateReturnSecret change it).
 func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
 	returns, _ := json.Marshal(nonNil(m.ReturnOrigins))
 	embeds, _ := json.Marshal(nonNil(m.EmbedOrigins))
@@ -31,14 +35,17 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
 		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins,
-				display_name, brand_color, logo_sha256)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				display_name, brand_color, logo_sha256,
+				return_secret)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+				?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
 				default_provider = excluded.default_provider, live = excluded.live,
 				return_origins = excluded.return_origins, embed_origins = excluded.embed_origins,
 				display_name = excluded.display_name, brand_color = excluded.brand_color, logo_sha256 = excluded.logo_sha256`,
 			m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt), string(returns), string(embeds),
-			m.DisplayName, m.BrandColor, logo); err != nil {
+			m.DisplayName, m.BrandColor, logo,
+			m.ReturnSecret); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM logos WHERE NOT EXISTS (SELECT 1 FROM merchants WHERE merchants.logo_sha256 = logos.sha256)`)
@@ -51,7 +58,8 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant) error {
 const (
 	merchantColumns = `merchants.id, merchants.name, merchants.api_key_hash, merchants.default_provider, merchants.live,
 		merchants.created_at, merchants.return_origins, merchants.embed_origins, merchants.display_name, merchants.brand_color,
-		logos.sha256, logos.content_type, logos.width, logos.height`
+		logos.sha256, logos.content_type, logos.width, logos.height,
+		merchants.return_secret, merchants.previous_return_secret, merchants.previous_return_secret_expires_at`
 	merchantsFrom = `merchants LEFT JOIN logos ON logos.sha256 = merchants.logo_sha256`
 )
 
@@ -61,8 +69,10 @@ func scanMerchant(row scanner) (*checkout.Merchant, error) {
 	var returns, embeds string
 	var logoSHA, logoType sql.NullString
 	var logoWidth, logoHeight sql.NullInt64
+	var previousReturnExpires int64
 	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created, &returns, &embeds,
-		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight); err != nil {
+		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight,
+		&m.ReturnSecret, &m.PreviousReturnSecret, &previousReturnExpires); err != nil {
 		return nil, notFound(err)
 	}
 	if err := unmarshalAll(returns, &m.ReturnOrigins, embeds, &m.EmbedOrigins); err != nil {
@@ -73,6 +83,7 @@ func scanMerchant(row scanner) (*checkout.Merchant, error) {
 			Width: int(logoWidth.Int64), Height: int(logoHeight.Int64)}
 	}
 	m.CreatedAt = fromMS(created)
+	m.PreviousReturnSecretExpiresAt = fromMS(previousReturnExpires)
 	return &m, nil
 }
 
@@ -113,4 +124,73 @@ func (d *DB) Logo(ctx context.Context, sha256 string) (*checkout.Logo, error) {
 		return nil, notFound(err)
 	}
 	return &l, nil
+}
+
+// EnsureReturnSecret gives the merchant fresh as its return secret when it
+// has none, in one statement guarded by the secret being empty (of two
+// callers at once the first one's secret stays), and loads the merchant as
+// stored.
+func (d *DB) EnsureReturnSecret(ctx context.Context, merchantID, fresh string) (*checkout.Merchant, error) {
+	if _, err := d.db.ExecContext(ctx, `UPDATE merchants SET return_secret = ? WHERE id = ? AND return_secret = ''`, fresh, merchantID); err != nil {
+		return nil, err
+	}
+	return d.Merchant(ctx, merchantID)
+}
+
+// RotateReturnSecret swaps in a new return secret in one compare-and-set
+// statement: only while current is still the merchant's secret, the old
+// one becoming the previous secret (replacing any earlier one) until
+// previousUntil. The events are written in the same transaction, and only
+// when the row changed.
+func (d *DB) RotateReturnSecret(ctx context.Context, merchantID, current, fresh string, previousUntil time.Time, events ...checkout.Event) (*checkout.Merchant, error) {
+	var m *checkout.Merchant
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		// SQLite reads every right-hand side from the row as it was, so
+		// previous_return_secret gets the old secret.
+		res, err := tx.ExecContext(ctx, `UPDATE merchants SET previous_return_secret = return_secret,
+			previous_return_secret_expires_at = ?, return_secret = ? WHERE id = ? AND return_secret = ?`,
+			ms(previousUntil), fresh, merchantID, current)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, merchantID).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return checkout.ErrConflict
+		}
+		if err := insertEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		m, err = scanMerchant(tx.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.id = ?`, merchantID))
+		return err
+	})
+	return m, err
+}
+
+// MerchantEvents lists the merchant's own events (those of no session),
+// newest first, at most limit (index events_of_merchant).
+func (d *DB) MerchantEvents(ctx context.Context, merchantID string, limit int) ([]checkout.Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, session_id, payment_id, merchant_id, type, data, created_at FROM events
+		WHERE merchant_id = ? AND session_id = '' ORDER BY seq DESC LIMIT ?`, merchantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []checkout.Event
+	for rows.Next() {
+		var e checkout.Event
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.PaymentID, &e.MerchantID, &e.Type, &data, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
