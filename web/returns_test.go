@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -371,4 +374,114 @@ func main() {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(string(out)) == "true"
+}
+
+// Return secrets at startup: a merchant stored without one (made before
+// signed returns) gets one of its own, kept over restarts; the demo
+// merchant takes CHECKOUT_DEMO_RETURN_SECRET when it is set (the old one
+// stops signing at once) and otherwise keeps the one it has.
+func TestReturnSecretsAtStartup(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "checkout.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := &checkout.Merchant{ID: "mer_" + strings.Repeat("l", 32), Name: "Older shop", APIKeyHash: checkout.HashAPIKey(checkout.NewSecretKey(false)),
+		DefaultProvider: "payorder", CreatedAt: time.Now()}
+	if err := db.SaveMerchant(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	configured := checkout.NewReturnSecret()
+	// start serves on the database until the next start (or the test's end).
+	stop := func() {}
+	start := func(demoSecret string) *web.App {
+		stop()
+		ctx, cancel := context.WithCancel(context.Background())
+		app, err := web.New(ctx, web.Config{Addr: "127.0.0.1:0", DBPath: path, Mode: web.ModeSandbox, DemoAPIKey: testKey,
+			DemoReturnSecret: demoSecret, ProviderTimeout: 2 * time.Second, ReconcileInterval: 100 * time.Millisecond, LogFormat: "json"}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- app.Run(ctx) }()
+		stop = func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("app stopped with: %v", err)
+			}
+			stop = func() {}
+		}
+		return app
+	}
+	t.Cleanup(func() { stop() })
+	app := start("")
+	older, err := app.Store.Merchant(ctx, legacy.ID)
+	if err != nil || !checkout.ValidReturnSecret(older.ReturnSecret) {
+		t.Fatalf("the older merchant after startup: %+v %v", older, err)
+	}
+	own := app.DemoReturnSecret
+	if !checkout.ValidReturnSecret(own) || demoMerchant(t, app).ReturnSecret != own {
+		t.Fatalf("the demo merchant's secret %q", own)
+	}
+
+	app = start("")
+	if again, _ := app.Store.Merchant(ctx, legacy.ID); again.ReturnSecret != older.ReturnSecret {
+		t.Fatal("a restart replaced the older merchant's secret")
+	}
+	if app.DemoReturnSecret != own {
+		t.Fatal("a restart without CHECKOUT_DEMO_RETURN_SECRET replaced the demo merchant's secret")
+	}
+	app = start(configured)
+	if m := demoMerchant(t, app); app.DemoReturnSecret != configured || m.ReturnSecret != configured || len(m.ReturnSecrets(time.Now())) != 1 {
+		t.Fatalf("with CHECKOUT_DEMO_RETURN_SECRET: %q, stored %+v", app.DemoReturnSecret, m)
+	}
+}
+
+// The demo shop trusts a return only when its signature verifies under the
+// demo merchant's return secret and it is at most 10 minutes old: a paid
+// order followed back through the leave redirect shows its verified
+// outcome; a changed field, another secret, a stale or an unsigned return
+// is a 400 that says why and shows no outcome.
+func TestDemoShopVerifiesReturns(t *testing.T) {
+	app := sharedApp(t)
+	body := validSession()
+	body["provider"], body["currency"] = "worldline", "EUR"
+	body["success_url"], body["cancel_url"] = app.URL+"/demo/return", app.URL+"/demo/return?canceled=1"
+	sid := mustCreateSession(t, app, body)["id"].(string)
+	payCard(t, app, sid, "4242424242424242")
+	res := do(t, http.MethodGet, app.URL+"/c/"+sid+"/leave", nil)
+	back := do(t, http.MethodGet, res.Header.Get("Location"), nil)
+	page := doc(t, back)
+	verified := testid(page, "demo-return-verified")
+	if st, _ := verified.Attr("data-payment-status"); back.Status != 200 || st != "paid" || !strings.Contains(testid(page, "demo-notice").Text(), "ORDER-1 is paid") {
+		t.Fatalf("back at the shop: %d, verified %q, notice %q", back.Status, st, testid(page, "demo-notice").Text())
+	}
+
+	signed := func(at time.Time, secret string) url.Values {
+		return checkout.ReturnValues(sid, "complete", "paid", at, secret)
+	}
+	tampered := signed(time.Now(), app.DemoReturnSecret)
+	tampered.Set("payment_status", "failed")
+	unsigned := url.Values{"session_id": {sid}}
+	for _, tt := range []struct {
+		name  string
+		query url.Values
+		says  string
+	}{
+		{"a changed payment_status", tampered, "not signed by the checkout"},
+		{"another secret", signed(time.Now(), checkout.NewReturnSecret()), "not signed by the checkout"},
+		{"unsigned", unsigned, "not signed by the checkout"},
+		{"11 minutes old", signed(time.Now().Add(-11*time.Minute), app.DemoReturnSecret), "more than 10 minutes old"},
+	} {
+		res := do(t, http.MethodGet, app.URL+"/demo/return?"+tt.query.Encode(), nil)
+		page := doc(t, res)
+		if res.Status != 400 || !strings.Contains(testid(page, "demo-error").Text(), tt.says) ||
+			testid(page, "demo-return-verified").Length() != 0 || testid(page, "demo-notice").Length() != 0 {
+			t.Errorf("%s: %d, error %q", tt.name, res.Status, testid(page, "demo-error").Text())
+		}
+	}
 }
