@@ -110,6 +110,9 @@ func TestSignedReturns(t *testing.T) {
 	stale := checkout.ReturnValues(sid, "complete", "paid", time.Now().Add(-11*time.Minute), second)
 	tampered := cloneValues(q)
 	tampered.Set("payment_status", "failed")
+	// A timestamp that is not a number never reaches shell arithmetic.
+	injected := cloneValues(q)
+	injected.Set("timestamp", "a[$(echo pwned >&2)]")
 	// The README's snippets, as printed.
 	for _, tt := range []struct {
 		name, secret string
@@ -121,6 +124,7 @@ func TestSignedReturns(t *testing.T) {
 		{"payment_status changed", second, tampered, "forged"},
 		{"another secret", checkout.NewReturnSecret(), q, "forged"},
 		{"stale", second, stale, "stale"},
+		{"a timestamp that is not a number", second, injected, "malformed"},
 	} {
 		if got := readmeShell(t, tt.secret, tt.query); got != tt.want {
 			t.Errorf("README shell, %s: %q, want %q", tt.name, got, tt.want)
@@ -306,17 +310,25 @@ func readmeBlock(t *testing.T, lang, marker string) string {
 }
 
 // readmeShell runs the README's shell verification, as printed, on a
-// return's query; its answer is verified, forged, stale or malformed.
+// return's query, in bash and in sh, which must agree; its answer is
+// verified, forged, stale or malformed.
 func readmeShell(t *testing.T, secret string, q url.Values) string {
 	t.Helper()
 	need(t, "openssl")
-	cmd := exec.Command(need(t, "bash"), "-c", readmeBlock(t, "sh", "openssl dgst"))
-	cmd.Env = append(os.Environ(), "SECRET="+secret)
-	for _, name := range []string{"timestamp", "session_id", "status", "payment_status", "signature"} {
-		cmd.Env = append(cmd.Env, name+"="+q.Get(name))
+	var answers []string
+	for _, shell := range []string{"bash", "sh"} {
+		cmd := exec.Command(need(t, shell), "-c", readmeBlock(t, "sh", "openssl dgst"))
+		cmd.Env = append(os.Environ(), "SECRET="+secret)
+		for _, name := range []string{"timestamp", "session_id", "status", "payment_status", "signature"} {
+			cmd.Env = append(cmd.Env, name+"="+q.Get(name))
+		}
+		out, _ := cmd.CombinedOutput() // malformed exits 1
+		answers = append(answers, strings.TrimSpace(string(out)))
 	}
-	out, _ := cmd.CombinedOutput() // malformed exits 1
-	return strings.TrimSpace(string(out))
+	if answers[0] != answers[1] {
+		t.Fatalf("the README's shell verification says %q in bash and %q in sh", answers[0], answers[1])
+	}
+	return answers[0]
 }
 
 var (
