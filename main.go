@@ -64,6 +64,7 @@ func run(getenv func(string) string, stderr io.Writer, options ...func(*web.Conf
 	fmt.Fprintf(stderr, "\nHosted checkout (%s mode) on %s\n  database: %s\n", cfg.Mode, app.URL, cfg.DBPath)
 	if cfg.Mode == web.ModeSandbox {
 		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n", app.URL, app.DemoAPIKey)
+		fmt.Fprintf(stderr, "  demo merchant return secret: %s\n", app.DemoReturnSecret)
 		if cfg.DemoWebhookURL != "" {
 			fmt.Fprintf(stderr, "  demo webhooks: %s (secret %s)\n", cfg.DemoWebhookURL, app.DemoWebhookSecret)
 		}

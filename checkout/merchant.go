@@ -49,6 +49,13 @@ type Merchant struct {
 	// merchant only while the stored version is still the one it was
 	// loaded with, so that two concurrent changes never undo each other.
 	Version int
+	// ReturnSecret signs the shopper's returns to the merchant (rsec_...,
+	// NewReturnSecret; "" for a merchant made before signed returns, until
+	// EnsureReturnSecret). After a rotation PreviousReturnSecret signs next
+	// to it until PreviousReturnSecretExpiresAt.
+	ReturnSecret                  string
+	PreviousReturnSecret          string
+	PreviousReturnSecretExpiresAt time.Time
 }
 
 // NormalizeOrigin returns the scheme://host[:port] form of an origin, or

@@ -351,3 +351,24 @@ func NewAPIKeyObject(r *RotatedKey) APIKeyObject {
 	return APIKeyObject{Object: "api_key", Secret: r.Secret, Livemode: r.Live, CreatedAt: r.CreatedAt.Unix(),
 		PreviousExpiresAt: r.PreviousExpiresAt.Unix()}
 }
+
+// ReturnSecretObject is a merchant's new return secret, in the answer of
+// its rotation: the only time it is shown.
+type ReturnSecretObject struct {
+	Object string `json:"object"`
+	Secret string `json:"secret"`
+	// PreviousExpiresAt is when the replaced secret stops signing (Unix
+	// seconds); null when there was none.
+	PreviousExpiresAt *int64 `json:"previous_expires_at"`
+}
+
+// NewReturnSecretObject is m's current return secret as its rotation
+// answers it.
+func NewReturnSecretObject(m *Merchant) ReturnSecretObject {
+	v := ReturnSecretObject{Object: "return_secret", Secret: m.ReturnSecret}
+	if m.PreviousReturnSecret != "" {
+		at := m.PreviousReturnSecretExpiresAt.Unix()
+		v.PreviousExpiresAt = &at
+	}
+	return v
+}

@@ -345,18 +345,6 @@ func CheckReturnURL(param, raw string) error {
 	return nil
 }
 
-// addQuery appends key=value to a URL that has already been validated.
-func addQuery(raw, key, value string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // BrowserLanguage is the language for a provider field that both describes
 // the shopper's browser and picks the language of the provider's own pages
 // (3-D Secure's browserLanguage, a wallet's deviceLanguage): the browser's

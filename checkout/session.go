@@ -110,14 +110,3 @@ func (s *Session) ProviderFor(m PaymentMethod) string {
 func (s *Session) ExpiredAt(now time.Time) bool {
 	return s.Status == SessionOpen && !now.Before(s.ExpiresAt)
 }
-
-// ReturnURL is where the shopper goes back to the merchant: the success URL
-// after a successful or authorized payment, the cancel URL otherwise (or the
-// success URL when there is none), with session_id added.
-func (s *Session) ReturnURL(paid bool) string {
-	u := s.CancelURL
-	if paid || u == "" {
-		u = s.SuccessURL
-	}
-	return addQuery(u, "session_id", s.ID)
-}

@@ -32,6 +32,21 @@ type Store interface {
 	RotateMerchantKey(ctx context.Context, id, current, fresh string, previousExpiresAt time.Time, events ...Event) error
 	// Logo loads a merchant's logo with its bytes by its SHA-256 (hex).
 	Logo(ctx context.Context, sha256 string) (*Logo, error)
+	// EnsureReturnSecret sets fresh as the merchant's return secret if it
+	// has none, in one statement guarded by that (of two callers at once,
+	// the first one's secret stays), and returns the merchant as stored;
+	// ErrNotFound when there is no such merchant.
+	EnsureReturnSecret(ctx context.Context, merchantID, fresh string) (*Merchant, error)
+	// RotateReturnSecret makes fresh the merchant's return secret and the
+	// current one its previous secret, valid until previousUntil, in one
+	// compare-and-set statement: only while current is still its secret
+	// (ErrConflict otherwise, with nothing written). The events are
+	// written in the same transaction. It returns the merchant as stored;
+	// ErrNotFound when there is no such merchant.
+	RotateReturnSecret(ctx context.Context, merchantID, current, fresh string, previousUntil time.Time, events ...Event) (*Merchant, error)
+	// MerchantEvents lists the merchant's own events (of no session, such
+	// as a return secret rotation), newest first, at most limit.
+	MerchantEvents(ctx context.Context, merchantID string, limit int) ([]Event, error)
 
 	// CreateSession inserts a session; ErrDuplicate when the merchant has
 	// one under s.IdempotencyKey already.

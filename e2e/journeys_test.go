@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,15 @@ func TestTestCardTable(t *testing.T) {
 			if notice := text(t, page.GetByTestId("demo-notice")); !strings.Contains(notice, want) {
 				t.Fatalf("merchant page says %q, want %q", notice, want)
 			}
+			// The shop's URL carries the checkout's signature, which the
+			// shop verified with its return secret.
+			back, err := url.Parse(page.URL())
+			must(t, err)
+			if err := checkout.VerifyReturn(app.DemoReturnSecret, back.Query(), time.Now()); err != nil {
+				t.Fatalf("the return %s: %v", page.URL(), err)
+			}
+			wantPaid := map[string]string{"succeeded": "paid", "failed": "failed"}[row.status]
+			must(t, expect.Locator(page.GetByTestId("demo-return-verified")).ToHaveAttribute("data-payment-status", wantPaid))
 		})
 	}
 }

@@ -8,7 +8,9 @@
 #     (npm's playwright-core@1.52.0);
 #   - a Japanese font (Debian's fonts-ipafont-gothic) for the ja pages;
 #   - beside it, `axe-core/` (npm's axe-core, pinned with its integrity),
-#     which the accessibility checks inject into pages (e2e TestScreens).
+#     which the accessibility checks inject into pages (e2e TestScreens);
+#   - Debian's openssl, which the signed-return tests check against (web
+#     TestSignedReturns).
 # It fails, naming what is missing, when it cannot install something.
 set -euo pipefail
 
@@ -43,6 +45,13 @@ if ! fc-list :lang=ja 2>/dev/null | grep -q .; then
 	apt_install fontconfig fonts-ipafont-gothic
 fi
 fc-list :lang=ja | grep -q . || { say "no Japanese font (Debian: fonts-ipafont-gothic)"; exit 1; }
+
+# openssl: web TestSignedReturns checks return signatures with it, and
+# runs the README's shell verification (Debian's base image lacks it).
+if ! command -v openssl >/dev/null; then
+	apt_install openssl
+fi
+command -v openssl >/dev/null || { say "no openssl"; exit 1; }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt_install nodejs npm

@@ -83,14 +83,14 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 	case p != nil && p.Status == checkout.PaymentAuthorized:
 		v.Status, v.Heading = "authorized", l.T("result.authorized_heading")
 		v.Message = l.T("result.authorized_message", "Amount", amount, "Merchant", merchant)
-		v.ReturnURL = s.ReturnURL(true)
+		v.ReturnURL = leavePath(s.ID)
 	case p != nil && p.Status.Paid():
 		v.Status, v.Heading = "succeeded", l.T("result.succeeded_heading")
 		v.Message = l.T("result.succeeded_message", "Amount", amount, "Merchant", merchant)
 		if c.QueryParam("notice") == "already-paid" {
 			v.Message = l.T("result.already_paid") + " " + v.Message
 		}
-		v.ReturnURL = s.ReturnURL(true)
+		v.ReturnURL = leavePath(s.ID)
 	case p != nil && p.Status.InFlight():
 		v.Status, v.Heading = "pending", l.T("result.pending_heading")
 		v.Message = l.T("result.pending_message")
@@ -100,7 +100,7 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 	case s.Status == checkout.SessionExpired, s.Status == checkout.SessionCanceled:
 		v.Status, v.Heading = "expired", l.T("result.expired_heading")
 		v.Message = l.T("result.expired_message")
-		v.ReturnURL = s.ReturnURL(false)
+		v.ReturnURL = leavePath(s.ID)
 	case p != nil && p.Status == checkout.PaymentFailed:
 		v.Status, v.Heading = "failed", l.T("result.failed_heading")
 		v.Message = paymentDeclineMessage(l, p)
@@ -109,11 +109,11 @@ func (h *Handlers) result(c echo.Context, s *checkout.Session, pays []*checkout.
 		} else {
 			v.Message += " " + l.T("result.no_attempts")
 		}
-		v.ReturnURL = s.ReturnURL(false)
+		v.ReturnURL = leavePath(s.ID)
 	default:
 		v.Status, v.Heading = "canceled", l.T("result.canceled_heading")
 		v.Message = l.T("result.canceled_message")
-		v.ReturnURL = s.ReturnURL(false)
+		v.ReturnURL = leavePath(s.ID)
 	}
 	return v
 }

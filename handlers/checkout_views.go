@@ -129,7 +129,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 		v.AttemptsLeft = h.Service.MaxAttemptsPerSession() - len(pays)
 	}
 	if s.CancelURL != "" {
-		v.CancelURL = s.ReturnURL(false)
+		v.CancelURL = leavePath(s.ID)
 	}
 	v.Card = s.Allows(checkout.MethodCard)
 	v.Wallet = s.Allows(checkout.MethodWallet)

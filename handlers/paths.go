@@ -21,6 +21,7 @@ const (
 	RouteAddCard    = RouteSession + "/cards"
 	RouteCardReturn = RouteSession + "/cards/return"
 	RouteRemoveCard = RouteSession + "/cards/:cid/remove"
+	RouteLeave      = RouteSession + "/leave"
 	RouteNotify     = NotifyPrefix + ":provider"
 	RouteNotifyTest = NotifyPrefix + "test/:provider"
 )
@@ -35,6 +36,10 @@ func cardReturnPath(id string) string { return SessionPath(id) + "/cards/return"
 func removeCardPath(id, cardID string) string {
 	return SessionPath(id) + "/cards/" + url.PathEscape(cardID) + "/remove"
 }
+
+// leavePath is the way back to the merchant from session id's pages: a
+// redirect that signs the return when the shopper leaves.
+func leavePath(id string) string { return SessionPath(id) + "/leave" }
 func deviceDataPath(sid, pid string) string {
 	return SessionPath(sid) + "/payments/" + pid + "/device-data"
 }

@@ -170,4 +170,15 @@ type DemoShopPage struct {
 	Locales    []DemoOption
 	Notice     string
 	Error      string
+
+	// Return is the signed return the shopper came back with, as the shop
+	// verified it; nil when the page is not a return.
+	Return *DemoReturn
+}
+
+// DemoReturn is a signed return the demo shop verified: the outcome it
+// trusts without asking the API.
+type DemoReturn struct {
+	SessionID, Status, PaymentStatus string
+	Age                              string // how long ago the checkout signed it
 }

@@ -51,6 +51,9 @@ type App struct {
 	server *http.Server
 
 	openAPIJSON []byte // the OpenAPI document as served at /openapi.json
+	// DemoReturnSecret signs the demo merchant's returns (sandbox mode):
+	// the demo shop verifies them with it.
+	DemoReturnSecret string
 }
 
 // New opens the database, listens on the configured address (so that port
@@ -144,6 +147,9 @@ func (a *App) assemble(ctx context.Context) error {
 		// Merchant objects show their logo's URL on our origin.
 		LogoURL: func(l *checkout.Logo) string { return a.URL + handlers.LogoURL(l) },
 	}
+	if err := a.ensureReturnSecrets(ctx, merchants); err != nil {
+		return err
+	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
 			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
@@ -172,7 +178,7 @@ func (a *App) assemble(ctx context.Context) error {
 				names = append(names, name)
 			}
 		}
-		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, APIURL: a.InternalURL, PublicURL: a.URL,
+		a.Demo = &demo.Shop{Providers: names, APIKey: a.DemoAPIKey, ReturnSecret: a.DemoReturnSecret, Now: a.Config.Now, APIURL: a.InternalURL, PublicURL: a.URL,
 			Client: &http.Client{Timeout: 30 * time.Second}, Cookies: demo.NewCookieStore(secret), Log: a.Log}
 	}
 	// The OpenAPI document: a broken one stops the server; it says which
@@ -227,9 +233,26 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 		// compare-and-set on the version read here.
 		m.SupportEmail, m.SupportURL, m.Version = existing.SupportEmail, existing.SupportURL, existing.Version
 	}
+	// A new demo merchant starts with the configured return secret, or a
+	// fresh one; an existing one keeps its own unless one is configured.
+	m.ReturnSecret = a.Config.DemoReturnSecret
+	if m.ReturnSecret == "" {
+		m.ReturnSecret = checkout.NewReturnSecret()
+	}
 	if err := a.Store.SaveMerchant(ctx, m); err != nil {
 		return err
 	}
+	stored, err := a.Store.Merchant(ctx, DemoMerchantID)
+	if err == nil {
+		stored, err = a.Service.EnsureReturnSecret(ctx, stored)
+	}
+	if err == nil && a.Config.DemoReturnSecret != "" {
+		stored, err = a.Service.ReplaceReturnSecret(ctx, stored, a.Config.DemoReturnSecret)
+	}
+	if err != nil {
+		return fmt.Errorf("the demo merchant's return secret: %w", err)
+	}
+	a.DemoReturnSecret = stored.ReturnSecret
 	// The demo merchant's webhook endpoint follows the configuration: on
 	// with a URL, off without one.
 	a.DemoWebhookSecret = a.Config.DemoWebhookSecret
@@ -238,6 +261,29 @@ func (a *App) seedDemoMerchant(ctx context.Context) error {
 	}
 	return a.Store.SaveWebhookEndpoint(ctx, &checkout.WebhookEndpoint{ID: DemoWebhookEndpointID, MerchantID: DemoMerchantID,
 		URL: a.Config.DemoWebhookURL, Secret: a.DemoWebhookSecret, Enabled: a.Config.DemoWebhookURL != "", CreatedAt: m.CreatedAt})
+}
+
+// ensureReturnSecrets gives every merchant without a return secret (made
+// before signed returns) one of its own: SQL cannot make a random secret
+// per row portably, so the migration leaves them empty and this fills
+// them, each in a statement guarded by the secret still being empty (of
+// two servers starting at once, the first one's secret stays). Their
+// merchants learn them by rotating.
+func (a *App) ensureReturnSecrets(ctx context.Context, merchants []*checkout.Merchant) error {
+	n := 0
+	for _, m := range merchants {
+		if m.ReturnSecret != "" {
+			continue
+		}
+		if _, err := a.Service.EnsureReturnSecret(ctx, m); err != nil {
+			return err
+		}
+		n++
+	}
+	if n > 0 {
+		a.Log.Info("return secrets made for merchants that had none; they see theirs by rotating it", "merchants", n)
+	}
+	return nil
 }
 
 // DemoWebhookEndpointID is the demo merchant's webhook endpoint.

@@ -38,6 +38,7 @@ type Config struct {
 	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
 	DemoWebhookURL    string        // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
 	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
+	DemoReturnSecret  string        // CHECKOUT_DEMO_RETURN_SECRET: the demo merchant's rsec_ return secret; when empty, the one it has (fresh on a new database)
 	DemoEmbedOrigins  []string      // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
 	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
 	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
@@ -125,6 +126,7 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		CookieSecret:      get("CHECKOUT_COOKIE_SECRET", ""),
 		DemoWebhookURL:    get("CHECKOUT_DEMO_WEBHOOK_URL", ""),
 		DemoWebhookSecret: get("CHECKOUT_DEMO_WEBHOOK_SECRET", ""),
+		DemoReturnSecret:  get("CHECKOUT_DEMO_RETURN_SECRET", ""),
 		DemoEmbedOrigins:  splitList(get("CHECKOUT_DEMO_EMBED_ORIGINS", "")),
 		LogFormat:         get("CHECKOUT_LOG_FORMAT", "text"),
 		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", Providers[0].Name),
@@ -260,6 +262,9 @@ func (c *Config) validate() error {
 	}
 	if c.DemoWebhookSecret != "" && !checkout.ValidWebhookSecret(c.DemoWebhookSecret) {
 		return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 bytes")
+	}
+	if c.DemoReturnSecret != "" && !checkout.ValidReturnSecret(c.DemoReturnSecret) {
+		return fmt.Errorf("CHECKOUT_DEMO_RETURN_SECRET must be rsec_ followed by 43 characters of URL-safe base64 (32 bytes)")
 	}
 	if c.DemoAPIKey != "" && len(c.DemoAPIKey) < 24 {
 		return fmt.Errorf("CHECKOUT_DEMO_API_KEY must have at least 24 characters")

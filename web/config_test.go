@@ -37,6 +37,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"CHECKOUT_BASE_URL": "pay.example.com"}, "CHECKOUT_BASE_URL"},
 		{map[string]string{"CHECKOUT_BASE_URL": "https://pay.example.com/checkout"}, "CHECKOUT_BASE_URL"},
 		{map[string]string{"CHECKOUT_DEMO_API_KEY": "secret"}, "CHECKOUT_DEMO_API_KEY"},
+		{map[string]string{"CHECKOUT_DEMO_RETURN_SECRET": "rsec_short"}, "CHECKOUT_DEMO_RETURN_SECRET"},
+		{map[string]string{"CHECKOUT_DEMO_RETURN_SECRET": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, "CHECKOUT_DEMO_RETURN_SECRET"},
 		{map[string]string{"CHECKOUT_LOG_LEVEL": "loud"}, "CHECKOUT_LOG_LEVEL"},
 		{map[string]string{"CHECKOUT_SQLITE_SYNC": "off"}, "CHECKOUT_SQLITE_SYNC"},
 		{map[string]string{"CHECKOUT_SQLITE_SYNC": "extra"}, "CHECKOUT_SQLITE_SYNC"},

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -88,7 +89,8 @@ func TestSecurityHeadersOnShopperPages(t *testing.T) {
 	badCard := url.Values{"card_number": {"4242 4242 4242 4241"}, "card_expiry": {"01/20"}, "card_cvc": {"98"}, "cardholder_name": {"Ada"}}
 	cases := []headerCase{
 		{name: "demo shop", method: http.MethodGet, path: "/", status: 200, marker: `[data-testid="buy-mug"]`},
-		{name: "demo return", method: http.MethodGet, path: "/demo/return?session_id=" + card, status: 200, marker: `[data-testid="buy-mug"]`},
+		{name: "demo return", method: http.MethodGet, path: "/demo/return?" + checkout.ReturnValues(card, "open", "unpaid", time.Now(), app.DemoReturnSecret).Encode(), status: 200, marker: `[data-testid="demo-return-verified"]`},
+		{name: "demo return (unsigned)", method: http.MethodGet, path: "/demo/return?session_id=" + card, status: 400, marker: `[data-testid="demo-error"]`},
 		{name: "card form", method: http.MethodGet, path: "/c/" + card, status: 200, marker: "#pay-form", wantScript: true},
 		{name: "card form with errors", method: http.MethodPost, path: "/c/" + card + "/pay", form: badCard, status: 422, marker: `#pay-form [data-testid="field-error-card-number"]`, wantScript: true},
 		{name: "result (expired)", method: http.MethodGet, path: "/c/" + expired + "/status", status: 200, marker: `[data-testid="result-status"][data-status="expired"]`},

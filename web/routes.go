@@ -83,6 +83,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET("/v1/merchant", h.APIMerchantGet, authed...)
 	e.PATCH("/v1/merchant", h.APIMerchantUpdate, h.Authenticate, handlers.BufferMerchantBody)
 	e.POST("/v1/merchant/keys/rotate", h.APIMerchantKeysRotate, authed...)
+	// The return secret is stored as it is (it signs), so a replay under
+	// an Idempotency-Key may show it again.
+	e.POST("/v1/merchant/return_secret/rotate", h.APIReturnSecretRotate, append(authed, h.Idempotent)...)
 
 	// Provider notifications: verified by the provider's adapter; GET for
 	// endpoint verification handshakes.
@@ -100,6 +103,8 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteAddCard, h.CheckoutAddCard, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteCardReturn, h.CheckoutCardReturn, limit)
 	e.POST(handlers.RouteRemoveCard, h.CheckoutRemoveCard, limit, form, h.RequireFormToken)
+	// The way back to the merchant: signed when the shopper leaves.
+	e.GET(handlers.RouteLeave, h.CheckoutLeave, limit)
 	// Provider returns: the challenge iframe POSTs here, redirects GET here.
 	// They carry no token of ours: nothing in them is trusted, the result
 	// comes from the provider server to server.

@@ -7,7 +7,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/static"
 )
 
@@ -46,7 +48,7 @@ func TestHeadersOnEveryRoute(t *testing.T) {
 	}
 	// Plausible query strings, where a page expects one.
 	queries := map[string]string{
-		"/demo/return":        "session_id=" + sid,
+		"/demo/return":        checkout.ReturnValues(sid, "open", "unpaid", time.Now(), app.DemoReturnSecret).Encode(),
 		"/c/:id/cards/return": "result=added",
 	}
 

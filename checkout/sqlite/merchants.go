@@ -16,7 +16,10 @@ import (
 // replaced or removed logo stops being served. An update is guarded by
 // the version m was loaded with (in the upsert's WHERE clause); a key hash
 // that changes here ends the previous key's overlap. The events are
-// written only when the merchant was.
+// written only when the merchant was. The return secret is written only
+// with a new merchant: an update leaves it alone, so that saving a merchant
+// read before a rotation cannot undo the rotation (EnsureReturnSecret and
+// RotateReturnSecret change it).
 func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...checkout.Event) error {
 	returns, _ := json.Marshal(nonNil(m.ReturnOrigins))
 	embeds, _ := json.Marshal(nonNil(m.EmbedOrigins))
@@ -35,8 +38,8 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...c
 		}
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO merchants (id, name, api_key_hash, default_provider, live, created_at, return_origins, embed_origins,
-				display_name, brand_color, logo_sha256, support_email, support_url, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				display_name, brand_color, logo_sha256, support_email, support_url, version, return_secret)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, api_key_hash = excluded.api_key_hash,
 				default_provider = excluded.default_provider, live = excluded.live,
 				return_origins = excluded.return_origins, embed_origins = excluded.embed_origins,
@@ -47,7 +50,7 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...c
 				version = excluded.version
 			WHERE merchants.version = excluded.version - 1`,
 			m.ID, m.Name, m.APIKeyHash, m.DefaultProvider, m.Live, ms(m.CreatedAt), string(returns), string(embeds),
-			m.DisplayName, m.BrandColor, logo, m.SupportEmail, m.SupportURL, m.Version+1)
+			m.DisplayName, m.BrandColor, logo, m.SupportEmail, m.SupportURL, m.Version+1, m.ReturnSecret)
 		if err != nil {
 			return err
 		}
@@ -97,7 +100,8 @@ const (
 	merchantColumns = `merchants.id, merchants.name, merchants.api_key_hash, merchants.default_provider, merchants.live,
 		merchants.created_at, merchants.return_origins, merchants.embed_origins, merchants.display_name, merchants.brand_color,
 		logos.sha256, logos.content_type, logos.width, logos.height,
-		merchants.support_email, merchants.support_url, merchants.previous_api_key_hash, merchants.previous_key_expires_at, merchants.version`
+		merchants.support_email, merchants.support_url, merchants.previous_api_key_hash, merchants.previous_key_expires_at, merchants.version,
+		merchants.return_secret, merchants.previous_return_secret, merchants.previous_return_secret_expires_at`
 	merchantsFrom = `merchants LEFT JOIN logos ON logos.sha256 = merchants.logo_sha256`
 )
 
@@ -108,10 +112,11 @@ func scanMerchant(row scanner) (*checkout.Merchant, error) {
 	var logoSHA, logoType sql.NullString
 	var logoWidth, logoHeight sql.NullInt64
 	var previousKey sql.NullString
-	var previousExpires int64
+	var previousExpires, previousReturnExpires int64
 	if err := row.Scan(&m.ID, &m.Name, &m.APIKeyHash, &m.DefaultProvider, &m.Live, &created, &returns, &embeds,
 		&m.DisplayName, &m.BrandColor, &logoSHA, &logoType, &logoWidth, &logoHeight,
-		&m.SupportEmail, &m.SupportURL, &previousKey, &previousExpires, &m.Version); err != nil {
+		&m.SupportEmail, &m.SupportURL, &previousKey, &previousExpires, &m.Version,
+		&m.ReturnSecret, &m.PreviousReturnSecret, &previousReturnExpires); err != nil {
 		return nil, notFound(err)
 	}
 	m.PreviousKeyHash, m.PreviousKeyExpiresAt = previousKey.String, fromMS(previousExpires)
@@ -123,6 +128,7 @@ func scanMerchant(row scanner) (*checkout.Merchant, error) {
 			Width: int(logoWidth.Int64), Height: int(logoHeight.Int64)}
 	}
 	m.CreatedAt = fromMS(created)
+	m.PreviousReturnSecretExpiresAt = fromMS(previousReturnExpires)
 	return &m, nil
 }
 
@@ -168,4 +174,73 @@ func (d *DB) Logo(ctx context.Context, sha256 string) (*checkout.Logo, error) {
 		return nil, notFound(err)
 	}
 	return &l, nil
+}
+
+// EnsureReturnSecret gives the merchant fresh as its return secret when it
+// has none, in one statement guarded by the secret being empty (of two
+// callers at once the first one's secret stays), and loads the merchant as
+// stored.
+func (d *DB) EnsureReturnSecret(ctx context.Context, merchantID, fresh string) (*checkout.Merchant, error) {
+	if _, err := d.db.ExecContext(ctx, `UPDATE merchants SET return_secret = ? WHERE id = ? AND return_secret = ''`, fresh, merchantID); err != nil {
+		return nil, err
+	}
+	return d.Merchant(ctx, merchantID)
+}
+
+// RotateReturnSecret swaps in a new return secret in one compare-and-set
+// statement: only while current is still the merchant's secret, the old
+// one becoming the previous secret (replacing any earlier one) until
+// previousUntil. The events are written in the same transaction, and only
+// when the row changed.
+func (d *DB) RotateReturnSecret(ctx context.Context, merchantID, current, fresh string, previousUntil time.Time, events ...checkout.Event) (*checkout.Merchant, error) {
+	var m *checkout.Merchant
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		// SQLite reads every right-hand side from the row as it was, so
+		// previous_return_secret gets the old secret.
+		res, err := tx.ExecContext(ctx, `UPDATE merchants SET previous_return_secret = return_secret,
+			previous_return_secret_expires_at = ?, return_secret = ? WHERE id = ? AND return_secret = ?`,
+			ms(previousUntil), fresh, merchantID, current)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, merchantID).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return checkout.ErrConflict
+		}
+		if err := insertEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		m, err = scanMerchant(tx.QueryRowContext(ctx, `SELECT `+merchantColumns+` FROM `+merchantsFrom+` WHERE merchants.id = ?`, merchantID))
+		return err
+	})
+	return m, err
+}
+
+// MerchantEvents lists the merchant's own events (those of no session),
+// newest first, at most limit (index events_of_merchant).
+func (d *DB) MerchantEvents(ctx context.Context, merchantID string, limit int) ([]checkout.Event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, session_id, payment_id, merchant_id, type, data, created_at FROM events
+		WHERE merchant_id = ? AND session_id = '' ORDER BY seq DESC LIMIT ?`, merchantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []checkout.Event
+	for rows.Next() {
+		var e checkout.Event
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &e.SessionID, &e.PaymentID, &e.MerchantID, &e.Type, &data, &created); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(data), &e.Data); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -48,6 +48,8 @@ func Run(t *testing.T, open Open) {
 	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
 	t.Run("MerchantsKeysAndLogos", func(t *testing.T) { merchantsKeysAndLogos(t, open(t)) })
 	t.Run("ServerKeyFirstWriterWins", func(t *testing.T) { serverKeyFirstWriterWins(t, open(t)) })
+	t.Run("ReturnSecretsAreSetOnce", func(t *testing.T) { returnSecretsAreSetOnce(t, open(t)) })
+	t.Run("ReturnSecretRotationIsCompareAndSet", func(t *testing.T) { returnSecretRotationIsCompareAndSet(t, open(t)) })
 	t.Run("ProviderNotificationsAreRememberedPerProvider", func(t *testing.T) { providerNotificationsAreRememberedPerProvider(t, open(t)) })
 	t.Run("ProviderReferenceLookups", func(t *testing.T) { providerReferenceLookups(t, open(t)) })
 	t.Run("LivemodeIsKept", func(t *testing.T) { livemodeIsKept(t, open(t)) })

@@ -8,12 +8,15 @@ package demo
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -38,6 +41,11 @@ type Shop struct {
 	Client    *http.Client   // for the API calls
 	Cookies   sessions.Store // the shop's own visitor session (NewCookieStore)
 	Log       *slog.Logger   // for the API calls that fail
+
+	// ReturnSecret is the demo merchant's return secret: the shop's return
+	// page verifies the signed return with it.
+	ReturnSecret string
+	Now          func() time.Time // the clock returns are checked against; time.Now when nil
 }
 
 const demoCookie = "__Host-demo_shop"
@@ -102,8 +110,18 @@ func shopStatus(apiStatus int, err error) int {
 
 // renderShop renders the shop's page with a notice or a problem, under status.
 func (d *Shop) renderShop(c echo.Context, status int, notice, problem string) error {
+	return d.render(c, status, notice, problem, nil)
+}
+
+// renderReturn renders the shop's page after a verified return.
+func (d *Shop) renderReturn(c echo.Context, notice string, ret *templates.DemoReturn) error {
+	return d.render(c, http.StatusOK, notice, "", ret)
+}
+
+func (d *Shop) render(c echo.Context, status int, notice, problem string, ret *templates.DemoReturn) error {
 	v := templates.DemoShopPage{Page: templates.Page{Title: "Demo coffee shop"}, Products: d.products(),
 		Providers: d.providerOptions(), Currencies: demoCurrencies, Locales: demoLocaleOptions(), Notice: notice, Error: problem}
+	v.Return = ret
 	for _, id := range d.orders(c) {
 		var s checkout.SessionObject
 		if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
@@ -201,25 +219,47 @@ func (d *Shop) Checkout(c echo.Context) error {
 }
 
 // Return handles GET /demo/return, where the checkout sends the shopper
-// back. Like a real merchant, the shop trusts only the API's answer.
+// back. Like a real merchant, the shop trusts the outcome only once the
+// return's signature verifies under its return secret and the return is at
+// most 10 minutes old; a tampered, unsigned or stale return is refused
+// (400) and says so. The order's own reference it reads from the API.
 func (d *Shop) Return(c echo.Context) error {
 	// Read-only, and the session id (132 random bits) is the shopper's own
 	// link back, so the shop's cookie is not needed here (an embedded
 	// checkout on another site returns without it); a malformed id never
 	// reaches the API.
-	id := c.QueryParam("session_id")
+	q := c.QueryParams()
+	id := q.Get("session_id")
 	if !checkout.ValidID(checkout.PrefixSession, id) {
 		return d.renderShop(c, http.StatusNotFound, "", "We could not find that order.")
 	}
+	now := time.Now()
+	if d.Now != nil {
+		now = d.Now()
+	}
+	if err := checkout.VerifyReturn(d.ReturnSecret, q, now); err != nil {
+		d.Log.WarnContext(c.Request().Context(), "demo shop refused a return", "session_id", id, "err", err)
+		msg := "This return is not signed by the checkout (or was changed on the way): we cannot confirm the order from it. Your orders below show where each one stands."
+		if errors.Is(err, checkout.ErrReturnStale) {
+			msg = "This return link is more than 10 minutes old, so we cannot confirm the order from it. Your orders below show where each one stands."
+		}
+		return d.renderShop(c, http.StatusBadRequest, "", msg)
+	}
+	// Verified: the outcome is the signed one.
+	ret := &templates.DemoReturn{SessionID: id, Status: q.Get("status"), PaymentStatus: q.Get("payment_status")}
+	if ts, err := strconv.ParseInt(q.Get("timestamp"), 10, 64); err == nil {
+		ret.Age = max(now.Sub(time.Unix(ts, 0)), 0).Round(time.Second).String()
+	}
+	ref := "your order"
 	var s checkout.SessionObject
-	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err != nil || status != http.StatusOK {
-		return d.renderShop(c, shopStatus(status, err), "", "We could not find that order.")
+	if status, err := d.api(c, http.MethodGet, "/v1/checkout/sessions/"+id, nil, &s, ""); err == nil && status == http.StatusOK {
+		ref = "Order " + s.MerchantReference
 	}
-	notice := fmt.Sprintf("Order %s: payment %s.", s.MerchantReference, s.PaymentStatus)
-	if s.PaymentStatus == "paid" {
-		notice = fmt.Sprintf("Thank you! Order %s is paid.", s.MerchantReference)
+	notice := fmt.Sprintf("%s: payment %s.", ref, ret.PaymentStatus)
+	if ret.PaymentStatus == "paid" {
+		notice = fmt.Sprintf("Thank you! %s is paid.", ref)
 	}
-	return d.renderShop(c, http.StatusOK, notice, "")
+	return d.renderReturn(c, notice, ret)
 }
 
 // demoAPIError is the error body of the merchant API, as the shop reads it.

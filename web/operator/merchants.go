@@ -26,7 +26,7 @@ import (
 )
 
 // MerchantsCommand runs `checkout merchants
-// create|list|update|set-provider|rotate-key` on the database of the
+// create|list|update|set-provider|rotate-key|rotate-return-secret` on the database of the
 // configuration (CHECKOUT_DB): merchant management for live mode. list,
 // update and rotate-key need the database only; create and set-provider
 // also check the default provider against the providers the configuration
@@ -48,6 +48,7 @@ func MerchantsCommand(args []string, getenv func(string) string, stdout, stderr 
   checkout merchants list
   checkout merchants set-provider -id mer_... -provider PROVIDER
   checkout merchants rotate-key -id mer_... [-expire-previous-in 24h]
+  checkout merchants rotate-return-secret -id mer_... [-expire-previous-in SECONDS]
 PROVIDER is one of: `+web.Providers.String())
 		return 2
 	}
@@ -111,6 +112,7 @@ PROVIDER is one of: `+web.Providers.String())
 		m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: strings.TrimSpace(*name),
 			APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: *provider, Live: !*test,
 			ReturnOrigins: returns, EmbedOrigins: embeds, CreatedAt: time.Now().UTC()}
+		m.ReturnSecret = checkout.NewReturnSecret()
 		if msg := brand.apply(fs, m); msg != "" {
 			fmt.Fprintln(stderr, "checkout: "+msg)
 			return 2
@@ -120,6 +122,7 @@ PROVIDER is one of: `+web.Providers.String())
 			return 1
 		}
 		fmt.Fprintf(stdout, "merchant:   %s (%s)\nsecret key: %s\n", m.ID, m.Name, key)
+		fmt.Fprintf(stdout, "return secret: %s\n", m.ReturnSecret)
 		if m.DisplayName != "" || m.BrandColor != "" || m.Logo != nil {
 			printBrand(stdout, m)
 		}
@@ -261,6 +264,34 @@ PROVIDER is one of: `+web.Providers.String())
 			old = "the old key keeps working until " + r.PreviousExpiresAt.Format(time.RFC3339)
 		}
 		fmt.Fprintf(stdout, "merchant:   %s\nsecret key: %s\n(%s; this one is shown only now)\n", m.ID, r.Secret, old)
+		return 0
+	case "rotate-return-secret":
+		fs := flag.NewFlagSet("merchants rotate-return-secret", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		id := fs.String("id", "", "the merchant")
+		overlap := fs.Int64("expire-previous-in", int64(checkout.DefaultReturnSecretOverlap/time.Second),
+			"seconds the old secret keeps signing returns next to the new one (0: none; at most 7 days)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		m, code := merchantByID(ctx, db, *id, stderr)
+		if m == nil {
+			return code
+		}
+		m, err := svc.RotateReturnSecret(ctx, m, overlap)
+		if e := (*checkout.Error)(nil); errors.As(err, &e) && e.Code == checkout.EInvalid {
+			fmt.Fprintln(stderr, "checkout: -expire-previous-in: "+e.Message)
+			return 2
+		} else if err != nil {
+			fmt.Fprintln(stderr, "checkout:", errorMessage(err))
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant:      %s\nreturn secret: %s\n", m.ID, m.ReturnSecret)
+		if m.PreviousReturnSecretExpiresAt.After(time.Now()) {
+			fmt.Fprintf(stdout, "(the old secret signs next to it until %s; this one is shown only now)\n", m.PreviousReturnSecretExpiresAt.UTC().Format(time.RFC3339))
+		} else {
+			fmt.Fprintln(stdout, "(the old secret no longer signs; this one is shown only now)")
+		}
 		return 0
 	}
 	return usage()
