@@ -17,6 +17,14 @@ const (
 	EventNotification     EventType = "provider.notification"
 	EventRefundCreated    EventType = "refund.created"
 	EventRefundUpdated    EventType = "refund.updated"
+
+	// Steps of the shopper's page (timeline.go): the first view of the
+	// checkout page, and what the page reports of a payment's action,
+	// each at most once per session or payment.
+	EventPageViewed        EventType = "page.viewed"
+	EventDeviceDataStarted EventType = "device_data.started"
+	EventChallengeShown    EventType = "challenge.shown"
+	EventRedirectLeft      EventType = "redirect.left"
 )
 
 // Event is one entry of a session's append-only timeline: the audit log and

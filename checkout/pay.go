@@ -303,8 +303,12 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 			return p, Errorf(EInvalid, "This return does not belong to this payment.")
 		}
 	}
+	returned := map[string]any{"kind": string(c.Kind), "accepted": true}
+	if c.Kind == ContinueDeviceData {
+		returned["timed_out"] = c.TimedOut
+	}
 	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
-		s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": true})); errors.Is(err, ErrConflict) {
+		s.event(p.SessionID, p.ID, EventBrowserReturn, returned)); errors.Is(err, ErrConflict) {
 		// Another request continued this payment first.
 		return s.Store.Payment(ctx, p.ID)
 	} else if err != nil {

@@ -14,7 +14,9 @@ import (
 func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
 	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds()}
 	if callErr != nil {
-		call["error"] = callErr.Error()
+		// The timeline (and the merchant) get the kind of failure only:
+		// the error's own text is for the log.
+		call["error"] = ProviderErrorClass(callErr)
 		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
 	} else {
@@ -110,6 +112,11 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		if p.Status == PaymentAuthorized {
 			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
 		}
+	}
+	if to != p.Status {
+		// What the answer settled, for the timeline (written only if
+		// the change below is).
+		call["settled"] = string(to)
 	}
 	next.Status = to
 	st := step{reason: reason, before: events}
@@ -208,7 +215,7 @@ func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus,
 		if p.Status == PaymentRequiresAction {
 			return p.Status, "provider unreachable"
 		}
-		return PaymentPending, "outcome unknown: " + callErr.Error()
+		return PaymentPending, "outcome unknown: " + ProviderErrorClass(callErr)
 	}
 	switch out.Status {
 	case OutcomeSucceeded:

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("ServerKeyFirstWriterWins", func(t *testing.T) { serverKeyFirstWriterWins(t, open(t)) })
 	t.Run("ProviderNotificationsAreRememberedPerProvider", func(t *testing.T) { providerNotificationsAreRememberedPerProvider(t, open(t)) })
 	t.Run("ProviderReferenceLookups", func(t *testing.T) { providerReferenceLookups(t, open(t)) })
+	t.Run("SessionTimeline", func(t *testing.T) { sessionTimeline(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
