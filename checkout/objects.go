@@ -387,6 +387,15 @@ type TimelineCard struct {
 	Last4 string    `json:"last4"`
 }
 
+// ReturnedStep is a challenge.returned or redirect.returned entry: the
+// shopper's browser back from the provider's page.
+type ReturnedStep struct {
+	// Late says the browser came back after the payment had moved on (a
+	// notification or an inquiry settled it first): nothing was checked
+	// or done then.
+	Late bool `json:"late"`
+}
+
 // ReturnRejectedStep is a return.rejected entry: a browser return that did
 // not belong to the payment (a forged or stale one), refused and changing
 // nothing. At most MaxRejectedReturnEvents an hour per payment are kept.
@@ -500,6 +509,7 @@ type TimelineWebhookAttempt struct {
 func (SessionCreatedStep) timelineStep()   {}
 func (PaymentSubmittedStep) timelineStep() {}
 func (ReturnRejectedStep) timelineStep()   {}
+func (ReturnedStep) timelineStep()         {}
 func (ProviderCallStep) timelineStep()     {}
 func (InquiryStep) timelineStep()          {}
 func (NotificationStep) timelineStep()     {}

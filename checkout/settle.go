@@ -125,7 +125,11 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 	}
 	done, err := s.transition(ctx, p, next, st)
 	if errors.Is(err, ErrConflict) {
-		// Someone else settled it meanwhile; theirs stands.
+		// Someone else settled it meanwhile; theirs stands. The call
+		// still happened: it goes on the timeline alone, having settled
+		// nothing.
+		delete(call, "settled")
+		_ = s.Store.AppendEvents(ctx, events...)
 		return s.Store.Payment(ctx, p.ID)
 	}
 	return done, err

@@ -156,7 +156,9 @@ const (
 var ProviderErrorClasses = []string{ProviderErrTimeout, ProviderErrConnection, ProviderErrHTTP, ProviderErrUntrusted,
 	ProviderErrMalformed, ProviderErrRefundGone, ProviderErrUnclassified}
 
-var httpStatusText = regexp.MustCompile(`\bHTTP [1-5][0-9][0-9]\b`)
+// httpStatusText is a status that is not a success: an answer with a 2xx
+// status that cannot be read is malformed, not an HTTP error.
+var httpStatusText = regexp.MustCompile(`\bHTTP [1345][0-9][0-9]\b`)
 
 // ProviderErrorClass names the kind of failure of a provider call in one
 // word of ProviderErrorClasses ("" for nil), from its type where the
@@ -281,10 +283,18 @@ func timelineEntry(e Event) (TimelineEvent, bool) {
 			Provider: d.str("provider"), Card: timelineCard(d["card"])}
 	case EventDeviceDataStarted:
 		v.Kind = TimelineDeviceDataStarted
+	case EventDeviceDataCompleted:
+		v.Kind = TimelineDeviceDataCompleted
+	case EventDeviceDataTimedOut:
+		v.Kind = TimelineDeviceDataTimedOut
 	case EventChallengeShown:
 		v.Kind = TimelineChallengeShown
+	case EventChallengeReturned:
+		v.Kind, v.Step = TimelineChallengeReturned, ReturnedStep{Late: d.flag("late")}
 	case EventRedirectLeft:
 		v.Kind = TimelineRedirectLeft
+	case EventRedirectReturned:
+		v.Kind, v.Step = TimelineRedirectReturned, ReturnedStep{Late: d.flag("late")}
 	case EventBrowserReturn:
 		return browserReturnEntry(v, d)
 	case EventProviderCall:
@@ -321,6 +331,9 @@ var continuationSteps = map[string]string{
 	string(ContinueDeviceData): "device_data", string(ContinueChallenge): "challenge", string(ContinueRedirect): "redirect",
 }
 
+// browserReturnEntry is a browser.returned event: a refused return, the
+// start of adding a saved card, or (written before the returns had types
+// of their own) an accepted return.
 func browserReturnEntry(v TimelineEvent, d eventData) (TimelineEvent, bool) {
 	kind := d.str("kind")
 	if kind == "add_card_started" {
@@ -331,7 +344,7 @@ func browserReturnEntry(v TimelineEvent, d eventData) (TimelineEvent, bool) {
 	if !ok {
 		return v, false
 	}
-	if accepted, _ := d["accepted"].(bool); !accepted {
+	if !d.flag("accepted") {
 		v.Kind = TimelineReturnRejected
 		v.Step = ReturnRejectedStep{Step: step, Reason: d.str("reason")}
 		return v, true
@@ -339,13 +352,13 @@ func browserReturnEntry(v TimelineEvent, d eventData) (TimelineEvent, bool) {
 	switch step {
 	case "device_data":
 		v.Kind = TimelineDeviceDataCompleted
-		if timedOut, _ := d["timed_out"].(bool); timedOut {
+		if d.flag("timed_out") {
 			v.Kind = TimelineDeviceDataTimedOut
 		}
 	case "challenge":
-		v.Kind = TimelineChallengeReturned
+		v.Kind, v.Step = TimelineChallengeReturned, ReturnedStep{}
 	default:
-		v.Kind = TimelineRedirectReturned
+		v.Kind, v.Step = TimelineRedirectReturned, ReturnedStep{}
 	}
 	return v, true
 }
@@ -484,6 +497,11 @@ func (d eventData) opt(k string) *string {
 		return &s
 	}
 	return nil
+}
+
+func (d eventData) flag(k string) bool {
+	b, _ := d[k].(bool)
+	return b
 }
 
 func (d eventData) int(k string) int64 {

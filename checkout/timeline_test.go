@@ -33,9 +33,9 @@ var timelineFields = map[checkout.TimelineKind][]string{
 	checkout.TimelineDeviceDataCompleted:   nil,
 	checkout.TimelineDeviceDataTimedOut:    nil,
 	checkout.TimelineChallengeShown:        nil,
-	checkout.TimelineChallengeReturned:     nil,
+	checkout.TimelineChallengeReturned:     {"late"},
 	checkout.TimelineRedirectLeft:          nil,
-	checkout.TimelineRedirectReturned:      nil,
+	checkout.TimelineRedirectReturned:      {"late"},
 	checkout.TimelineReturnRejected:        {"step", "reason"},
 	checkout.TimelineNotificationReceived:  {"provider", "event_type", "outcome", "effect", "changed", "refund"},
 	checkout.TimelineReconciliationInquiry: {"provider", "operation", "outcome", "error", "settled", "refund"},
@@ -158,6 +158,10 @@ func TestTimelineFromRecords(t *testing.T) {
 		ev(17, checkout.EventProviderCall, "pay_1", roundTrip(map[string]any{"operation": "refund", "provider": "payorder", "duration_ms": 3, "refund_id": "re_1", "outcome": "succeeded", "settled": "succeeded"})),
 		ev(18, checkout.EventRefundUpdated, "pay_1", map[string]any{"refund_id": "re_1", "status": "succeeded"}),
 		ev(19, checkout.EventType("merchant.updated"), "", nil),
+		ev(20, checkout.EventChallengeShown, "pay_2", map[string]any{"action": "challenge"}),
+		ev(21, checkout.EventChallengeReturned, "pay_2", map[string]any{"late": false}),
+		ev(22, checkout.EventRedirectReturned, "pay_2", map[string]any{"late": true}),
+		ev(23, checkout.EventDeviceDataCompleted, "pay_2", map[string]any{"late": false}),
 	}
 	recs := &checkout.TimelineRecords{Events: events,
 		Deliveries: []*checkout.WebhookDelivery{
@@ -191,7 +195,8 @@ func TestTimelineFromRecords(t *testing.T) {
 	want := []string{"session.created", "page.viewed", "payment.submitted", "provider.call", "device_data.started",
 		"device_data.timed_out", "return.rejected", "provider.call", "payment.status_changed", "notification.received",
 		"reconciliation.inquiry", "payment.status_changed", "session.completed", "webhook.sent", "webhook.sent",
-		"notification.received", "refund.created", "provider.call", "refund.updated"}
+		"notification.received", "refund.created", "provider.call", "refund.updated",
+		"challenge.shown", "challenge.returned", "redirect.returned", "device_data.completed"}
 	if !slices.Equal(kinds, want) {
 		t.Fatalf("kinds %v,\nwant %v", kinds, want)
 	}
@@ -223,6 +228,11 @@ func TestTimelineFromRecords(t *testing.T) {
 	check(15, "effect", "applied")
 	check(15, "changed", true)
 	check(17, "refund", "re_1")
+	check(20, "duration_ms", 1000) // from challenge.shown
+	check(20, "late", false)
+	check(21, "late", true)
+	check(21, "duration_ms", "<nil>") // no redirect.left to measure from
+	check(22, "duration_ms", "<nil>") // no device_data.started of pay_2
 	attempts := got[13]["attempts"].([]any)
 	if len(attempts) != 3 || fmt.Sprint(attempts[0]) != "map[at:2026-03-04T04:06:07.891Z duration_ms:15000 error:timeout http_status:<nil> number:1]" ||
 		fmt.Sprint(attempts[1].(map[string]any)["error"]) != "http_error" || fmt.Sprint(attempts[2].(map[string]any)["error"]) != "<nil>" {
@@ -248,6 +258,8 @@ func TestProviderErrorClass(t *testing.T) {
 		{errors.New("antom: pay: answer not trusted: bad signature"), checkout.ProviderErrUntrusted},
 		{errors.New("payorder: payOrder: malformed answer"), checkout.ProviderErrMalformed},
 		{errors.New("antom: pay: unreadable answer"), checkout.ProviderErrMalformed},
+		{errors.New("worldline: create: HTTP 201, unreadable answer"), checkout.ProviderErrMalformed},
+		{errors.New("worldline: create: HTTP 200, reading the answer failed: connection reset by peer"), checkout.ProviderErrConnection},
 		{fmt.Errorf("worldline: create: %w", &url.Error{Op: "Post", URL: "http://psp.test", Err: errors.New("read: connection reset by peer")}), checkout.ProviderErrConnection},
 		{fmt.Errorf("bbmsl: sale: %w", checkout.ErrRefundNotFound), checkout.ProviderErrRefundGone},
 		{errors.New("something else entirely {\"raw\":1}"), checkout.ProviderErrUnclassified},

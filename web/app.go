@@ -19,6 +19,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web/demo"
 	"github.com/opencheckout/hostedcheckout/web/relay"
@@ -48,6 +49,11 @@ type App struct {
 	handlers          *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
+
+	// SandboxVars are the variables (credentials included) each sandbox
+	// gave its adapter, by provider name: for tests that prove none of
+	// them leaks. Nil in live mode.
+	SandboxVars map[string]registry.Vars
 }
 
 // New opens the database, listens on the configured address (so that port

@@ -52,6 +52,10 @@ func (a *App) buildProviders() (map[string]checkout.Provider, error) {
 			}
 			sandboxes[d.Name] = started.Sandbox
 			vars = started.Vars
+			if a.SandboxVars == nil {
+				a.SandboxVars = map[string]registry.Vars{}
+			}
+			a.SandboxVars[d.Name] = started.Vars
 			if started.NotFoundAfter > 0 {
 				env.NotFoundAfter = started.NotFoundAfter
 			}

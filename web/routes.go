@@ -44,6 +44,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	authed := []echo.MiddlewareFunc{h.Authenticate, handlers.BufferBody}
 	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)
+	e.GET("/v1/checkout/sessions/:id/timeline", h.APISessionsTimeline, authed...)
 	e.POST("/v1/checkout/sessions/:id/expire", h.APISessionsExpire, append(authed, h.Idempotent)...)
 	e.GET("/v1/payments/:id", h.APIPaymentsGet, authed...)
 	e.POST("/v1/payments/:id/capture", h.APIPaymentsCapture, append(authed, h.Idempotent)...)
@@ -75,6 +76,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RoutePay, h.CheckoutPay, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteStatus, h.CheckoutStatus, limit)
 	e.POST(handlers.RouteDeviceData, h.CheckoutDeviceData, limit, form, h.RequireFormToken)
+	// The action page reports its steps for the timeline (each at most
+	// once per payment).
+	e.POST(handlers.RouteStep, h.CheckoutStep, limit, form, h.RequireFormToken)
 	e.POST(handlers.RouteAddCard, h.CheckoutAddCard, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteCardReturn, h.CheckoutCardReturn, limit)
 	e.POST(handlers.RouteRemoveCard, h.CheckoutRemoveCard, limit, form, h.RequireFormToken)

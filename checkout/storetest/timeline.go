@@ -16,7 +16,9 @@ import (
 // checkout page is recorded once, by an update guarded by the session
 // having none (concurrent first views included), and a step of a payment's
 // page (device data started, challenge shown, redirect left) at most once
-// per payment and step, whoever posts it how often. A page of the timeline
+// per payment and step, whoever posts it how often; a browser's return
+// written with its payment's change is dropped, not refused, when the
+// payment has one already (the change stands). A page of the timeline
 // is the session's events in the order written, after a cursor (an event of
 // the session, or a webhook delivery one of them queued), with the
 // webhooks those events queued and every attempt of each; another
@@ -109,6 +111,21 @@ func sessionTimeline(t *testing.T, db checkout.Store) {
 	if ok, err := db.RecordBrowserStep(ctx, step(retry, checkout.EventChallengeShown)); err != nil || !ok {
 		t.Fatalf("the retry's own challenge.shown: %v, %v", ok, err)
 	}
+	// A return written with the payment's change (its compare-and-set):
+	// a second one is dropped, and the change still happens.
+	retry.Status = checkout.PaymentProcessing
+	mustUpdate(t, db, retry, step(retry, checkout.EventChallengeReturned))
+	retry.Status = checkout.PaymentRequiresAction
+	mustUpdate(t, db, retry, step(retry, checkout.EventChallengeReturned))
+	if got := mustPayment(t, db, retry.ID); got.Status != checkout.PaymentRequiresAction || got.Version != retry.Version {
+		t.Fatalf("the payment's change with a second return: %s v%d, want requires_action v%d", got.Status, got.Version, retry.Version)
+	}
+	if n := countEvents(t, db, s.ID, checkout.EventChallengeReturned); n != 1 {
+		t.Fatalf("%d challenge.returned events of one payment, want 1", n)
+	}
+	if ok, err := db.RecordBrowserStep(ctx, step(retry, checkout.EventChallengeReturned)); err != nil || ok {
+		t.Fatalf("a late challenge.returned after the first: written %v, %v", ok, err)
+	}
 	lost := step(p, checkout.EventRedirectLeft)
 	lost.SessionID, lost.PaymentID = "cs_missing", "pay_missing"
 	if ok, err := db.RecordBrowserStep(ctx, lost); err != nil || ok {
@@ -118,7 +135,7 @@ func sessionTimeline(t *testing.T, db checkout.Store) {
 		t.Fatalf("%d challenge.shown events, want one per payment", n)
 	}
 	events := timeline(t, db, s.ID)
-	if last := events[len(events)-1]; last.Type != checkout.EventChallengeShown || last.PaymentID != retry.ID || last.Data["action"] != "challenge" {
+	if last := events[len(events)-1]; last.Type != checkout.EventChallengeReturned || last.PaymentID != retry.ID || last.Data["action"] != "challenge" {
 		t.Fatalf("the step as read back: %+v", last)
 	}
 
