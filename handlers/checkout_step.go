@@ -10,8 +10,10 @@ import (
 // the action page reports a step of the payment's action as it takes it
 // (device_data.started, challenge.shown, redirect.left), for the
 // session's timeline. It is bound to the session by the form token and to
-// the payment by the path, and each step is recorded at most once per
-// payment: a page posting it again changes nothing. 204 either way.
+// the payment by the path (and taken only while the payment waits for that
+// step: 409 otherwise), and each step is recorded at most once per
+// payment: 204 whether it was new or not, so a page posting it again
+// changes nothing.
 func (h *Handlers) CheckoutStep(c echo.Context) error {
 	noStore(c)
 	if _, err := h.Service.RecordBrowserStep(ctx(c), c.Param("id"), c.Param("pid"), clip(c.FormValue("step"), 64)); err != nil {
