@@ -17,7 +17,26 @@ const (
 	EventNotification     EventType = "provider.notification"
 	EventRefundCreated    EventType = "refund.created"
 	EventRefundUpdated    EventType = "refund.updated"
+
+	// Steps of the shopper's browser (timeline.go): the first view of the
+	// checkout page, what the page reports of a payment's action, and the
+	// browser's accepted returns from it, each at most once per session or
+	// payment. (A refused return is a browser.returned, accepted false.)
+	EventPageViewed          EventType = "page.viewed"
+	EventDeviceDataStarted   EventType = "device_data.started"
+	EventDeviceDataCompleted EventType = "device_data.completed"
+	EventDeviceDataTimedOut  EventType = "device_data.timed_out"
+	EventChallengeShown      EventType = "challenge.shown"
+	EventChallengeReturned   EventType = "challenge.returned"
+	EventRedirectLeft        EventType = "redirect.left"
+	EventRedirectReturned    EventType = "redirect.returned"
 )
+
+// BrowserStepTypes are the events a payment has at most one of each: the
+// steps of its shopper's browser. A store writes a second one as nothing
+// (never as an error: the change it comes with still happens).
+var BrowserStepTypes = []EventType{EventDeviceDataStarted, EventDeviceDataCompleted, EventDeviceDataTimedOut,
+	EventChallengeShown, EventChallengeReturned, EventRedirectLeft, EventRedirectReturned}
 
 // Event is one entry of a session's append-only timeline: the audit log and
 // the source of merchant webhooks.

@@ -82,7 +82,7 @@ func (s *Service) manage(ctx context.Context, p *Payment, op string, took time.D
 		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
 		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, map[string]any{
-			"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "error": callErr.Error()}))
+			"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "error": ProviderErrorClass(callErr)}))
 		return nil, &Error{Code: EUnavailable, Message: "The payment provider did not confirm the " + op + "; nothing changed here. Retrying is safe.", Err: callErr}
 	}
 	switch {

@@ -1,6 +1,9 @@
 package checkout
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The merchant-visible objects: one type each, used by the merchant API's
 // answers and by the webhooks alike, so that a webhook's data is what the
@@ -372,3 +375,251 @@ func NewReturnSecretObject(m *Merchant) ReturnSecretObject {
 	}
 	return v
 }
+
+// TimelinePage is one page of a session's timeline
+// (GET /v1/checkout/sessions/{id}/timeline), oldest step first.
+type TimelinePage struct {
+	Object  string          `json:"object"` // "list"
+	Data    []TimelineEvent `json:"data"`
+	HasMore bool            `json:"has_more"`
+	URL     string          `json:"url"`
+}
+
+// TimelineKind names a step of a session's timeline; TimelineKinds is the
+// closed list.
+type TimelineKind string
+
+// The timeline's kinds, in the order a payment usually meets them.
+const (
+	TimelineSessionCreated        TimelineKind = "session.created"
+	TimelinePageViewed            TimelineKind = "page.viewed"
+	TimelineSavedCardAddStarted   TimelineKind = "saved_card.add_started"
+	TimelinePaymentSubmitted      TimelineKind = "payment.submitted"
+	TimelineProviderCall          TimelineKind = "provider.call"
+	TimelinePaymentStatusChanged  TimelineKind = "payment.status_changed"
+	TimelineDeviceDataStarted     TimelineKind = "device_data.started"
+	TimelineDeviceDataCompleted   TimelineKind = "device_data.completed"
+	TimelineDeviceDataTimedOut    TimelineKind = "device_data.timed_out"
+	TimelineChallengeShown        TimelineKind = "challenge.shown"
+	TimelineChallengeReturned     TimelineKind = "challenge.returned"
+	TimelineRedirectLeft          TimelineKind = "redirect.left"
+	TimelineRedirectReturned      TimelineKind = "redirect.returned"
+	TimelineReturnRejected        TimelineKind = "return.rejected"
+	TimelineNotificationReceived  TimelineKind = "notification.received"
+	TimelineReconciliationInquiry TimelineKind = "reconciliation.inquiry"
+	TimelineRefundCreated         TimelineKind = "refund.created"
+	TimelineRefundUpdated         TimelineKind = "refund.updated"
+	TimelineSessionCompleted      TimelineKind = "session.completed"
+	TimelineSessionExpired        TimelineKind = "session.expired"
+	TimelineWebhookSent           TimelineKind = "webhook.sent"
+)
+
+// TimelineKinds is every kind a timeline entry may have.
+var TimelineKinds = []TimelineKind{
+	TimelineSessionCreated, TimelinePageViewed, TimelineSavedCardAddStarted, TimelinePaymentSubmitted,
+	TimelineProviderCall, TimelinePaymentStatusChanged, TimelineDeviceDataStarted, TimelineDeviceDataCompleted,
+	TimelineDeviceDataTimedOut, TimelineChallengeShown, TimelineChallengeReturned, TimelineRedirectLeft,
+	TimelineRedirectReturned, TimelineReturnRejected, TimelineNotificationReceived, TimelineReconciliationInquiry,
+	TimelineRefundCreated, TimelineRefundUpdated, TimelineSessionCompleted, TimelineSessionExpired, TimelineWebhookSent,
+}
+
+// TimelineEvent is one step of a checkout session as the merchant sees it:
+// what happened (Kind), when, to which payment, and the fields of its kind
+// (Step: one of the *Step types below, nil for the kinds that carry none),
+// written beside the common fields in one JSON object. It never holds more
+// of a card than its brand and last 4, nor a key, a security code or a
+// provider's own answer.
+type TimelineEvent struct {
+	ID       string       `json:"id"`
+	Object   string       `json:"object"`   // "timeline_event"
+	Livemode bool         `json:"livemode"` // its session's mode
+	Kind     TimelineKind `json:"kind"`
+	At       string       `json:"at"` // RFC 3339, UTC, with milliseconds
+	// Payment is the payment attempt the step belongs to, or null.
+	Payment *string `json:"payment"`
+	// DurationMS is how long the step took, where it has a length: a
+	// provider call's latency; for device_data.completed or timed_out,
+	// challenge.returned and redirect.returned, the time since the page
+	// reported the step's start (when that is on the same page).
+	DurationMS *int64       `json:"duration_ms,omitempty"`
+	Step       TimelineStep `json:"-"`
+}
+
+// MarshalJSON writes the common fields and then Step's, as one object.
+func (e TimelineEvent) MarshalJSON() ([]byte, error) {
+	type common TimelineEvent // without this method
+	head, err := json.Marshal(common(e))
+	if err != nil || e.Step == nil {
+		return head, err
+	}
+	body, err := json.Marshal(e.Step)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) <= 2 { // {}
+		return head, nil
+	}
+	return append(append(head[:len(head)-1], ','), body[1:]...), nil
+}
+
+// TimelineStep is the fields of one kind of timeline entry: only the types
+// below are.
+type TimelineStep interface{ timelineStep() }
+
+// SessionCreatedStep is a session.created entry.
+type SessionCreatedStep struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	Provider string `json:"provider"`
+	// RecurringParentPayment is the payment a merchant-initiated charge
+	// follows; null for a session a shopper pays.
+	RecurringParentPayment *string `json:"recurring_parent_payment"`
+}
+
+// PaymentSubmittedStep is a payment.submitted entry: the shopper's submit
+// (or the merchant's recurring charge) that made a payment attempt.
+type PaymentSubmittedStep struct {
+	Attempt  int           `json:"attempt"`
+	Method   PaymentMethod `json:"method"`
+	Provider string        `json:"provider"`
+	Card     *TimelineCard `json:"card"` // null for a wallet
+}
+
+// TimelineCard is all a timeline shows of a card.
+type TimelineCard struct {
+	Brand CardBrand `json:"brand"`
+	Last4 string    `json:"last4"`
+}
+
+// ReturnedStep is a challenge.returned or redirect.returned entry: the
+// shopper's browser back from the provider's page.
+type ReturnedStep struct {
+	// Late says the browser came back after the payment had moved on (a
+	// notification or an inquiry settled it first): nothing was checked
+	// or done then.
+	Late bool `json:"late"`
+}
+
+// ReturnRejectedStep is a return.rejected entry: a browser return that did
+// not belong to the payment (a forged or stale one), refused and changing
+// nothing. At most MaxRejectedReturnEvents an hour per payment are kept.
+type ReturnRejectedStep struct {
+	Step   string `json:"step"` // device_data, challenge or redirect
+	Reason string `json:"reason"`
+}
+
+// ProviderCallStep is a provider.call entry: one call to the provider
+// about the payment (pay, continue, capture, cancel) or one of its refunds
+// (refund, refund_again), with its latency in DurationMS.
+type ProviderCallStep struct {
+	Provider  string `json:"provider"`
+	Operation string `json:"operation"`
+	// Outcome is what the provider answered (succeeded, authorized,
+	// failed, pending, requires_action, canceled, refunded); null when no
+	// usable answer came, and Error says why, in one word of
+	// ProviderErrorClasses.
+	Outcome *string `json:"outcome"`
+	Error   *string `json:"error"`
+	// NextAction is the step the answer asked of the shopper's browser
+	// (device_data_collection, challenge, redirect, redirect_form).
+	NextAction  *string `json:"next_action"`
+	DeclineCode *string `json:"decline_code"`
+	Refund      *string `json:"refund"`
+}
+
+// InquiryStep is a reconciliation.inquiry entry: the provider asked about
+// a payment (inquire) or a refund (inquire_refund) whose outcome was not
+// known, with its latency in DurationMS.
+type InquiryStep struct {
+	Provider  string  `json:"provider"`
+	Operation string  `json:"operation"`
+	Outcome   *string `json:"outcome"`
+	Error     *string `json:"error"`
+	// Settled is the status the answer moved the payment (or the refund)
+	// to; null when it changed nothing.
+	Settled *string `json:"settled"`
+	Refund  *string `json:"refund"`
+}
+
+// NotificationStep is a notification.received entry: a verified
+// notification the provider pushed about the payment or a refund.
+type NotificationStep struct {
+	Provider  string  `json:"provider"`
+	EventType string  `json:"event_type"` // the provider's name for it
+	Outcome   *string `json:"outcome"`
+	// Effect is what we did with it: applied (a final outcome recorded),
+	// inquiry (a trigger: the provider was asked, see the
+	// reconciliation.inquiry that follows), none (nothing left to do), or
+	// ignored (its amount or currency differed).
+	Effect string `json:"effect"`
+	// Changed says whether it moved the payment or the refund, itself or
+	// through the inquiry it triggered.
+	Changed bool    `json:"changed"`
+	Refund  *string `json:"refund"`
+}
+
+// StatusChangeStep is a payment.status_changed entry.
+type StatusChangeStep struct {
+	From        PaymentStatus `json:"from"`
+	To          PaymentStatus `json:"to"`
+	Reason      string        `json:"reason"`
+	DeclineCode *string       `json:"decline_code"`
+}
+
+// RefundCreatedStep is a refund.created entry: a refund asked for, its
+// amount reserved.
+type RefundCreatedStep struct {
+	Refund   string  `json:"refund"`
+	Amount   int64   `json:"amount"`
+	Currency string  `json:"currency"`
+	RetryOf  *string `json:"retry_of"`
+}
+
+// RefundUpdatedStep is a refund.updated entry: a refund settled.
+type RefundUpdatedStep struct {
+	Refund string       `json:"refund"`
+	Status RefundStatus `json:"status"`
+}
+
+// SessionCompletedStep is a session.completed entry.
+type SessionCompletedStep struct {
+	PaymentStatus string `json:"payment_status"`
+}
+
+// SessionExpiredStep is a session.expired entry.
+type SessionExpiredStep struct {
+	Reason string `json:"reason"`
+}
+
+// WebhookSentStep is a webhook.sent entry: a merchant webhook the step
+// before it queued for one endpoint, with every delivery attempt so far.
+type WebhookSentStep struct {
+	Webhook   string                   `json:"webhook"` // its webhook-id
+	EventType string                   `json:"event_type"`
+	Endpoint  string                   `json:"endpoint"`
+	Status    string                   `json:"status"` // pending, succeeded, failed or canceled
+	Attempts  []TimelineWebhookAttempt `json:"attempts"`
+}
+
+// TimelineWebhookAttempt is one delivery attempt of a webhook.
+type TimelineWebhookAttempt struct {
+	Number     int     `json:"number"`
+	HTTPStatus *int    `json:"http_status"` // null when no answer came
+	DurationMS int64   `json:"duration_ms"`
+	Error      *string `json:"error"` // a class of WebhookErrorClasses; null on success
+	At         string  `json:"at"`
+}
+
+func (SessionCreatedStep) timelineStep()   {}
+func (PaymentSubmittedStep) timelineStep() {}
+func (ReturnRejectedStep) timelineStep()   {}
+func (ReturnedStep) timelineStep()         {}
+func (ProviderCallStep) timelineStep()     {}
+func (InquiryStep) timelineStep()          {}
+func (NotificationStep) timelineStep()     {}
+func (StatusChangeStep) timelineStep()     {}
+func (RefundCreatedStep) timelineStep()    {}
+func (RefundUpdatedStep) timelineStep()    {}
+func (SessionCompletedStep) timelineStep() {}
+func (SessionExpiredStep) timelineStep()   {}
+func (WebhookSentStep) timelineStep()      {}

@@ -283,6 +283,7 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 		return nil, err
 	}
 	if p.Status != PaymentRequiresAction || p.Action == nil {
+		s.recordLateReturn(ctx, p, c.Kind)
 		return p, nil
 	}
 	if p.Action.Expects() != c.Kind {
@@ -305,8 +306,9 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 		}
 	}
 	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
-		s.event(p.SessionID, p.ID, EventBrowserReturn, map[string]any{"kind": string(c.Kind), "accepted": true})); errors.Is(err, ErrConflict) {
-		// Another request continued this payment first.
+		s.event(p.SessionID, p.ID, returnedType(c), map[string]any{"late": false})); errors.Is(err, ErrConflict) {
+		// Another request continued (or settled) this payment first.
+		s.recordLateReturn(ctx, p, c.Kind)
 		return s.Store.Payment(ctx, p.ID)
 	} else if err != nil {
 		return nil, err
@@ -314,6 +316,34 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 	start := time.Now()
 	out, callErr := prov.Continue(ctx, *p, c)
 	return s.settle(ctx, p, "continue", time.Since(start), out, callErr)
+}
+
+// returnedType is the timeline's event for the browser coming back with c.
+func returnedType(c Continuation) EventType {
+	switch {
+	case c.Kind == ContinueDeviceData && c.TimedOut:
+		return EventDeviceDataTimedOut
+	case c.Kind == ContinueDeviceData:
+		return EventDeviceDataCompleted
+	case c.Kind == ContinueChallenge:
+		return EventChallengeReturned
+	}
+	return EventRedirectReturned
+}
+
+// recordLateReturn puts on p's timeline a browser that came back from a
+// challenge or a redirect after the payment had moved on (a notification
+// or an inquiry settled it first, or an earlier return carries it on):
+// nothing is checked or done, and at most one return of each kind per
+// payment is recorded (the store's statement refuses more).
+func (s *Service) recordLateReturn(ctx context.Context, p *Payment, kind ContinuationKind) {
+	if kind != ContinueChallenge && kind != ContinueRedirect {
+		return
+	}
+	e := s.event(p.SessionID, p.ID, returnedType(Continuation{Kind: kind}), map[string]any{"late": true})
+	if _, err := s.Store.RecordBrowserStep(ctx, e); err != nil {
+		s.Log.WarnContext(ctx, "late browser return not recorded", "session_id", p.SessionID, "payment_id", p.ID, "err", err)
+	}
 }
 
 // MaxRejectedReturnEvents is how many rejected browser returns of one

@@ -173,6 +173,10 @@ const (
 type Continuation struct {
 	Kind   ContinuationKind
 	Values url.Values
+	// TimedOut, for device data, is the page's word that collection ended
+	// without the collector's answer (the 10 s passed, or no script ran):
+	// the timeline says device_data.timed_out rather than completed.
+	TimedOut bool
 }
 
 // Expects reports which continuation an action leads to.

@@ -212,7 +212,7 @@ func (s *Service) sendRefund(ctx context.Context, r *Refund, op string) (*Refund
 func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took time.Duration, out RefundOutcome, callErr error) (*Refund, *Payment, error) {
 	call := map[string]any{"operation": op, "provider": "", "duration_ms": took.Milliseconds(), "refund_id": r.ID}
 	if callErr != nil {
-		call["error"] = callErr.Error()
+		call["error"] = ProviderErrorClass(callErr)
 	} else {
 		call["outcome"] = string(out.Status)
 		if out.ProviderCode != "" {
@@ -220,6 +220,7 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 		}
 	}
 	for range 10 {
+		delete(call, "settled") // a try that lost a race settled nothing
 		cur, err := s.Store.Refund(ctx, r.ID)
 		if err != nil {
 			return nil, nil, Internal(err)
@@ -241,6 +242,9 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 			next.ProviderRef = out.ProviderRef
 		}
 		settled := callErr == nil && (out.Status == RefundSucceeded || out.Status == RefundFailed)
+		if settled {
+			call["settled"] = string(out.Status) // for the timeline: written only with the change
+		}
 		events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
 		if !settled {
 			// Unknown, or in process at the provider: ask again later.

@@ -86,6 +86,9 @@ type Session struct {
 	IdempotencyKey string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// ViewedAt is when the checkout page was first shown (zero: never),
+	// the first page.viewed of its timeline.
+	ViewedAt time.Time
 }
 
 // Allows reports whether the session accepts the payment method.

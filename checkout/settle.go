@@ -14,7 +14,9 @@ import (
 func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
 	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds()}
 	if callErr != nil {
-		call["error"] = callErr.Error()
+		// The timeline (and the merchant) get the kind of failure only:
+		// the error's own text is for the log.
+		call["error"] = ProviderErrorClass(callErr)
 		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
 	} else {
@@ -111,6 +113,11 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 			next.NextCheckAt = s.now().Add(AuthorizationCheckEvery)
 		}
 	}
+	if to != p.Status {
+		// What the answer settled, for the timeline (written only if
+		// the change below is).
+		call["settled"] = string(to)
+	}
 	next.Status = to
 	st := step{reason: reason, before: events}
 	if to == PaymentFailed && to != p.Status {
@@ -118,7 +125,11 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 	}
 	done, err := s.transition(ctx, p, next, st)
 	if errors.Is(err, ErrConflict) {
-		// Someone else settled it meanwhile; theirs stands.
+		// Someone else settled it meanwhile; theirs stands. The call
+		// still happened: it goes on the timeline alone, having settled
+		// nothing.
+		delete(call, "settled")
+		_ = s.Store.AppendEvents(ctx, events...)
 		return s.Store.Payment(ctx, p.ID)
 	}
 	return done, err
@@ -208,7 +219,7 @@ func (s *Service) target(p *Payment, out Outcome, callErr error) (PaymentStatus,
 		if p.Status == PaymentRequiresAction {
 			return p.Status, "provider unreachable"
 		}
-		return PaymentPending, "outcome unknown: " + callErr.Error()
+		return PaymentPending, "outcome unknown: " + ProviderErrorClass(callErr)
 	}
 	switch out.Status {
 	case OutcomeSucceeded:

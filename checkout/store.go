@@ -142,6 +142,23 @@ type Store interface {
 	WebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
 	RedeliverWebhook(ctx context.Context, merchantID, id string, now time.Time) (*WebhookDelivery, error)
 	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)
+	// SessionTimeline reads one page of a session's timeline: at most
+	// limit of its events in the order written (after the entry afterID
+	// when it is set: one of the session's events, or a webhook delivery
+	// one of them queued; ErrNotFound otherwise), the merchant webhook
+	// deliveries those events queued (without their payloads) and the
+	// deliveries' attempts, all read at one moment.
+	SessionTimeline(ctx context.Context, sessionID, afterID string, limit int) (*TimelineRecords, error)
+	// MarkSessionViewed sets the session's first view to at, in one
+	// statement guarded by its having none yet, and writes events in the
+	// same transaction; ErrConflict, with nothing written, when it was
+	// viewed already.
+	MarkSessionViewed(ctx context.Context, sessionID string, at time.Time, events ...Event) error
+	// RecordBrowserStep writes e, a step the shopper's page reported for a
+	// payment, unless the payment has an event of e's type already (a
+	// guard of the inserting statement, never a read before it); it
+	// reports whether e was written.
+	RecordBrowserStep(ctx context.Context, e Event) (bool, error)
 
 	// BeginIdempotent claims key for a request, as rec.Owner. It returns
 	// (nil, nil) when the caller now owns the key (new, or the same

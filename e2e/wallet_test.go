@@ -102,7 +102,7 @@ func timeline(t *testing.T, sessionID, paymentID string) (notified, returned int
 		if e.Type == checkout.EventNotification && notified < 0 {
 			notified = i
 		}
-		if e.Type == checkout.EventBrowserReturn && returned < 0 {
+		if (e.Type == checkout.EventRedirectReturned || e.Type == checkout.EventBrowserReturn) && returned < 0 {
 			returned = i
 		}
 	}

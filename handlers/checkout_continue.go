@@ -18,7 +18,11 @@ func (h *Handlers) CheckoutDeviceData(c echo.Context) error {
 	noStore(c)
 	sid, pid := c.Param("id"), c.Param("pid")
 	values := url.Values{"SessionId": {clip(c.FormValue("SessionId"), 128)}}
-	_, err := h.Service.Continue(ctx(c), sid, pid, checkout.Continuation{Kind: checkout.ContinueDeviceData, Values: values})
+	// The page says whether the collector answered (ddc_timed_out is
+	// "true" until its script hears back, and stays so without script).
+	timedOut := c.FormValue("ddc_timed_out") == "true" || values.Get("SessionId") == ""
+	_, err := h.Service.Continue(ctx(c), sid, pid, checkout.Continuation{Kind: checkout.ContinueDeviceData, Values: values,
+		TimedOut: timedOut})
 	if err != nil && checkout.ErrorCodeOf(err) != checkout.EInvalid {
 		return err
 	}

@@ -21,6 +21,10 @@ func (h *Handlers) CheckoutPage(c echo.Context) error {
 	if !h.payable(s, pays) {
 		return seeOther(c, statusPath(s.ID))
 	}
+	// The one write of this GET: the first view goes on the session's
+	// timeline (page.viewed), guarded in the statement; a session that
+	// shows a view writes nothing.
+	h.Service.RecordPageView(ctx(c), s)
 	return Render(c, http.StatusOK, templates.CheckoutForm(h.checkoutForm(c, s, pays, nil, "")))
 }
 

@@ -48,6 +48,7 @@ func (h *Handlers) renderAction(c echo.Context, s *checkout.Session, p *checkout
 		Width:       a.Width,
 		Height:      a.Height,
 		ContinueURL: deviceDataPath(s.ID, p.ID),
+		StepURL:     stepPath(s.ID, p.ID),
 		FormToken:   h.Forms.Issue(s.ID),
 		StatusURL:   statusPath(s.ID),
 	}

@@ -18,6 +18,7 @@ const (
 	RouteStatus     = RouteSession + "/status"
 	RouteDeviceData = RouteSession + "/payments/:pid/device-data"
 	RouteReturn     = RouteSession + "/payments/:pid/return"
+	RouteStep       = RouteSession + "/payments/:pid/steps"
 	RouteAddCard    = RouteSession + "/cards"
 	RouteCardReturn = RouteSession + "/cards/return"
 	RouteRemoveCard = RouteSession + "/cards/:cid/remove"
@@ -43,6 +44,8 @@ func leavePath(id string) string { return SessionPath(id) + "/leave" }
 func deviceDataPath(sid, pid string) string {
 	return SessionPath(sid) + "/payments/" + pid + "/device-data"
 }
+
+func stepPath(sid, pid string) string { return SessionPath(sid) + "/payments/" + pid + "/steps" }
 
 // ReturnPath is where a provider sends the shopper (or the challenge
 // iframe) back for payment pid of session sid.

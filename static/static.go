@@ -27,7 +27,7 @@ var assets embed.FS
 var Inventory = map[string]string{
 	"checkout.css":  "the look of every page of ours",
 	"checkout.js":   "card page: 3-D Secure browser data into hidden fields, card number formatting, brand hint, pay buttons that cannot be pressed twice",
-	"action.js":     "provider steps: device data collection (10 s at most), the challenge iframe, redirects and redirect forms",
+	"action.js":     "provider steps: device data collection (10 s at most), the challenge iframe, redirects and redirect forms; reports each step it takes to our server for the session timeline",
 	"status.js":     "waiting page: asks again every 2 s and announces the new status in an aria-live region (no meta refresh)",
 	"frame.js":      "an embedded session page tells its merchant's page its height and the outcome, only to the merchant's embedding origins, never card data",
 	"embed.js":      "loaded by merchants' pages (not ours): mounts the checkout in an iframe and hears its height and outcome",

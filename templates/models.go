@@ -93,6 +93,10 @@ type ActionPage struct {
 	ContinueURL string
 	FormToken   string // for the device-data form (ContinueURL)
 	StatusURL   string
+	// StepURL is where the page's script reports the step it takes
+	// (device data started, challenge shown, redirect left) for the
+	// session's timeline, with FormToken.
+	StepURL string
 }
 
 // ResultPage is the end (or the waiting room) of a checkout.

@@ -19,6 +19,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web/demo"
 	"github.com/opencheckout/hostedcheckout/web/openapi"
@@ -54,6 +55,10 @@ type App struct {
 	// DemoReturnSecret signs the demo merchant's returns (sandbox mode):
 	// the demo shop verifies them with it.
 	DemoReturnSecret string
+	// SandboxVars are the variables (credentials included) each sandbox
+	// gave its adapter, by provider name: for tests that prove none of
+	// them leaks. Nil in live mode.
+	SandboxVars map[string]registry.Vars
 }
 
 // New opens the database, listens on the configured address (so that port

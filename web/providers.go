@@ -76,6 +76,10 @@ func (a *App) buildProviders() (live, test map[string]checkout.Provider, err err
 			return nil, nil, err
 		}
 		sandboxes[d.Name] = started.Sandbox
+		if a.SandboxVars == nil {
+			a.SandboxVars = map[string]registry.Vars{}
+		}
+		a.SandboxVars[d.Name] = started.Vars
 		sandboxEnv := env
 		if started.NotFoundAfter > 0 {
 			sandboxEnv.NotFoundAfter = started.NotFoundAfter

@@ -56,6 +56,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
 	e.GET("/v1/checkout/sessions", h.APISessionsList, authed...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)
+	e.GET("/v1/checkout/sessions/:id/timeline", h.APISessionsTimeline, authed...)
 	e.POST("/v1/checkout/sessions/:id/expire", h.APISessionsExpire, append(authed, h.Idempotent)...)
 	e.GET("/v1/payments", h.APIPaymentsList, authed...)
 	e.GET("/v1/payments/:id", h.APIPaymentsGet, authed...)
@@ -100,6 +101,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RoutePay, h.CheckoutPay, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteStatus, h.CheckoutStatus, limit)
 	e.POST(handlers.RouteDeviceData, h.CheckoutDeviceData, limit, form, h.RequireFormToken)
+	// The action page reports its steps for the timeline (each at most
+	// once per payment).
+	e.POST(handlers.RouteStep, h.CheckoutStep, limit, form, h.RequireFormToken)
 	e.POST(handlers.RouteAddCard, h.CheckoutAddCard, limit, form, h.RequireFormToken)
 	e.GET(handlers.RouteCardReturn, h.CheckoutCardReturn, limit)
 	e.POST(handlers.RouteRemoveCard, h.CheckoutRemoveCard, limit, form, h.RequireFormToken)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -37,8 +38,14 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		insert := `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		if slices.Contains(checkout.BrowserStepTypes, e.Type) {
+			// At most one per payment (events_browser_step_once): a
+			// second is dropped, and the change it comes with stands.
+			insert += ` ON CONFLICT DO NOTHING`
+		}
+		if _, err := tx.ExecContext(ctx, insert,
 			e.ID, e.SessionID, e.PaymentID, e.MerchantID, e.Type, string(data), e.Notify, payload, ms(e.CreatedAt)); err != nil {
 			return err
 		}

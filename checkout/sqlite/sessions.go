@@ -38,16 +38,17 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 
 const sessionColumns = `id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,
 	customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
-	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode`
+	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode, viewed_at`
 
 func scanSession(row scanner) (*checkout.Session, error) {
 	var s checkout.Session
 	var items, methods, meta, routes string
-	var expires, created, updated int64
+	var expires, created, updated, viewed int64
 	err := row.Scan(
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
-		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey, &s.Livemode)
+		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey, &s.Livemode,
+		&viewed)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -55,6 +56,7 @@ func scanSession(row scanner) (*checkout.Session, error) {
 		return nil, err
 	}
 	s.ExpiresAt, s.CreatedAt, s.UpdatedAt = fromMS(expires), fromMS(created), fromMS(updated)
+	s.ViewedAt = fromMS(viewed)
 	return &s, nil
 }
 

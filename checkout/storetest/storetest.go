@@ -62,6 +62,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("MerchantKeyOverlapAndExpiry", func(t *testing.T) { merchantKeyOverlapAndExpiry(t, open(t)) })
 	t.Run("MerchantKeyRotationIsGuarded", func(t *testing.T) { merchantKeyRotationIsGuarded(t, open(t)) })
 	t.Run("SaveMerchantIsCompareAndSet", func(t *testing.T) { saveMerchantIsCompareAndSet(t, open(t)) })
+	t.Run("SessionTimeline", func(t *testing.T) { sessionTimeline(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
