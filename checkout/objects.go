@@ -358,8 +358,9 @@ func NewAPIKeyObject(r *RotatedKey) APIKeyObject {
 // ReturnSecretObject is a merchant's new return secret, in the answer of
 // its rotation: the only time it is shown.
 type ReturnSecretObject struct {
-	Object string `json:"object"`
-	Secret string `json:"secret"`
+	Object   string `json:"object"`
+	Livemode bool   `json:"livemode"`
+	Secret   string `json:"secret"`
 	// PreviousExpiresAt is when the replaced secret stops signing (Unix
 	// seconds); null when there was none.
 	PreviousExpiresAt *int64 `json:"previous_expires_at"`
@@ -368,7 +369,7 @@ type ReturnSecretObject struct {
 // NewReturnSecretObject is m's current return secret as its rotation
 // answers it.
 func NewReturnSecretObject(m *Merchant) ReturnSecretObject {
-	v := ReturnSecretObject{Object: "return_secret", Secret: m.ReturnSecret}
+	v := ReturnSecretObject{Object: "return_secret", Livemode: m.Live, Secret: m.ReturnSecret}
 	if m.PreviousReturnSecret != "" {
 		at := m.PreviousReturnSecretExpiresAt.Unix()
 		v.PreviousExpiresAt = &at

@@ -84,7 +84,7 @@ func (h *Handlers) APIMerchantUpdate(c echo.Context) error {
 	case ct == "" || mt == "application/json":
 		ch, err = jsonChanges(c)
 	default:
-		err = checkout.Errorf(checkout.EMalformed, "Send the body as application/json or multipart/form-data.")
+		err = &checkout.Error{Code: checkout.EMalformed, Param: "Content-Type", Message: "Send the body as application/json or multipart/form-data."}
 	}
 	if err != nil {
 		return err

@@ -45,7 +45,9 @@ func walkJSON(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 	// A value of the wrong type is still read through, free-form, for what
 	// is worse (nesting too deep); then its type is the error.
 	typeErr := checkJSONType(tok, t, path)
-	if typeErr != nil {
+	if typeErr != nil || (t != nil && reflect.PointerTo(t).Implements(jsonUnmarshaler)) {
+		// A type that decodes itself (json.RawMessage, a []byte) says
+		// nothing of what lies inside: that is read free-form.
 		t = nil
 	}
 	switch tok {

@@ -332,7 +332,7 @@ func TestListFilters(t *testing.T) {
 		w := received[e["id"].(string)]
 		created, ok := e["created"].(float64)
 		if w == nil || e["object"] != "event" || e["type"] != w["type"] || e["timestamp"] != w["timestamp"] ||
-			!reflect.DeepEqual(e["data"], w["data"]) || !ok || len(e) != 6 {
+			!reflect.DeepEqual(e["data"], w["data"]) || !ok || e["livemode"] != false || len(e) != 7 {
 			t.Fatalf("event %v differs from its webhook %v", e, w)
 		}
 		if ts, _ := time.Parse(time.RFC3339, e["timestamp"].(string)); ts.Unix() != int64(created) {

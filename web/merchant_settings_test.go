@@ -287,8 +287,11 @@ func TestMerchantPatchRefusals(t *testing.T) {
 		}
 	}
 	body, _ := form(t, [2]string{"display_name", "Fine"})
-	if res := api(t, app, http.MethodPatch, "/v1/merchant", body, "Content-Type", "text/plain"); res.Status != 400 {
-		t.Errorf("a text/plain body: %d %s", res.Status, res.Body)
+	if res := api(t, app, http.MethodPatch, "/v1/merchant", body, "Content-Type", "text/plain"); res.Status != 400 || errorParam(t, res) != "Content-Type" {
+		t.Errorf("a text/plain body: %d %s, want 400 naming Content-Type", res.Status, res.Body)
+	}
+	if res := api(t, app, http.MethodPatch, "/v1/merchant?display_name=Other", map[string]any{"display_name": "Fine"}); res.Status != 422 || errorParam(t, res) != "display_name" {
+		t.Errorf("a query parameter on PATCH: %d %s, want 422 naming display_name", res.Status, res.Body)
 	}
 	if after := getMerchant(t, app); !reflect.DeepEqual(after, before) {
 		t.Fatalf("refused changes changed the merchant:\n%v\n%v", before, after)

@@ -82,7 +82,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// The key rotation is not Idempotent: its answer (the new secret key)
 	// must never be stored.
 	e.GET("/v1/merchant", h.APIMerchantGet, authed...)
-	e.PATCH("/v1/merchant", h.APIMerchantUpdate, h.Authenticate, handlers.BufferMerchantBody)
+	e.PATCH("/v1/merchant", h.APIMerchantUpdate, h.Authenticate, handlers.BufferMerchantBody, h.RefuseUnknownQuery)
 	e.POST("/v1/merchant/keys/rotate", h.APIMerchantKeysRotate, authed...)
 	// The return secret is stored as it is (it signs), so a replay under
 	// an Idempotency-Key may show it again.

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -135,20 +137,76 @@ func (d *Doc) checkRequestBody(rb *openapi3.RequestBodyRef, op string, header ht
 		}
 		return nil
 	}
-	if mt := header.Get("Content-Type"); mt != "" && !isJSON(mt) {
-		return fmt.Errorf("a body of type %q, where the operation takes application/json", mt)
+	// A body without a Content-Type is read as JSON, as the server does.
+	mt, params := "application/json", map[string]string{}
+	if ct := header.Get("Content-Type"); ct != "" {
+		var err error
+		if mt, params, err = mime.ParseMediaType(ct); err != nil {
+			return fmt.Errorf("a body of type %q, which does not parse", ct)
+		}
 	}
-	if rb.Value.Content.Get("application/json") == nil {
-		return errors.New("the operation takes no JSON body")
+	media, ok := rb.Value.Content[mt]
+	if !ok {
+		return fmt.Errorf("a body of type %q, where the operation takes %s", mt, strings.Join(slices.Sorted(maps.Keys(rb.Value.Content)), " or "))
 	}
 	at := op + "/requestBody"
 	if rb.Ref != "" {
 		at = rb.Ref
 	}
-	if err := d.checkBody(at+"/content/application~1json/schema", body); err != nil {
+	at += "/content/" + pointerToken(mt) + "/schema"
+	switch mt {
+	case "application/json":
+	case "multipart/form-data":
+		var err error
+		if body, err = formObject(body, params["boundary"], media.Schema); err != nil {
+			return fmt.Errorf("request body: %w", err)
+		}
+	default:
+		return fmt.Errorf("the check cannot read a %s body", mt)
+	}
+	if err := d.checkBody(at, body); err != nil {
 		return fmt.Errorf("request body: %w", err)
 	}
 	return nil
+}
+
+// formObject is a multipart/form-data body as the JSON object its schema
+// describes: each part's value a string (a file's bytes too), under its
+// name; the parts of an array property (repeated parts) an array, and so
+// a repeated part of any other property, which its schema then refuses.
+func formObject(body []byte, boundary string, schema *openapi3.SchemaRef) ([]byte, error) {
+	if boundary == "" {
+		return nil, errors.New("a multipart/form-data body without a boundary")
+	}
+	values := map[string][]any{}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the multipart/form-data body does not parse: %w", err)
+		}
+		v, err := io.ReadAll(p)
+		if err != nil {
+			return nil, fmt.Errorf("the multipart/form-data body does not parse: %w", err)
+		}
+		values[p.FormName()] = append(values[p.FormName()], string(v))
+	}
+	obj := make(map[string]any, len(values))
+	for name, vs := range values {
+		var prop *openapi3.SchemaRef
+		if schema != nil && schema.Value != nil {
+			prop = schema.Value.Properties[name]
+		}
+		if len(vs) == 1 && (prop == nil || prop.Value == nil || !prop.Value.Type.Is("array")) {
+			obj[name] = vs[0]
+		} else {
+			obj[name] = vs
+		}
+	}
+	return json.Marshal(obj)
 }
 
 // checkResponseBody checks an answer's body against the schema the

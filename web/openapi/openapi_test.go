@@ -87,8 +87,14 @@ func TestWebhooksSectionListsEveryEventType(t *testing.T) {
 // query parameters it lists.
 func TestQueryParams(t *testing.T) {
 	q := mustLoad(t).QueryParams()
-	if got := q[openapi.Operation{Method: http.MethodGet, Path: "/v1/webhook_deliveries"}]; !slices.Equal(got, []string{"limit"}) {
+	if got := q[openapi.Operation{Method: http.MethodGet, Path: "/v1/webhook_deliveries"}]; !slices.Equal(got,
+		[]string{"ending_before", "endpoint", "event", "limit", "outcome", "starting_after"}) {
 		t.Fatalf("GET /v1/webhook_deliveries takes %v", got)
+	}
+	// Bracketed names are listed literally, as the server matches them.
+	if got := q[openapi.Operation{Method: http.MethodGet, Path: "/v1/checkout/sessions"}]; !slices.Contains(got, "created[gte]") ||
+		!slices.Contains(got, "created[lte]") || slices.Contains(got, "created") {
+		t.Fatalf("GET /v1/checkout/sessions takes %v", got)
 	}
 	got, ok := q[openapi.Operation{Method: http.MethodGet, Path: "/v1/payments/:id"}]
 	if !ok || len(got) != 0 {
@@ -103,26 +109,48 @@ func TestCheckReportsMismatches(t *testing.T) {
 	d := mustLoad(t)
 	const refund = `{"id":"re_abc","object":"refund","livemode":false,"payment_id":"pay_abc","session_id":"cs_abc","status":"succeeded","amount":500,"currency":"USD","created_at":1700000000}`
 	const errBody = `{"error":{"type":"invalid_request_error","code":"not_found","message":"No such payment.","request_id":"req_abcdefghijklmnop"}}`
+	const deliveries = `{"object":"list","data":[],"has_more":false,"url":"/v1/webhook_deliveries"}`
+	const merchant = `{"id":"mer_abc","object":"merchant","livemode":false,"name":"Shop","display_name":"","branding":{"accent_color":"","logo":null},` +
+		`"return_origins":["https://shop.test"],"embed_origins":[],"default_provider":"payorder","support_email":"","support_url":"","created_at":1700000000}`
+	form := func(parts ...string) string {
+		var b strings.Builder
+		for i := 0; i+1 < len(parts); i += 2 {
+			b.WriteString("--b\r\nContent-Disposition: form-data; name=\"" + parts[i] + "\"\r\n\r\n" + parts[i+1] + "\r\n")
+		}
+		return b.String() + "--b--\r\n"
+	}
 	cases := []struct {
 		name, method, target, body string
 		status                     int
 		answer                     string
 		auth                       bool
 		want                       string // "" when it matches
+		contentType                string // application/json when there is a body and this is ""
 	}{
-		{"documented 404", "GET", "/v1/payments/pay_abc", "", 404, errBody, true, ""},
-		{"undocumented status", "GET", "/v1/payments/pay_abc", "", 409, errBody, true, "409"},
-		{"error without request_id", "GET", "/v1/payments/pay_abc", "", 404, `{"error":{"type":"invalid_request_error","code":"not_found","message":"x"}}`, true, "request_id"},
-		{"404 code under another name", "GET", "/v1/payments/pay_abc", "", 404, strings.Replace(errBody, "not_found", "conflict", 1), true, "code"},
-		{"no such route, 404", "GET", "/v1/nothing", "", 404, errBody, true, ""},
-		{"no such route, 200", "GET", "/v1/nothing", "", 200, `{}`, true, "not an operation"},
-		{"wrong method, 405", "PUT", "/v1/payments/pay_abc", "", 405, strings.Replace(errBody, "not_found", "malformed_request", 1), true, ""},
-		{"refused request answered 4xx", "POST", "/v1/payments/pay_abc/refunds", `{"amount":"x"}`, 422, strings.Replace(errBody, "not_found", "invalid_request", 1), true, ""},
-		{"refused request answered 2xx", "POST", "/v1/payments/pay_abc/refunds", `{"amont":5}`, 201, refund, true, "refuses"},
-		{"unknown query answered 2xx", "GET", "/v1/webhook_deliveries?limt=5", "", 200, `{"object":"list","data":[]}`, true, "limt"},
-		{"no key answered 2xx", "GET", "/v1/webhook_deliveries", "", 200, `{"object":"list","data":[]}`, false, "refuses"},
-		{"list", "GET", "/v1/webhook_deliveries?limit=5", "", 200, `{"object":"list","data":[]}`, true, ""},
-		{"extra field in an answer", "GET", "/v1/webhook_deliveries", "", 200, `{"object":"list","data":[],"has_more":false}`, true, "has_more"},
+		{"documented 404", "GET", "/v1/payments/pay_abc", "", 404, errBody, true, "", ""},
+		{"undocumented status", "GET", "/v1/payments/pay_abc", "", 409, errBody, true, "409", ""},
+		{"error without request_id", "GET", "/v1/payments/pay_abc", "", 404, `{"error":{"type":"invalid_request_error","code":"not_found","message":"x"}}`, true, "request_id", ""},
+		{"404 code under another name", "GET", "/v1/payments/pay_abc", "", 404, strings.Replace(errBody, "not_found", "conflict", 1), true, "code", ""},
+		{"no such route, 404", "GET", "/v1/nothing", "", 404, errBody, true, "", ""},
+		{"no such route, 200", "GET", "/v1/nothing", "", 200, `{}`, true, "not an operation", ""},
+		{"wrong method, 405", "PUT", "/v1/payments/pay_abc", "", 405, strings.Replace(errBody, "not_found", "malformed_request", 1), true, "", ""},
+		{"refused request answered 4xx", "POST", "/v1/payments/pay_abc/refunds", `{"amount":"x"}`, 422, strings.Replace(errBody, "not_found", "invalid_request", 1), true, "", ""},
+		{"refused request answered 2xx", "POST", "/v1/payments/pay_abc/refunds", `{"amont":5}`, 201, refund, true, "refuses", ""},
+		{"unknown query answered 2xx", "GET", "/v1/webhook_deliveries?limt=5", "", 200, deliveries, true, "limt", ""},
+		{"no key answered 2xx", "GET", "/v1/webhook_deliveries", "", 200, deliveries, false, "refuses", ""},
+		{"list", "GET", "/v1/webhook_deliveries?limit=5&outcome=failed", "", 200, deliveries, true, "", ""},
+		{"extra field in an answer", "GET", "/v1/webhook_deliveries", "", 200, strings.Replace(deliveries, "}", `,"total_count":0}`, 1), true, "total_count", ""},
+		{"list without has_more", "GET", "/v1/webhook_deliveries", "", 200, `{"object":"list","data":[],"url":"/v1/webhook_deliveries"}`, true, "has_more", ""},
+		{"bracketed parameter", "GET", "/v1/checkout/sessions?created%5Bgte%5D=1700000000&created[lte]=1700086399", "", 200,
+			strings.Replace(deliveries, "webhook_deliveries", "checkout/sessions", 1), true, "", ""},
+		{"bracketed parameter of the wrong type answered 2xx", "GET", "/v1/checkout/sessions?created%5Bgte%5D=yesterday", "", 200,
+			strings.Replace(deliveries, "webhook_deliveries", "checkout/sessions", 1), true, "refuses", ""},
+		{"multipart PATCH", "PATCH", "/v1/merchant", form("accent_color", "#1a5e3a", "return_origins", "https://a.test", "return_origins", "https://b.test", "logo", "\x89PNG"),
+			200, merchant, true, "", "multipart/form-data; boundary=b"},
+		{"multipart unknown part answered 2xx", "PATCH", "/v1/merchant", form("colour", "#1a5e3a"), 200, merchant, true, "refuses", "multipart/form-data; boundary=b"},
+		{"multipart repeated scalar answered 2xx", "PATCH", "/v1/merchant", form("accent_color", "#1a5e3a", "accent_color", "#000000"), 200, merchant, true, "refuses", "multipart/form-data; boundary=b"},
+		{"text/plain PATCH answered 2xx", "PATCH", "/v1/merchant", "accent_color=#1a5e3a", 200, merchant, true, "refuses", "text/plain"},
+		{"JSON PATCH clearing", "PATCH", "/v1/merchant", `{"logo":null,"support_url":null,"embed_origins":null}`, 200, merchant, true, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,7 +162,9 @@ func TestCheckReportsMismatches(t *testing.T) {
 				w.Write([]byte(c.answer))
 			}), func(err error) { reports = append(reports, err) })
 			req := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
-			if c.body != "" {
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			} else if c.body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
 			if c.auth {
@@ -164,14 +194,19 @@ func TestCheckWebhook(t *testing.T) {
 	if err := d.CheckWebhook(h, []byte(body)); err != nil {
 		t.Fatal(err)
 	}
+	rotated := `{"type":"merchant.key_rotated","timestamp":"2023-11-14T22:13:20Z","data":{"object":"api_key","livemode":false,"created_at":1700000000,"previous_expires_at":1700086400}}`
+	if err := d.CheckWebhook(h, []byte(rotated)); err != nil {
+		t.Fatal(err)
+	}
 	for name, c := range map[string]struct {
 		h    http.Header
 		body string
 	}{
-		"unknown type":     {h, strings.Replace(body, "refund.succeeded", "refund.maybe", 1)},
-		"wrong object":     {h, strings.Replace(body, `"status":"succeeded"`, `"status":"done"`, 1)},
-		"no signature":     {http.Header{"Content-Type": {"application/json"}, "Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"1700000000"}}, body},
-		"missing livemode": {h, strings.Replace(body, `"livemode":false,`, "", 1)},
+		"unknown type":       {h, strings.Replace(body, "refund.succeeded", "refund.maybe", 1)},
+		"wrong object":       {h, strings.Replace(body, `"status":"succeeded"`, `"status":"done"`, 1)},
+		"no signature":       {http.Header{"Content-Type": {"application/json"}, "Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"1700000000"}}, body},
+		"missing livemode":   {h, strings.Replace(body, `"livemode":false,`, "", 1)},
+		"a key in a webhook": {h, strings.Replace(rotated, `"livemode"`, `"secret":"sk_test_abc","livemode"`, 1)},
 	} {
 		if err := d.CheckWebhook(c.h, []byte(c.body)); err == nil {
 			t.Errorf("%s: accepted", name)
