@@ -322,27 +322,6 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, m *Merchant, id strin
 	return e, nil
 }
 
-// WebhookDeliveries lists a merchant's recent deliveries, newest first,
-// with their attempts.
-func (s *Service) WebhookDeliveries(ctx context.Context, m *Merchant, limit int) ([]*WebhookDelivery, map[string][]WebhookAttempt, error) {
-	if limit <= 0 || limit > 100 {
-		limit = 20
-	}
-	ds, err := s.Store.WebhookDeliveries(ctx, m.ID, limit)
-	if err != nil {
-		return nil, nil, Internal(err)
-	}
-	attempts := map[string][]WebhookAttempt{}
-	for _, d := range ds {
-		a, err := s.Store.WebhookAttempts(ctx, d.ID)
-		if err != nil {
-			return nil, nil, Internal(err)
-		}
-		attempts[d.ID] = a
-	}
-	return ds, attempts, nil
-}
-
 // Redeliver queues one delivery to be sent again now, whatever its state.
 func (s *Service) Redeliver(ctx context.Context, m *Merchant, id string) (*WebhookDelivery, error) {
 	if !ValidID(PrefixWebhookDelivery, id) {
