@@ -46,8 +46,8 @@ var timelineFields = map[checkout.TimelineKind][]string{
 	checkout.TimelineWebhookSent:           {"webhook", "event_type", "endpoint", "status", "attempts"},
 }
 
-// checkEntryFields fails unless the JSON entry has the common fields and
-// exactly its kind's own.
+// checkEntryFields fails unless the JSON entry has the common fields (its
+// session's livemode among them) and exactly its kind's own.
 func checkEntryFields(t *testing.T, entry map[string]any) {
 	t.Helper()
 	kind := checkout.TimelineKind(fmt.Sprint(entry["kind"]))
@@ -55,7 +55,7 @@ func checkEntryFields(t *testing.T, entry map[string]any) {
 	if !ok {
 		t.Fatalf("entry of unknown kind %q: %v", kind, entry)
 	}
-	want := append([]string{"id", "object", "kind", "at", "payment"}, own...)
+	want := append([]string{"id", "object", "livemode", "kind", "at", "payment"}, own...)
 	var got []string
 	for k := range entry {
 		if k != "duration_ms" {

@@ -90,7 +90,7 @@ func TestGeneratedClientCompiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A few of the operations, by the names merchants will call.
-	for _, fn := range []string{"CreateCheckoutSession(", "GetCheckoutSession(", "CapturePayment(", "CreateRefund(", "ListWebhookDeliveries("} {
+	for _, fn := range []string{"CreateCheckoutSession(", "GetCheckoutSession(", "CapturePayment(", "CreateRefund(", "ListWebhookDeliveries(", "GetCheckoutSessionTimeline("} {
 		if !strings.Contains(string(gen), fn) {
 			t.Errorf("the generated client has no %s", fn)
 		}
