@@ -81,6 +81,7 @@ func (a *AttemptLimits) Sweep(now time.Time) {
 func (s *Service) SweepLimiters() {
 	now := s.now()
 	s.Limits.Sweep(now)
+	s.TestLimits.Sweep(now)
 	if s.RejectedReturns != nil {
 		s.RejectedReturns.Sweep(now)
 	}

@@ -14,6 +14,7 @@ func TestCardTestingLimits(t *testing.T) {
 	ctx := context.Background()
 	prov := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeFailed, Decline: checkout.NewDecline(checkout.DeclineGeneric, "")}, nil)}
 	svc, m, clk := MustService(t, prov)
+	m.Live = true // the card-testing limits hold live-mode payments
 	svc.Limits = &checkout.AttemptLimits{PerIP: 3, PerCard: 2, Window: 10 * time.Minute, Key: []byte("k"), Counter: &ratelimit.Limiter{}}
 	pay := func(ip string) error {
 		s := mustCreate(t, svc, m)
@@ -95,6 +96,7 @@ func TestSessionLockedAfterFiveFailedAttempts(t *testing.T) {
 func TestAttemptLimitsWithoutCounterRefuse(t *testing.T) {
 	prov := &fakeProvider{pay: outcome(checkout.Outcome{Status: checkout.OutcomeSucceeded, ProviderRef: "ref"}, nil)}
 	svc, m, _ := MustService(t, prov)
+	m.Live = true
 	svc.Limits = &checkout.AttemptLimits{PerIP: 3, PerCard: 2, Key: []byte("k")}
 	s := mustCreate(t, svc, m)
 	_, err := svc.Pay(context.Background(), s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t), Browser: checkout.BrowserInfo{IP: "203.0.113.1"}})

@@ -38,8 +38,13 @@ type Service struct {
 	// Sandbox is a server in sandbox mode: test merchants may then send
 	// shoppers back to http://localhost.
 	Sandbox bool
-	// Limits slow card testing (per IP and per card); nil is no limits.
+	// Limits slow card testing (per IP and per card) on live-mode
+	// payments; nil is no limits.
 	Limits *AttemptLimits
+	// TestLimits hold test-mode payments (test keys, every payment of a
+	// sandbox server), where no real card can be tested, to an abuse
+	// ceiling far above any QA suite's needs instead; nil is none.
+	TestLimits *AttemptLimits
 	// ProcessingTimeout is how long a provider call may run before the
 	// reconciler treats its payment as unknown (the process may have died
 	// mid-call); ProcessingCheckAfter when zero. Keep it above the

@@ -159,6 +159,12 @@ func (a *App) assemble(ctx context.Context) error {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
 			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
 	}
+	if a.Config.TestLimitPerIP > 0 {
+		// Test mode: no per-card limit (everyone pays with the same test
+		// cards), only an abuse ceiling per address, counted apart.
+		a.Service.TestLimits = &checkout.AttemptLimits{PerIP: a.Config.TestLimitPerIP,
+			Window: a.Config.LimitWindow, Counter: &ratelimit.Limiter{}}
+	}
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())
 	if err != nil {

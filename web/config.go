@@ -55,8 +55,12 @@ type Config struct {
 	// Card-testing limits: payment attempts per client IP and per card in
 	// LimitWindow (CHECKOUT_LIMIT_PER_IP, CHECKOUT_LIMIT_PER_CARD,
 	// CHECKOUT_LIMIT_WINDOW; 0 turns one off).
+	// They hold live-mode payments; test-mode ones (test keys, a sandbox
+	// server) are held only to TestLimitPerIP attempts per client IP in
+	// the window (CHECKOUT_TEST_LIMIT_PER_IP, 2000; 0 turns it off).
 	LimitPerIP, LimitPerCard int
 	LimitWindow              time.Duration
+	TestLimitPerIP           int
 	// Merchant API limits: requests per merchant per second
 	// (CHECKOUT_API_LIMIT_PER_SECOND) and failed authentications per client
 	// IP per minute (CHECKOUT_API_AUTH_FAILURES_PER_MINUTE); 0 turns one off.
@@ -159,6 +163,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.LimitWindow, err = duration(get("CHECKOUT_LIMIT_WINDOW", "1h"), "CHECKOUT_LIMIT_WINDOW"); err != nil {
+		return cfg, err
+	}
+	if cfg.TestLimitPerIP, err = count(get("CHECKOUT_TEST_LIMIT_PER_IP", "2000"), "CHECKOUT_TEST_LIMIT_PER_IP"); err != nil {
 		return cfg, err
 	}
 	if cfg.APILimitPerSecond, err = count(get("CHECKOUT_API_LIMIT_PER_SECOND", "100"), "CHECKOUT_API_LIMIT_PER_SECOND"); err != nil {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -20,8 +22,11 @@ func limitedApp(t *testing.T, trusted ...string) *web.App {
 		_, n, _ := net.ParseCIDR(c)
 		proxies = append(proxies, n)
 	}
+	// A sandbox server's payments are test-mode ones: they meet the
+	// test-mode ceiling, here as low as the live per-IP limit, on the
+	// same page.
 	return MustApp(t, nil, func(c *web.Config) {
-		c.LimitPerIP, c.LimitPerCard, c.LimitWindow, c.TrustedProxies = 2, 100, time.Hour, proxies
+		c.LimitPerIP, c.LimitPerCard, c.LimitWindow, c.TrustedProxies, c.TestLimitPerIP = 2, 100, time.Hour, proxies, 2
 	})
 }
 
@@ -160,5 +165,74 @@ func TestSessionRequestLimit(t *testing.T) {
 	mu.Unlock()
 	if res := do(t, http.MethodGet, app.URL+"/c/"+id, nil); res.Status != http.StatusOK {
 		t.Fatalf("a minute later: %d", res.Status)
+	}
+}
+
+// The card-testing limits at their defaults (CHECKOUT_LIMIT_PER_IP 30,
+// CHECKOUT_LIMIT_PER_CARD 10, CHECKOUT_TEST_LIMIT_PER_IP 2000 in an hour).
+func defaultLimits(c *web.Config) {
+	c.LimitPerIP, c.LimitPerCard, c.LimitWindow, c.TestLimitPerIP = 30, 10, time.Hour, 2000
+}
+
+// payFrictionless creates a EUR Worldline session with key on app and
+// pays it with the frictionless Visa from this test's one address; it
+// returns the pay POST's status and the payment's status ("" when none).
+func payFrictionless(t *testing.T, app *web.App, key string) (int, string) {
+	t.Helper()
+	res := do(t, http.MethodPost, app.InternalURL+"/v1/checkout/sessions",
+		[]byte(`{"amount":1500,"currency":"EUR","provider":"worldline","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`),
+		"Authorization", "Bearer "+key, "Content-Type", "application/json")
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	sid := res.JSON(t)["id"].(string)
+	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+	res = do(t, http.MethodPost, app.InternalURL+"/c/"+sid+"/pay", shopperForm(t, app, sid, form), "Content-Type", "application/x-www-form-urlencoded")
+	pays, err := app.Store.SessionPayments(context.Background(), sid)
+	if err != nil || len(pays) > 1 {
+		t.Fatalf("payments of %s: %v %v", sid, pays, err)
+	}
+	if len(pays) == 0 {
+		return res.Status, ""
+	}
+	return res.Status, string(pays[0].Status)
+}
+
+// TestTestModeIsFreeOfCardTestingLimits: with the default limits, 200
+// test-mode payments with one card from one address all succeed (QA
+// suites are not held back where no real card can be tested), while on a
+// live server a live key's payments with one card stop at the per-card
+// limit with a 429, and a test key's on the same server do not.
+func TestTestModeIsFreeOfCardTestingLimits(t *testing.T) {
+	app := MustApp(t, nil, defaultLimits)
+	for i := range 200 {
+		if code, status := payFrictionless(t, app, testKey); code != http.StatusSeeOther || status != "succeeded" {
+			t.Fatalf("test-mode payment %d with one card from one address: %d, payment %q", i+1, code, status)
+		}
+	}
+
+	live, _ := liveApp(t, defaultLimits)
+	liveKey, testKey := checkout.NewSecretKey(true), checkout.NewSecretKey(false)
+	now := time.Now().UTC()
+	for _, m := range []*checkout.Merchant{
+		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Live shop", APIKeyHash: checkout.HashAPIKey(liveKey), DefaultProvider: "worldline", Live: true, CreatedAt: now},
+		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Test shop", APIKeyHash: checkout.HashAPIKey(testKey), DefaultProvider: "worldline", CreatedAt: now},
+	} {
+		if err := live.Store.SaveMerchant(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		if code, status := payFrictionless(t, live, liveKey); code != http.StatusSeeOther || status != "succeeded" {
+			t.Fatalf("live payment %d: %d, payment %q", i+1, code, status)
+		}
+	}
+	if code, status := payFrictionless(t, live, liveKey); code != http.StatusTooManyRequests || status != "" {
+		t.Fatalf("the 11th live payment with one card: %d, payment %q; want 429 and no payment", code, status)
+	}
+	for i := range 15 {
+		if code, status := payFrictionless(t, live, testKey); code != http.StatusSeeOther || status != "succeeded" {
+			t.Fatalf("test-mode payment %d on a live server, after the live limit was reached: %d, payment %q", i+1, code, status)
+		}
 	}
 }

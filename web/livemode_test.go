@@ -109,7 +109,7 @@ func TestLiveServerSandboxesHaveNoFaultSwitch(t *testing.T) {
 
 // liveApp runs a server in live mode whose Worldline is a sandbox of its
 // own on another port, standing in for the real provider.
-func liveApp(t *testing.T) (*web.App, *wlsandbox.Sandbox) {
+func liveApp(t *testing.T, options ...func(*web.Config)) (*web.App, *wlsandbox.Sandbox) {
 	t.Helper()
 	creds, err := wlsandbox.NewCredentials()
 	if err != nil {
@@ -131,6 +131,9 @@ func liveApp(t *testing.T) (*web.App, *wlsandbox.Sandbox) {
 			"CHECKOUT_WORLDLINE_API_KEY_ID": creds.APIKeyID, "CHECKOUT_WORLDLINE_SECRET_API_KEY": creds.SecretAPIKey,
 			"CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID": creds.WebhookKeyID, "CHECKOUT_WORLDLINE_WEBHOOK_SECRET": creds.WebhookSecret,
 		}}
+		for _, o := range options {
+			o(c)
+		}
 	})
 	if app.Sandbox.Worldline == nil {
 		t.Fatal("a live server runs the sandboxes too, for test keys")
