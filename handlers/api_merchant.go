@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -56,9 +55,6 @@ func BufferMerchantBody(next echo.HandlerFunc) echo.HandlerFunc {
 
 // APIMerchantGet handles GET /v1/merchant: the calling merchant.
 func (h *Handlers) APIMerchantGet(c echo.Context) error {
-	if names := slices.Sorted(maps.Keys(c.QueryParams())); len(names) > 0 {
-		return checkout.InvalidParam(names[0], "%s is not a known parameter (GET /v1/merchant takes none)", names[0])
-	}
 	return c.JSON(http.StatusOK, h.Service.MerchantObject(merchant(c)))
 }
 

@@ -57,7 +57,7 @@ type App struct {
 	DemoReturnSecret string
 	// SandboxVars are the variables (credentials included) each sandbox
 	// gave its adapter, by provider name: for tests that prove none of
-	// them leaks. Nil in live mode.
+	// them leaks (in live mode too, where the sandboxes serve test keys).
 	SandboxVars map[string]registry.Vars
 }
 

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -176,8 +175,9 @@ func defaultLimits(c *web.Config) {
 
 // payFrictionless creates a EUR Worldline session with key on app and
 // pays it with the frictionless Visa from this test's one address; it
-// returns the pay POST's status and the payment's status ("" when none).
-func payFrictionless(t *testing.T, app *web.App, key string) (int, string) {
+// returns the pay POST's status, the session and the payment's status (""
+// when none was made).
+func payFrictionless(t *testing.T, app *web.App, key string) (code int, sid, status string) {
 	t.Helper()
 	res := do(t, http.MethodPost, app.InternalURL+"/v1/checkout/sessions",
 		[]byte(`{"amount":1500,"currency":"EUR","provider":"worldline","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`),
@@ -185,7 +185,7 @@ func payFrictionless(t *testing.T, app *web.App, key string) (int, string) {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
 	}
-	sid := res.JSON(t)["id"].(string)
+	sid = res.JSON(t)["id"].(string)
 	form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
 	res = do(t, http.MethodPost, app.InternalURL+"/c/"+sid+"/pay", shopperForm(t, app, sid, form), "Content-Type", "application/x-www-form-urlencoded")
 	pays, err := app.Store.SessionPayments(context.Background(), sid)
@@ -193,9 +193,9 @@ func payFrictionless(t *testing.T, app *web.App, key string) (int, string) {
 		t.Fatalf("payments of %s: %v %v", sid, pays, err)
 	}
 	if len(pays) == 0 {
-		return res.Status, ""
+		return res.Status, sid, ""
 	}
-	return res.Status, string(pays[0].Status)
+	return res.Status, sid, string(pays[0].Status)
 }
 
 // TestTestModeIsFreeOfCardTestingLimits: with the default limits, 200
@@ -206,32 +206,23 @@ func payFrictionless(t *testing.T, app *web.App, key string) (int, string) {
 func TestTestModeIsFreeOfCardTestingLimits(t *testing.T) {
 	app := MustApp(t, nil, defaultLimits)
 	for i := range 200 {
-		if code, status := payFrictionless(t, app, testKey); code != http.StatusSeeOther || status != "succeeded" {
+		if code, _, status := payFrictionless(t, app, testKey); code != http.StatusSeeOther || status != "succeeded" {
 			t.Fatalf("test-mode payment %d with one card from one address: %d, payment %q", i+1, code, status)
 		}
 	}
 
 	live, _ := liveApp(t, defaultLimits)
-	liveKey, testKey := checkout.NewSecretKey(true), checkout.NewSecretKey(false)
-	now := time.Now().UTC()
-	for _, m := range []*checkout.Merchant{
-		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Live shop", APIKeyHash: checkout.HashAPIKey(liveKey), DefaultProvider: "worldline", Live: true, CreatedAt: now},
-		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Test shop", APIKeyHash: checkout.HashAPIKey(testKey), DefaultProvider: "worldline", CreatedAt: now},
-	} {
-		if err := live.Store.SaveMerchant(context.Background(), m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	liveKey, testKey := liveAndTestMerchants(t, live)
 	for i := range 10 {
-		if code, status := payFrictionless(t, live, liveKey); code != http.StatusSeeOther || status != "succeeded" {
+		if code, _, status := payFrictionless(t, live, liveKey); code != http.StatusSeeOther || status != "succeeded" {
 			t.Fatalf("live payment %d: %d, payment %q", i+1, code, status)
 		}
 	}
-	if code, status := payFrictionless(t, live, liveKey); code != http.StatusTooManyRequests || status != "" {
+	if code, _, status := payFrictionless(t, live, liveKey); code != http.StatusTooManyRequests || status != "" {
 		t.Fatalf("the 11th live payment with one card: %d, payment %q; want 429 and no payment", code, status)
 	}
 	for i := range 15 {
-		if code, status := payFrictionless(t, live, testKey); code != http.StatusSeeOther || status != "succeeded" {
+		if code, _, status := payFrictionless(t, live, testKey); code != http.StatusSeeOther || status != "succeeded" {
 			t.Fatalf("test-mode payment %d on a live server, after the live limit was reached: %d, payment %q", i+1, code, status)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"testing"
 	"time"
 
@@ -22,32 +21,16 @@ import (
 func TestTestAndLiveKeptApart(t *testing.T) {
 	ctx := context.Background()
 	app, real := liveApp(t)
-	liveKey, testKey := checkout.NewSecretKey(true), checkout.NewSecretKey(false)
-	now := time.Now().UTC()
-	for _, m := range []*checkout.Merchant{
-		{ID: "mer_" + checkout.RandomToken(20), Name: "Live shop", APIKeyHash: checkout.HashAPIKey(liveKey), DefaultProvider: "worldline", Live: true, CreatedAt: now},
-		{ID: "mer_" + checkout.RandomToken(20), Name: "Test shop", APIKeyHash: checkout.HashAPIKey(testKey), DefaultProvider: "worldline", CreatedAt: now},
-	} {
-		if err := app.Store.SaveMerchant(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	base := app.InternalURL
+	liveKey, testKey := liveAndTestMerchants(t, app)
 	call := func(key, method, path string, body string) response {
 		t.Helper()
-		return do(t, method, base+path, []byte(body), "Authorization", "Bearer "+key, "Content-Type", "application/json")
+		return do(t, method, app.InternalURL+path, []byte(body), "Authorization", "Bearer "+key, "Content-Type", "application/json")
 	}
 	pay := func(key string) (session, payment map[string]any) {
 		t.Helper()
-		res := call(key, http.MethodPost, "/v1/checkout/sessions",
-			`{"amount":1500,"currency":"EUR","success_url":"https://shop.example/ok","cancel_url":"https://shop.example/no"}`)
-		if res.Status != http.StatusCreated {
-			t.Fatalf("create: %d %s", res.Status, res.Body)
-		}
-		sid := res.JSON(t)["id"].(string)
-		form := url.Values{"card_number": {"4242424242424242"}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
-		if res := do(t, http.MethodPost, base+"/c/"+sid+"/pay", shopperForm(t, app, sid, form), "Content-Type", "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther {
-			t.Fatalf("pay: %d %s", res.Status, res.Body)
+		code, sid, _ := payFrictionless(t, app, key)
+		if code != http.StatusSeeOther {
+			t.Fatalf("pay: %d", code)
 		}
 		session = call(key, http.MethodGet, "/v1/checkout/sessions/"+sid, "").JSON(t)
 		pid := session["payment"].(map[string]any)["id"].(string)
@@ -76,17 +59,18 @@ func TestTestAndLiveKeptApart(t *testing.T) {
 	if r := res.JSON(t); r["livemode"] != false {
 		t.Fatalf("a test payment's refund: %v", r)
 	}
-	// A sandbox notification reaches test payments only: the real
-	// provider's route does not know the sandbox's payment.
-	if res := do(t, http.MethodPost, base+"/notify/test/nope", []byte("{}")); res.Status != http.StatusNotFound {
+	// The sandboxes' notification route knows only the registry's
+	// providers (that it moves test payments only is
+	// checkout's TestNotificationsStayInTheirMode).
+	if res := do(t, http.MethodPost, app.InternalURL+"/notify/test/nope", []byte("{}")); res.Status != http.StatusNotFound {
 		t.Fatalf("an unknown provider on the test notification route: %d %s", res.Status, res.Body)
 	}
 
 	// A sandbox server takes test keys only.
 	sandbox := sharedApp(t)
 	key := checkout.NewSecretKey(true)
-	if err := sandbox.Store.SaveMerchant(ctx, &checkout.Merchant{ID: "mer_" + checkout.RandomToken(20), Name: "Live on sandbox",
-		APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: "worldline", Live: true, CreatedAt: now}); err != nil {
+	if err := sandbox.Store.SaveMerchant(ctx, &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Live on sandbox",
+		APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: "worldline", Live: true, CreatedAt: time.Now().UTC()}); err != nil {
 		t.Fatal(err)
 	}
 	res = do(t, http.MethodGet, sandbox.URL+"/v1/webhook_endpoints", nil, "Authorization", "Bearer "+key)
@@ -139,4 +123,21 @@ func liveApp(t *testing.T, options ...func(*web.Config)) (*web.App, *wlsandbox.S
 		t.Fatal("a live server runs the sandboxes too, for test keys")
 	}
 	return app, real
+}
+
+// liveAndTestMerchants saves a live and a test merchant on app, both with
+// Worldline as their default, and returns their secret keys.
+func liveAndTestMerchants(t *testing.T, app *web.App) (liveKey, testKey string) {
+	t.Helper()
+	liveKey, testKey = checkout.NewSecretKey(true), checkout.NewSecretKey(false)
+	now := time.Now().UTC()
+	for _, m := range []*checkout.Merchant{
+		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Live shop", APIKeyHash: checkout.HashAPIKey(liveKey), DefaultProvider: "worldline", Live: true, CreatedAt: now},
+		{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Test shop", APIKeyHash: checkout.HashAPIKey(testKey), DefaultProvider: "worldline", CreatedAt: now},
+	} {
+		if err := app.Store.SaveMerchant(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return liveKey, testKey
 }
