@@ -10,6 +10,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
+	"github.com/opencheckout/hostedcheckout/qa"
 )
 
 // mountSandboxes serves each sandbox under its registry.MountPath. On a
@@ -26,6 +27,12 @@ func mountSandboxes(e *echo.Echo, s *sandboxset.Set, faults bool) {
 		}
 		e.Any(mount+"/*", echo.WrapHandler(http.StripPrefix(mount, h)))
 	}
+	// The scenario catalogue (qa/scenarios.json): what each sandbox does
+	// with each test card, name, amount and wallet action.
+	e.GET("/sandbox/scenarios", func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, qa.JSON())
+	})
 }
 
 func withoutFaults(next http.Handler) http.Handler {
