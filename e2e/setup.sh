@@ -10,7 +10,9 @@
 #   - beside it, `axe-core/` (npm's axe-core, pinned with its integrity),
 #     which the accessibility checks inject into pages (e2e TestScreens);
 #   - Debian's openssl, which the signed-return tests check against (web
-#     TestSignedReturns).
+#     TestSignedReturns);
+#   - qa/playwright/node_modules/playwright-core, a link to the driver's
+#     package/, for the JavaScript kit's example spec.
 # It fails, naming what is missing, when it cannot install something.
 set -euo pipefail
 
@@ -99,5 +101,10 @@ fi
 [ -s "$axe_dir/axe.min.js" ] || { say "no axe-core at $axe_dir/axe.min.js"; exit 1; }
 
 ln -sf "$(command -v node)" "$driver_dir/node"
+# The JavaScript kit's example spec (qa/playwright, run by its spec_test.go)
+# imports playwright-core: the driver's package/ is npm's
+# playwright-core@1.52.0, so link it rather than download it again.
+mkdir -p "$root/qa/playwright/node_modules"
+ln -sfn "$driver_dir/package" "$root/qa/playwright/node_modules/playwright-core"
 "$driver_dir/node" "$driver_dir/package/cli.js" --version >/dev/null || { say "the driver in $driver_dir does not run"; exit 1; }
 echo "$driver_dir"

@@ -1,0 +1,58 @@
+// The example suite of the Playwright kit: it pays through every provider and
+// every scenario of the server's catalogue (GET /sandbox/scenarios), each in a
+// browser context of its own, four at a time, and checks each outcome.
+//
+//   CHECKOUT_DEMO_API_KEY=sk_test_qa_0123456789abcdef go run .      # in the repository
+//   CHECKOUT_API_KEY=sk_test_qa_0123456789abcdef node --test         # here
+//
+// Environment: CHECKOUT_BASE_URL (default http://127.0.0.1:8080, what `go run .`
+// serves), CHECKOUT_API_KEY (the demo merchant's test key, which `go run .`
+// prints at startup, or sets from CHECKOUT_DEMO_API_KEY, which is read too),
+// CHECKOUT_CHROMIUM (default /usr/bin/chromium, Debian's; nothing is
+// downloaded), CHECKOUT_ONLY (a scenario id prefix, such as "worldline/").
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { check, loadScenarios, play } from './checkout.mjs';
+
+const baseURL = process.env.CHECKOUT_BASE_URL || 'http://127.0.0.1:8080';
+const key = process.env.CHECKOUT_API_KEY || process.env.CHECKOUT_DEMO_API_KEY;
+if (!key) {
+  throw new Error('set CHECKOUT_API_KEY to the demo merchant\'s key: `go run .` prints it at startup '
+    + '("demo merchant secret key: sk_test_…"), or start it with CHECKOUT_DEMO_API_KEY=sk_test_… and set both');
+}
+const api = { baseURL, key };
+const only = process.env.CHECKOUT_ONLY || '';
+
+let catalogue;
+try {
+  catalogue = await loadScenarios(baseURL);
+} catch (err) {
+  throw new Error(`no scenario catalogue at ${baseURL} (start the server with \`go run .\`): ${err.message}`);
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium' });
+});
+after(async () => {
+  await browser?.close();
+});
+
+describe('scenario catalogue', { concurrency: 4 }, () => {
+  for (const provider of catalogue.providers) {
+    for (const scenario of provider.scenarios) {
+      if (!scenario.id.startsWith(only)) continue;
+      test(scenario.id, { timeout: 120_000 }, async (t) => {
+        const context = await browser.newContext();
+        try {
+          const page = await context.newPage();
+          const played = await play(page, api, provider, scenario);
+          t.diagnostic(`${played.sessionId}: ${played.status || '(no payment)'}`);
+          check(scenario, played);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+});
