@@ -15,9 +15,6 @@
 /** The success_url createSession sends when the options name none (the API requires one). */
 export const DEFAULT_SUCCESS_URL = 'https://merchant.example/qa/success';
 
-/** Result statuses after which the result page no longer changes by itself. */
-const FINAL = new Set(['succeeded', 'authorized', 'failed', 'expired', 'canceled']);
-
 /** How often the polling helpers look again, in milliseconds. */
 const POLL = 100;
 
@@ -231,20 +228,25 @@ export async function paySavedCard(page, last4, opts = {}) {
  * @param {import('playwright-core').Page} page
  * @param {{timeout?: number}} [opts] in ms (default 60000)
  * @returns {Promise<string>}
+ * @throws {Error} when no result page comes within the timeout, or the server shows an error page (error-heading)
  */
 export async function waitForResult(page, opts = {}) {
   const timeout = opts.timeout ?? 60_000;
   const deadline = Date.now() + timeout;
   const status = page.getByTestId('result-status');
-  await status.waitFor({ timeout });
-  for (;;) {
-    // The pending page swaps its content in place: the element may be gone for a moment.
-    const s = await status.getAttribute('data-status', { timeout: Math.max(1, deadline - Date.now()) })
-      .catch(() => null);
-    if (s !== null && FINAL.has(s)) return s;
-    if (Date.now() > deadline) return s ?? 'pending';
-    await new Promise((r) => setTimeout(r, 250));
+  const errorPage = page.getByTestId('error-heading');
+  await status.or(errorPage).first().waitFor({ timeout });
+  if (await errorPage.count() > 0) {
+    throw new Error(`checkout: the server answered an error page: ${(await errorPage.textContent())?.trim()}`);
   }
+  const final = page.locator('[data-testid="result-status"]:not([data-status="pending"])');
+  try {
+    await final.waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+  } catch (err) {
+    if (err?.name === 'TimeoutError') return 'pending';
+    throw err;
+  }
+  return final.getAttribute('data-status');
 }
 
 /**
@@ -322,12 +324,13 @@ export async function play(page, api, provider, scenario, opts = {}) {
 }
 
 /**
- * Checks what play returned against the scenario's outcome: status, payment_status, decline_code, three_ds (the
- * flow) and eci must be equal (absent means none); liability_shift and card_saved are compared when listed.
+ * Checks what play returned against the scenario's outcome, as the Go kit's Check does: status and payment_status
+ * must be equal (absent means none); decline_code, three_ds (the flow), eci, liability_shift and card_saved are
+ * compared when the outcome lists them.
  * @param {object} scenario the catalogue's scenario
- * @param {{status: string, session: object, cardSaved?: boolean}} played what play returned
+ * @param {{sessionId: string, status: string, session: object, cardSaved?: boolean}} played what play returned
  * @returns {void}
- * @throws {Error} naming the scenario and each field that differs, with the wanted and the actual value
+ * @throws {Error} naming the scenario and each field that differs, with the actual and the wanted value
  */
 export function check(scenario, played) {
   const want = scenario.outcome ?? {};
@@ -338,16 +341,17 @@ export function check(scenario, played) {
     decline_code: p?.decline?.code ?? '',
     three_ds: p?.three_ds?.flow ?? '',
     eci: p?.three_ds?.eci ?? '',
+    liability_shift: p?.three_ds?.liability_shift ?? null,
+    card_saved: played.cardSaved ?? false,
   };
+  const always = new Set(['status', 'payment_status']);
   const diffs = [];
   for (const [field, value] of Object.entries(got)) {
-    if ((want[field] ?? '') !== value) diffs.push(`${field}: got ${JSON.stringify(value)}, want ${JSON.stringify(want[field] ?? '')}`);
-  }
-  if (want.liability_shift !== undefined && want.liability_shift !== (p?.three_ds?.liability_shift ?? null)) {
-    diffs.push(`liability_shift: got ${JSON.stringify(p?.three_ds?.liability_shift ?? null)}, want ${want.liability_shift}`);
-  }
-  if (want.card_saved !== undefined && want.card_saved !== (played.cardSaved ?? null)) {
-    diffs.push(`card_saved: got ${JSON.stringify(played.cardSaved ?? null)}, want ${want.card_saved}`);
+    const listed = want[field] !== undefined && want[field] !== '';
+    const wanted = want[field] ?? '';
+    if ((always.has(field) || listed) && wanted !== value) {
+      diffs.push(`${field}: got ${JSON.stringify(value)}, want ${JSON.stringify(wanted)}`);
+    }
   }
   if (diffs.length > 0) {
     throw new Error(`checkout: scenario ${scenario.id} (session ${played.sessionId}): ${diffs.join('; ')}`);

@@ -65,12 +65,16 @@ test('check names each field that differs', () => {
     status: 'failed',
     session: { payment: { status: 'failed', decline: { code: 'card_declined' }, three_ds: { flow: 'frictionless', eci: '07', liability_shift: false } } },
   }), (err) => {
-    for (const field of ['status', 'payment_status', 'decline_code', 'eci', 'liability_shift']) {
+    for (const field of ['status', 'payment_status', 'eci', 'liability_shift']) {
       assert.match(err.message, new RegExp(`\\b${field}: got`));
     }
-    assert.doesNotMatch(err.message, /three_ds: got/);
+    assert.doesNotMatch(err.message, /three_ds: got/); // equal
+    assert.doesNotMatch(err.message, /decline_code: got/); // not listed
     return true;
   });
+  // status and payment_status are always compared: absent means none.
+  assert.throws(() => check({ id: 'p/t', outcome: { status: 'failed' } }, { sessionId: 'cs_3', status: 'failed', session: { payment: { status: 'failed' } } }),
+    /payment_status: got "failed", want ""/);
   const notSaved = { id: 'bbmsl/x', outcome: { status: '', card_saved: false } };
   check(notSaved, { sessionId: 'cs_2', status: '', session: { payment: null }, cardSaved: false });
   assert.throws(() => check(notSaved, { sessionId: 'cs_2', status: 'succeeded', session: { payment: { status: 'succeeded' } }, cardSaved: true }),
