@@ -1,6 +1,7 @@
 // The example suite of the Playwright kit: it pays through every provider and
 // every scenario of the server's catalogue (GET /sandbox/scenarios), each in a
-// browser context of its own, four at a time, and checks each outcome.
+// browser context of its own, four at a time, and checks each outcome; then it
+// pays by card and by wallet on a page that offers both.
 //
 //   CHECKOUT_DEMO_API_KEY=sk_test_qa_0123456789abcdef go run .      # in the repository
 //   CHECKOUT_API_KEY=sk_test_qa_0123456789abcdef node --test         # here
@@ -12,7 +13,9 @@
 // downloaded), CHECKOUT_ONLY (a scenario id prefix, such as "worldline/").
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { check, loadScenarios, play } from './checkout.mjs';
+import {
+  approveWallet, check, createSession, getSession, loadScenarios, payWithCard, play, waitForResult,
+} from './checkout.mjs';
 
 const baseURL = process.env.CHECKOUT_BASE_URL || 'http://127.0.0.1:8080';
 const key = process.env.CHECKOUT_API_KEY || process.env.CHECKOUT_DEMO_API_KEY;
@@ -54,5 +57,30 @@ describe('scenario catalogue', { concurrency: 4 }, () => {
         }
       });
     }
+  }
+});
+
+// A page offering both the card and the wallet shows a method chooser: each
+// helper picks its own method first.
+describe('card or wallet on one page', { concurrency: 2 }, () => {
+  const pay = { card: (page) => payWithCard(page, { number: '4242424242424242' }), wallet: (page) => approveWallet(page, 'approve') };
+  for (const [method, act] of Object.entries(pay)) {
+    if (!`both/${method}`.startsWith(only)) continue;
+    test(`both/${method}`, { timeout: 120_000 }, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        const session = await createSession(api, { amount: 2500, currency: 'USD', methods: ['card', 'wallet'] });
+        await page.goto(session.url);
+        await act(page);
+        const status = await waitForResult(page);
+        const { payment } = await getSession(api, session.id);
+        if (status !== 'succeeded' || payment?.method !== method) {
+          throw new Error(`paid ${payment?.method} (${status}), want ${method} (succeeded)`);
+        }
+      } finally {
+        await context.close();
+      }
+    });
   }
 });
