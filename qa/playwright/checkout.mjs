@@ -164,8 +164,21 @@ export async function answerChallenge(page, code, opts = {}) {
 }
 
 /**
- * Pays with the wallet: chooses the wallet when the page offers a choice (payment-method-wallet-option), clicks
- * payment-method-wallet, then in the sandbox cashier wallet-approve, wallet-decline or wallet-cancel.
+ * Starts a wallet payment: chooses the wallet when the page offers a choice (payment-method-wallet-option, when
+ * visible) and clicks payment-method-wallet. The shopper is then at the wallet's cashier, or, when the wallet refuses
+ * the payment at once (amount 999999 in the sandbox), on the result page.
+ * @param {import('playwright-core').Page} page a page showing the hosted checkout
+ * @param {{timeout?: number}} [opts] how long to wait for the page, in ms (default 30000)
+ * @returns {Promise<void>}
+ */
+export async function startWallet(page, opts = {}) {
+  const timeout = opts.timeout ?? 30_000;
+  await chooseMethod(page, 'payment-method-wallet-option', 'payment-method-wallet', timeout);
+  await page.getByTestId('payment-method-wallet').click({ timeout });
+}
+
+/**
+ * Pays with the wallet: startWallet, then in the sandbox cashier wallet-approve, wallet-decline or wallet-cancel.
  * @param {import('playwright-core').Page} page a page showing the hosted checkout
  * @param {'approve'|'decline'|'cancel'} action what the shopper does in the cashier
  * @param {{timeout?: number}} [opts] how long to wait for the page and the cashier, in ms (default 30000)
@@ -176,8 +189,7 @@ export async function approveWallet(page, action, opts = {}) {
     throw new Error(`checkout: wallet action ${JSON.stringify(action)}: want approve, decline or cancel`);
   }
   const timeout = opts.timeout ?? 30_000;
-  await chooseMethod(page, 'payment-method-wallet-option', 'payment-method-wallet', timeout);
-  await page.getByTestId('payment-method-wallet').click({ timeout });
+  await startWallet(page, { timeout });
   await page.getByTestId(`wallet-${action}`).click({ timeout });
 }
 
@@ -269,8 +281,8 @@ export async function loadScenarios(baseURL) {
 /**
  * Plays one scenario of the catalogue: creates a session for it (the provider's method and currency, the scenario's
  * amount, three_ds and capture_mode; a fresh customer for saved cards), opens it in page, pays as the scenario
- * says (card and challenge code, wallet action, or add a card on the provider's page then pay with it), waits for
- * the result and reads the session back.
+ * says (card and challenge code; wallet action, none meaning the wallet refuses at once; or add a card on the
+ * provider's page then pay with it), waits for the result and reads the session back.
  * @param {import('playwright-core').Page} page a fresh page (its own browser context for saved cards)
  * @param {{baseURL: string, key: string}} api
  * @param {{provider: string, method: string, currency: string}} provider the catalogue's provider entry
@@ -303,7 +315,9 @@ export async function play(page, api, provider, scenario, opts = {}) {
       status = await waitForResult(page, opts);
       break;
     case 'wallet':
-      await approveWallet(page, scenario.wallet_action);
+      // No action: the wallet refuses the payment before its cashier opens.
+      if (scenario.wallet_action) await approveWallet(page, scenario.wallet_action);
+      else await startWallet(page);
       status = await waitForResult(page, opts);
       break;
     case 'saved_card':
