@@ -18,6 +18,7 @@ const (
 	ENotFound            ErrorCode = "not_found"              // no such resource for this caller
 	EUnauthorized        ErrorCode = "unauthorized"           // missing or wrong API key
 	EForbidden           ErrorCode = "forbidden"              // a cross-site browser request to a state-changing endpoint
+	ETestModeOnly        ErrorCode = "test_mode_only"         // a test-mode tool (POST /v1/test/webhooks) called with a live key
 	ERateLimited         ErrorCode = "rate_limited"           // too many requests or attempts; RetryAfter says when to come back
 	EConflict            ErrorCode = "conflict"               // the resource is not in a state that allows this
 	EIdempotencyMismatch ErrorCode = "idempotency_error"      // same Idempotency-Key, different request

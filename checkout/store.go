@@ -141,6 +141,13 @@ type Store interface {
 	WebhookDeliveries(ctx context.Context, merchantID string, limit int) ([]*WebhookDelivery, error)
 	WebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
 	RedeliverWebhook(ctx context.Context, merchantID, id string, now time.Time) (*WebhookDelivery, error)
+	// QueueTestWebhook writes d, a pending delivery of a test event
+	// (POST /v1/test/webhooks), to the endpoint d.EndpointID only, setting
+	// d.ID: one insert guarded by that endpoint being d.MerchantID's, not
+	// deleted and enabled (its enabled_events do not filter it). It writes
+	// no event row. ErrNotFound when the merchant has no such endpoint,
+	// ErrEndpointDisabled when it is disabled; nothing is written then.
+	QueueTestWebhook(ctx context.Context, d *WebhookDelivery) error
 	SessionEvents(ctx context.Context, sessionID string) ([]Event, error)
 	// SessionTimeline reads one page of a session's timeline: at most
 	// limit of its events in the order written (after the entry afterID

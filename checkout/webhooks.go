@@ -79,14 +79,21 @@ func paymentWebhook(to PaymentStatus) string {
 	return ""
 }
 
+// webhookBody is the JSON body of a merchant webhook.
+type webhookBody struct {
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"`
+	Data      any    `json:"data"`
+	// Triggered is true on a test event sent by POST /v1/test/webhooks
+	// (its data is synthetic: no such session, payment or refund exists)
+	// and absent on every real one.
+	Triggered bool `json:"triggered,omitempty"`
+}
+
 // WebhookPayload is the minified JSON body of a merchant webhook for an
 // event: {"type", "timestamp", "data"}.
 func WebhookPayload(e Event) ([]byte, error) {
-	return json.Marshal(struct {
-		Type      string `json:"type"`
-		Timestamp string `json:"timestamp"`
-		Data      any    `json:"data"`
-	}{e.Notify, e.CreatedAt.UTC().Format(time.RFC3339), e.Object})
+	return json.Marshal(webhookBody{Type: e.Notify, Timestamp: e.CreatedAt.UTC().Format(time.RFC3339), Data: e.Object})
 }
 
 // NewWebhookSecret makes a Standard Webhooks secret: whsec_ and the base64

@@ -154,3 +154,31 @@ func TestStatusAnnounced(t *testing.T) {
 		t.Errorf("focus moved to %s after the update", f)
 	}
 }
+
+// TestKeyboardChoosesTheMethod: on a page offering the card and the wallet,
+// in Arabic (right to left), Tab reaches the chosen method's radio, an
+// arrow key moves the choice to the wallet and shows its form in place of
+// the card's, Tab reaches "Pay with wallet" and Enter opens the cashier.
+func TestKeyboardChoosesTheMethod(t *testing.T) {
+	t.Parallel()
+	page := newPage(t, playwright.BrowserNewContextOptions{Locale: playwright.String("ar")})
+	id := gallerySession(t, "ar", sessionOptions{methods: []string{"card", "wallet"}})
+	must(t, goto_(page, app.URL+"/c/"+id))
+	must(t, expect.Locator(page.GetByTestId("payment-method-card")).ToBeChecked())
+	f := ""
+	for i := 0; i < 10 && f != "payment-method-card"; i++ {
+		f = tab(t, page)
+	}
+	if f != "payment-method-card" {
+		t.Fatalf("Tab never reached the card method, last on %q", f)
+	}
+	must(t, page.Keyboard().Press("ArrowDown"))
+	must(t, expect.Locator(page.GetByTestId("payment-method-wallet-option")).ToBeFocused())
+	must(t, expect.Locator(page.GetByTestId("payment-method-wallet-option")).ToBeChecked())
+	must(t, expect.Locator(page.GetByTestId("card-number")).ToBeHidden())
+	if f := tab(t, page); f != "payment-method-wallet" {
+		t.Fatalf("Tab after the wallet method reached %q, want Pay with wallet", f)
+	}
+	must(t, page.Keyboard().Press("Enter"))
+	must(t, page.WaitForURL("**/sandbox/alipayplus/**"))
+}

@@ -36,7 +36,8 @@ func TestKitChoosesTheMethod(t *testing.T) {
 		t.Fatal("the wallet button was not pressed")
 	}
 
-	// One method: the hidden method input of today's page is no choice.
+	// One method: no visible chooser (a hidden element with the hook is
+	// none), and nothing waits for one.
 	must(t, page.SetContent(`<input type="hidden" data-testid="payment-method-card">
 <input data-testid="card-number"><input data-testid="card-expiry"><input data-testid="card-cvc"><input data-testid="cardholder-name">`))
 	start := time.Now()

@@ -34,10 +34,12 @@ func remember(number string) {
 
 // scanForCardData reads the database, its WAL and shared-memory files and
 // the captured logs for every card number the suite typed and every
-// security code (cardscan.Scan).
+// security code (cardscan.Scan). The WAL and shared-memory files come
+// first: SQLite may checkpoint and remove them as its last connection
+// closes, and what they held is then in the database file, read after.
 func scanForCardData(dir string) []string {
 	var files []string
-	for _, name := range []string{"checkout.db", "checkout.db-wal", "checkout.db-shm", "app.log"} {
+	for _, name := range []string{"checkout.db-wal", "checkout.db-shm", "checkout.db", "app.log"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			files = append(files, filepath.Join(dir, name))
 		}

@@ -24,7 +24,7 @@ import (
 // galleryStates lists the states walkStates reaches, in its order.
 var galleryStates = []string{
 	"form", "form-errors", "403", "succeeded", "failed", "challenge", "authorized", "canceled",
-	"saved-cards", "wallet", "expired", "404", "429",
+	"saved-cards", "wallet", "wallet-chosen", "expired", "404", "429",
 	"ddc", "pending", "redirect", "wallet-redirect",
 }
 
@@ -253,10 +253,14 @@ func scriptFlows(t *testing.T, locale string, visit visitor) {
 	addCard(t, page, testcards.Visa, "")
 	visit(t, "saved-cards", page)
 
+	// Card or wallet: the method chooser, on the card, then on the wallet.
 	id = gallerySession(t, locale, sessionOptions{methods: []string{"card", "wallet"}})
 	must(t, goto_(page, app.URL+"/c/"+id))
-	expectPage(t, page, "payment-method-wallet", http.StatusOK)
+	expectPage(t, page, "payment-method-card", http.StatusOK)
 	visit(t, "wallet", page)
+	must(t, page.GetByTestId("payment-method-wallet-option").Click())
+	must(t, expect.Locator(page.GetByTestId("payment-method-wallet")).ToBeVisible())
+	visit(t, "wallet-chosen", page)
 
 	id = gallerySession(t, locale, sessionOptions{})
 	apiPost(t, "/v1/checkout/sessions/"+id+"/expire")
@@ -312,6 +316,7 @@ func noScriptFlows(t *testing.T, locale string, visit visitor) {
 	// The wallet's cashier is reached by a form.
 	id = gallerySession(t, locale, sessionOptions{methods: []string{"card", "wallet"}})
 	must(t, goto_(page, app.URL+"/c/"+id))
+	must(t, page.GetByTestId("payment-method-wallet-option").Click()) // the chooser needs no script
 	must(t, page.GetByTestId("payment-method-wallet").Click())
 	expectPage(t, page, "redirect-continue", http.StatusOK)
 	visit(t, "wallet-redirect", page)

@@ -29,11 +29,14 @@ func shopWallet(t *testing.T, page playwright.Page, methods string) string {
 	return id
 }
 
-// payWithWallet presses "Pay with wallet" and waits for the sandbox cashier
-// (the whole window, reached by the auto-submitted form); it returns the
-// payment.
+// payWithWallet chooses the wallet where the page offers a choice, presses
+// "Pay with wallet" and waits for the sandbox cashier (the whole window,
+// reached by the auto-submitted form); it returns the payment.
 func payWithWallet(t *testing.T, page playwright.Page, id string) *checkout.Payment {
 	t.Helper()
+	if n, err := page.GetByTestId("payment-method-wallet-option").Count(); err == nil && n > 0 {
+		must(t, page.GetByTestId("payment-method-wallet-option").Click())
+	}
 	must(t, page.GetByTestId("payment-method-wallet").Click())
 	must(t, page.WaitForURL("**/sandbox/alipayplus/**"))
 	if !strings.HasPrefix(page.URL(), app.SandboxURL) {
@@ -68,7 +71,11 @@ func TestWalletJourneys(t *testing.T) {
 			page := newPage(t)
 			visits := topLevelVisits(page)
 			id := shopWallet(t, page, "card,wallet")
-			must(t, expect.Locator(page.GetByTestId("card-number")).ToBeVisible()) // both are offered
+			// Both are offered: the card is chosen, and the wallet's
+			// button shows only once the shopper chooses the wallet.
+			must(t, expect.Locator(page.GetByTestId("card-number")).ToBeVisible())
+			must(t, expect.Locator(page.GetByTestId("payment-method-card")).ToBeChecked())
+			must(t, expect.Locator(page.GetByTestId("payment-method-wallet")).ToBeHidden())
 			must(t, checkoutqa.ApproveWallet(page, row.action))
 			expectResult(t, page, row.status)
 			if !visited(visits(), app.SandboxURL+"/sandbox/alipayplus/") {
@@ -86,8 +93,13 @@ func TestWalletJourneys(t *testing.T) {
 				t.Fatalf("wallet charged %d times, want %d", got, row.charged)
 			}
 			if row.status == "failed" {
-				// The shopper can try again, with a card this time.
+				// The shopper can try again, with a card this time: the
+				// page comes back on the wallet, and the card is a click away.
 				must(t, page.GetByTestId("try-again").Click())
+				must(t, expect.Locator(page.GetByTestId("payment-method-wallet-option")).ToBeChecked())
+				must(t, expect.Locator(page.GetByTestId("card-number")).ToBeHidden())
+				must(t, page.GetByTestId("payment-method-card").Click())
+				must(t, expect.Locator(page.GetByTestId("payment-method-wallet")).ToBeHidden())
 				fillCard(t, page, "4242424242424242", expiry(), cvc, "Ada Lovelace")
 				must(t, page.GetByTestId("pay-button").Click())
 				expectResult(t, page, "succeeded")
@@ -97,6 +109,41 @@ func TestWalletJourneys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPayEitherMethodOnTheChooser: on a page offering the card and the
+// wallet, a shopper pays by card, and another by wallet, each by clicking
+// the visible controls only (the card method after trying the wallet's).
+func TestPayEitherMethodOnTheChooser(t *testing.T) {
+	t.Parallel()
+	t.Run("card", func(t *testing.T) {
+		t.Parallel()
+		page := newPage(t)
+		id := shopWallet(t, page, "card,wallet")
+		must(t, page.GetByTestId("payment-method-wallet-option").Click())
+		must(t, expect.Locator(page.GetByTestId("card-number")).ToBeHidden())
+		must(t, page.GetByTestId("payment-method-card").Click())
+		must(t, expect.Locator(page.GetByTestId("payment-method-wallet")).ToBeHidden())
+		fillCard(t, page, "4242424242424242", expiry(), cvc, "Ada Lovelace")
+		must(t, page.GetByTestId("pay-button").Click())
+		expectResult(t, page, "succeeded")
+		if pays := payments(t, id); len(pays) != 1 || pays[0].Method != checkout.MethodCard || pays[0].Status != checkout.PaymentSucceeded {
+			t.Fatalf("card payment: %+v", pays)
+		}
+	})
+	t.Run("wallet", func(t *testing.T) {
+		t.Parallel()
+		page := newPage(t)
+		id := shopWallet(t, page, "card,wallet")
+		must(t, page.GetByTestId("payment-method-wallet-option").Click())
+		must(t, expect.Locator(page.GetByTestId("card-number")).ToBeHidden())
+		must(t, page.GetByTestId("payment-method-wallet").Click())
+		must(t, page.GetByTestId(apsandbox.TestIDApprove).Click())
+		expectResult(t, page, "succeeded")
+		if pays := payments(t, id); len(pays) != 1 || pays[0].Method != checkout.MethodWallet || pays[0].Status != checkout.PaymentSucceeded {
+			t.Fatalf("wallet payment: %+v", pays)
+		}
+	})
 }
 
 // timeline returns the order in which the payment's notification and the

@@ -78,6 +78,9 @@ func (h *Handlers) render(c echo.Context, s *checkout.Session, pays []*checkout.
 	if banner == "" && len(errs) == 0 {
 		v.Banner = v.L.T("form.check_fields")
 	}
+	// The method submitted stays chosen: a refused wallet submit shows its
+	// banner under the wallet, a refused card the card form and its errors.
+	v.WalletChosen = c.FormValue("payment_method") == string(checkout.MethodWallet) && v.Banner != ""
 	v.Expiry = checkout.CleanText(c.FormValue("card_expiry"), 9)
 	// Shown back without what the text rule refuses (a refused name may
 	// be refused for exactly that).

@@ -137,6 +137,7 @@ func (h *Handlers) checkoutForm(c echo.Context, s *checkout.Session, pays []*che
 	if banner == "" && len(pays) > 0 {
 		if last := pays[len(pays)-1]; last.Status == checkout.PaymentFailed && last.Decline != nil {
 			v.Banner = paymentDeclineMessage(l, last)
+			v.WalletChosen = last.Method == checkout.MethodWallet
 		}
 	}
 	return v

@@ -84,7 +84,9 @@ type Card struct {
 // Outcome is what a scenario ends in.
 type Outcome struct {
 	// Status is the result page's data-status (result-status): succeeded,
-	// authorized, failed, pending, canceled.
+	// authorized, failed, pending, canceled; "" when the scenario reaches
+	// no result page (a card the add-card page does not save: the shopper
+	// is back on the hosted page, with saved-cards-notice).
 	Status string `json:"status"`
 	// PaymentStatus is the merchant API's payment.status; "" when the
 	// scenario makes no payment (a card the add-card page does not save).

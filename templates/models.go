@@ -47,6 +47,7 @@ type CheckoutPage struct {
 	CancelURL    string
 	Card         bool // the card form is offered
 	Wallet       bool // "Pay with wallet" is offered
+	WalletChosen bool // with both offered, the chooser starts on the wallet (its last submit came back with an error)
 	SavedCards   []SavedCardOption
 	CanSaveCards bool // the shopper may add (and remove) saved cards
 	AddCardURL   string

@@ -24,7 +24,7 @@ func statusOf(code checkout.ErrorCode) int {
 		return http.StatusRequestEntityTooLarge
 	case checkout.EUnauthorized:
 		return http.StatusUnauthorized
-	case checkout.EForbidden:
+	case checkout.EForbidden, checkout.ETestModeOnly:
 		return http.StatusForbidden
 	case checkout.ERateLimited:
 		return http.StatusTooManyRequests

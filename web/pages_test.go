@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -73,10 +74,15 @@ func TestCheckoutPageHooksAndAttributes(t *testing.T) {
 			t.Errorf("%s has no label", hook)
 		}
 	}
-	for _, hook := range []string{"pay-button", "payment-method-card", "order-total"} {
+	for _, hook := range []string{"pay-button", "order-total"} {
 		if testid(d, hook).Length() != 1 {
 			t.Errorf("hook %s missing", hook)
 		}
+	}
+	// One method: no chooser, and the card method's hook is on nothing
+	// (it names the visible radio of a page with a choice).
+	if d.Find("fieldset.methods").Length() != 0 || testid(d, "payment-method-card").Length() != 0 {
+		t.Error("a card-only page shows a method chooser")
 	}
 	for _, name := range []string{"browser_screen_width", "browser_screen_height", "browser_color_depth", "browser_tz_offset",
 		"browser_language", "browser_java_enabled", "browser_js_enabled", "browser_inner_width", "browser_inner_height"} {
@@ -301,6 +307,61 @@ func TestDemoShopCreatesSessionThroughAPI(t *testing.T) {
 	// shopper back with; a malformed one never reaches the API.
 	if res := do(t, http.MethodGet, app.URL+"/demo/return?session_id=../../v1/payments", nil, "Cookie", mine); res.Status != http.StatusNotFound {
 		t.Errorf("a malformed id on the return page: %d", res.Status)
+	}
+}
+
+// TestMethodChooser: a page offering the card and the wallet has a method
+// chooser (a fieldset with a legend and two labelled radios outside every
+// form, Card checked), which the stylesheet uses to show one form at a
+// time; after the wallet's attempt fails the page comes back with the
+// wallet chosen, and a refused card submit with the card chosen.
+func TestMethodChooser(t *testing.T) {
+	app := sharedApp(t)
+	en := i18n.English()
+	body := validSession()
+	body["payment_methods"] = []string{"card", "wallet"}
+	// 999999 makes the wallet sandbox refuse the payment at once.
+	body["amount"], body["line_items"] = 999999, []map[string]any{{"name": "Grinder", "quantity": 1, "unit_amount": 999999}}
+	id := mustCreateSession(t, app, body)["id"].(string)
+	chosen := func(d *goquery.Document) string {
+		t.Helper()
+		f := d.Find("fieldset.methods")
+		if f.Length() != 1 || strings.TrimSpace(f.Find("legend").Text()) != en.T("method.legend") {
+			t.Fatalf("no method chooser with its legend: %d", f.Length())
+		}
+		card, wallet := testid(d, "payment-method-card"), testid(d, "payment-method-wallet-option")
+		for radio, label := range map[*goquery.Selection]string{card: en.T("form.card_heading"), wallet: en.T("method.wallet")} {
+			if radio.Length() != 1 || radio.AttrOr("type", "") != "radio" || radio.AttrOr("name", "") != "method" ||
+				radio.Closest("form").Length() != 0 || strings.TrimSpace(radio.Closest("label").Text()) != label {
+				t.Fatalf("radio %v: want a labelled radio %q in no form", radio.Nodes, label)
+			}
+		}
+		if d.Find(`input[name=method]:checked`).Length() != 1 {
+			t.Fatal("want exactly one method checked")
+		}
+		// Both forms are there; the stylesheet hides the one not chosen.
+		if d.Find("#pay-form").Length() != 1 || testid(d, "payment-method-wallet").Closest("#wallet-form").Length() != 1 {
+			t.Fatal("a page with a chooser has the card form and the wallet form")
+		}
+		return d.Find(`input[name=method]:checked`).AttrOr("value", "")
+	}
+	if got := chosen(doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil))); got != "card" {
+		t.Errorf("a fresh page chooses %q, want card", got)
+	}
+	res := do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, url.Values{"payment_method": {"wallet"}}), "Content-Type", "application/x-www-form-urlencoded")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("wallet pay: %d %s", res.Status, res.Body)
+	}
+	d := doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil))
+	if got := chosen(d); got != "wallet" || testid(d, "form-banner").Text() != en.T("decline.wallet") {
+		t.Errorf("after the wallet failed: %q chosen, banner %q; want the wallet and its decline", got, testid(d, "form-banner").Text())
+	}
+	res = do(t, http.MethodPost, app.URL+"/c/"+id+"/pay", shopperForm(t, app, id, url.Values{"payment_method": {"card"},
+		"card_number": {"4242424242424241"}, "card_expiry": {"12/40"}, "card_cvc": {"123"}, "cardholder_name": {"Ada"}}),
+		"Content-Type", "application/x-www-form-urlencoded")
+	d = doc(t, res)
+	if got := chosen(d); res.Status != http.StatusUnprocessableEntity || got != "card" || testid(d, "field-error-card-number").Length() != 1 {
+		t.Errorf("a refused card: %d, %q chosen; want 422 with the card and its error", res.Status, got)
 	}
 }
 

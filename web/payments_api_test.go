@@ -255,7 +255,7 @@ func TestSameFormTwiceMakesOneAttempt(t *testing.T) {
 	body := validSession()
 	body["currency"], body["provider"] = "EUR", "worldline"
 	id := mustCreateSession(t, app, body)["id"].(string)
-	token := testid(doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil)), "payment-method-card").Parent().Find(`input[name=form_token]`).AttrOr("value", "")
+	token := doc(t, do(t, http.MethodGet, app.URL+"/c/"+id, nil)).Find(`#pay-form input[name=form_token]`).AttrOr("value", "")
 	if len(token) < 16 {
 		t.Fatalf("no form token on the page: %q", token)
 	}

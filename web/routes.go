@@ -78,6 +78,8 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET("/v1/webhook_deliveries", h.APIWebhookDeliveriesList, authed...)
 	e.GET("/v1/events", h.APIEventsList, authed...)
 	e.POST("/v1/webhook_deliveries/:id/redeliver", h.APIWebhookDeliveriesRedeliver, append(authed, h.Idempotent)...)
+	// Test webhooks: one signed test event to one endpoint, test keys only.
+	e.POST("/v1/test/webhooks", h.APITestWebhooksCreate, append(authed, h.Idempotent)...)
 	// The merchant's own settings; PATCH takes a logo, so a larger body.
 	// The key rotation is not Idempotent: its answer (the new secret key)
 	// must never be stored.

@@ -92,11 +92,7 @@ func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event, payload []
 		return err
 	}
 	for _, t := range targets {
-		// The delivery id starts with the event's (its time, so deliveries
-		// sort as their events) and ends with the random end of the
-		// endpoint's: the start of a time-sortable endpoint id is its
-		// time, the same for endpoints made in one moment.
-		id := checkout.PrefixWebhookDelivery + strings.TrimPrefix(e.ID, checkout.PrefixEvent)[:28] + t.endpoint[len(t.endpoint)-8:]
+		id := deliveryID(e.ID, t.endpoint)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, merchant_id, type, payload,
 			status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 			ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
@@ -105,6 +101,15 @@ func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event, payload []
 		}
 	}
 	return nil
+}
+
+// deliveryID is the id of the delivery of event eventID to endpoint: it
+// starts with the event's id (its time, so deliveries sort as their
+// events) and ends with the random end of the endpoint's (the start of a
+// time-sortable endpoint id is its time, the same for endpoints made in
+// one moment).
+func deliveryID(eventID, endpoint string) string {
+	return checkout.PrefixWebhookDelivery + strings.TrimPrefix(eventID, checkout.PrefixEvent)[:28] + endpoint[len(endpoint)-8:]
 }
 
 // SessionEvents returns a session's timeline in order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -318,4 +319,38 @@ func (d *DB) RedeliverWebhook(ctx context.Context, merchantID, id string, now ti
 		return nil, checkout.ErrNotFound
 	}
 	return scanDelivery(d.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d WHERE d.id = ?`, id))
+}
+
+// QueueTestWebhook writes one pending delivery of a test event to the
+// merchant's endpoint (see checkout.Store): the endpoint's ownership,
+// life and being enabled are conditions of the insert itself; a refusal is
+// then told apart by reading the endpoint, in the same transaction.
+func (d *DB) QueueTestWebhook(ctx context.Context, w *checkout.WebhookDelivery) error {
+	id := deliveryID(w.MessageID, w.EndpointID)
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, merchant_id, type, payload,
+			status, next_attempt_at, created_at, updated_at)
+			SELECT ?, ?, e.id, e.merchant_id, ?, ?, 'pending', ?, ?, ? FROM webhook_endpoints e
+			WHERE e.id = ? AND e.merchant_id = ? AND e.deleted_at = 0 AND e.enabled = 1`,
+			id, w.MessageID, w.Type, w.Payload, ms(w.NextAttemptAt), ms(w.CreatedAt), ms(w.UpdatedAt), w.EndpointID, w.MerchantID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			w.ID = id
+			return nil
+		}
+		var enabled bool
+		err = tx.QueryRowContext(ctx, `SELECT enabled FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at = 0`,
+			w.EndpointID, w.MerchantID).Scan(&enabled)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return checkout.ErrNotFound
+		case err != nil:
+			return err
+		case !enabled:
+			return checkout.ErrEndpointDisabled
+		}
+		return errors.New("test webhook: the endpoint is enabled but the delivery was not written")
+	})
 }

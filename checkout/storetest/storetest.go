@@ -41,6 +41,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("WebhookClaimLeases", func(t *testing.T) { webhookClaimLeases(t, open(t)) })
 	t.Run("WebhookAttemptsAndRedelivery", func(t *testing.T) { webhookAttemptsAndRedelivery(t, open(t)) })
 	t.Run("WebhookSecretRotationAndEndpoints", func(t *testing.T) { webhookSecretRotationAndEndpoints(t, open(t)) })
+	t.Run("TestWebhookGoesToOneEndpoint", func(t *testing.T) { testWebhookGoesToOneEndpoint(t, open(t)) })
 	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
 	t.Run("IdempotencyTakeoverFencesTheFirstOwner", func(t *testing.T) { idempotencyTakeoverFencesTheFirstOwner(t, open(t)) })
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })

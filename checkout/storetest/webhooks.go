@@ -335,3 +335,65 @@ func endpointIDs(es []*checkout.WebhookEndpoint) []string {
 	}
 	return ids
 }
+
+// A test webhook (POST /v1/test/webhooks) is one delivery to one endpoint:
+// the merchant's own, not deleted, enabled, whatever its enabled_events.
+// It writes no event (the merchant's event list and the other endpoints
+// stay as they were) and is claimed for sending as any delivery. Another
+// merchant's, a deleted or an unknown endpoint is ErrNotFound, a disabled
+// one ErrEndpointDisabled, and then nothing is written.
+func testWebhookGoesToOneEndpoint(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m, other := mustMerchant(t, db), mustMerchant(t, db)
+	target := mustInsertEndpoint(t, db, endpointFor(m, checkout.WebhookRefundFailed))
+	everything := mustInsertEndpoint(t, db, endpointFor(m))
+	theirs := mustInsertEndpoint(t, db, endpointFor(other))
+	deleted, disabled := mustInsertEndpoint(t, db, endpointFor(m)), mustInsertEndpoint(t, db, endpointFor(m))
+	if _, err := db.DeleteWebhookEndpoint(ctx, m.ID, deleted.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetWebhookEndpointEnabled(ctx, m.ID, disabled.ID, false, now); err != nil {
+		t.Fatal(err)
+	}
+	delivery := func(endpoint string) *checkout.WebhookDelivery {
+		return &checkout.WebhookDelivery{MessageID: checkout.RandomIDs{}.NewID(checkout.PrefixEvent), EndpointID: endpoint,
+			MerchantID: m.ID, Type: "payment.succeeded", Payload: []byte(`{"type":"payment.succeeded","triggered":true}`),
+			Status: checkout.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+	}
+	for _, tt := range []struct {
+		name     string
+		endpoint string
+		want     error
+	}{
+		{"another merchant's", theirs.ID, checkout.ErrNotFound},
+		{"a deleted", deleted.ID, checkout.ErrNotFound},
+		{"an unknown", checkout.RandomIDs{}.NewID(checkout.PrefixWebhookEndpoint), checkout.ErrNotFound},
+		{"a disabled", disabled.ID, checkout.ErrEndpointDisabled},
+	} {
+		if err := db.QueueTestWebhook(ctx, delivery(tt.endpoint)); !errors.Is(err, tt.want) {
+			t.Errorf("%s endpoint: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	for _, id := range []string{m.ID, other.ID} {
+		if ds, err := db.WebhookDeliveries(ctx, id, 10); err != nil || len(ds) != 0 {
+			t.Fatalf("refused test webhooks wrote %d deliveries (%v)", len(ds), err)
+		}
+	}
+
+	d := delivery(target.ID)
+	if err := db.QueueTestWebhook(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := db.WebhookDeliveries(ctx, m.ID, 10)
+	if err != nil || len(ds) != 1 || ds[0].ID != d.ID || ds[0].EndpointID != target.ID || ds[0].MessageID != d.MessageID ||
+		ds[0].Status != checkout.DeliveryPending || string(ds[0].Payload) != string(d.Payload) {
+		t.Fatalf("deliveries after a test webhook: %v (%v), want one to %s and none to %s", ds, err, target.ID, everything.ID)
+	}
+	if events, err := db.ListEvents(ctx, m.ID, checkout.EventFilter{}, checkout.Page{Limit: 10}); err != nil || len(events) != 0 {
+		t.Fatalf("a test webhook wrote events: %v (%v)", events, err)
+	}
+	claimed := claimAt(t, db, now, 10)
+	if len(claimed) != 1 || claimed[0].ID != d.ID || claimed[0].URL != target.URL || claimed[0].Secret != target.Secret {
+		t.Fatalf("claimed %v, want the test delivery with its endpoint's URL and secret", claimed)
+	}
+}

@@ -4,7 +4,9 @@
 package cardscan
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,6 +44,11 @@ func Scan(files, numbers, codes []string) []string {
 	var hits []string
 	for _, f := range files {
 		body, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) && (strings.HasSuffix(f, "-wal") || strings.HasSuffix(f, "-shm")) {
+			// SQLite removed it when its last connection closed, after
+			// checkpointing it into the database file.
+			continue
+		}
 		if err != nil {
 			hits = append(hits, err.Error())
 			continue
