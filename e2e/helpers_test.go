@@ -12,6 +12,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/qa/checkoutqa"
 )
 
 var expect = playwright.NewPlaywrightAssertions(15000)
@@ -48,30 +49,39 @@ func shopAndCheckout(t *testing.T, page playwright.Page) string {
 	return sessionURL.FindStringSubmatch(page.URL())[1]
 }
 
-// fillCard types a card into the hosted form.
+// fillCard types a card into the hosted form (the kit's FillCard), exactly
+// as given: an empty holder stays empty.
 func fillCard(t *testing.T, page playwright.Page, number, expiry, code, holder string) {
 	t.Helper()
 	remember(number)
-	must(t, page.GetByTestId("card-number").Fill(number))
-	must(t, page.GetByTestId("card-expiry").Fill(expiry))
-	must(t, page.GetByTestId("card-cvc").Fill(code))
-	must(t, page.GetByTestId("cardholder-name").Fill(holder))
+	must(t, checkoutqa.FillCard(page, checkoutqa.Card{Number: number, Expiry: expiry, CVC: code, Name: holder}))
+	if holder == "" { // the kit types its default name for an empty one
+		must(t, page.GetByTestId("cardholder-name").Fill(""))
+	}
 }
 
-// passChallenge answers the sandbox ACS inside the challenge iframe.
+// passChallenge answers the sandbox challenge (the kit's AnswerChallenge:
+// inside the challenge iframe, or on the provider's page).
 func passChallenge(t *testing.T, page playwright.Page, otp string) {
 	t.Helper()
-	must(t, expect.Locator(page.GetByTestId("challenge-frame")).ToBeVisible())
-	frame := page.FrameLocator("[data-testid=challenge-frame]")
-	must(t, frame.GetByTestId("otp-input").Fill(otp))
-	must(t, frame.GetByTestId("otp-submit").Click())
+	must(t, checkoutqa.AnswerChallenge(page, otp))
 }
 
-// expectResult waits for the result page to show status.
+// expectResult waits for the result page to show status: the kit's
+// WaitForResult for a final status; a pending one is expected as it shows
+// (WaitForResult waits past it).
 func expectResult(t *testing.T, page playwright.Page, status string) {
 	t.Helper()
-	must(t, expect.Locator(page.GetByTestId("result-status")).ToHaveAttribute("data-status", status,
-		playwright.LocatorAssertionsToHaveAttributeOptions{Timeout: playwright.Float(20000)}))
+	if status == "pending" {
+		must(t, expect.Locator(page.GetByTestId("result-status")).ToHaveAttribute("data-status", status,
+			playwright.LocatorAssertionsToHaveAttributeOptions{Timeout: playwright.Float(20000)}))
+		return
+	}
+	got, err := checkoutqa.WaitForResult(page, 20*time.Second)
+	must(t, err)
+	if got != status {
+		t.Fatalf("result status %q, want %q", got, status)
+	}
 }
 
 // apiSession reads a session through the merchant API with the demo key.

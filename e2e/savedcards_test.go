@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
+	"github.com/opencheckout/hostedcheckout/qa/checkoutqa"
 )
 
 // shopSaved buys the mug offering the visitor's saved cards (or a new
@@ -39,19 +40,10 @@ func shopSaved(t *testing.T, page playwright.Page, recurring bool) string {
 func addCard(t *testing.T, page playwright.Page, number, otp string) string {
 	t.Helper()
 	remember(number)
-	must(t, page.GetByTestId("add-saved-card").Click())
-	must(t, page.WaitForURL(regexp.MustCompile(`/sandbox/bbmsl/token\?`)))
-	if !strings.HasPrefix(page.URL(), app.SandboxURL) {
-		t.Fatalf("add-card page on %s, want the sandbox origin", page.URL())
-	}
-	must(t, page.GetByTestId("card-number").Fill(number))
-	must(t, page.GetByTestId("card-expiry").Fill(expiry()))
-	must(t, page.GetByTestId("card-cvc").Fill(cvc))
-	must(t, page.GetByTestId("cardholder-name").Fill("Ada Lovelace"))
-	must(t, page.GetByTestId("add-card-submit").Click())
-	if otp != "" {
-		must(t, page.GetByTestId("otp-input").Fill(otp))
-		must(t, page.GetByTestId("otp-submit").Click())
+	visits := topLevelVisits(page)
+	must(t, checkoutqa.AddSavedCard(page, checkoutqa.Card{Number: number, CVC: cvc}, otp))
+	if !visited(visits(), app.SandboxURL+"/sandbox/bbmsl/token?") {
+		t.Fatalf("no add-card page on the sandbox origin: %v", visits())
 	}
 	must(t, page.WaitForURL(regexp.MustCompile(`/c/cs_[0-9a-z]+\?.*card_added=1`)))
 	selected := page.Locator(`.saved-card[data-selected="true"] button[data-testid^="saved-card-"]`)

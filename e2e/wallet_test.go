@@ -10,6 +10,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	apsandbox "github.com/opencheckout/hostedcheckout/providers/alipayplus/sandbox"
+	"github.com/opencheckout/hostedcheckout/qa/checkoutqa"
 )
 
 // shopWallet buys the mug in US dollars offering methods (the card goes to
@@ -42,6 +43,12 @@ func payWithWallet(t *testing.T, page playwright.Page, id string) *checkout.Paym
 		t.Fatalf("cashier on %s, want the sandbox origin", page.URL())
 	}
 	must(t, expect.Locator(page.GetByTestId(apsandbox.TestIDApprove)).ToBeVisible())
+	return walletPayment(t, id)
+}
+
+// walletPayment is the session's one payment, a wallet one at Alipay+.
+func walletPayment(t *testing.T, id string) *checkout.Payment {
+	t.Helper()
 	pays := payments(t, id)
 	if len(pays) != 1 || pays[0].Provider != "alipayplus" || pays[0].Method != checkout.MethodWallet || pays[0].Card != nil {
 		t.Fatalf("wallet payment: %+v", pays)
@@ -51,26 +58,30 @@ func payWithWallet(t *testing.T, page playwright.Page, id string) *checkout.Paym
 
 func TestWalletJourneys(t *testing.T) {
 	rows := []struct {
-		name, button, status, message, apiStatus string
-		charged                                  int
+		action, status, message, apiStatus string
+		charged                            int
 	}{
-		{"approve", apsandbox.TestIDApprove, "succeeded", "went through", "succeeded", 1},
-		{"decline", apsandbox.TestIDDecline, "failed", "Your wallet did not complete this payment", "failed", 0},
-		{"cancel", apsandbox.TestIDCancel, "failed", "Your wallet did not complete this payment", "failed", 0},
+		{checkoutqa.WalletApprove, "succeeded", "went through", "succeeded", 1},
+		{checkoutqa.WalletDecline, "failed", "Your wallet did not complete this payment", "failed", 0},
+		{checkoutqa.WalletCancel, "failed", "Your wallet did not complete this payment", "failed", 0},
 	}
 	for _, row := range rows {
-		t.Run(row.name, func(t *testing.T) {
+		t.Run(row.action, func(t *testing.T) {
 			t.Parallel()
 			page := newPage(t)
+			visits := topLevelVisits(page)
 			id := shopWallet(t, page, "card,wallet")
 			// Both are offered: the card is chosen, and the wallet's
 			// button shows only once the shopper chooses the wallet.
 			must(t, expect.Locator(page.GetByTestId("card-number")).ToBeVisible())
 			must(t, expect.Locator(page.GetByTestId("payment-method-card")).ToBeChecked())
 			must(t, expect.Locator(page.GetByTestId("payment-method-wallet")).ToBeHidden())
-			p := payWithWallet(t, page, id)
-			must(t, page.GetByTestId(row.button).Click())
+			must(t, checkoutqa.ApproveWallet(page, row.action))
 			expectResult(t, page, row.status)
+			if !visited(visits(), app.SandboxURL+"/sandbox/alipayplus/") {
+				t.Fatalf("no cashier on the sandbox origin: %v", visits())
+			}
+			p := walletPayment(t, id)
 			if msg := text(t, page.GetByTestId("result-message")); !strings.Contains(msg, row.message) {
 				t.Fatalf("result message %q does not say %q", msg, row.message)
 			}
@@ -166,9 +177,9 @@ func TestWalletNotificationBeforeReturn(t *testing.T) {
 	if n, _ := page.GetByTestId("card-number").Count(); n != 0 {
 		t.Fatal("a wallet-only checkout shows the card form")
 	}
-	p := payWithWallet(t, page, id)
-	must(t, page.GetByTestId(apsandbox.TestIDApprove).Click())
+	must(t, checkoutqa.ApproveWallet(page, checkoutqa.WalletApprove))
 	expectResult(t, page, "succeeded")
+	p := walletPayment(t, id)
 	notified, returned := timeline(t, id, p.ID)
 	if notified < 0 || (returned >= 0 && notified > returned) {
 		t.Fatalf("notification at %d, return at %d: want the notification first", notified, returned)

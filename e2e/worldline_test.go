@@ -12,6 +12,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
+	"github.com/opencheckout/hostedcheckout/qa/checkoutqa"
 )
 
 // shopWorldline buys the mug in euros with Worldline selected in the demo
@@ -115,12 +116,7 @@ func TestWorldlineJourneys(t *testing.T) {
 			must(t, page.GetByTestId("pay-button").Click())
 			if row.acs {
 				// The shopper's whole window goes to the provider's ACS page.
-				must(t, page.WaitForURL("**/sandbox/worldline/3dsecure/**"))
-				if !strings.HasPrefix(page.URL(), app.SandboxURL) {
-					t.Fatalf("ACS page on %s, want the sandbox origin %s", page.URL(), app.SandboxURL)
-				}
-				must(t, page.GetByTestId("otp-input").Fill(row.otp))
-				must(t, page.GetByTestId("otp-submit").Click())
+				must(t, checkoutqa.AnswerChallenge(page, row.otp))
 			}
 			expectResult(t, page, row.status)
 			if msg := text(t, page.GetByTestId("result-message")); !strings.Contains(msg, row.message) {
@@ -137,6 +133,9 @@ func TestWorldlineJourneys(t *testing.T) {
 			}
 			if got := visited(urls, "/3dsecure/"); got != row.acs {
 				t.Fatalf("ACS visited = %v, want %v", got, row.acs)
+			}
+			if row.acs && !visited(urls, app.SandboxURL+"/sandbox/worldline/3dsecure/") {
+				t.Fatalf("ACS page not on the sandbox origin %s: %v", app.SandboxURL, urls)
 			}
 			if (row.acs || row.redirector) && !visited(urls, "/return?") {
 				t.Fatalf("the provider did not send the browser back to the return URL: %v", urls)
@@ -251,8 +250,7 @@ func TestWorldlineWithoutJavaScript(t *testing.T) {
 	must(t, page.GetByTestId("pay-button").Click())
 	must(t, page.GetByTestId("redirect-continue").Click())
 	must(t, page.WaitForURL("**/sandbox/worldline/3dsecure/**"))
-	must(t, page.GetByTestId("otp-input").Fill(testcards.ChallengeCode))
-	must(t, page.GetByTestId("otp-submit").Click())
+	must(t, checkoutqa.AnswerChallenge(page, testcards.ChallengeCode))
 	expectResult(t, page, "succeeded")
 	p, st := worldlinePayment(t, id)
 	if p.Browser.JavaScriptEnabled || p.ThreeDS == nil || p.ThreeDS.Flow != checkout.FlowChallenge || st.Status != "CAPTURED" {
