@@ -1,7 +1,8 @@
-// Package playwright runs the JavaScript kit's example spec
-// (example.spec.mjs, with checkout.mjs) against the app started in-process,
-// so the kit is tested on every run. It holds tests only: the kit itself is
-// the ES module beside this file.
+// Package playwright runs the JavaScript kit's suites (kit.test.mjs,
+// first.spec.mjs: the README's QA guide, example.spec.mjs: every scenario)
+// and the guide's Go suite (first_test.go) against the app started
+// in-process, so the kits and the guide are tested on every run. It holds
+// tests only: the kit itself is the ES module beside this file.
 package playwright
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,36 +24,59 @@ import (
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
-// TestExampleSpec starts the app in sandbox mode on 127.0.0.1:0, the way
-// the e2e suite does (the sandboxes on localhost of the same port, a
-// temporary database, a 2 s provider timeout so the timeout card settles),
-// runs `node --test kit.test.mjs example.spec.mjs` (the kit's unit tests,
-// then the spec against it with the demo merchant's key), and fails when
-// node does. Then it scans the database and the app's
-// log for every card number and security code of the catalogue.
-func TestExampleSpec(t *testing.T) {
-	node, chromium, missing := tools()
+// The app the suites here play against, started by TestMain.
+var app *web.App
+
+// TestMain starts the app in sandbox mode on 127.0.0.1:0, the way the e2e
+// suite does (the sandboxes on localhost of the same port, a temporary
+// database, a 2 s provider timeout so the timeout card settles), and sets
+// the environment the README's QA guide sets by hand: CHECKOUT_BASE_URL,
+// CHECKOUT_API_KEY (the demo merchant's key) and CHECKOUT_CHROMIUM. The
+// JavaScript suites (TestExampleSpec) and the guide's Go suite
+// (TestFirstSuite, first_test.go) then run against it. Afterwards it scans
+// the database and the app's log for every card number and security code
+// of the catalogue.
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	_, chromium, missing := tools()
+	// The playwright-go driver of TestFirstSuite: the one e2e/setup.sh
+	// installs, as the e2e suite finds it.
+	if os.Getenv("PLAYWRIGHT_DRIVER_PATH") == "" {
+		driver, _ := filepath.Abs("../../.cache/playwright-driver-1.52.0")
+		_ = os.Setenv("PLAYWRIGHT_DRIVER_PATH", driver)
+	}
+	if _, err := os.Stat(filepath.Join(os.Getenv("PLAYWRIGHT_DRIVER_PATH"), "package", "cli.js")); err != nil && missing == "" {
+		missing = "no Playwright driver at " + os.Getenv("PLAYWRIGHT_DRIVER_PATH")
+	}
 	if missing != "" {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("%s; CI must run the JavaScript kit's spec (the README's test command installs it)", missing)
+			fmt.Fprintf(os.Stderr, "qa/playwright: %s; CI must run the Playwright kits' suites (the README's test command installs it)\n", missing)
+			return 1
 		}
-		t.Skipf("%s; run `bash e2e/setup.sh` (or `make test`) to install it", missing)
+		fmt.Fprintf(os.Stderr, "qa/playwright: SKIPPED: %s; run `bash e2e/setup.sh` (or `make test`) to install it\n", missing)
+		return 0
 	}
-
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "checkout-qa-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	logFile, err := os.Create(filepath.Join(dir, "app.log"))
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	app, err := web.New(ctx, web.Config{
+	app, err = web.New(ctx, web.Config{
 		Listener: ln,
 		BaseURL:  fmt.Sprintf("http://127.0.0.1:%d", port),
 		// The sandboxes on another origin, as real providers are.
@@ -63,11 +88,43 @@ func TestExampleSpec(t *testing.T) {
 		LogFormat:         "json",
 	}, log)
 	if err != nil {
-		t.Fatal("start app:", err)
+		fmt.Fprintln(os.Stderr, "qa/playwright: start app:", err)
+		return 1
 	}
 	served := make(chan error, 1)
 	go func() { served <- app.Run(ctx) }()
+	for k, v := range map[string]string{"CHECKOUT_BASE_URL": app.URL, "CHECKOUT_API_KEY": app.DemoAPIKey, "CHECKOUT_CHROMIUM": chromium} {
+		_ = os.Setenv(k, v)
+	}
 
+	code := m.Run()
+
+	cancel()
+	if err := <-served; err != nil {
+		fmt.Fprintln(os.Stderr, "qa/playwright: the app stopped with:", err)
+		code = 1
+	}
+	_ = logFile.Close()
+	if hits := scan(dir); len(hits) > 0 {
+		for _, hit := range hits {
+			fmt.Fprintln(os.Stderr, "qa/playwright: CARD DATA AT REST:", hit)
+		}
+		code = 1
+	}
+	if code == 0 {
+		_ = os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "qa/playwright: kept the database and log in", dir)
+	}
+	return code
+}
+
+// TestExampleSpec runs `node --test kit.test.mjs first.spec.mjs
+// example.spec.mjs`: the kit's unit tests, the README's QA guide suite and
+// the example spec over the whole catalogue, against the app TestMain
+// started, with the demo merchant's key; it fails when node does.
+func TestExampleSpec(t *testing.T) {
+	node, _, _ := tools()
 	// Leave the run a minute to stop and scan before go test's own deadline.
 	runCtx := context.Background()
 	if deadline, ok := t.Deadline(); ok {
@@ -75,30 +132,24 @@ func TestExampleSpec(t *testing.T) {
 		runCtx, stop = context.WithDeadline(runCtx, deadline.Add(-time.Minute))
 		defer stop()
 	}
-	cmd := exec.CommandContext(runCtx, node, "--test", "--test-reporter=spec", "kit.test.mjs", "example.spec.mjs")
-	cmd.Env = append(os.Environ(),
-		"CHECKOUT_BASE_URL="+app.URL,
-		"CHECKOUT_API_KEY="+app.DemoAPIKey,
-		"CHECKOUT_CHROMIUM="+chromium,
-		"NO_COLOR=1",
-	)
+	specs := []string{"kit.test.mjs", "first.spec.mjs", "example.spec.mjs"}
+	cmd := exec.CommandContext(runCtx, node, append([]string{"--test", "--test-reporter=spec"}, specs...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	out := &testLog{t: t}
 	cmd.Stdout, cmd.Stderr = out, out
-	runErr := cmd.Run()
+	err := cmd.Run()
 	out.flush()
-
-	cancel()
-	if err := <-served; err != nil {
-		t.Error("the app stopped with:", err)
+	if err != nil {
+		t.Errorf("node --test %s: %v", strings.Join(specs, " "), err)
 	}
-	_ = logFile.Close()
-	if runErr != nil {
-		t.Errorf("node --test kit.test.mjs example.spec.mjs: %v", runErr)
-	}
+}
 
+// scan looks for the catalogue's card numbers and security codes in the
+// database, its WAL and the app's log.
+func scan(dir string) []string {
 	catalogue, err := qa.Load()
 	if err != nil {
-		t.Fatal(err)
+		return []string{err.Error()}
 	}
 	var numbers []string
 	codes := map[string]bool{}
@@ -114,19 +165,13 @@ func TestExampleSpec(t *testing.T) {
 	for c := range codes {
 		cvcs = append(cvcs, c)
 	}
-	files := []string{filepath.Join(dir, "checkout.db"), filepath.Join(dir, "app.log")}
-	for _, f := range []string{"checkout.db-wal", "checkout.db-shm"} {
+	var files []string
+	for _, f := range []string{"checkout.db-wal", "checkout.db-shm", "checkout.db", "app.log"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			files = append(files, filepath.Join(dir, f))
 		}
 	}
-	hits := cardscan.Scan(files, numbers, cvcs)
-	for _, hit := range hits {
-		t.Error("CARD DATA AT REST:", hit)
-	}
-	if len(hits) == 0 {
-		t.Logf("card-data scan of %d files: none of the catalogue's %d card numbers or its security codes found", len(files), len(numbers))
-	}
+	return cardscan.Scan(files, numbers, cvcs)
 }
 
 // tools finds node, the playwright-core that e2e/setup.sh links into
