@@ -13,12 +13,12 @@ run:
 # `go test ./...` includes web's TestGeneratedClientCompiles: a Go client
 # generated from /openapi.json (oapi-codegen, fetched through the module
 # proxy) must compile; with CI set, a generator that cannot be fetched
-# fails the run instead of skipping. -timeout 30m: the e2e package (the
-# journeys and every catalogue scenario) can pass go test's default 10
-# minutes on a busy two-core machine.
+# fails the run instead of skipping. -timeout 20m: the e2e package (about
+# seven minutes on a quiet machine) can pass go test's default 10 minutes on
+# a busy two-core one.
 test: check
 	@driver=$$(bash e2e/setup.sh) && \
-	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 30m ./...
+	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 20m ./...
 	FUZZTIME=2s bash e2e/fuzz.sh
 
 # Every fuzz target for longer (FUZZTIME per target, 30s by default).
