@@ -274,8 +274,16 @@ func TestTimelineShowsEveryProviderAndLeaksNothing(t *testing.T) {
 		}
 		return onlyPayment(t, app, sid)
 	}
+	// final waits a little for the payment's final status: the browser's
+	// continuation and a notification's or the reconciler's inquiry race to
+	// settle it, and the one that loses the claim returns at once, before
+	// the other has written the outcome.
 	final := func(sid string, want checkout.PaymentStatus) string {
 		p := onlyPayment(t, app, sid)
+		for deadline := time.Now().Add(10 * time.Second); p.Status != want && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			p = onlyPayment(t, app, sid)
+		}
 		if p.Status != want {
 			t.Fatalf("payment %s of %s is %s, want %s", p.ID, sid, p.Status, want)
 		}
