@@ -35,7 +35,11 @@ try {
 
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium',
+    // Lighter on a small CI machine: no GPU process, no background traffic.
+    args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
 });
 after(async () => {
   await browser?.close();
