@@ -274,4 +274,8 @@ func WaitForResult(page playwright.Page, timeout time.Duration) (string, error) 
 	return s, nil
 }
 
-func ms(d time.Duration) *float64 { return playwright.Float(float64(d.Milliseconds())) }
+// ms is d in Playwright's milliseconds, rounded up so that a wait is never
+// shorter than asked.
+func ms(d time.Duration) *float64 {
+	return playwright.Float(float64((d + time.Millisecond - 1).Milliseconds()))
+}
