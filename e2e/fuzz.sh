@@ -5,10 +5,13 @@
 #   bash e2e/fuzz.sh ./providers/... # only these packages
 #   FUZZTIME=30s bash e2e/fuzz.sh    # longer runs (default 3s per target)
 #
-# For each package it lists the targets with `go test -list '^Fuzz'`, then
-# runs each one alone with `go test -run '^$' -fuzz '^Name$'`, printing one
-# line per target and a total. It exits non-zero when any target fails or
-# a package does not build.
+# For each package it builds one instrumented test binary (`go test -c
+# -fuzz`, what `go test -fuzz` builds), lists its targets with
+# `-test.list '^Fuzz'`, then runs each one alone with `-test.fuzz
+# '^Name$'` in the package's directory and go's own fuzz cache, as `go test
+# -run '^$' -fuzz '^Name$'` would, without linking the binary again for
+# every target. It prints one line per target and a total, and exits
+# non-zero when any target fails or a package does not build.
 #
 # A failing target writes its input under the package's testdata/fuzz/,
 # where `go test ./...` would then run it as a seed and fail until the bug
@@ -33,6 +36,10 @@ minimizetime=${FUZZMINIMIZETIME:-10s}
 keep=${FUZZ_KEEP_CRASHERS:-0}
 crashers=${FUZZ_CRASHERS:-}
 logs=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-logs.XXXXXX") || exit 1
+bins=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-bin.XXXXXX") || exit 1
+trap 'rm -rf "$bins"' EXIT
+# Where `go test -fuzz` keeps what it learned (GOCACHE/fuzz/<package>).
+cache=$(go env GOCACHE)/fuzz
 
 say() { printf '%s\n' "$*"; }
 
@@ -64,7 +71,8 @@ run() {
 	local pkg=$1 dir=$2 name=$3 before new
 	note=""
 	before=$(snapshot "$dir" "$name")
-	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" "$pkg" >"$log" 2>&1 && return 0
+	(cd "$dir" && "$bin" -test.paniconexit0 -test.run '^$' -test.fuzz "^${name}\$" -test.fuzztime "$fuzztime" \
+		-test.fuzzminimizetime "$minimizetime" -test.fuzzcachedir "$cache/$pkg") >"$log" 2>&1 && return 0
 	new=$(comm -13 <(printf '%s\n' "$before") <(snapshot "$dir" "$name") | sed '/^$/d')
 	if [ -z "$new" ] && grep -qx '    context deadline exceeded' "$log" && ! grep -qE -e '--- FAIL: .*/' -e '^panic:' "$log"; then
 		return 2
@@ -92,7 +100,8 @@ flaky=0
 failures=()
 for pkg in "${pkgs[@]}"; do
 	dir=$(go list -f '{{.Dir}}' "$pkg") || { failed=$((failed + 1)); failures+=("$pkg (go list)"); continue; }
-	if ! listing=$(go test -list '^Fuzz' "$pkg" 2>&1); then
+	bin="$bins/${pkg//\//_}.test"
+	if ! listing=$(go test -c -fuzz . -o "$bin" "$pkg" 2>&1 && "$bin" -test.list '^Fuzz' 2>&1); then
 		say "FAIL  $pkg: does not build"
 		printf '%s\n' "$listing" | sed 's/^/      /' | tail -20
 		failed=$((failed + 1))
