@@ -24,6 +24,12 @@ func newPage(t *testing.T, opts ...playwright.BrowserNewContextOptions) playwrig
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	if o.Locale == nil {
+		// A browser's own language, as a person's browser sends it
+		// (Accept-Language, navigator.language); the headless shell has
+		// none unless told.
+		o.Locale = playwright.String("en-US")
+	}
 	bc, err := browser.NewContext(o)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 // Package e2e drives the whole product in a real browser: the app starts
 // in-process on 127.0.0.1:0 with a temporary database and its provider
-// sandboxes, and headless Chromium (Debian's, through playwright-go) plays
+// sandboxes, and headless Chromium (Debian's chromium-headless-shell,
+// through playwright-go) plays
 // the shopper. After the suite, the database, its WAL and the captured logs
 // are scanned for every card number and security code the tests typed.
 package e2e
@@ -146,7 +147,7 @@ func browserSetup() (driver, chromium, missing string) {
 	}
 	chromium = os.Getenv("CHECKOUT_CHROMIUM")
 	if chromium == "" {
-		chromium = "/usr/bin/chromium"
+		chromium = "/usr/bin/chromium-headless-shell"
 	}
 	if _, err := os.Stat(filepath.Join(driver, "package", "cli.js")); err != nil {
 		return driver, chromium, "no Playwright driver at " + driver

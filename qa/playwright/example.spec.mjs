@@ -9,7 +9,7 @@
 // Environment: CHECKOUT_BASE_URL (default http://127.0.0.1:8080, what `go run .`
 // serves), CHECKOUT_API_KEY (the demo merchant's test key, which `go run .`
 // prints at startup, or sets from CHECKOUT_DEMO_API_KEY, which is read too),
-// CHECKOUT_CHROMIUM (default /usr/bin/chromium, Debian's; nothing is
+// CHECKOUT_CHROMIUM (default /usr/bin/chromium-headless-shell, Debian's; nothing is
 // downloaded), CHECKOUT_ONLY (a scenario id prefix, such as "worldline/").
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -36,7 +36,7 @@ try {
 let browser;
 before(async () => {
   browser = await chromium.launch({
-    executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium',
+    executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium-headless-shell',
     // Lighter on a small CI machine: no GPU process, no background traffic.
     args: ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });

@@ -11,7 +11,7 @@ import {
 const api = { baseURL: process.env.CHECKOUT_BASE_URL || 'http://127.0.0.1:8080', key: process.env.CHECKOUT_API_KEY };
 let browser;
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium' });
+  browser = await chromium.launch({ executablePath: process.env.CHECKOUT_CHROMIUM || '/usr/bin/chromium-headless-shell' });
 });
 after(() => browser?.close());
 

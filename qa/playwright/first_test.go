@@ -21,7 +21,7 @@ func TestFirstSuite(t *testing.T) {
 	}
 	defer pw.Stop()
 	browser, err := pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
-		ExecutablePath: playwright.String(env("CHECKOUT_CHROMIUM", "/usr/bin/chromium"))})
+		ExecutablePath: playwright.String(env("CHECKOUT_CHROMIUM", "/usr/bin/chromium-headless-shell"))})
 	if err != nil {
 		t.Fatal(err)
 	}

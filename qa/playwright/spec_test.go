@@ -179,7 +179,7 @@ func scan(dir string) []string {
 func tools() (node, chromium, missing string) {
 	chromium = os.Getenv("CHECKOUT_CHROMIUM")
 	if chromium == "" {
-		chromium = "/usr/bin/chromium"
+		chromium = "/usr/bin/chromium-headless-shell"
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
