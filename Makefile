@@ -14,8 +14,8 @@ run:
 # generated from /openapi.json (oapi-codegen, fetched through the module
 # proxy) must compile; with CI set, a generator that cannot be fetched
 # fails the run instead of skipping. -timeout 20m: the e2e package (about
-# seven minutes on a quiet machine) can pass go test's default 10 minutes on
-# a busy two-core one.
+# a minute and a half on a quiet machine) has passed go test's default 10
+# minutes on a busy two-core one, and a timeout shows less than a failure.
 test: check
 	@driver=$$(bash e2e/setup.sh) && \
 	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 20m ./...
