@@ -2,7 +2,8 @@
 // shopper's pages and, in sandbox mode (the default), simulators of the
 // payment providers and a demo shop. Configuration comes from CHECKOUT_*
 // environment variables; see the README. `checkout merchants ...` manages
-// merchants (operator.MerchantsCommand); `checkout backup -to FILE` copies
+// merchants (operator.MerchantsCommand); `checkout users ...` manages their
+// dashboard users (operator.UsersCommand); `checkout backup -to FILE` copies
 // the database while the server runs (operator.BackupCommand).
 package main
 
@@ -24,6 +25,8 @@ func main() {
 		switch os.Args[1] {
 		case "merchants":
 			os.Exit(operator.MerchantsCommand(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+		case "users":
+			os.Exit(operator.UsersCommand(os.Args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 		case "backup":
 			// A signal cancels the copy, which then leaves no partial file.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -183,6 +183,21 @@ type Store interface {
 	// key if it has none yet.
 	ServerKey(ctx context.Context, name string, fresh []byte, at time.Time) ([]byte, error)
 
+	// Dashboard users (dashboard_users.go). CreateDashboardUser inserts u
+	// with its events in one transaction; ErrDuplicate when a user has its
+	// email already. DashboardUsers lists merchantID's users ("" for every
+	// merchant's) by email. DeleteDashboardUser deletes one and writes
+	// the events in the same transaction; ErrNotFound when there is none. SetDashboardPassword stores
+	// a new hash and moves the user's session epoch on, in one statement
+	// guarded by the epoch still being epoch (ErrConflict, with nothing
+	// written, otherwise; ErrNotFound for no such user).
+	CreateDashboardUser(ctx context.Context, u *DashboardUser, events ...Event) error
+	DashboardUser(ctx context.Context, id string) (*DashboardUser, error)
+	DashboardUserByEmail(ctx context.Context, email string) (*DashboardUser, error)
+	DashboardUsers(ctx context.Context, merchantID string) ([]*DashboardUser, error)
+	DeleteDashboardUser(ctx context.Context, id string, events ...Event) error
+	SetDashboardPassword(ctx context.Context, id string, epoch int64, hash string, at time.Time, events ...Event) error
+
 	// The merchant API's lists (lists.go). Each returns the merchant's
 	// objects of its kind that match the filter, at most page.Limit, in
 	// descending id order: with page.StartingAfter the ones just below

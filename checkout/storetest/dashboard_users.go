@@ -1,0 +1,133 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// Dashboard users: an email belongs to one user across all merchants (the
+// unique index decides, also between concurrent inserts); a password
+// change is compare-and-set on the session epoch (of two changes from one
+// epoch, one wins and the other writes nothing, not even its event); a
+// user's change and its event are written together.
+func dashboardUsers(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m1, m2 := mustMerchant(t, db), mustMerchant(t, db)
+	ids := checkout.RandomIDs{}
+	user := func(m *checkout.Merchant, email string) *checkout.DashboardUser {
+		return &checkout.DashboardUser{ID: ids.NewID(checkout.PrefixDashboardUser), MerchantID: m.ID, Email: email,
+			Role: checkout.RoleSupport, PasswordHash: "$argon2id$x", SessionEpoch: 1, CreatedAt: now, UpdatedAt: now}
+	}
+	event := func(m *checkout.Merchant, typ checkout.EventType) checkout.Event {
+		return checkout.Event{ID: ids.NewID(checkout.PrefixEvent), MerchantID: m.ID, Type: typ, CreatedAt: now,
+			Data: map[string]any{"actor": "operator"}}
+	}
+	events := func(m *checkout.Merchant) int {
+		evs, err := db.MerchantEvents(ctx, m.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+
+	// Twenty concurrent inserts of one email, across two merchants: one.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won, dup := 0, 0
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := []*checkout.Merchant{m1, m2}[i%2]
+			err := db.CreateDashboardUser(ctx, user(m, "ada@example.com"), event(m, checkout.EventDashboardUserCreated))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, checkout.ErrDuplicate):
+				dup++
+			default:
+				t.Errorf("insert: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 || dup != 19 || events(m1)+events(m2) != 1 {
+		t.Fatalf("20 inserts of one email: %d created, %d duplicates, %d events; want 1, 19, 1", won, dup, events(m1)+events(m2))
+	}
+	ada, err := db.DashboardUserByEmail(ctx, "ada@example.com")
+	if err != nil || ada.Role != checkout.RoleSupport || ada.SessionEpoch != 1 {
+		t.Fatalf("by email: %+v %v", ada, err)
+	}
+	owner := m1
+	if ada.MerchantID == m2.ID {
+		owner = m2
+	}
+	if got, err := db.DashboardUser(ctx, ada.ID); err != nil || got.Email != ada.Email || !got.CreatedAt.Equal(now) {
+		t.Fatalf("by id: %+v %v", got, err)
+	}
+	if _, err := db.DashboardUserByEmail(ctx, "nobody@example.com"); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("unknown email: %v", err)
+	}
+	grace := user(owner, "grace@example.com")
+	if err := db.CreateDashboardUser(ctx, grace); err != nil {
+		t.Fatal(err)
+	}
+	if us, err := db.DashboardUsers(ctx, owner.ID); err != nil || len(us) != 2 || us[0].Email != "ada@example.com" || us[1].Email != "grace@example.com" {
+		t.Fatalf("the owner's users: %v %v", us, err)
+	}
+	other := m2
+	if owner == m2 {
+		other = m1
+	}
+	if us, err := db.DashboardUsers(ctx, other.ID); err != nil || len(us) != 0 {
+		t.Fatalf("the other merchant's users: %v %v", us, err)
+	}
+	if us, err := db.DashboardUsers(ctx, ""); err != nil || len(us) != 2 {
+		t.Fatalf("every merchant's users: %v %v", us, err)
+	}
+
+	// Two password changes from epoch 1: one wins.
+	before := events(owner)
+	results := make(chan error, 2)
+	for _, h := range []string{"$argon2id$a", "$argon2id$b"} {
+		go func() {
+			results <- db.SetDashboardPassword(ctx, ada.ID, 1, h, now, event(owner, checkout.EventDashboardUserPasswordChanged))
+		}()
+	}
+	errs := []error{<-results, <-results}
+	if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs...), checkout.ErrConflict) {
+		t.Fatalf("two changes from one epoch: %v", errs)
+	}
+	if got, _ := db.DashboardUser(ctx, ada.ID); got.SessionEpoch != 2 || got.PasswordHash == "$argon2id$x" {
+		t.Fatalf("after a change: %+v", got)
+	}
+	if events(owner) != before+1 {
+		t.Fatalf("events after one change and one refused: %d, want %d", events(owner), before+1)
+	}
+	if err := db.SetDashboardPassword(ctx, "usr_nobody", 1, "$argon2id$c", now); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("change of no user: %v", err)
+	}
+
+	if err := db.DeleteDashboardUser(ctx, ada.ID, event(owner, checkout.EventDashboardUserRemoved)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteDashboardUser(ctx, ada.ID, event(owner, checkout.EventDashboardUserRemoved)); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	if events(owner) != before+2 {
+		t.Fatalf("events after one delete and one refused: %d, want %d", events(owner), before+2)
+	}
+	if _, err := db.DashboardUser(ctx, ada.ID); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("deleted user: %v", err)
+	}
+	// The email is free again.
+	if err := db.CreateDashboardUser(ctx, user(other, "ada@example.com")); err != nil {
+		t.Fatalf("the email again after delete: %v", err)
+	}
+}
