@@ -68,6 +68,11 @@ func run(getenv func(string) string, stderr io.Writer, options ...func(*web.Conf
 	if cfg.Mode == web.ModeSandbox {
 		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n", app.URL, app.DemoAPIKey)
 		fmt.Fprintf(stderr, "  demo merchant return secret: %s\n", app.DemoReturnSecret)
+		if cfg.DemoDashboardPassword != "" {
+			fmt.Fprintf(stderr, "  dashboard: %s/dashboard (%s, the password in CHECKOUT_DEMO_DASHBOARD_PASSWORD)\n", app.URL, web.DemoDashboardEmail)
+		} else {
+			fmt.Fprintf(stderr, "  dashboard: %s/dashboard (%s, password %s)\n", app.URL, web.DemoDashboardEmail, app.DemoDashboardPassword)
+		}
 		if cfg.DemoWebhookURL != "" {
 			fmt.Fprintf(stderr, "  demo webhooks: %s (secret %s)\n", cfg.DemoWebhookURL, app.DemoWebhookSecret)
 		}

@@ -78,6 +78,8 @@ func run(m *testing.M) int {
 		// The default per-session request limit: no journey comes near it.
 		SessionRequestsPerMinute: 60,
 		LogFormat:                "json",
+		// The demo merchant's dashboard user signs in with it (dashboard_test.go).
+		DemoDashboardPassword: dashboardPassword,
 	}, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start app:", err)

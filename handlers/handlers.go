@@ -42,6 +42,10 @@ type Handlers struct {
 	// OpenAPI document (RefuseUnknownQuery).
 	QueryParams map[string][]string
 
+	// Dashboard is the merchant dashboard's sign-in state (dashboard.go);
+	// nil when the dashboard is not served.
+	Dashboard *Dashboard
+
 	// SessionRequestsPerMinute bounds the requests to one session's pages
 	// (LimitSessionRequests); 0 is no limit.
 	SessionRequestsPerMinute int
@@ -57,6 +61,9 @@ func (h *Handlers) SweepLimiters() {
 	h.sessionRequests.Sweep(now)
 	h.cspReports.Sweep(time.Now())
 	h.APILimits.Sweep(now)
+	if h.Dashboard != nil {
+		h.Dashboard.failures.Sweep(now)
+	}
 }
 
 // Render writes a templ component through a buffer, so a template error

@@ -26,6 +26,7 @@ var assets embed.FS
 // there is no third-party script and no tag manager.
 var Inventory = map[string]string{
 	"checkout.css":  "the look of every page of ours",
+	"dashboard.css": "the merchant dashboard's own layout: header, navigation, tables, filters",
 	"checkout.js":   "card page: 3-D Secure browser data into hidden fields, card number formatting, brand hint, pay buttons that cannot be pressed twice",
 	"action.js":     "provider steps: device data collection (10 s at most), the challenge iframe, redirects and redirect forms; reports each step it takes to our server for the session timeline",
 	"status.js":     "waiting page: asks again every 2 s and announces the new status in an aria-live region (no meta refresh)",

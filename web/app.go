@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,9 @@ type App struct {
 	// DemoReturnSecret signs the demo merchant's returns (sandbox mode):
 	// the demo shop verifies them with it.
 	DemoReturnSecret string
+	// DemoDashboardPassword is the password of the demo merchant's
+	// dashboard user, DemoDashboardEmail (sandbox mode).
+	DemoDashboardPassword string
 	// SandboxVars are the variables (credentials included) each sandbox
 	// gave its adapter, by provider name: for tests that prove none of
 	// them leaks (in live mode too, where the sandboxes serve test keys).
@@ -170,12 +174,26 @@ func (a *App) assemble(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("form token key: %w", err)
 	}
+	// The dashboard's cookie keys: kept in the database, so that sessions
+	// outlive a restart and work on every instance.
+	hashKey, err := a.Store.ServerKey(ctx, "dashboard_cookie_hash", randomBytes(64), a.Config.Now())
+	if err != nil {
+		return fmt.Errorf("dashboard cookie key: %w", err)
+	}
+	blockKey, err := a.Store.ServerKey(ctx, "dashboard_cookie_block", randomBytes(32), a.Config.Now())
+	if err != nil {
+		return fmt.Errorf("dashboard cookie key: %w", err)
+	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
+		Dashboard:                &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey), NoLimits: a.Config.DashboardNoLimits},
 		Idempotency:              &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},
 		APILimits:                &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
 		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
+			return err
+		}
+		if err := a.seedDemoDashboardUser(ctx); err != nil {
 			return err
 		}
 		secret := []byte(a.Config.CookieSecret)
@@ -227,6 +245,44 @@ func (a *App) assemble(ctx context.Context) error {
 // MaxHeaderBytes bounds a request's line and headers: ids, cookies and
 // the headers browsers and providers send fit well within 16 KiB.
 const MaxHeaderBytes = 16 << 10
+
+// DemoDashboardEmail is the demo merchant's dashboard user (sandbox mode).
+const DemoDashboardEmail = "demo@example.com"
+
+// seedDemoDashboardUser gives the demo merchant its dashboard user,
+// demo@example.com, with the configured password, or a fresh random one
+// at every start (DemoDashboardPassword says which, for the startup
+// banner). A configured password that already verifies is left alone, so
+// that the user's sessions outlive a restart.
+func (a *App) seedDemoDashboardUser(ctx context.Context) error {
+	password := a.Config.DemoDashboardPassword
+	if password == "" {
+		password = checkout.GeneratePassword()
+	}
+	a.DemoDashboardPassword = password
+	u, err := a.Store.DashboardUserByEmail(ctx, DemoDashboardEmail)
+	switch {
+	case errors.Is(err, checkout.ErrNotFound):
+		_, _, err = a.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: DemoMerchantID,
+			Email: DemoDashboardEmail, Role: checkout.RoleAdmin, Password: password, Actor: "sandbox"})
+		return err
+	case err != nil:
+		return err
+	case u.MerchantID != DemoMerchantID:
+		return fmt.Errorf("the demo dashboard user %s belongs to merchant %s, not the demo merchant", DemoDashboardEmail, u.MerchantID)
+	case checkout.VerifyPassword(u.PasswordHash, password):
+		return nil
+	}
+	_, err = a.Service.ChangeDashboardPassword(ctx, DemoMerchantID, DemoDashboardEmail, password, "sandbox")
+	return err
+}
+
+// randomBytes is n bytes from crypto/rand.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
 
 // seedDemoMerchant creates or refreshes the sandbox demo merchant with the
 // configured (or a fresh) test secret key.

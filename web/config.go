@@ -4,6 +4,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -28,20 +29,28 @@ const (
 
 // Config is everything the app reads from its environment.
 type Config struct {
-	Addr              string        // CHECKOUT_ADDR: listen address; port 0 picks a free one
-	BaseURL           string        // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
-	SandboxURL        string        // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
-	DBPath            string        // CHECKOUT_DB: SQLite file
-	SQLiteSync        sqlite.Sync   // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
-	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
-	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
-	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
-	DemoWebhookURL    string        // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
-	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
-	DemoReturnSecret  string        // CHECKOUT_DEMO_RETURN_SECRET: the demo merchant's rsec_ return secret; when empty, the one it has (fresh on a new database)
-	DemoEmbedOrigins  []string      // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
-	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
-	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
+	Addr              string      // CHECKOUT_ADDR: listen address; port 0 picks a free one
+	BaseURL           string      // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
+	SandboxURL        string      // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
+	DBPath            string      // CHECKOUT_DB: SQLite file
+	SQLiteSync        sqlite.Sync // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
+	Mode              string      // CHECKOUT_MODE: sandbox (default) or live
+	DemoAPIKey        string      // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
+	CookieSecret      string      // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
+	DemoWebhookURL    string      // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
+	DemoWebhookSecret string      // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
+	DemoReturnSecret  string      // CHECKOUT_DEMO_RETURN_SECRET: the demo merchant's rsec_ return secret; when empty, the one it has (fresh on a new database)
+	DemoEmbedOrigins  []string    // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
+	// DemoDashboardPassword (CHECKOUT_DEMO_DASHBOARD_PASSWORD, sandbox
+	// mode) is the password of the demo merchant's dashboard user
+	// demo@example.com; when empty, a random one is set at every start and
+	// printed.
+	DemoDashboardPassword string
+	// DashboardNoLimits turns off the dashboard's failed sign-in limits
+	// (tests of other things only; never from the environment).
+	DashboardNoLimits bool
+	ProviderTimeout       time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
+	ReconcileInterval     time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	// ProviderNotFoundAfter (CHECKOUT_PROVIDER_NOT_FOUND_AFTER, live mode):
 	// how old a payment must be before a provider that has no record of it
 	// is believed (the call never reached it: failed, nothing charged);
@@ -132,8 +141,10 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		DemoWebhookSecret: get("CHECKOUT_DEMO_WEBHOOK_SECRET", ""),
 		DemoReturnSecret:  get("CHECKOUT_DEMO_RETURN_SECRET", ""),
 		DemoEmbedOrigins:  splitList(get("CHECKOUT_DEMO_EMBED_ORIGINS", "")),
-		LogFormat:         get("CHECKOUT_LOG_FORMAT", "text"),
-		DefaultProvider:   get("CHECKOUT_DEFAULT_PROVIDER", Providers[0].Name),
+		// Not trimmed: a password is what it is.
+		DemoDashboardPassword: getenv("CHECKOUT_DEMO_DASHBOARD_PASSWORD"),
+		LogFormat:             get("CHECKOUT_LOG_FORMAT", "text"),
+		DefaultProvider:       get("CHECKOUT_DEFAULT_PROVIDER", Providers[0].Name),
 	}
 	cfg.ProviderVars = map[string]registry.Vars{}
 	for _, d := range Providers {
@@ -269,6 +280,13 @@ func (c *Config) validate() error {
 	}
 	if c.DemoWebhookSecret != "" && !checkout.ValidWebhookSecret(c.DemoWebhookSecret) {
 		return fmt.Errorf("CHECKOUT_DEMO_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 bytes")
+	}
+	if c.DemoDashboardPassword != "" {
+		if err := checkout.CheckNewPassword(c.DemoDashboardPassword); err != nil {
+			var e *checkout.Error
+			errors.As(err, &e)
+			return fmt.Errorf("CHECKOUT_DEMO_DASHBOARD_PASSWORD: %s", e.Message)
+		}
 	}
 	if c.DemoReturnSecret != "" && !checkout.ValidReturnSecret(c.DemoReturnSecret) {
 		return fmt.Errorf("CHECKOUT_DEMO_RETURN_SECRET must be rsec_ followed by 43 characters of URL-safe base64 (32 bytes)")

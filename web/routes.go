@@ -116,6 +116,14 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// comes from the provider server to server.
 	e.Match([]string{http.MethodGet, http.MethodPost}, handlers.RouteReturn, h.CheckoutReturn, form)
 
+	// The merchant dashboard: its own sign-in and cookie; every signed-in
+	// page behind RequireDashboardUser, every form with its token.
+	e.GET(handlers.DashboardPrefix, h.DashboardHome)
+	e.GET(handlers.RouteDashSignIn, h.DashboardSignInPage)
+	e.POST(handlers.RouteDashSignIn, h.DashboardSignIn, form)
+	e.POST(handlers.RouteDashSignOut, h.DashboardSignOut, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashPayments, h.DashboardPayments, h.RequireDashboardUser)
+
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.
 	if d := a.Demo; d != nil {

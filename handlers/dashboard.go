@@ -1,0 +1,397 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
+	"github.com/opencheckout/hostedcheckout/templates"
+	"github.com/opencheckout/hostedcheckout/templates/i18n"
+)
+
+// The dashboard's paths.
+const (
+	DashboardPrefix   = "/dashboard"
+	RouteDashSignIn   = "/dashboard/sign-in"
+	RouteDashSignOut  = "/dashboard/sign-out"
+	RouteDashPayments = "/dashboard/payments"
+)
+
+// dashboardCookie holds a dashboard session: host-only, sent over HTTPS
+// only (browsers count http://localhost and 127.0.0.1 as secure), never
+// to scripts, and not on cross-site subrequests.
+const dashboardCookie = "__Host-dashboard"
+
+// DashboardIdle is how long a dashboard session lasts without a request.
+const DashboardIdle = 12 * time.Hour
+
+// Sign-in limits: failed sign-ins per typed email (whether or not an
+// account has it, so that a lockout says nothing about which exist) and
+// per address, each over a window; past either, sign-in answers 429 for
+// the rest of the window without checking the password.
+const (
+	SignInFailuresPerAccount = 5
+	SignInFailuresPerAddress = 20
+	SignInWindow             = 15 * time.Minute
+)
+
+// Dashboard is the merchant dashboard's sign-in state: its cookie store and
+// the failed sign-in counts.
+type Dashboard struct {
+	// Cookies keeps the signed, encrypted session cookie
+	// (NewDashboardCookieStore).
+	Cookies *sessions.CookieStore
+	// NoLimits turns the sign-in limits off (load tests only).
+	NoLimits bool
+
+	failures ratelimit.Limiter
+}
+
+// NewDashboardCookieStore is the dashboard's cookie store: values signed
+// with hashKey (HMAC-SHA256) and encrypted with blockKey (AES-256), a
+// 12-hour lifetime renewed by every request (the idle expiry), SameSite
+// Lax so that a link from elsewhere still finds the person signed in, while
+// no other site's form or script carries it.
+func NewDashboardCookieStore(hashKey, blockKey []byte) *sessions.CookieStore {
+	s := sessions.NewCookieStore(hashKey, blockKey)
+	s.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
+	s.MaxAge(int(DashboardIdle / time.Second))
+	return s
+}
+
+// dashSession is what the cookie holds. Sid is random and new at every
+// sign-in; the forms' tokens are bound to it.
+type dashSession struct {
+	sid    string
+	userID string
+	epoch  int64
+	seen   time.Time
+}
+
+func (h *Handlers) dashCookie(c echo.Context) (*sessions.Session, dashSession) {
+	// A cookie that does not decode (tampered, another key, too old) is a
+	// new, empty session.
+	s, _ := h.Dashboard.Cookies.Get(c.Request(), dashboardCookie)
+	var d dashSession
+	d.sid, _ = s.Values["sid"].(string)
+	d.userID, _ = s.Values["uid"].(string)
+	d.epoch, _ = s.Values["epoch"].(int64)
+	if seen, ok := s.Values["seen"].(int64); ok {
+		d.seen = time.Unix(seen, 0)
+	}
+	return s, d
+}
+
+func (h *Handlers) saveDashCookie(c echo.Context, s *sessions.Session, d dashSession) error {
+	s.Values = map[any]any{"sid": d.sid}
+	if d.userID != "" {
+		s.Values["uid"], s.Values["epoch"], s.Values["seen"] = d.userID, d.epoch, d.seen.Unix()
+	}
+	s.Options.MaxAge = int(DashboardIdle / time.Second)
+	return s.Save(c.Request(), c.Response())
+}
+
+func (h *Handlers) dashLocale(c echo.Context) *i18n.Locale {
+	return i18n.Resolve("", c.Request().Header.Get("Accept-Language"))
+}
+
+// dashFormTarget binds a dashboard form's token to the cookie's session id.
+func dashFormTarget(sid string) string { return "dashboard\x00" + sid }
+
+// dashUserKey is where RequireDashboardUser leaves the signed-in user.
+const dashUserKey = "dashboard_user"
+
+// DashboardUser is the user RequireDashboardUser let through.
+func DashboardUser(c echo.Context) *checkout.DashboardUser {
+	u, _ := c.Get(dashUserKey).(*checkout.DashboardUser)
+	return u
+}
+
+// RequireDashboardUser lets through a request with a live dashboard
+// session: a cookie of a user who still exists, made under the user's
+// current session epoch (a password change ends the sessions before it),
+// used within the idle expiry. Anything else goes to the sign-in page
+// (a POST too, changing nothing). A signed-in POST must carry
+// the form token of its session. It renews the idle expiry.
+func (h *Handlers) RequireDashboardUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		noStore(c)
+		s, d := h.dashCookie(c)
+		now := h.Service.Now()
+		signIn := func(reason string) error {
+			if d.userID != "" {
+				// The session is over: forget it.
+				_ = h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16)})
+			}
+			target := RouteDashSignIn
+			if reason != "" {
+				target += "?m=" + reason
+			}
+			return c.Redirect(http.StatusSeeOther, target)
+		}
+		if d.userID == "" || d.sid == "" {
+			return signIn("")
+		}
+		if now.Sub(d.seen) > DashboardIdle || d.seen.After(now.Add(time.Minute)) {
+			return signIn("expired")
+		}
+		u, err := h.Service.DashboardUser(ctx(c), d.userID)
+		if errors.Is(err, checkout.ErrNotFound) {
+			return signIn("expired")
+		}
+		if err != nil {
+			return err
+		}
+		if u.SessionEpoch != d.epoch {
+			return signIn("expired")
+		}
+		if c.Request().Method == http.MethodPost && !h.Forms.Valid(dashFormTarget(d.sid), c.Request().PostFormValue("form_token")) {
+			h.Log.WarnContext(ctx(c), "dashboard form token refused", "path", c.Path(), "ip", c.RealIP())
+			return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from the dashboard. Go back, reload the page and try again.")
+		}
+		// Renew the idle expiry (at most once a minute: a page's assets
+		// and quick clicks do not each rewrite the cookie).
+		if now.Sub(d.seen) >= time.Minute {
+			d.seen = now
+			if err := h.saveDashCookie(c, s, d); err != nil {
+				return err
+			}
+		}
+		c.Set(dashUserKey, u)
+		c.Set("dashboard_sid", d.sid)
+		return next(c)
+	}
+}
+
+// dashChrome is the header of the signed-in pages.
+func (h *Handlers) dashChrome(c echo.Context, current string) templates.DashboardChrome {
+	u := DashboardUser(c)
+	sid, _ := c.Get("dashboard_sid").(string)
+	return templates.DashboardChrome{Email: u.Email, Role: string(u.Role), Current: current, FormToken: h.Forms.Issue(dashFormTarget(sid))}
+}
+
+// DashboardHome handles GET /dashboard: the payments list.
+func (h *Handlers) DashboardHome(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+}
+
+// DashboardSignInPage handles GET /dashboard/sign-in: the form (or, for
+// someone signed in, the dashboard). It gives the browser a session id of
+// its own before sign-in, which the form's token is bound to.
+func (h *Handlers) DashboardSignInPage(c echo.Context) error {
+	noStore(c)
+	s, d := h.dashCookie(c)
+	if d.userID != "" {
+		if u, err := h.Service.DashboardUser(ctx(c), d.userID); err == nil && u.SessionEpoch == d.epoch &&
+			h.Service.Now().Sub(d.seen) <= DashboardIdle {
+			return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+		}
+	}
+	l := h.dashLocale(c)
+	notice := ""
+	switch c.QueryParam("m") {
+	case "signed_out":
+		notice = l.T("dashboard.sign_in.signed_out")
+	case "expired":
+		notice = l.T("dashboard.sign_in.expired")
+	}
+	return h.renderSignIn(c, s, http.StatusOK, "", "", notice)
+}
+
+func (h *Handlers) renderSignIn(c echo.Context, s *sessions.Session, status int, email, problem, notice string) error {
+	// A fresh pre-sign-in session every time the form is shown.
+	d := dashSession{sid: checkout.RandomToken(16)}
+	if err := h.saveDashCookie(c, s, d); err != nil {
+		return err
+	}
+	l := h.dashLocale(c)
+	return Render(c, status, templates.DashboardSignIn(templates.DashboardSignInPage{
+		Page: templates.Page{Title: l.T("dashboard.title.sign_in"), L: l}, FormToken: h.Forms.Issue(dashFormTarget(d.sid)),
+		Email: email, Error: problem, Notice: notice}))
+}
+
+// DashboardSignIn handles POST /dashboard/sign-in. A form without the
+// token of this browser's sign-in page changes nothing (403). Past the
+// failure limits of the typed email or of the address it answers 429
+// without checking the password; a wrong email or password gives one
+// answer (401) whether the account exists or not. A good one starts a new
+// session (a new id) and goes to the dashboard.
+func (h *Handlers) DashboardSignIn(c echo.Context) error {
+	noStore(c)
+	s, d := h.dashCookie(c)
+	if d.sid == "" || !h.Forms.Valid(dashFormTarget(d.sid), c.Request().PostFormValue("form_token")) {
+		h.Log.WarnContext(ctx(c), "dashboard sign-in form token refused", "ip", c.RealIP())
+		return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from the dashboard. Go back, reload the page and try again.")
+	}
+	l := h.dashLocale(c)
+	email := strings.TrimSpace(c.Request().PostFormValue("email"))
+	password := c.Request().PostFormValue("password")
+	shown := email
+	if len(shown) > 254 {
+		shown = ""
+	}
+	if email == "" || password == "" {
+		return h.renderSignIn(c, s, http.StatusUnprocessableEntity, shown, l.T("dashboard.sign_in.missing"), "")
+	}
+	now := h.Service.Now()
+	// Keys of bounded size: a hash of the typed email, lower-cased.
+	sum := sha256.Sum256([]byte(strings.ToLower(email)))
+	account, address := "account:"+hex.EncodeToString(sum[:16]), "address:"+c.RealIP()
+	if !h.Dashboard.NoLimits {
+		blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
+		blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
+		if blockedAccount || blockedAddress {
+			h.Log.WarnContext(ctx(c), "dashboard sign-in refused by a limit", "ip", c.RealIP())
+			SetRetryAfter(c, max(waitA, waitB))
+			return h.renderSignIn(c, s, http.StatusTooManyRequests, shown, l.T("dashboard.sign_in.locked"), "")
+		}
+	}
+	u, err := h.Service.SignIn(ctx(c), email, password)
+	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
+		if !h.Dashboard.NoLimits {
+			h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+			h.Dashboard.failures.Allow(address, SignInFailuresPerAddress, SignInWindow, now)
+		}
+		h.Log.InfoContext(ctx(c), "dashboard sign-in failed", "ip", c.RealIP())
+		return h.renderSignIn(c, s, http.StatusUnauthorized, shown, l.T("dashboard.sign_in.wrong"), "")
+	}
+	if err != nil {
+		return err
+	}
+	h.Log.InfoContext(ctx(c), "dashboard sign-in", "user_id", u.ID, "merchant_id", u.MerchantID, "ip", c.RealIP())
+	if err := h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16), userID: u.ID, epoch: u.SessionEpoch, seen: now}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+}
+
+// DashboardSignOut handles POST /dashboard/sign-out (behind
+// RequireDashboardUser, so with its form token): the cookie is emptied.
+func (h *Handlers) DashboardSignOut(c echo.Context) error {
+	s, _ := h.dashCookie(c)
+	s.Values = map[any]any{}
+	s.Options.MaxAge = -1
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, RouteDashSignIn+"?m=signed_out")
+}
+
+// dashPageSize is how many sessions a page of the list shows.
+const dashPageSize = 25
+
+// dashSessionStatuses and dashPaymentStatuses are the status filter's
+// choices: a session status or a payment status (no name is both).
+var (
+	dashSessionStatuses = []string{string(checkout.SessionOpen), string(checkout.SessionComplete), string(checkout.SessionExpired)}
+	dashPaymentStatuses = []string{"unpaid", "paid", "authorized", "pending", "failed"}
+)
+
+// DashboardPayments handles GET /dashboard/payments: the merchant's checkout
+// sessions, newest first, searched by order reference or customer email
+// (a text with @), filtered by a session or payment status, in pages with
+// cursors, through the merchant API's own list (the same checks).
+func (h *Handlers) DashboardPayments(c echo.Context) error {
+	u := DashboardUser(c)
+	l := h.dashLocale(c)
+	m, err := h.Service.Store.Merchant(ctx(c), u.MerchantID)
+	if err != nil {
+		return err
+	}
+	in := c.QueryParams()
+	text, status := strings.TrimSpace(in.Get("q")), in.Get("status")
+	query := url.Values{"limit": {strconv.Itoa(dashPageSize)}}
+	if text != "" {
+		if strings.Contains(text, "@") {
+			query.Set("customer_email", strings.ToLower(text))
+		} else {
+			query.Set("merchant_reference", text)
+		}
+	}
+	known := status == ""
+	for _, s := range dashSessionStatuses {
+		if status == s {
+			query.Set("status", s)
+			known = true
+		}
+	}
+	for _, s := range dashPaymentStatuses {
+		if status == s {
+			query.Set("payment_status", s)
+			known = true
+		}
+	}
+	after, before := in.Get("after"), in.Get("before")
+	if after != "" {
+		query.Set("starting_after", after)
+	}
+	if before != "" {
+		query.Set("ending_before", before)
+	}
+	v := templates.DashboardPaymentsPage{Page: templates.Page{Title: l.T("dashboard.title.payments"), L: l},
+		DashboardChrome: h.dashChrome(c, "payments"), Query: text}
+	for _, s := range append(append([]string{}, dashSessionStatuses...), dashPaymentStatuses...) {
+		key := "dashboard.payment_status." + s
+		if slices.Contains(dashSessionStatuses, s) {
+			key = "dashboard.status." + s
+		}
+		v.Statuses = append(v.Statuses, templates.DashboardStatusOption{Value: s, Label: l.T(key), Selected: s == status})
+	}
+	if !known || (after != "" && before != "") {
+		v.Error = l.T("dashboard.payments.invalid")
+		return Render(c, http.StatusUnprocessableEntity, templates.DashboardPayments(v))
+	}
+	list, err := h.Service.ListSessions(ctx(c), m, query)
+	if code := checkout.ErrorCodeOf(err); code == checkout.EInvalid || code == checkout.ENotFound {
+		v.Error = l.T("dashboard.payments.invalid")
+		status := http.StatusUnprocessableEntity
+		if code == checkout.ENotFound { // a cursor that is none of the merchant's sessions
+			status = http.StatusNotFound
+		}
+		return Render(c, status, templates.DashboardPayments(v))
+	}
+	if err != nil {
+		return err
+	}
+	for _, s := range list.Data {
+		created := time.Unix(s.CreatedAt, 0).UTC()
+		statusKey := "dashboard.status." + string(s.Status)
+		v.Rows = append(v.Rows, templates.DashboardSessionRow{ID: s.ID, Created: created.Format("2006-01-02 15:04 UTC"),
+			CreatedISO: created.Format(time.RFC3339), Reference: s.MerchantReference, Customer: s.Customer.Email,
+			Amount: checkout.Money{Amount: s.Amount, Currency: s.Currency}.Format(l.Tag()), Status: string(s.Status),
+			StatusLabel: l.T(statusKey), PaymentStatus: s.PaymentStatus, PaymentLabel: l.T("dashboard.payment_status." + s.PaymentStatus)})
+	}
+	page := func(cursor, id string) string {
+		q := url.Values{}
+		if text != "" {
+			q.Set("q", text)
+		}
+		if status != "" {
+			q.Set("status", status)
+		}
+		q.Set(cursor, id)
+		return RouteDashPayments + "?" + q.Encode()
+	}
+	if n := len(v.Rows); n > 0 {
+		newer := after != "" || (before != "" && list.HasMore)
+		older := (after == "" && before == "" && list.HasMore) || (after != "" && list.HasMore) || before != ""
+		if newer {
+			v.NewerURL = page("before", v.Rows[0].ID)
+		}
+		if older {
+			v.OlderURL = page("after", v.Rows[n-1].ID)
+		}
+	}
+	return Render(c, http.StatusOK, templates.DashboardPayments(v))
+}

@@ -1,0 +1,51 @@
+package templates
+
+// DashboardChrome is what every signed-in dashboard page shows around its
+// content: who is signed in, the navigation, the sign-out form's token.
+type DashboardChrome struct {
+	Email     string
+	Role      string // "admin" or "support"
+	Current   string // the navigation entry of this page ("payments")
+	FormToken string // of the sign-out form
+}
+
+// DashboardSignInPage is the dashboard's sign-in form.
+type DashboardSignInPage struct {
+	Page
+	FormToken string
+	Email     string // re-shown after a refusal; the password never is
+	Error     string // translated: why the last attempt was refused
+	Notice    string // translated: signed out, or the session ended
+}
+
+// DashboardSessionRow is one checkout session of the payments list.
+type DashboardSessionRow struct {
+	ID            string
+	Created       string // formatted, UTC
+	CreatedISO    string // RFC 3339, for <time datetime>
+	Reference     string
+	Customer      string
+	Amount        string // formatted in the page's locale
+	Status        string // open, complete, expired, canceled
+	StatusLabel   string
+	PaymentStatus string // unpaid, paid, authorized, pending, failed
+	PaymentLabel  string
+}
+
+// DashboardStatusOption is a choice of the list's status filter.
+type DashboardStatusOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// DashboardPaymentsPage is the list of the merchant's checkout sessions.
+type DashboardPaymentsPage struct {
+	Page
+	DashboardChrome
+	Query    string // the search box's text
+	Statuses []DashboardStatusOption
+	Rows     []DashboardSessionRow
+	Error    string // translated: the search or filter cannot be used
+	NewerURL string // "" when this is the newest page
+	OlderURL string // "" when there is nothing older
+}

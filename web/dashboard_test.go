@@ -1,0 +1,380 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/web"
+)
+
+const dashPassword = "correct horse battery staple"
+
+// dashBrowser is a browser of the dashboard: it keeps the cookies it is
+// given (by name) and sends them back, and follows no redirect.
+type dashBrowser struct {
+	t       *testing.T
+	app     *web.App
+	cookies map[string]*http.Cookie
+	ip      string // X-Forwarded-For is not trusted: all tests share 127.0.0.1
+}
+
+func newDashBrowser(t *testing.T, app *web.App) *dashBrowser {
+	return &dashBrowser{t: t, app: app, cookies: map[string]*http.Cookie{}}
+}
+
+func (b *dashBrowser) do(method, path string, form url.Values, headers ...string) response {
+	b.t.Helper()
+	var body []byte
+	if form != nil {
+		body = []byte(form.Encode())
+		headers = append(headers, "Content-Type", "application/x-www-form-urlencoded")
+	}
+	var jar []string
+	for _, c := range b.cookies {
+		jar = append(jar, c.Name+"="+c.Value)
+	}
+	if len(jar) > 0 {
+		headers = append(headers, "Cookie", strings.Join(jar, "; "))
+	}
+	res := do(b.t, method, b.app.URL+path, body, headers...)
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c
+		}
+	}
+	return res
+}
+
+// token is the form_token of the page's first form.
+func (b *dashBrowser) token(res response) string {
+	b.t.Helper()
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(res.Body))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	tok, ok := doc.Find(`input[name=form_token]`).First().Attr("value")
+	if !ok || tok == "" {
+		b.t.Fatalf("no form token in %d %s", res.Status, res.Body)
+	}
+	return tok
+}
+
+func testID(tb testing.TB, res response, id string) *goquery.Selection {
+	tb.Helper()
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(res.Body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return doc.Find(`[data-testid="` + id + `"]`)
+}
+
+// signIn shows the sign-in form and sends it with email and password.
+func (b *dashBrowser) signIn(email, password string) response {
+	b.t.Helper()
+	page := b.do("GET", "/dashboard/sign-in", nil)
+	return b.do("POST", "/dashboard/sign-in", url.Values{"form_token": {b.token(page)}, "email": {email}, "password": {password}})
+}
+
+func dashApp(t *testing.T, options ...func(*web.Config)) *web.App {
+	return MustApp(t, nil, append([]func(*web.Config){func(c *web.Config) { c.DemoDashboardPassword = dashPassword }}, options...)...)
+}
+
+// TestDashboardSignIn: the demo user signs in with the configured password
+// into a new session (a cookie of another value, host-only, Secure,
+// HttpOnly, SameSite=Lax), sees the payments list, and signs out. A form
+// without its token or from another site changes nothing; wrong passwords
+// and unknown emails get one answer.
+func TestDashboardSignIn(t *testing.T) {
+	app := dashApp(t)
+	b := newDashBrowser(t, app)
+	for _, path := range []string{"/dashboard", "/dashboard/payments"} {
+		if res := b.do("GET", path, nil); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/dashboard") {
+			t.Fatalf("GET %s signed out: %d %s", path, res.Status, res.Header.Get("Location"))
+		}
+	}
+	if res := b.do("GET", "/dashboard/payments", nil); res.Header.Get("Location") != "/dashboard/sign-in" {
+		t.Fatalf("signed out, the payments go to %q", res.Header.Get("Location"))
+	}
+	page := b.do("GET", "/dashboard/sign-in", nil)
+	if page.Status != 200 || bytes.Contains(page.Body, []byte("<script")) || page.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("sign-in page: %d %s", page.Status, page.Body)
+	}
+	csp := page.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "'nonce-") {
+		t.Fatalf("CSP %q", csp)
+	}
+	for _, id := range []string{"dashboard-email", "dashboard-password", "dashboard-sign-in"} {
+		if testID(t, page, id).Length() != 1 {
+			t.Errorf("the sign-in page has no %s", id)
+		}
+	}
+	set := (&http.Response{Header: page.Header}).Cookies()
+	if len(set) != 1 || set[0].Name != "__Host-dashboard" || !set[0].Secure || !set[0].HttpOnly || set[0].SameSite != http.SameSiteLaxMode ||
+		set[0].Path != "/" || set[0].Domain != "" || set[0].MaxAge != 12*3600 {
+		t.Fatalf("cookie %+v", set)
+	}
+	before := b.cookies["__Host-dashboard"].Value
+	tok := b.token(page)
+
+	form := func(email, password, token string) url.Values {
+		return url.Values{"form_token": {token}, "email": {email}, "password": {password}}
+	}
+	// Refused before anything is checked: no token, another browser's
+	// token, another site.
+	other := newDashBrowser(t, app)
+	otherTok := other.token(other.do("GET", "/dashboard/sign-in", nil))
+	for name, res := range map[string]response{
+		"no token":            b.do("POST", "/dashboard/sign-in", form(web.DemoDashboardEmail, dashPassword, "")),
+		"another's token":     b.do("POST", "/dashboard/sign-in", form(web.DemoDashboardEmail, dashPassword, otherTok)),
+		"from another site":   b.do("POST", "/dashboard/sign-in", form(web.DemoDashboardEmail, dashPassword, tok), "Sec-Fetch-Site", "cross-site"),
+		"from another Origin": b.do("POST", "/dashboard/sign-in", form(web.DemoDashboardEmail, dashPassword, tok), "Origin", "https://evil.test"),
+	} {
+		if res.Status != http.StatusForbidden || len(res.Header.Values("Set-Cookie")) > 0 {
+			t.Errorf("%s: %d, cookies %v", name, res.Status, res.Header.Values("Set-Cookie"))
+		}
+	}
+
+	wrong := b.do("POST", "/dashboard/sign-in", form(web.DemoDashboardEmail, "not the password", tok))
+	unknown := b.do("POST", "/dashboard/sign-in", form("nobody@example.com", dashPassword, b.token(wrong)))
+	for _, res := range []response{wrong, unknown} {
+		if res.Status != http.StatusUnauthorized || testID(t, res, "dashboard-error").Text() != "The email address or the password is not right." {
+			t.Fatalf("refused sign-in: %d %q", res.Status, testID(t, res, "dashboard-error").Text())
+		}
+		if bytes.Contains(res.Body, []byte("not the password")) {
+			t.Fatal("the page shows the password typed")
+		}
+	}
+	if v, _ := testID(t, unknown, "dashboard-email").Attr("value"); v != "nobody@example.com" {
+		t.Errorf("the email is not kept: %q", v)
+	}
+	if res := b.do("POST", "/dashboard/sign-in", form(" ", "", b.token(unknown))); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("empty fields: %d", res.Status)
+	}
+
+	res := b.signIn("Demo@Example.com", dashPassword)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/payments" {
+		t.Fatalf("sign in: %d %s %s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	after := b.cookies["__Host-dashboard"].Value
+	if after == before {
+		t.Fatal("the session id did not change at sign-in")
+	}
+	list := b.do("GET", "/dashboard/payments", nil)
+	if list.Status != 200 || !strings.Contains(testID(t, list, "dashboard-user").Text(), web.DemoDashboardEmail) {
+		t.Fatalf("payments: %d %s", list.Status, list.Body)
+	}
+	if res := b.do("GET", "/dashboard/sign-in", nil); res.Status != http.StatusSeeOther {
+		t.Errorf("the sign-in page, signed in: %d", res.Status)
+	}
+
+	// Sign out: a POST with the page's token.
+	if res := b.do("POST", "/dashboard/sign-out", url.Values{"form_token": {"x.y"}}); res.Status != http.StatusForbidden {
+		t.Errorf("sign-out without its token: %d", res.Status)
+	}
+	if res := b.do("GET", "/dashboard/payments", nil); res.Status != 200 {
+		t.Fatalf("a refused sign-out signed out: %d", res.Status)
+	}
+	res = b.do("POST", "/dashboard/sign-out", url.Values{"form_token": {b.token(list)}})
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/sign-in?m=signed_out" {
+		t.Fatalf("sign out: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if res := b.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", res.Status)
+	}
+	if res := b.do("GET", "/dashboard/sign-in?m=signed_out", nil); testID(t, res, "dashboard-notice").Text() != "You have signed out." {
+		t.Errorf("notice %q", testID(t, res, "dashboard-notice").Text())
+	}
+}
+
+// TestDashboardLockout: five wrong passwords for an email lock it for 15
+// minutes (even the right password is then refused, 429), and an email no
+// account has answers the same, attempt for attempt; twenty failures from
+// one address lock the address for every email.
+func TestDashboardLockout(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	app := dashApp(t, func(c *web.Config) { c.Now = clock.Now })
+	attempts := func(email string, n int) (statuses []int, texts []string) {
+		b := newDashBrowser(t, app)
+		for range n {
+			res := b.signIn(email, "wrong password!")
+			statuses = append(statuses, res.Status)
+			texts = append(texts, testID(t, res, "dashboard-error").Text())
+		}
+		return
+	}
+	realS, realT := attempts(web.DemoDashboardEmail, 6)
+	noneS, noneT := attempts("nobody@example.com", 6)
+	if fmt.Sprint(realS) != "[401 401 401 401 401 429]" || fmt.Sprint(noneS) != fmt.Sprint(realS) ||
+		strings.Join(realT, "|") != strings.Join(noneT, "|") {
+		t.Fatalf("an account: %v %q; no account: %v %q", realS, realT, noneS, noneT)
+	}
+	if !strings.Contains(realT[5], "15 minutes") {
+		t.Errorf("locked message %q", realT[5])
+	}
+	b := newDashBrowser(t, app)
+	if res := b.signIn(web.DemoDashboardEmail, dashPassword); res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("the right password while locked: %d", res.Status)
+	}
+	clock.Add(15*time.Minute + time.Second)
+	if res := b.signIn(web.DemoDashboardEmail, dashPassword); res.Status != http.StatusSeeOther {
+		t.Fatalf("after the lockout: %d %s", res.Status, testID(t, res, "dashboard-error").Text())
+	}
+
+	// The address: 20 failures over many emails, then a new email is locked too.
+	for i := range 20 {
+		if s, _ := attempts("user"+strconv.Itoa(i)+"@example.com", 1); s[0] != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, s[0])
+		}
+	}
+	if s, _ := attempts("fresh@example.com", 1); s[0] != http.StatusTooManyRequests {
+		t.Fatalf("after 20 failures from one address: %d", s[0])
+	}
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestDashboardSessionsEnd: a session ends after 12 hours without a
+// request (not while requests keep coming), and every session of a user
+// ends when the password changes.
+func TestDashboardSessionsEnd(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	app := dashApp(t, func(c *web.Config) { c.Now = clock.Now })
+	b := newDashBrowser(t, app)
+	if res := b.signIn(web.DemoDashboardEmail, dashPassword); res.Status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.Status)
+	}
+	for range 3 {
+		clock.Add(11 * time.Hour)
+		if res := b.do("GET", "/dashboard/payments", nil); res.Status != 200 {
+			t.Fatalf("a request 11 h after the last: %d", res.Status)
+		}
+	}
+	clock.Add(12*time.Hour + time.Minute)
+	if res := b.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/sign-in?m=expired" {
+		t.Fatalf("12 h idle: %d %s", res.Status, res.Header.Get("Location"))
+	}
+
+	laptop, phone := newDashBrowser(t, app), newDashBrowser(t, app)
+	for _, d := range []*dashBrowser{laptop, phone} {
+		if res := d.signIn(web.DemoDashboardEmail, dashPassword); res.Status != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", res.Status)
+		}
+	}
+	const fresh = "an entirely new passphrase"
+	if _, err := app.Service.ChangeDashboardPassword(context.Background(), web.DemoMerchantID, web.DemoDashboardEmail, fresh, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*dashBrowser{laptop, phone} {
+		if res := d.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("after a password change: %d", res.Status)
+		}
+	}
+	if res := laptop.signIn(web.DemoDashboardEmail, fresh); res.Status != http.StatusSeeOther {
+		t.Fatalf("the new password: %d", res.Status)
+	}
+}
+
+// TestDashboardPaymentsList: the list shows the merchant's sessions (and
+// no other merchant's), finds one by order reference or customer email,
+// filters by status, pages with cursors, and answers a filter it cannot
+// use with an inline error, not a 500.
+func TestDashboardPaymentsList(t *testing.T) {
+	app := dashApp(t)
+	var ids []string
+	for i := range 30 {
+		s := validSession()
+		s["merchant_reference"] = "order-" + strconv.Itoa(i)
+		s["customer"] = map[string]any{"email": "shopper" + strconv.Itoa(i) + "@example.com"}
+		ids = append(ids, mustCreateSession(t, app, s)["id"].(string))
+	}
+	b := newDashBrowser(t, app)
+	b.signIn(web.DemoDashboardEmail, dashPassword)
+	first := b.do("GET", "/dashboard/payments", nil)
+	if n := testID(t, first, "sessions-table").Find("tbody tr").Length(); n != 25 {
+		t.Fatalf("first page: %d rows", n)
+	}
+	if testID(t, first, "session-row-"+ids[29]).Length() != 1 || testID(t, first, "sessions-newer").Length() != 0 {
+		t.Fatal("the first page does not start with the newest session")
+	}
+	older, _ := testID(t, first, "sessions-older").Attr("href")
+	second := b.do("GET", older, nil)
+	if n := testID(t, second, "sessions-table").Find("tbody tr").Length(); n < 5 || testID(t, second, "session-row-"+ids[0]).Length() != 1 {
+		t.Fatalf("second page: %d rows", n)
+	}
+	newer, _ := testID(t, second, "sessions-newer").Attr("href")
+	if back := b.do("GET", newer, nil); testID(t, back, "session-row-"+ids[29]).Length() != 1 {
+		t.Fatalf("back to the newest: %s", newer)
+	}
+	for q, want := range map[string]string{"order-7": ids[7], "Shopper12@Example.com": ids[12]} {
+		res := b.do("GET", "/dashboard/payments?q="+url.QueryEscape(q), nil)
+		rows := testID(t, res, "sessions-table").Find("tbody tr")
+		if rows.Length() != 1 || testID(t, res, "session-row-"+want).Length() != 1 {
+			t.Errorf("search %q: %d rows", q, rows.Length())
+		}
+	}
+	if res := b.do("GET", "/dashboard/payments?status=paid", nil); testID(t, res, "sessions-empty").Length() != 1 {
+		t.Error("nothing is paid, yet the paid filter lists sessions")
+	}
+	if res := b.do("GET", "/dashboard/payments?status=open", nil); testID(t, res, "sessions-table").Find("tbody tr").Length() != 25 {
+		t.Error("the open filter")
+	}
+	for _, bad := range []string{"status=nope", "after=cs_nope", "after=" + ids[0] + "&before=" + ids[1], "q=" + strings.Repeat("x", 300),
+		"after=cs_" + strings.Repeat("a", 32)} {
+		res := b.do("GET", "/dashboard/payments?"+bad, nil)
+		if res.Status >= 500 || res.Status < 400 || testID(t, res, "dashboard-error").Length() != 1 {
+			t.Errorf("%s: %d", bad, res.Status)
+		}
+	}
+	// Another merchant's sessions are not listed.
+	otherKey := mustMerchantKey(t, app)
+	other := api(t, app, "POST", "/v1/checkout/sessions", validSession(), "Authorization", "Bearer "+otherKey).JSON(t)["id"].(string)
+	if res := b.do("GET", "/dashboard/payments?q=", nil); bytes.Contains(res.Body, []byte(other)) {
+		t.Fatal("another merchant's session is listed")
+	}
+}
+
+var keyPattern = regexp.MustCompile(`sk_test_[A-Za-z0-9_]+`)
+
+// mustMerchantKey creates a second test merchant and returns its key.
+func mustMerchantKey(t *testing.T, app *web.App) string {
+	t.Helper()
+	key := checkout.NewSecretKey(false)
+	m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Other shop", APIKeyHash: checkout.HashAPIKey(key),
+		DefaultProvider: "payorder", CreatedAt: time.Now(), ReturnOrigins: []string{"https://shop.test"}, ReturnSecret: checkout.NewReturnSecret()}
+	if err := app.Store.SaveMerchant(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if !keyPattern.MatchString(key) {
+		t.Fatalf("key %q", key)
+	}
+	return key
+}
