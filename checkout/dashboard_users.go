@@ -3,8 +3,10 @@ package checkout
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -223,8 +225,8 @@ func (s *Service) RemoveDashboardUser(ctx context.Context, merchantID, email, ac
 }
 
 // ChangeDashboardPassword sets a user's password ("" generates one, which
-// it returns) and ends every session the user had (the epoch moves on in
-// the same compare-and-set statement).
+// it returns) and ends every session the user had (deleted in the same
+// transaction as the compare-and-set on the user's epoch).
 func (s *Service) ChangeDashboardPassword(ctx context.Context, merchantID, email, password, actor string) (string, error) {
 	generated := ""
 	if password == "" {
@@ -311,4 +313,73 @@ func (s *Service) DashboardUser(ctx context.Context, id string) (*DashboardUser,
 // paramError is an error of code about the request field param.
 func paramError(code ErrorCode, param, format string, args ...any) *Error {
 	return &Error{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// DashboardIdle is how long a dashboard session lasts without a request.
+const DashboardIdle = 12 * time.Hour
+
+// DashboardSession is one signed-in browser of a dashboard user. Its cookie
+// holds a random token; the store keeps only the token's SHA-256 (ID).
+type DashboardSession struct {
+	ID        string
+	UserID    string
+	CreatedAt time.Time
+	SeenAt    time.Time
+}
+
+// dashboardSessionID is the stored id of a session token.
+func dashboardSessionID(token string) string {
+	sum := sha256.Sum256([]byte("dashboard-session\x00" + token))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartDashboardSession signs u in: a new session with a new random token
+// (returned for the cookie; never stored).
+func (s *Service) StartDashboardSession(ctx context.Context, u *DashboardUser) (string, error) {
+	token := RandomToken(32)
+	now := s.Now()
+	if err := s.Store.CreateDashboardSession(ctx, &DashboardSession{ID: dashboardSessionID(token), UserID: u.ID,
+		CreatedAt: now, SeenAt: now}); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// DashboardSessionUser finds the user of a session token: ENotFound
+// (ErrNotFound) when there is no such session, it has been idle for
+// DashboardIdle, or its user is gone. A session last seen a minute ago or
+// more is seen again now (the idle expiry slides).
+func (s *Service) DashboardSessionUser(ctx context.Context, token string) (*DashboardUser, error) {
+	if token == "" || len(token) > 128 {
+		return nil, ErrNotFound
+	}
+	now := s.Now()
+	id := dashboardSessionID(token)
+	sess, err := s.Store.DashboardSession(ctx, id, now.Add(-DashboardIdle))
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.DashboardUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if now.Sub(sess.SeenAt) >= time.Minute {
+		if err := s.Store.TouchDashboardSession(ctx, id, now); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// EndDashboardSession signs a session out: its token signs nobody in again.
+func (s *Service) EndDashboardSession(ctx context.Context, token string) error {
+	if token == "" || len(token) > 128 {
+		return nil
+	}
+	return s.Store.DeleteDashboardSession(ctx, dashboardSessionID(token))
+}
+
+// PruneDashboardSessions deletes the sessions idle past DashboardIdle.
+func (s *Service) PruneDashboardSessions(ctx context.Context) (int64, error) {
+	return s.Store.PruneDashboardSessions(ctx, s.Now().Add(-DashboardIdle))
 }

@@ -197,6 +197,18 @@ type Store interface {
 	DashboardUsers(ctx context.Context, merchantID string) ([]*DashboardUser, error)
 	DeleteDashboardUser(ctx context.Context, id string, events ...Event) error
 	SetDashboardPassword(ctx context.Context, id string, epoch int64, hash string, at time.Time, events ...Event) error
+	// Dashboard sessions, by the hash of their token. A user's sessions
+	// go with a password change and with the user (in the same
+	// transactions). DashboardSession finds one seen after seenAfter
+	// (compared in the statement): an idle one is ErrNotFound.
+	// TouchDashboardSession moves its seen time on; DeleteDashboardSession
+	// deletes one (no error when it is gone); PruneDashboardSessions
+	// deletes those not seen since before.
+	CreateDashboardSession(ctx context.Context, s *DashboardSession) error
+	DashboardSession(ctx context.Context, id string, seenAfter time.Time) (*DashboardSession, error)
+	TouchDashboardSession(ctx context.Context, id string, at time.Time) error
+	DeleteDashboardSession(ctx context.Context, id string) error
+	PruneDashboardSessions(ctx context.Context, before time.Time) (int64, error)
 
 	// The merchant API's lists (lists.go). Each returns the merchant's
 	// objects of its kind that match the filter, at most page.Limit, in

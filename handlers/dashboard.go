@@ -33,9 +33,6 @@ const (
 // to scripts, and not on cross-site subrequests.
 const dashboardCookie = "__Host-dashboard"
 
-// DashboardIdle is how long a dashboard session lasts without a request.
-const DashboardIdle = 12 * time.Hour
-
 // Sign-in limits: failed sign-ins per typed email (whether or not an
 // account has it, so that a lockout says nothing about which exist) and
 // per address, each over a window; past either, sign-in answers 429 for
@@ -52,8 +49,6 @@ type Dashboard struct {
 	// Cookies keeps the signed, encrypted session cookie
 	// (NewDashboardCookieStore).
 	Cookies *sessions.CookieStore
-	// NoLimits turns the sign-in limits off (load tests only).
-	NoLimits bool
 
 	failures ratelimit.Limiter
 }
@@ -66,17 +61,16 @@ type Dashboard struct {
 func NewDashboardCookieStore(hashKey, blockKey []byte) *sessions.CookieStore {
 	s := sessions.NewCookieStore(hashKey, blockKey)
 	s.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
-	s.MaxAge(int(DashboardIdle / time.Second))
+	s.MaxAge(int(checkout.DashboardIdle / time.Second))
 	return s
 }
 
-// dashSession is what the cookie holds. Sid is random and new at every
-// sign-in; the forms' tokens are bound to it.
+// dashSession is what the cookie holds: sid, random and new whenever the
+// sign-in form is shown and at sign-in, which the forms' tokens are bound
+// to; and, signed in, the session's token (the store keeps its hash).
 type dashSession struct {
-	sid    string
-	userID string
-	epoch  int64
-	seen   time.Time
+	sid   string
+	token string
 }
 
 func (h *Handlers) dashCookie(c echo.Context) (*sessions.Session, dashSession) {
@@ -85,20 +79,16 @@ func (h *Handlers) dashCookie(c echo.Context) (*sessions.Session, dashSession) {
 	s, _ := h.Dashboard.Cookies.Get(c.Request(), dashboardCookie)
 	var d dashSession
 	d.sid, _ = s.Values["sid"].(string)
-	d.userID, _ = s.Values["uid"].(string)
-	d.epoch, _ = s.Values["epoch"].(int64)
-	if seen, ok := s.Values["seen"].(int64); ok {
-		d.seen = time.Unix(seen, 0)
-	}
+	d.token, _ = s.Values["token"].(string)
 	return s, d
 }
 
 func (h *Handlers) saveDashCookie(c echo.Context, s *sessions.Session, d dashSession) error {
 	s.Values = map[any]any{"sid": d.sid}
-	if d.userID != "" {
-		s.Values["uid"], s.Values["epoch"], s.Values["seen"] = d.userID, d.epoch, d.seen.Unix()
+	if d.token != "" {
+		s.Values["token"] = d.token
 	}
-	s.Options.MaxAge = int(DashboardIdle / time.Second)
+	s.Options.MaxAge = int(checkout.DashboardIdle / time.Second)
 	return s.Save(c.Request(), c.Response())
 }
 
@@ -118,55 +108,37 @@ func DashboardUser(c echo.Context) *checkout.DashboardUser {
 	return u
 }
 
-// RequireDashboardUser lets through a request with a live dashboard
-// session: a cookie of a user who still exists, made under the user's
-// current session epoch (a password change ends the sessions before it),
-// used within the idle expiry. Anything else goes to the sign-in page
-// (a POST too, changing nothing). A signed-in POST must carry
-// the form token of its session. It renews the idle expiry.
+// RequireDashboardUser lets through a request of a live dashboard
+// session: its token's session exists (not signed out, not ended by a
+// password change or the user's removal) and was used within the idle
+// expiry. Anything else goes to the sign-in page (a POST too, changing
+// nothing). A signed-in POST must carry the form token of its browser.
+// Each request renews the cookie and, at most once a minute, the
+// session's idle expiry.
 func (h *Handlers) RequireDashboardUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		noStore(c)
 		s, d := h.dashCookie(c)
-		now := h.Service.Now()
-		signIn := func(reason string) error {
-			if d.userID != "" {
-				// The session is over: forget it.
-				_ = h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16)})
-			}
-			target := RouteDashSignIn
-			if reason != "" {
-				target += "?m=" + reason
-			}
-			return c.Redirect(http.StatusSeeOther, target)
+		if d.token == "" || d.sid == "" {
+			return c.Redirect(http.StatusSeeOther, RouteDashSignIn)
 		}
-		if d.userID == "" || d.sid == "" {
-			return signIn("")
-		}
-		if now.Sub(d.seen) > DashboardIdle || d.seen.After(now.Add(time.Minute)) {
-			return signIn("expired")
-		}
-		u, err := h.Service.DashboardUser(ctx(c), d.userID)
+		u, err := h.Service.DashboardSessionUser(ctx(c), d.token)
 		if errors.Is(err, checkout.ErrNotFound) {
-			return signIn("expired")
+			// The session is over: forget it.
+			if err := h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16)}); err != nil {
+				return err
+			}
+			return c.Redirect(http.StatusSeeOther, RouteDashSignIn+"?m=expired")
 		}
 		if err != nil {
 			return err
-		}
-		if u.SessionEpoch != d.epoch {
-			return signIn("expired")
 		}
 		if c.Request().Method == http.MethodPost && !h.Forms.Valid(dashFormTarget(d.sid), c.Request().PostFormValue("form_token")) {
 			h.Log.WarnContext(ctx(c), "dashboard form token refused", "path", c.Path(), "ip", c.RealIP())
 			return checkout.Errorf(checkout.EForbidden, "This page has expired or was not sent from the dashboard. Go back, reload the page and try again.")
 		}
-		// Renew the idle expiry (at most once a minute: a page's assets
-		// and quick clicks do not each rewrite the cookie).
-		if now.Sub(d.seen) >= time.Minute {
-			d.seen = now
-			if err := h.saveDashCookie(c, s, d); err != nil {
-				return err
-			}
+		if err := h.saveDashCookie(c, s, d); err != nil {
+			return err
 		}
 		c.Set(dashUserKey, u)
 		c.Set("dashboard_sid", d.sid)
@@ -192,9 +164,8 @@ func (h *Handlers) DashboardHome(c echo.Context) error {
 func (h *Handlers) DashboardSignInPage(c echo.Context) error {
 	noStore(c)
 	s, d := h.dashCookie(c)
-	if d.userID != "" {
-		if u, err := h.Service.DashboardUser(ctx(c), d.userID); err == nil && u.SessionEpoch == d.epoch &&
-			h.Service.Now().Sub(d.seen) <= DashboardIdle {
+	if d.token != "" {
+		if _, err := h.Service.DashboardSessionUser(ctx(c), d.token); err == nil {
 			return c.Redirect(http.StatusSeeOther, RouteDashPayments)
 		}
 	}
@@ -248,38 +219,42 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 	// Keys of bounded size: a hash of the typed email, lower-cased.
 	sum := sha256.Sum256([]byte(strings.ToLower(email)))
 	account, address := "account:"+hex.EncodeToString(sum[:16]), "address:"+c.RealIP()
-	if !h.Dashboard.NoLimits {
-		blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
-		blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
-		if blockedAccount || blockedAddress {
-			h.Log.WarnContext(ctx(c), "dashboard sign-in refused by a limit", "ip", c.RealIP())
-			SetRetryAfter(c, max(waitA, waitB))
-			return h.renderSignIn(c, s, http.StatusTooManyRequests, shown, l.T("dashboard.sign_in.locked"), "")
-		}
+	blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
+	blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
+	if blockedAccount || blockedAddress {
+		h.Log.WarnContext(ctx(c), "dashboard sign-in refused by a limit", "ip", c.RealIP())
+		SetRetryAfter(c, max(waitA, waitB))
+		return h.renderSignIn(c, s, http.StatusTooManyRequests, shown, l.T("dashboard.sign_in.locked"), "")
 	}
 	u, err := h.Service.SignIn(ctx(c), email, password)
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		if !h.Dashboard.NoLimits {
-			h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
-			h.Dashboard.failures.Allow(address, SignInFailuresPerAddress, SignInWindow, now)
-		}
+		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.failures.Allow(address, SignInFailuresPerAddress, SignInWindow, now)
 		h.Log.InfoContext(ctx(c), "dashboard sign-in failed", "ip", c.RealIP())
 		return h.renderSignIn(c, s, http.StatusUnauthorized, shown, l.T("dashboard.sign_in.wrong"), "")
 	}
 	if err != nil {
 		return err
 	}
+	token, err := h.Service.StartDashboardSession(ctx(c), u)
+	if err != nil {
+		return err
+	}
 	h.Log.InfoContext(ctx(c), "dashboard sign-in", "user_id", u.ID, "merchant_id", u.MerchantID, "ip", c.RealIP())
-	if err := h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16), userID: u.ID, epoch: u.SessionEpoch, seen: now}); err != nil {
+	if err := h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16), token: token}); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, RouteDashPayments)
 }
 
 // DashboardSignOut handles POST /dashboard/sign-out (behind
-// RequireDashboardUser, so with its form token): the cookie is emptied.
+// RequireDashboardUser, so with its form token): the session is deleted,
+// so that a copy of the cookie signs nobody in, and the cookie emptied.
 func (h *Handlers) DashboardSignOut(c echo.Context) error {
-	s, _ := h.dashCookie(c)
+	s, d := h.dashCookie(c)
+	if err := h.Service.EndDashboardSession(ctx(c), d.token); err != nil {
+		return err
+	}
 	s.Values = map[any]any{}
 	s.Options.MaxAge = -1
 	if err := s.Save(c.Request(), c.Response()); err != nil {

@@ -185,7 +185,7 @@ func (a *App) assemble(ctx context.Context) error {
 		return fmt.Errorf("dashboard cookie key: %w", err)
 	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
-		Dashboard:                &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey), NoLimits: a.Config.DashboardNoLimits},
+		Dashboard:                &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey)},
 		Idempotency:              &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},
 		APILimits:                &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
 		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}

@@ -46,11 +46,8 @@ type Config struct {
 	// demo@example.com; when empty, a random one is set at every start and
 	// printed.
 	DemoDashboardPassword string
-	// DashboardNoLimits turns off the dashboard's failed sign-in limits
-	// (tests of other things only; never from the environment).
-	DashboardNoLimits bool
-	ProviderTimeout   time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
-	ReconcileInterval time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
+	ProviderTimeout       time.Duration // CHECKOUT_PROVIDER_TIMEOUT: limit on each provider HTTP call
+	ReconcileInterval     time.Duration // CHECKOUT_RECONCILE_INTERVAL: how often due inquiries run
 	// ProviderNotFoundAfter (CHECKOUT_PROVIDER_NOT_FOUND_AFTER, live mode):
 	// how old a payment must be before a provider that has no record of it
 	// is believed (the call never reached it: failed, nothing charged);

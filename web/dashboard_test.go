@@ -95,7 +95,8 @@ func dashApp(t *testing.T, options ...func(*web.Config)) *web.App {
 
 // TestDashboardSignIn: the demo user signs in with the configured password
 // into a new session (a cookie of another value, host-only, Secure,
-// HttpOnly, SameSite=Lax), sees the payments list, and signs out. A form
+// HttpOnly, SameSite=Lax), sees the payments list, and signs out (a copy
+// of the cookie taken before then signs nobody in). A form
 // without its token or from another site changes nothing; wrong passwords
 // and unknown emails get one answer.
 func TestDashboardSignIn(t *testing.T) {
@@ -188,12 +189,19 @@ func TestDashboardSignIn(t *testing.T) {
 	if res := b.do("GET", "/dashboard/payments", nil); res.Status != 200 {
 		t.Fatalf("a refused sign-out signed out: %d", res.Status)
 	}
+	copied := *b.cookies["__Host-dashboard"]
 	res = b.do("POST", "/dashboard/sign-out", url.Values{"form_token": {b.token(list)}})
 	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/sign-in?m=signed_out" {
 		t.Fatalf("sign out: %d %s", res.Status, res.Header.Get("Location"))
 	}
 	if res := b.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
 		t.Fatalf("after sign-out: %d", res.Status)
+	}
+	// A copy of the cookie taken before sign-out signs nobody in.
+	thief := newDashBrowser(t, app)
+	thief.cookies[copied.Name] = &copied
+	if res := thief.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/sign-in?m=expired" {
+		t.Fatalf("the cookie copied before sign-out: %d %s", res.Status, res.Header.Get("Location"))
 	}
 	if res := b.do("GET", "/dashboard/sign-in?m=signed_out", nil); testID(t, res, "dashboard-notice").Text() != "You have signed out." {
 		t.Errorf("notice %q", testID(t, res, "dashboard-notice").Text())
@@ -263,8 +271,8 @@ func (c *testClock) Add(d time.Duration) {
 }
 
 // TestDashboardSessionsEnd: a session ends after 12 hours without a
-// request (not while requests keep coming), and every session of a user
-// ends when the password changes.
+// request (not while requests keep coming), every session of a user ends
+// when the password changes, and when the user is removed.
 func TestDashboardSessionsEnd(t *testing.T) {
 	clock := &testClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
 	app := dashApp(t, func(c *web.Config) { c.Now = clock.Now })
@@ -300,6 +308,13 @@ func TestDashboardSessionsEnd(t *testing.T) {
 	}
 	if res := laptop.signIn(web.DemoDashboardEmail, fresh); res.Status != http.StatusSeeOther {
 		t.Fatalf("the new password: %d", res.Status)
+	}
+	// A removed user's sessions end with them.
+	if _, err := app.Service.RemoveDashboardUser(context.Background(), web.DemoMerchantID, web.DemoDashboardEmail, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if res := laptop.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("after the user's removal: %d", res.Status)
 	}
 }
 

@@ -60,5 +60,8 @@ func (a *App) runWorkers(ctx context.Context) {
 		if _, err := a.handlers.Idempotency.Prune(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Error("idempotency prune failed", "err", err)
 		}
+		if _, err := a.Service.PruneDashboardSessions(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Error("dashboard session prune failed", "err", err)
+		}
 	}
 }

@@ -69,6 +69,9 @@ func (d *DB) DashboardUsers(ctx context.Context, merchantID string) ([]*checkout
 // transaction; ErrNotFound when there is no such user.
 func (d *DB) DeleteDashboardUser(ctx context.Context, id string, events ...checkout.Event) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user_id = ?`, id); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM dashboard_users WHERE id = ?`, id)
 		if err != nil {
 			return err
@@ -97,6 +100,53 @@ func (d *DB) SetDashboardPassword(ctx context.Context, id string, epoch int64, h
 			}
 			return checkout.ErrConflict
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE user_id = ?`, id); err != nil {
+			return err
+		}
 		return insertEvents(ctx, tx, events)
 	})
+}
+
+// CreateDashboardSession inserts a session.
+func (d *DB) CreateDashboardSession(ctx context.Context, s *checkout.DashboardSession) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO dashboard_sessions (id, user_id, created_at, seen_at) VALUES (?, ?, ?, ?)`,
+		s.ID, s.UserID, ms(s.CreatedAt), ms(s.SeenAt))
+	if isUniqueViolation(err) {
+		return checkout.ErrDuplicate
+	}
+	return err
+}
+
+// DashboardSession loads a session seen after seenAfter.
+func (d *DB) DashboardSession(ctx context.Context, id string, seenAfter time.Time) (*checkout.DashboardSession, error) {
+	var s checkout.DashboardSession
+	var created, seen int64
+	err := d.db.QueryRowContext(ctx, `SELECT id, user_id, created_at, seen_at FROM dashboard_sessions WHERE id = ? AND seen_at > ?`,
+		id, ms(seenAfter)).Scan(&s.ID, &s.UserID, &created, &seen)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s.CreatedAt, s.SeenAt = fromMS(created), fromMS(seen)
+	return &s, nil
+}
+
+// TouchDashboardSession moves a session's seen time on (never back).
+func (d *DB) TouchDashboardSession(ctx context.Context, id string, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE dashboard_sessions SET seen_at = ? WHERE id = ? AND seen_at < ?`, ms(at), id, ms(at))
+	return err
+}
+
+// DeleteDashboardSession deletes a session.
+func (d *DB) DeleteDashboardSession(ctx context.Context, id string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE id = ?`, id)
+	return err
+}
+
+// PruneDashboardSessions deletes the sessions not seen since before.
+func (d *DB) PruneDashboardSessions(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM dashboard_sessions WHERE seen_at < ?`, ms(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

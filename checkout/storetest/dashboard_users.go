@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
@@ -129,5 +130,80 @@ func dashboardUsers(t *testing.T, db checkout.Store) {
 	// The email is free again.
 	if err := db.CreateDashboardUser(ctx, user(other, "ada@example.com")); err != nil {
 		t.Fatalf("the email again after delete: %v", err)
+	}
+}
+
+// Dashboard sessions: found only while seen after the given time (the
+// idle expiry is in the statement), touched forward only, deleted one by
+// one, with their user's password change, with their user, and when idle
+// (prune).
+func dashboardSessions(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m := mustMerchant(t, db)
+	ids := checkout.RandomIDs{}
+	newUser := func(email string) *checkout.DashboardUser {
+		u := &checkout.DashboardUser{ID: ids.NewID(checkout.PrefixDashboardUser), MerchantID: m.ID, Email: email,
+			Role: checkout.RoleAdmin, PasswordHash: "$argon2id$x", SessionEpoch: 1, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateDashboardUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	ada, grace := newUser("ada@example.com"), newUser("grace@example.com")
+	session := func(u *checkout.DashboardUser, id string, seen time.Time) {
+		if err := db.CreateDashboardSession(ctx, &checkout.DashboardSession{ID: id, UserID: u.ID, CreatedAt: seen, SeenAt: seen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := func(id string, after time.Time) bool {
+		s, err := db.DashboardSession(ctx, id, after)
+		if err != nil && !errors.Is(err, checkout.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil && s.ID == id
+	}
+	session(ada, "s1", now)
+	session(ada, "s2", now)
+	session(grace, "s3", now.Add(-13*time.Hour))
+	if err := db.CreateDashboardSession(ctx, &checkout.DashboardSession{ID: "s1", UserID: ada.ID, CreatedAt: now, SeenAt: now}); !errors.Is(err, checkout.ErrDuplicate) {
+		t.Fatalf("a second session under one id: %v", err)
+	}
+	if s, err := db.DashboardSession(ctx, "s1", now.Add(-time.Hour)); err != nil || s.UserID != ada.ID || !s.SeenAt.Equal(now) {
+		t.Fatalf("s1: %+v %v", s, err)
+	}
+	if found("s1", now) || found("s3", now.Add(-12*time.Hour)) || found("nope", now.Add(-time.Hour)) {
+		t.Fatal("a session seen at or before the bound, or none, was found")
+	}
+	if err := db.TouchDashboardSession(ctx, "s1", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.TouchDashboardSession(ctx, "s1", now); err != nil { // never back
+		t.Fatal(err)
+	}
+	if !found("s1", now.Add(30*time.Minute)) {
+		t.Fatal("a touched session is not seen later")
+	}
+	if n, err := db.PruneDashboardSessions(ctx, now.Add(-12*time.Hour)); err != nil || n != 1 || found("s3", time.Time{}) {
+		t.Fatalf("prune: %d %v", n, err)
+	}
+	if err := db.DeleteDashboardSession(ctx, "s2"); err != nil || found("s2", time.Time{}) || !found("s1", time.Time{}) {
+		t.Fatalf("delete one: %v", err)
+	}
+	if err := db.DeleteDashboardSession(ctx, "s2"); err != nil {
+		t.Fatalf("delete a deleted one: %v", err)
+	}
+	session(ada, "s4", now)
+	if err := db.SetDashboardPassword(ctx, ada.ID, 1, "$argon2id$y", now); err != nil {
+		t.Fatal(err)
+	}
+	if found("s1", time.Time{}) || found("s4", time.Time{}) {
+		t.Fatal("a session outlived its user's password change")
+	}
+	session(grace, "s5", now)
+	if err := db.DeleteDashboardUser(ctx, grace.ID); err != nil {
+		t.Fatal(err)
+	}
+	if found("s5", time.Time{}) {
+		t.Fatal("a session outlived its user")
 	}
 }

@@ -65,6 +65,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("SaveMerchantIsCompareAndSet", func(t *testing.T) { saveMerchantIsCompareAndSet(t, open(t)) })
 	t.Run("SessionTimeline", func(t *testing.T) { sessionTimeline(t, open(t)) })
 	t.Run("DashboardUsers", func(t *testing.T) { dashboardUsers(t, open(t)) })
+	t.Run("DashboardSessions", func(t *testing.T) { dashboardSessions(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.
