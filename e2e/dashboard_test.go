@@ -1,13 +1,20 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	"github.com/opencheckout/hostedcheckout/qa/checkoutqa"
 	"github.com/opencheckout/hostedcheckout/web"
 )
@@ -27,7 +34,7 @@ func dashboardSignIn(t *testing.T, page playwright.Page) {
 
 // TestDashboardPagesAccessible: every dashboard page state (sign-in,
 // sign-in refused, signed out, the payments list with rows, with none and
-// with a search it cannot use) has 0 axe violations, 44×44 px targets and
+// with a search it cannot use, a session's page) has 0 axe violations, 44×44 px targets and
 // its locale's lang and dir, at a phone's and a laptop's width, in the
 // source language, a long one, a right-to-left one and one without spaces.
 func TestDashboardPagesAccessible(t *testing.T) {
@@ -63,6 +70,10 @@ func TestDashboardPagesAccessible(t *testing.T) {
 			dashboardSignIn(t, page)
 			must(t, expect.Locator(page.GetByTestId("session-row-"+s.ID)).ToBeVisible())
 			check("dash-payments")
+			must(t, page.GetByTestId("session-link-"+s.ID).Click())
+			must(t, expect.Locator(page.GetByTestId("detail-reference")).ToHaveText("A11Y-1"))
+			check("dash-session")
+			must(t, page.GetByTestId("session-back").Click())
 			must(t, page.GetByTestId("sessions-search").Fill("no such order anywhere"))
 			must(t, page.GetByTestId("sessions-filter").Click())
 			must(t, expect.Locator(page.GetByTestId("sessions-empty")).ToBeVisible())
@@ -112,4 +123,101 @@ func TestDashboardByKeyboard(t *testing.T) {
 	tabTo("dashboard-sign-out")
 	must(t, page.Keyboard().Press("Enter"))
 	must(t, expect.Locator(page.GetByTestId("dashboard-notice")).ToBeVisible())
+}
+
+// dashboardMerchant makes a test merchant of its own (its sessions, users
+// and webhooks touch no other test's), with a webhook endpoint at a
+// server of the test's and an admin dashboard user; it returns its API and
+// the user's email.
+func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	key := checkout.NewSecretKey(false)
+	m := &checkout.Merchant{ID: checkout.RandomIDs{}.NewID(checkout.PrefixMerchant), Name: "Dashboard shop",
+		APIKeyHash: checkout.HashAPIKey(key), DefaultProvider: "payorder", CreatedAt: time.Now(),
+		ReturnOrigins: []string{"https://merchant.example"}, ReturnSecret: checkout.NewReturnSecret()}
+	must(t, app.Store.SaveMerchant(ctx, m))
+	email := "admin-" + checkout.RandomToken(5) + "@example.com"
+	_, _, err := app.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: m.ID, Email: email, Password: dashboardPassword})
+	must(t, err)
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	t.Cleanup(hooks.Close)
+	body, _ := json.Marshal(map[string]any{"url": hooks.URL, "enabled_events": []string{"payment.succeeded"}})
+	req, _ := http.NewRequest(http.MethodPost, app.URL+"/v1/webhook_endpoints", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("webhook endpoint: %d", res.StatusCode)
+	}
+	return checkoutqa.API{BaseURL: app.URL, Key: key}, email, hooks
+}
+
+// TestDashboardFindsAChallengePayment: a support person signs in, finds a
+// payOrder payment that passed a 3-D Secure challenge by its order
+// reference, opens it, and reads its story: device data collection, the
+// challenge shown and answered, the provider calls with their latency,
+// the status change, and the webhook delivered to the shop.
+func TestDashboardFindsAChallengePayment(t *testing.T) {
+	t.Parallel()
+	api, email, _ := dashboardMerchant(t)
+	ref := "CHALLENGE-" + checkout.RandomToken(5)
+	s, err := api.CreateSession(context.Background(), checkoutqa.SessionOptions{Amount: 2500, Currency: "USD", Provider: "payorder", MerchantReference: ref})
+	must(t, err)
+	shopper := newPage(t)
+	must(t, goto_(shopper, s.URL))
+	must(t, checkoutqa.PayWithCard(shopper, checkoutqa.Card{Number: testcards.Challenge}))
+	must(t, checkoutqa.AnswerChallenge(shopper, testcards.ChallengeCode))
+	if got, err := checkoutqa.WaitForResult(shopper, 20*time.Second); err != nil || got != "succeeded" {
+		t.Fatalf("the shopper's payment: %q %v", got, err)
+	}
+
+	page := newPage(t)
+	must(t, goto_(page, app.URL+"/dashboard"))
+	must(t, page.GetByTestId("dashboard-email").Fill(email))
+	must(t, page.GetByTestId("dashboard-password").Fill(dashboardPassword))
+	must(t, page.GetByTestId("dashboard-sign-in").Click())
+	must(t, page.GetByTestId("sessions-search").Fill(ref))
+	must(t, page.GetByTestId("sessions-filter").Click())
+	must(t, expect.Locator(page.GetByTestId("session-row-"+s.ID)).ToHaveAttribute("data-payment-status", "paid"))
+	must(t, page.GetByTestId("session-link-"+s.ID).Click())
+	must(t, expect.Locator(page.GetByTestId("detail-reference")).ToHaveText(ref))
+	must(t, expect.Locator(page.GetByTestId("detail-3ds-flow")).ToHaveText("challenge"))
+	// The webhook is delivered in the background: reload until it shows.
+	delivered := page.GetByTestId("webhook-deliveries").Locator(`tr[data-status="succeeded"]`)
+	for range 50 {
+		if n, _ := delivered.Count(); n > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+		_, err := page.Reload()
+		must(t, err)
+	}
+	must(t, expect.Locator(delivered).ToHaveCount(1))
+	kinds, err := page.GetByTestId("timeline-event").EvaluateAll(`els => els.map(e => e.dataset.kind)`)
+	must(t, err)
+	got := fmt.Sprint(kinds)
+	for _, want := range []string{"session.created", "page.viewed", "payment.submitted", "device_data.started", "device_data.completed",
+		"challenge.shown", "challenge.returned", "provider.call", "payment.status_changed", "webhook.sent"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the timeline %s has no %s", got, want)
+		}
+	}
+	call := page.GetByTestId("timeline-event").And(page.Locator(`[data-kind="provider.call"]`)).First()
+	must(t, expect.Locator(call).ToContainText("payorder"))
+	must(t, expect.Locator(call).ToContainText("Took "))
+	// The whole story, at both widths, passes the page checks.
+	var problems findings
+	for _, vp := range galleryWidths {
+		must(t, page.SetViewportSize(vp.Width, vp.Height))
+		for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
+			for _, f := range list {
+				f.Locale, f.State, f.Width = "en", "dash-paid-session", vp.Width
+				problems.add(f)
+			}
+		}
+	}
+	problems.report(t, "accessibility problems on a paid session's page")
 }

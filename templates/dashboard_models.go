@@ -49,3 +49,47 @@ type DashboardPaymentsPage struct {
 	NewerURL string // "" when this is the newest page
 	OlderURL string // "" when there is nothing older
 }
+
+// DashboardField is one labelled value of a definition list; its hook is
+// "detail-" + Key.
+type DashboardField struct {
+	Key, Label, Value string
+}
+
+// DashboardTimelineEntry is one step of a session's story.
+type DashboardTimelineEntry struct {
+	ID       string
+	Kind     string // the timeline kind, for data-kind
+	Label    string // translated
+	At       string // the time, UTC, to the millisecond
+	AtISO    string // for <time datetime>
+	Took     string // translated "Took 120 ms", "" when the step has no length
+	Detail   string // machine values: provider, operation, outcome, codes
+	Warning  bool   // a step that went wrong (a failed call, a timeout, a refused return)
+	Payment  string // the payment attempt it belongs to, or ""
+	Webhooks bool   // a webhook.sent entry (listed again under Webhooks)
+}
+
+// DashboardWebhookRow is one webhook a session's events sent.
+type DashboardWebhookRow struct {
+	DeliveryID  string
+	Event       string // the webhook type, payment.succeeded…
+	Endpoint    string
+	Status      string // pending, succeeded, failed, canceled
+	StatusLabel string
+	Attempts    int
+}
+
+// DashboardSessionPage is one checkout session: its summary, its latest
+// payment, its timeline and the webhooks it sent.
+type DashboardSessionPage struct {
+	Page
+	DashboardChrome
+	SessionID string
+	Heading   string // the order reference, or the session id
+	Summary   []DashboardField
+	Payment   []DashboardField // empty when no payment was attempted
+	Timeline  []DashboardTimelineEntry
+	MoreURL   string // the timeline's next page, "" when none
+	Webhooks  []DashboardWebhookRow
+}

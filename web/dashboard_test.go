@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -392,4 +393,87 @@ func mustMerchantKey(t *testing.T, app *web.App) string {
 		t.Fatalf("key %q", key)
 	}
 	return key
+}
+
+// TestDashboardSessionPage: a paid and partly refunded Worldline payment's
+// page shows its summary, the card (brand and last 4), 3-D Secure's result,
+// the refund, and its timeline in order (creation, the submit, the provider
+// calls with their latency, the status change, the refund) with the
+// webhooks the steps sent and their delivery; another merchant's session,
+// and one that does not exist, are 404s.
+func TestDashboardSessionPage(t *testing.T) {
+	app := dashApp(t)
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hooks.Close()
+	if res := api(t, app, http.MethodPost, "/v1/webhook_endpoints", map[string]any{"url": hooks.URL, "enabled_events": []string{"payment.succeeded"}}); res.Status != 201 {
+		t.Fatalf("endpoint: %d %s", res.Status, res.Body)
+	}
+	sid, pid := payWorldline(t, app, "automatic", "4242424242424242")
+	if res := api(t, app, http.MethodPost, "/v1/payments/"+pid+"/refunds", map[string]any{"amount": 500}); res.Status != 201 {
+		t.Fatalf("refund: %d %s", res.Status, res.Body)
+	}
+	b := newDashBrowser(t, app)
+	b.signIn(web.DemoDashboardEmail, dashPassword)
+	list := b.do("GET", "/dashboard/payments", nil)
+	href, _ := testID(t, list, "session-link-"+sid).Attr("href")
+	if href != "/dashboard/payments/"+sid {
+		t.Fatalf("the list links the session to %q", href)
+	}
+	var page response
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		page = b.do("GET", href, nil)
+		if page.Status != 200 {
+			t.Fatalf("session page: %d %s", page.Status, page.Body)
+		}
+		if testID(t, page, "webhook-deliveries").Find(`tr[data-status="succeeded"]`).Length() > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for id, want := range map[string]string{"detail-session": sid, "detail-reference": "ORDER-1", "detail-payment": pid,
+		"detail-card": "visa ending in 4242", "detail-refunded": "€5.00", "detail-payment-status": "Paid"} {
+		// (Placeholders are isolated from the text's direction: FSI … PDI.)
+		got := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(strings.TrimSpace(testID(t, page, id).Text()))
+		if !strings.EqualFold(got, want) {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	var kinds []string
+	testID(t, page, "timeline-event").Each(func(_ int, s *goquery.Selection) { kinds = append(kinds, s.AttrOr("data-kind", "")) })
+	got := strings.Join(kinds, " ")
+	for _, want := range []string{"session.created", "payment.submitted", "provider.call", "payment.status_changed", "webhook.sent", "refund.created"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the timeline %q has no %s", got, want)
+		}
+	}
+	if strings.Index(got, "session.created") != 0 || strings.Index(got, "payment.submitted") > strings.Index(got, "refund.created") {
+		t.Errorf("the timeline is out of order: %s", got)
+	}
+	calls := testID(t, page, "timeline-event").FilterFunction(func(_ int, s *goquery.Selection) bool { return s.AttrOr("data-kind", "") == "provider.call" })
+	if calls.Length() == 0 || !strings.Contains(calls.First().Text(), "Took ") || !strings.Contains(calls.First().Text(), "worldline") {
+		t.Errorf("a provider call: %q", calls.First().Text())
+	}
+	if testID(t, page, "webhook-deliveries").Find(`tr[data-status="succeeded"]`).Length() != 1 {
+		t.Errorf("the webhook's delivery: %s", testID(t, page, "webhook-deliveries").Text())
+	}
+	for _, leak := range []string{"4242424242424242", "737"} {
+		if bytes.Contains(page.Body, []byte(leak)) {
+			t.Errorf("the page shows %q", leak)
+		}
+	}
+
+	// Another merchant's session, a session that does not exist, garbage.
+	other := api(t, app, "POST", "/v1/checkout/sessions", validSession(), "Authorization", "Bearer "+mustMerchantKey(t, app)).JSON(t)["id"].(string)
+	for _, path := range []string{"/dashboard/payments/" + other, "/dashboard/payments/cs_" + strings.Repeat("a", 32), "/dashboard/payments/nope",
+		"/dashboard/payments/" + sid + "?after=nope"} {
+		if res := b.do("GET", path, nil); res.Status != http.StatusNotFound && res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d", path, res.Status)
+		} else if bytes.Contains(res.Body, []byte(other)) && path != "/dashboard/payments/"+other {
+			t.Errorf("%s shows another merchant's session", path)
+		}
+	}
+	if res := b.do("GET", "/dashboard/payments/"+other, nil); res.Status != http.StatusNotFound {
+		t.Errorf("another merchant's session: %d", res.Status)
+	}
 }

@@ -123,6 +123,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteDashSignIn, h.DashboardSignIn, form)
 	e.POST(handlers.RouteDashSignOut, h.DashboardSignOut, form, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashPayments, h.DashboardPayments, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashSession, h.DashboardSession, h.RequireDashboardUser)
 
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.
