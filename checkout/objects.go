@@ -526,6 +526,9 @@ type ProviderCallStep struct {
 	NextAction  *string `json:"next_action"`
 	DeclineCode *string `json:"decline_code"`
 	Refund      *string `json:"refund"`
+	// Actor is the dashboard user who asked for the call (a capture or a
+	// cancel, or a refund, made in the dashboard); null otherwise.
+	Actor *TimelineActor `json:"actor"`
 }
 
 // InquiryStep is a reconciliation.inquiry entry: the provider asked about
@@ -574,6 +577,9 @@ type RefundCreatedStep struct {
 	Amount   int64   `json:"amount"`
 	Currency string  `json:"currency"`
 	RetryOf  *string `json:"retry_of"`
+	// Actor is the dashboard user who asked for the refund; null for one
+	// asked through the merchant API.
+	Actor *TimelineActor `json:"actor"`
 }
 
 // RefundUpdatedStep is a refund.updated entry: a refund settled.

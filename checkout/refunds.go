@@ -107,7 +107,7 @@ func (s *Service) startRefund(ctx context.Context, p *Payment, r *Refund, in Ref
 	if r.RetryOf != "" {
 		data["retry_of"] = r.RetryOf
 	}
-	switch err := s.Store.CreateRefund(ctx, r, s.event(p.SessionID, p.ID, EventRefundCreated, data)); {
+	switch err := s.Store.CreateRefund(ctx, r, s.event(p.SessionID, p.ID, EventRefundCreated, actorData(ctx, data))); {
 	case errors.Is(err, ErrDuplicate) && r.RetryOf != "":
 		done, err := s.Store.RefundRetry(ctx, r.RetryOf)
 		if err != nil {
@@ -245,7 +245,7 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 		if settled {
 			call["settled"] = string(out.Status) // for the timeline: written only with the change
 		}
-		events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
+		events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call))}
 		if !settled {
 			// Unknown, or in process at the provider: ask again later.
 			if op != "refund" {

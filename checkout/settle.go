@@ -31,7 +31,7 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		s.Log.InfoContext(ctx, "provider call", "session_id", p.SessionID, "payment_id", p.ID,
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "outcome", out.Status)
 	}
-	events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, call)}
+	events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call))}
 
 	to, reason := s.target(p, out, callErr)
 	next := *p

@@ -314,7 +314,7 @@ func timelineEntry(e Event) (TimelineEvent, bool) {
 	case EventRefundCreated:
 		v.Kind = TimelineRefundCreated
 		v.Step = RefundCreatedStep{Refund: d.str("refund_id"), Amount: d.int("amount"), Currency: d.str("currency"),
-			RetryOf: d.opt("retry_of")}
+			RetryOf: d.opt("retry_of"), Actor: d.actor()}
 	case EventRefundUpdated:
 		v.Kind = TimelineRefundUpdated
 		v.Step = RefundUpdatedStep{Refund: d.str("refund_id"), Status: RefundStatus(d.str("status"))}
@@ -391,7 +391,7 @@ func providerCallEntry(v TimelineEvent, d eventData) (TimelineEvent, bool) {
 	}
 	v.Kind = TimelineProviderCall
 	v.Step = ProviderCallStep{Provider: d.str("provider"), Operation: op, Outcome: outcome, Error: errClass,
-		NextAction: d.opt("action"), DeclineCode: d.opt("decline_code"), Refund: d.opt("refund_id")}
+		NextAction: d.opt("action"), DeclineCode: d.opt("decline_code"), Refund: d.opt("refund_id"), Actor: d.actor()}
 	return v, true
 }
 

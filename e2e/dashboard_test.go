@@ -155,11 +155,13 @@ func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) 
 	return checkoutqa.API{BaseURL: app.URL, Key: key}, email, hooks
 }
 
-// TestDashboardFindsAChallengePayment: a support person signs in, finds a
-// payOrder payment that passed a 3-D Secure challenge by its order
-// reference, opens it, and reads its story: device data collection, the
-// challenge shown and answered, the provider calls with their latency,
-// the status change, and the webhook delivered to the shop.
+// TestDashboardFindsAChallengePayment: a person signs in, finds a payOrder
+// payment that passed a 3-D Secure challenge by its order reference, opens
+// it, and reads its story: device data collection, the challenge shown and
+// answered, the provider calls with their latency, the status change, and
+// the webhook delivered to the shop. payOrder's adapter cannot refund, so
+// they refund part of a Worldline payment, confirming, and see the refund
+// in the timeline with their name, and through the API.
 func TestDashboardFindsAChallengePayment(t *testing.T) {
 	t.Parallel()
 	api, email, _ := dashboardMerchant(t)
@@ -210,14 +212,52 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 	must(t, expect.Locator(call).ToContainText("Took "))
 	// The whole story, at both widths, passes the page checks.
 	var problems findings
-	for _, vp := range galleryWidths {
-		must(t, page.SetViewportSize(vp.Width, vp.Height))
-		for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
-			for _, f := range list {
-				f.Locale, f.State, f.Width = "en", "dash-paid-session", vp.Width
-				problems.add(f)
+	audit := func(state string) {
+		for _, vp := range galleryWidths {
+			must(t, page.SetViewportSize(vp.Width, vp.Height))
+			for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
+				for _, f := range list {
+					f.Locale, f.State, f.Width = "en", state, vp.Width
+					problems.add(f)
+				}
 			}
 		}
+	}
+	audit("dash-paid-session")
+
+	// payOrder's adapter cannot refund: no refund is offered.
+	must(t, expect.Locator(page.GetByTestId("refund-submit")).ToHaveCount(0))
+
+	// A partial refund of a Worldline payment (its challenge in the whole
+	// window), confirmed, shows in the timeline with who asked for it,
+	// and through the API.
+	wl, err := api.CreateSession(context.Background(), checkoutqa.SessionOptions{Amount: 2500, Currency: "EUR", Provider: "worldline", MerchantReference: ref + "-WL"})
+	must(t, err)
+	must(t, goto_(shopper, wl.URL))
+	must(t, checkoutqa.PayWithCard(shopper, checkoutqa.Card{Number: testcards.Challenge}))
+	must(t, checkoutqa.AnswerChallenge(shopper, testcards.ChallengeCode))
+	if got, err := checkoutqa.WaitForResult(shopper, 20*time.Second); err != nil || got != "succeeded" {
+		t.Fatalf("the Worldline payment: %q %v", got, err)
+	}
+	must(t, goto_(page, app.URL+"/dashboard/payments/"+wl.ID))
+	must(t, page.GetByTestId("refund-amount").Fill("7.50"))
+	must(t, page.GetByTestId("refund-submit").Click())
+	must(t, expect.Locator(page.GetByTestId("confirm-question")).ToContainText("€7.50"))
+	audit("dash-confirm")
+	must(t, page.GetByTestId("confirm-yes").Click())
+	if err := expect.Locator(page.GetByTestId("action-notice")).ToBeVisible(); err != nil {
+		body, _ := page.Locator("main").InnerText()
+		t.Fatalf("after confirming the refund, %s shows: %s", page.URL(), body)
+	}
+	refund := page.GetByTestId("timeline-event").And(page.Locator(`[data-kind="refund.created"]`))
+	must(t, expect.Locator(refund).ToHaveCount(1))
+	must(t, expect.Locator(refund.GetByTestId("timeline-actor")).ToContainText(email))
+	must(t, expect.Locator(page.GetByTestId("detail-refunded")).ToContainText("€7.50"))
+	audit("dash-refunded")
+	got2, err := api.Session(context.Background(), wl.ID)
+	must(t, err)
+	if p, _ := got2["payment"].(map[string]any); p == nil || p["amount_refunded"] != float64(750) {
+		t.Errorf("the API's payment after the refund: %v", got2["payment"])
 	}
 	problems.report(t, "accessibility problems on a paid session's page")
 }

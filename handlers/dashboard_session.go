@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,18 +26,38 @@ const RouteDashSession = "/dashboard/payments/:id"
 // webhooks its steps sent. Another merchant's session is a 404, as one
 // that does not exist.
 func (h *Handlers) DashboardSession(c echo.Context) error {
+	v, err := h.sessionView(c, c.QueryParam("after"))
+	if err != nil {
+		return err
+	}
+	l := h.dashLocale(c)
+	// What the last action did (after its redirect): the action's name
+	// and the answer, both from closed lists.
+	answer := c.QueryParam("answer")
+	if slices.Contains(checkout.PaymentStatuses, checkout.PaymentStatus(answer)) {
+		switch c.QueryParam("done") {
+		case "refund", "capture", "cancel":
+			v.Notice = l.T("dashboard.done."+c.QueryParam("done"), "Answer", answer)
+		}
+	}
+	return Render(c, http.StatusOK, templates.DashboardSession(v))
+}
+
+// sessionView is the session page of the request's :id, with the
+// timeline page after the entry after ("" for the first).
+func (h *Handlers) sessionView(c echo.Context, after string) (templates.DashboardSessionPage, error) {
 	u := DashboardUser(c)
 	l := h.dashLocale(c)
 	id := c.Param("id")
 	s, pays, err := h.Service.Session(ctx(c), u.MerchantID, id)
 	if err != nil {
-		return err
+		return templates.DashboardSessionPage{}, err
 	}
 	obj := h.Service.SessionObject(s, pays)
 	page, err := h.Service.Timeline(ctx(c), u.MerchantID, id, checkout.TimelineParams{Limit: checkout.MaxTimelineLimit,
-		StartingAfter: c.QueryParam("after")})
+		StartingAfter: after})
 	if err != nil {
-		return err
+		return templates.DashboardSessionPage{}, err
 	}
 	v := templates.DashboardSessionPage{Page: templates.Page{Title: l.T("dashboard.title.session"), L: l},
 		DashboardChrome: h.dashChrome(c, "payments"), SessionID: obj.ID, Heading: obj.MerchantReference}
@@ -92,7 +115,21 @@ func (h *Handlers) DashboardSession(c echo.Context) error {
 	if page.HasMore && len(page.Data) > 0 {
 		v.MoreURL = "/dashboard/payments/" + url.PathEscape(obj.ID) + "?after=" + url.QueryEscape(page.Data[len(page.Data)-1].ID)
 	}
-	return Render(c, http.StatusOK, templates.DashboardSession(v))
+	if p := obj.Payment; p != nil {
+		a := &v.Actions
+		a.ActionURL, a.FormToken = "/dashboard/payments/"+url.PathEscape(obj.ID), v.DashboardChrome.FormToken
+		left := p.Amount - p.AmountRefunded - p.AmountRefundPending
+		for _, q := range pays {
+			if q.ID == p.ID {
+				refund, capture, cancel := h.Service.PaymentActions(q)
+				admin := u.Role == checkout.RoleAdmin
+				a.Refund, a.Capture, a.Cancel = refund, capture && admin, cancel && admin
+			}
+		}
+		a.RefundAmount = checkout.Money{Amount: max(left, 0), Currency: p.Currency}.Decimal()
+		a.RefundLabel = l.T("dashboard.refund.amount", "Currency", p.Currency)
+	}
+	return v, nil
 }
 
 // dashTime is t in UTC, to the minute or, for timeline steps, the
@@ -189,8 +226,149 @@ func dashTimelineEntry(l *i18n.Locale, e checkout.TimelineEvent, currency string
 		out.Detail = join(st.EventType, st.Endpoint, l.T("dashboard.webhook.status."+st.Status))
 		out.Warning = st.Status == "failed"
 	}
+	var actor *checkout.TimelineActor
+	switch st := e.Step.(type) {
+	case checkout.ProviderCallStep:
+		actor = st.Actor
+	case checkout.RefundCreatedStep:
+		actor = st.Actor
+	}
+	if actor != nil {
+		out.By = l.T("dashboard.timeline.by", "Email", actor.Email)
+	}
 	if e.Kind == checkout.TimelineDeviceDataTimedOut {
 		out.Warning = true
 	}
 	return out
+}
+
+// The actions on a session's latest payment: each form posts here, is
+// answered with a page asking to confirm, and acts only when that page's
+// Yes comes back (confirm=yes) with its key, which makes a double click
+// on Yes act once (the refund's idempotency key; capture and cancel are
+// idempotent on the payment's status).
+const (
+	RouteDashRefund  = "/dashboard/payments/:id/refund"
+	RouteDashCapture = "/dashboard/payments/:id/capture"
+	RouteDashCancel  = "/dashboard/payments/:id/cancel"
+)
+
+// DashboardRefund handles POST /dashboard/payments/:id/refund: an amount
+// (major units, as typed) from zero to what is left to refund; both roles
+// may refund. The refund is recorded with the user who asked for it.
+func (h *Handlers) DashboardRefund(c echo.Context) error {
+	return h.dashAction(c, "refund")
+}
+
+// DashboardCapture handles POST /dashboard/payments/:id/capture (admins).
+func (h *Handlers) DashboardCapture(c echo.Context) error {
+	return h.dashAction(c, "capture")
+}
+
+// DashboardCancel handles POST /dashboard/payments/:id/cancel (admins).
+func (h *Handlers) DashboardCancel(c echo.Context) error {
+	return h.dashAction(c, "cancel")
+}
+
+func (h *Handlers) dashAction(c echo.Context, action string) error {
+	u := DashboardUser(c)
+	l := h.dashLocale(c)
+	if action != "refund" && u.Role != checkout.RoleAdmin {
+		h.Log.WarnContext(ctx(c), "dashboard action refused by role", "user_id", u.ID, "action", action)
+		return checkout.Errorf(checkout.EForbidden, "Your role does not allow this.")
+	}
+	v, err := h.sessionView(c, "")
+	if err != nil {
+		return err
+	}
+	s, pays, err := h.Service.Session(ctx(c), u.MerchantID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	obj := h.Service.SessionObject(s, pays)
+	p := obj.Payment
+	allowed := v.Actions.Refund
+	switch action {
+	case "capture":
+		allowed = v.Actions.Capture
+	case "cancel":
+		allowed = v.Actions.Cancel
+	}
+	form := c.Request().PostForm
+	key := form.Get("key")
+	confirmed := form.Get("confirm") == "yes" && len(key) >= 16 && len(key) <= 64
+	// Asking: only what the payment allows now. Confirmed: the service
+	// decides (a second Yes finds the action done and answers the same).
+	if p == nil || !allowed && !confirmed {
+		v.Error = l.T("dashboard.error.conflict")
+		return Render(c, http.StatusConflict, templates.DashboardSession(v))
+	}
+	var amount checkout.Money
+	if action == "refund" {
+		left := p.Amount - p.AmountRefunded - p.AmountRefundPending
+		typed := strings.TrimSpace(form.Get("amount"))
+		m, err := checkout.ParseDecimal(typed, p.Currency)
+		if err != nil || m.Amount <= 0 || m.Amount > left && !confirmed {
+			v.Actions.RefundAmount = clip(typed, 24)
+			v.Actions.RefundError = l.T("dashboard.refund.invalid", "Max", checkout.Money{Amount: left, Currency: p.Currency}.Format(l.Tag()))
+			return Render(c, http.StatusUnprocessableEntity, templates.DashboardSession(v))
+		}
+		amount = m
+	} else {
+		amount = checkout.Money{Amount: p.Amount, Currency: p.Currency}
+	}
+	back := "/dashboard/payments/" + url.PathEscape(obj.ID)
+	if !confirmed {
+		question := l.T("dashboard.confirm."+action, "Amount", amount.Format(l.Tag()))
+		cv := templates.DashboardConfirmPage{Page: templates.Page{Title: l.T("dashboard.title.confirm"), L: l},
+			DashboardChrome: v.DashboardChrome, Question: question, ActionURL: back + "/" + action, BackURL: back,
+			FormToken: v.DashboardChrome.FormToken, Key: checkout.RandomToken(16)}
+		if action == "refund" {
+			cv.Amount = amount.Decimal()
+		}
+		return Render(c, http.StatusOK, templates.DashboardConfirm(cv))
+	}
+	acting := checkout.WithActor(ctx(c), checkout.Actor{UserID: u.ID, Email: u.Email})
+	var answer string
+	switch action {
+	case "refund":
+		r, _, err := h.Service.Refund(acting, u.MerchantID, p.ID, checkout.RefundParams{Amount: amount.Amount,
+			IdempotencyKey: "dashboard_" + u.ID + "_" + key})
+		if err != nil {
+			return h.dashActionFailed(c, v, err)
+		}
+		answer = string(r.Status)
+	case "capture", "cancel":
+		do := h.Service.Capture
+		if action == "cancel" {
+			do = h.Service.Cancel
+		}
+		q, err := do(acting, u.MerchantID, p.ID)
+		if err != nil {
+			return h.dashActionFailed(c, v, err)
+		}
+		answer = string(q.Status)
+	}
+	h.Log.InfoContext(ctx(c), "dashboard action", "user_id", u.ID, "action", action, "payment_id", p.ID, "answer", answer)
+	return c.Redirect(http.StatusSeeOther, back+"?done="+action+"&answer="+url.QueryEscape(answer))
+}
+
+// dashActionFailed shows the session page with why an action did not go
+// through: the payment's state did not allow it (409), or the provider
+// did not answer (502); anything else is the error page.
+func (h *Handlers) dashActionFailed(c echo.Context, v templates.DashboardSessionPage, err error) error {
+	l := h.dashLocale(c)
+	var e *checkout.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case checkout.EConflict, checkout.EInvalid, checkout.EUnsupported:
+		v.Error = l.T("dashboard.error.conflict")
+		return Render(c, http.StatusConflict, templates.DashboardSession(v))
+	case checkout.EUnavailable:
+		v.Error = l.T("dashboard.error.unavailable")
+		return Render(c, http.StatusBadGateway, templates.DashboardSession(v))
+	}
+	return err
 }

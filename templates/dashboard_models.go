@@ -68,6 +68,7 @@ type DashboardTimelineEntry struct {
 	Warning  bool   // a step that went wrong (a failed call, a timeout, a refused return)
 	Payment  string // the payment attempt it belongs to, or ""
 	Webhooks bool   // a webhook.sent entry (listed again under Webhooks)
+	By       string // translated "By ada@shop.example": the dashboard user who took the step, or ""
 }
 
 // DashboardWebhookRow is one webhook a session's events sent.
@@ -92,4 +93,33 @@ type DashboardSessionPage struct {
 	Timeline  []DashboardTimelineEntry
 	MoreURL   string // the timeline's next page, "" when none
 	Webhooks  []DashboardWebhookRow
+	Actions   DashboardActions
+	Notice    string // translated: what the last action did
+	Error     string // translated: why the last action did not go through
+}
+
+// DashboardActions are the actions the latest payment allows this user,
+// each a form posting to ActionURL + "/refund", "/capture" or "/cancel",
+// which asks for confirmation first.
+type DashboardActions struct {
+	ActionURL    string // /dashboard/payments/cs_…
+	FormToken    string
+	Refund       bool
+	RefundAmount string // the amount field's value: what is left to refund, or what was typed
+	RefundLabel  string // translated, with the currency
+	RefundError  string // translated: the amount typed cannot be refunded
+	Capture      bool
+	Cancel       bool
+}
+
+// DashboardConfirmPage asks to confirm one action on a payment.
+type DashboardConfirmPage struct {
+	Page
+	DashboardChrome
+	Question  string // translated
+	ActionURL string // where Yes posts
+	BackURL   string
+	FormToken string
+	Amount    string // the refund's amount, as typed (refunds only)
+	Key       string // the action's idempotency key: a double click on Yes acts once
 }

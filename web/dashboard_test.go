@@ -477,3 +477,135 @@ func TestDashboardSessionPage(t *testing.T) {
 		t.Errorf("another merchant's session: %d", res.Status)
 	}
 }
+
+// confirmAction posts an action's form, checks the confirmation page it
+// gets, and answers Yes (twice, as a double click does); it returns the
+// answer to the first Yes.
+func (b *dashBrowser) confirmAction(path string, form url.Values, wantQuestion string) response {
+	b.t.Helper()
+	page := b.do("GET", path[:strings.LastIndex(path, "/")], nil)
+	form.Set("form_token", b.token(page))
+	confirm := b.do("POST", path, form)
+	question := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(testID(b.t, confirm, "confirm-question").Text())
+	if confirm.Status != 200 || !strings.Contains(question, wantQuestion) {
+		b.t.Fatalf("%s: %d %q", path, confirm.Status, testID(b.t, confirm, "confirm-question").Text())
+	}
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(confirm.Body))
+	yes := url.Values{}
+	doc.Find(`[data-testid="confirm"] form input`).Each(func(_ int, s *goquery.Selection) { yes.Set(s.AttrOr("name", ""), s.AttrOr("value", "")) })
+	first := b.do("POST", path, yes)
+	if again := b.do("POST", path, yes); again.Status != http.StatusSeeOther {
+		b.t.Errorf("%s: a second Yes: %d", path, again.Status)
+	}
+	return first
+}
+
+// TestDashboardActions: an admin captures an authorized payment and
+// refunds part of it, each after confirming, each once however often Yes
+// is pressed, each recorded with the user in the timeline (the page's and
+// the API's); a support user refunds but may not capture or cancel; an
+// amount that cannot be refunded is an inline error; a form without its
+// token changes nothing.
+func TestDashboardActions(t *testing.T) {
+	app := dashApp(t)
+	ctx := context.Background()
+	const supportEmail = "help@example.com"
+	if _, _, err := app.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: web.DemoMerchantID, Email: supportEmail,
+		Role: checkout.RoleSupport, Password: dashPassword}); err != nil {
+		t.Fatal(err)
+	}
+	sid, pid := payWorldline(t, app, "manual", "4242424242424242")
+	page := "/dashboard/payments/" + sid
+	admin, support := newDashBrowser(t, app), newDashBrowser(t, app)
+	admin.signIn(web.DemoDashboardEmail, dashPassword)
+	support.signIn(supportEmail, dashPassword)
+
+	// Support sees no capture or cancel, and may not post them.
+	sp := support.do("GET", page, nil)
+	if testID(t, sp, "capture-submit").Length()+testID(t, sp, "cancel-submit").Length()+testID(t, sp, "refund-submit").Length() != 0 {
+		t.Fatal("support is offered actions on an authorized payment")
+	}
+	for _, action := range []string{"capture", "cancel"} {
+		if res := support.do("POST", page+"/"+action, url.Values{"form_token": {support.token(sp)}, "confirm": {"yes"}, "key": {strings.Repeat("k", 20)}}); res.Status != http.StatusForbidden {
+			t.Errorf("support %s: %d", action, res.Status)
+		}
+	}
+	if res := admin.do("POST", page+"/capture", url.Values{"confirm": {"yes"}, "key": {strings.Repeat("k", 20)}}); res.Status != http.StatusForbidden {
+		t.Errorf("a capture without its form token: %d", res.Status)
+	}
+	if got := api(t, app, "GET", "/v1/payments/"+pid, nil).JSON(t)["status"]; got != "authorized" {
+		t.Fatalf("after refused captures: %v", got)
+	}
+
+	ap := admin.do("GET", page, nil)
+	if testID(t, ap, "capture-submit").Length() != 1 || testID(t, ap, "cancel-submit").Length() != 1 || testID(t, ap, "refund-submit").Length() != 0 {
+		t.Fatal("an admin's actions on an authorized payment")
+	}
+	res := admin.confirmAction(page+"/capture", url.Values{}, "Capture €25.00")
+	if res.Status != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "?done=capture&answer=captured") {
+		t.Fatalf("capture: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	after := admin.do("GET", res.Header.Get("Location"), nil)
+	if !strings.Contains(testID(t, after, "action-notice").Text(), "captured") {
+		t.Errorf("notice %q", testID(t, after, "action-notice").Text())
+	}
+
+	// Refund: bad amounts are inline errors, then 5.00 once.
+	for _, bad := range []string{"0", "abc", "25.01", "5.001", "-1", ""} {
+		res := admin.do("POST", page+"/refund", url.Values{"form_token": {admin.token(after)}, "amount": {bad}})
+		if res.Status != http.StatusUnprocessableEntity || testID(t, res, "refund-error").Length() != 1 {
+			t.Errorf("refund %q: %d", bad, res.Status)
+		}
+	}
+	res = admin.confirmAction(page+"/refund", url.Values{"amount": {"5.00"}}, "Refund €5.00")
+	if res.Status != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "done=refund") {
+		t.Fatalf("refund: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	res = support.confirmAction(page+"/refund", url.Values{"amount": {"1"}}, "Refund €1.00")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("support's refund: %d %s", res.Status, res.Body)
+	}
+	refunds := api(t, app, "GET", "/v1/refunds?payment="+pid, nil).JSON(t)["data"].([]any)
+	if len(refunds) != 2 {
+		t.Fatalf("%d refunds, want 2 (two Yes each make one)", len(refunds))
+	}
+
+	// Who did what: on the page and through the API.
+	story := admin.do("GET", page, nil)
+	var by []string
+	testID(t, story, "timeline-actor").Each(func(_ int, s *goquery.Selection) { by = append(by, s.Text()) })
+	joined := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(strings.Join(by, "|"))
+	if !strings.Contains(joined, "By "+web.DemoDashboardEmail) || !strings.Contains(joined, "By "+supportEmail) {
+		t.Errorf("the timeline's actors: %q", joined)
+	}
+	tl := api(t, app, "GET", "/v1/checkout/sessions/"+sid+"/timeline", nil).JSON(t)["data"].([]any)
+	actors := map[string]string{}
+	for _, e := range tl {
+		m := e.(map[string]any)
+		if a, ok := m["actor"].(map[string]any); ok {
+			key := m["kind"].(string)
+			if op, ok := m["operation"].(string); ok {
+				key += "/" + op
+			}
+			actors[key+"/"+a["email"].(string)] = a["type"].(string)
+		}
+	}
+	for _, want := range []string{"provider.call/capture/" + web.DemoDashboardEmail, "refund.created/" + web.DemoDashboardEmail,
+		"refund.created/" + supportEmail} {
+		if actors[want] != "dashboard_user" {
+			t.Errorf("the API timeline has no %s: %v", want, actors)
+		}
+	}
+
+	// Cancel, on another authorized payment.
+	sid2, pid2 := payWorldline(t, app, "manual", "4242424242424242")
+	res = admin.confirmAction("/dashboard/payments/"+sid2+"/cancel", url.Values{}, "Cancel this authorization")
+	if res.Status != http.StatusSeeOther || api(t, app, "GET", "/v1/payments/"+pid2, nil).JSON(t)["status"] != "canceled" {
+		t.Fatalf("cancel: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	// Nothing left to do on a canceled payment: a capture now is a conflict.
+	res = admin.do("POST", "/dashboard/payments/"+sid2+"/capture", url.Values{"form_token": {admin.token(admin.do("GET", "/dashboard/payments/"+sid2, nil))}})
+	if res.Status != http.StatusConflict || testID(t, res, "dashboard-error").Length() != 1 {
+		t.Errorf("capture of a canceled payment: %d", res.Status)
+	}
+}

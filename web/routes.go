@@ -124,6 +124,9 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteDashSignOut, h.DashboardSignOut, form, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashPayments, h.DashboardPayments, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashSession, h.DashboardSession, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashRefund, h.DashboardRefund, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashCapture, h.DashboardCapture, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashCancel, h.DashboardCancel, form, h.RequireDashboardUser)
 
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.
