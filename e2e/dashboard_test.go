@@ -34,7 +34,7 @@ func dashboardSignIn(t *testing.T, page playwright.Page) {
 
 // TestDashboardPagesAccessible: every dashboard page state (sign-in,
 // sign-in refused, signed out, the payments list with rows, with none and
-// with a search it cannot use, a session's page) has 0 axe violations, 44×44 px targets and
+// with a search it cannot use, a session's page, payment links, users) has 0 axe violations, 44×44 px targets and
 // its locale's lang and dir, at a phone's and a laptop's width, in the
 // source language, a long one, a right-to-left one and one without spaces.
 func TestDashboardPagesAccessible(t *testing.T) {
@@ -74,6 +74,13 @@ func TestDashboardPagesAccessible(t *testing.T) {
 			must(t, expect.Locator(page.GetByTestId("detail-reference")).ToHaveText("A11Y-1"))
 			check("dash-session")
 			must(t, page.GetByTestId("session-back").Click())
+			must(t, page.GetByTestId("nav-links").Click())
+			must(t, expect.Locator(page.GetByTestId("create-link")).ToBeVisible())
+			check("dash-links")
+			must(t, page.GetByTestId("nav-users").Click())
+			must(t, expect.Locator(page.GetByTestId("users-table")).ToBeVisible())
+			check("dash-users")
+			must(t, page.GetByTestId("nav-payments").Click())
 			must(t, page.GetByTestId("sessions-search").Fill("no such order anywhere"))
 			must(t, page.GetByTestId("sessions-filter").Click())
 			must(t, expect.Locator(page.GetByTestId("sessions-empty")).ToBeVisible())
@@ -260,4 +267,56 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 		t.Errorf("the API's payment after the refund: %v", got2["payment"])
 	}
 	problems.report(t, "accessibility problems on a paid session's page")
+}
+
+// TestDashboardPaymentLink: a person creates a payment link in the
+// dashboard for a phone order, and the customer pays it at its URL; the
+// form, and the page showing the link and its QR code, pass the page
+// checks.
+func TestDashboardPaymentLink(t *testing.T) {
+	t.Parallel()
+	_, email, _ := dashboardMerchant(t)
+	page := newPage(t)
+	must(t, goto_(page, app.URL+"/dashboard"))
+	must(t, page.GetByTestId("dashboard-email").Fill(email))
+	must(t, page.GetByTestId("dashboard-password").Fill(dashboardPassword))
+	must(t, page.GetByTestId("dashboard-sign-in").Click())
+	must(t, page.GetByTestId("nav-links").Click())
+	var problems findings
+	audit := func(state string) {
+		for _, vp := range galleryWidths {
+			must(t, page.SetViewportSize(vp.Width, vp.Height))
+			for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
+				for _, f := range list {
+					f.Locale, f.State, f.Width = "en", state, vp.Width
+					problems.add(f)
+				}
+			}
+		}
+	}
+	audit("dash-links")
+	ref := "PHONE-" + checkout.RandomToken(5)
+	must(t, page.GetByTestId("link-amount").Fill("19.00"))
+	_, err := page.GetByTestId("link-currency").SelectOption(playwright.SelectOptionValues{Values: &[]string{"USD"}})
+	must(t, err)
+	must(t, page.GetByTestId("link-description").Fill("Ceramic mug, ordered by phone"))
+	must(t, page.GetByTestId("link-reference").Fill(ref))
+	must(t, page.GetByTestId("link-return").Fill("https://merchant.example/thanks"))
+	must(t, page.GetByTestId("create-link").Click())
+	must(t, expect.Locator(page.GetByTestId("link-qr")).ToBeVisible())
+	audit("dash-link-created")
+	link, err := page.GetByTestId("link-url").InputValue()
+	must(t, err)
+
+	shopper := newPage(t)
+	must(t, goto_(shopper, link))
+	must(t, expect.Locator(shopper.GetByTestId("order-total")).ToContainText("$19.00"))
+	must(t, checkoutqa.PayWithCard(shopper, checkoutqa.Card{Number: testcards.Visa}))
+	if got, err := checkoutqa.WaitForResult(shopper, 20*time.Second); err != nil || got != "succeeded" {
+		t.Fatalf("paying the link: %q %v", got, err)
+	}
+	must(t, page.GetByTestId("link-session").Click())
+	must(t, expect.Locator(page.GetByTestId("detail-reference")).ToHaveText(ref))
+	must(t, expect.Locator(page.GetByTestId("detail-payment-status")).ToHaveText("Paid"))
+	problems.report(t, "accessibility problems on the payment link pages")
 }

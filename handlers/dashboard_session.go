@@ -40,6 +40,9 @@ func (h *Handlers) DashboardSession(c echo.Context) error {
 			v.Notice = l.T("dashboard.done."+c.QueryParam("done"), "Answer", answer)
 		}
 	}
+	if c.QueryParam("done") == "redeliver" {
+		v.Notice = l.T("dashboard.done.redeliver")
+	}
 	return Render(c, http.StatusOK, templates.DashboardSession(v))
 }
 
@@ -115,9 +118,10 @@ func (h *Handlers) sessionView(c echo.Context, after string) (templates.Dashboar
 	if page.HasMore && len(page.Data) > 0 {
 		v.MoreURL = "/dashboard/payments/" + url.PathEscape(obj.ID) + "?after=" + url.QueryEscape(page.Data[len(page.Data)-1].ID)
 	}
+	a := &v.Actions
+	a.ActionURL, a.FormToken = "/dashboard/payments/"+url.PathEscape(obj.ID), v.DashboardChrome.FormToken
+	a.Redeliver = u.Role == checkout.RoleAdmin
 	if p := obj.Payment; p != nil {
-		a := &v.Actions
-		a.ActionURL, a.FormToken = "/dashboard/payments/"+url.PathEscape(obj.ID), v.DashboardChrome.FormToken
 		left := p.Amount - p.AmountRefunded - p.AmountRefundPending
 		for _, q := range pays {
 			if q.ID == p.ID {
@@ -371,4 +375,32 @@ func (h *Handlers) dashActionFailed(c echo.Context, v templates.DashboardSession
 		return Render(c, http.StatusBadGateway, templates.DashboardSession(v))
 	}
 	return err
+}
+
+// RouteDashRedeliver sends one of a session's webhooks again.
+const RouteDashRedeliver = "/dashboard/payments/:id/deliveries/:delivery/redeliver"
+
+// DashboardRedeliver handles POST .../deliveries/:delivery/redeliver
+// (admins): the delivery is queued to be sent again now, as POST
+// /v1/webhook_deliveries/{id}/redeliver does. A delivery that is not the
+// merchant's is a 404.
+func (h *Handlers) DashboardRedeliver(c echo.Context) error {
+	u := DashboardUser(c)
+	if u.Role != checkout.RoleAdmin {
+		h.Log.WarnContext(ctx(c), "dashboard action refused by role", "user_id", u.ID, "action", "redeliver")
+		return checkout.Errorf(checkout.EForbidden, "Your role does not allow this.")
+	}
+	s, _, err := h.Service.Session(ctx(c), u.MerchantID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	m, err := h.Service.Store.Merchant(ctx(c), u.MerchantID)
+	if err != nil {
+		return err
+	}
+	if _, err := h.Service.Redeliver(ctx(c), m, c.Param("delivery")); err != nil {
+		return err
+	}
+	h.Log.InfoContext(ctx(c), "dashboard action", "user_id", u.ID, "action", "redeliver", "delivery_id", c.Param("delivery"))
+	return c.Redirect(http.StatusSeeOther, "/dashboard/payments/"+url.PathEscape(s.ID)+"?done=redeliver")
 }

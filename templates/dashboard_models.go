@@ -79,6 +79,7 @@ type DashboardWebhookRow struct {
 	Status      string // pending, succeeded, failed, canceled
 	StatusLabel string
 	Attempts    int
+	Redeliver   bool // the user may send it again (admins)
 }
 
 // DashboardSessionPage is one checkout session: its summary, its latest
@@ -110,6 +111,7 @@ type DashboardActions struct {
 	RefundError  string // translated: the amount typed cannot be refunded
 	Capture      bool
 	Cancel       bool
+	Redeliver    bool // webhooks may be sent again (admins)
 }
 
 // DashboardConfirmPage asks to confirm one action on a payment.
@@ -122,4 +124,50 @@ type DashboardConfirmPage struct {
 	FormToken string
 	Amount    string // the refund's amount, as typed (refunds only)
 	Key       string // the action's idempotency key: a double click on Yes acts once
+}
+
+// DashboardLinksPage creates a payment link: a checkout session made in
+// the dashboard whose URL the shop sends its customer.
+type DashboardLinksPage struct {
+	Page
+	DashboardChrome
+	FormToken  string
+	Amount     string // the form's values, kept after a refusal
+	Currency   string
+	Currencies []string
+	Describe   string
+	Reference  string
+	Email      string
+	Expiry     string // 1h, 24h or 7d
+	Card       bool
+	Wallet     bool
+	ReturnURL  string
+	Error      string // translated: why the link was not created
+	ErrorField string // the field it is about (its id), for aria-invalid
+	// After creation: the link, its QR code (modules, true = dark,
+	// with the quiet zone) and the session's dashboard page.
+	LinkURL     string
+	QR          [][]bool
+	SessionPage string
+}
+
+// DashboardUserRow is one dashboard user of the merchant.
+type DashboardUserRow struct {
+	ID, Email, Role, RoleLabel, Added string
+	You                               bool // the signed-in person (no Remove)
+}
+
+// DashboardUsersPage lists the merchant's dashboard users, adds one, and
+// shows the history of these changes (admins only).
+type DashboardUsersPage struct {
+	Page
+	DashboardChrome
+	FormToken   string
+	Users       []DashboardUserRow
+	Email       string // the add form's value, kept after a refusal
+	Role        string
+	Error       string // translated: why the user was not added or removed
+	Notice      string // translated: added, removed
+	NewPassword string // shown once after adding a user
+	History     []string
 }

@@ -399,8 +399,9 @@ func mustMerchantKey(t *testing.T, app *web.App) string {
 // page shows its summary, the card (brand and last 4), 3-D Secure's result,
 // the refund, and its timeline in order (creation, the submit, the provider
 // calls with their latency, the status change, the refund) with the
-// webhooks the steps sent and their delivery; another merchant's session,
-// and one that does not exist, are 404s.
+// webhooks the steps sent and their delivery, which an admin (not
+// support) sends again; another merchant's session, and one that does not
+// exist, are 404s.
 func TestDashboardSessionPage(t *testing.T) {
 	app := dashApp(t)
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
@@ -457,10 +458,50 @@ func TestDashboardSessionPage(t *testing.T) {
 	if testID(t, page, "webhook-deliveries").Find(`tr[data-status="succeeded"]`).Length() != 1 {
 		t.Errorf("the webhook's delivery: %s", testID(t, page, "webhook-deliveries").Text())
 	}
-	for _, leak := range []string{"4242424242424242", "737"} {
-		if bytes.Contains(page.Body, []byte(leak)) {
-			t.Errorf("the page shows %q", leak)
+	// The card number, and the security code as a value of its own (not
+	// by chance inside a random id or a hash).
+	if bytes.Contains(page.Body, []byte("4242424242424242")) || regexp.MustCompile(`(^|[^A-Za-z0-9+/=_-])737([^A-Za-z0-9+/=_-]|$)`).Match(page.Body) {
+		t.Error("the page shows the card number or the security code")
+	}
+
+	// Send the webhook again: an admin's button; it is delivered again.
+	row := testID(t, page, "webhook-deliveries").Find(`tr[data-status="succeeded"]`)
+	delivery := strings.TrimPrefix(row.AttrOr("data-testid", ""), "delivery-")
+	if testID(t, page, "redeliver-"+delivery).Length() != 1 {
+		t.Fatalf("no redeliver button for %s", delivery)
+	}
+	res := b.do("POST", href+"/deliveries/"+delivery+"/redeliver", url.Values{"form_token": {b.token(page)}})
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != href+"?done=redeliver" {
+		t.Fatalf("redeliver: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if n := testID(t, b.do("GET", res.Header.Get("Location"), nil), "action-notice").Length(); n != 1 {
+		t.Error("no notice after redelivering")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		again := b.do("GET", href, nil)
+		if n, _ := strconv.Atoi(strings.TrimSpace(testID(t, again, "delivery-"+delivery).Find("td").Eq(3).Text())); n >= 2 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook was not delivered again")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if res := b.do("POST", href+"/deliveries/whd_"+strings.Repeat("a", 32)+"/redeliver", url.Values{"form_token": {b.token(page)}}); res.Status != http.StatusNotFound {
+		t.Errorf("redeliver of no delivery: %d", res.Status)
+	}
+	if _, _, err := app.Service.CreateDashboardUser(context.Background(), checkout.NewDashboardUser{MerchantID: web.DemoMerchantID,
+		Email: "support@example.com", Role: checkout.RoleSupport, Password: dashPassword}); err != nil {
+		t.Fatal(err)
+	}
+	support := newDashBrowser(t, app)
+	support.signIn("support@example.com", dashPassword)
+	sp := support.do("GET", href, nil)
+	if testID(t, sp, "redeliver-"+delivery).Length() != 0 {
+		t.Error("support is offered to redeliver")
+	}
+	if res := support.do("POST", href+"/deliveries/"+delivery+"/redeliver", url.Values{"form_token": {support.token(sp)}}); res.Status != http.StatusForbidden {
+		t.Errorf("support's redeliver: %d", res.Status)
 	}
 
 	// Another merchant's session, a session that does not exist, garbage.
@@ -483,7 +524,11 @@ func TestDashboardSessionPage(t *testing.T) {
 // answer to the first Yes.
 func (b *dashBrowser) confirmAction(path string, form url.Values, wantQuestion string) response {
 	b.t.Helper()
-	page := b.do("GET", path[:strings.LastIndex(path, "/")], nil)
+	from := path[:strings.LastIndex(path, "/")]
+	if strings.HasPrefix(path, "/dashboard/users/") {
+		from = "/dashboard/users"
+	}
+	page := b.do("GET", from, nil)
 	form.Set("form_token", b.token(page))
 	confirm := b.do("POST", path, form)
 	question := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(testID(b.t, confirm, "confirm-question").Text())
@@ -608,4 +653,169 @@ func TestDashboardActions(t *testing.T) {
 	if res.Status != http.StatusConflict || testID(t, res, "dashboard-error").Length() != 1 {
 		t.Errorf("capture of a canceled payment: %d", res.Status)
 	}
+}
+
+// TestDashboardPaymentLinks: a payment link made in the dashboard is a
+// checkout session with what the form said (amount, currency, the item,
+// reference, customer, methods, expiry, return address), shown as its URL
+// and a QR code drawn as SVG; the customer pays at it and the payment is
+// in the list; a form the API would refuse is refused at the field, with
+// nothing created.
+func TestDashboardPaymentLinks(t *testing.T) {
+	app := dashApp(t)
+	b := newDashBrowser(t, app)
+	b.signIn(web.DemoDashboardEmail, dashPassword)
+	form := b.do("GET", "/dashboard/links", nil)
+	if form.Status != 200 || testID(t, form, "create-link").Length() != 1 || testID(t, form, "nav-links").AttrOr("aria-current", "") != "page" {
+		t.Fatalf("links page: %d", form.Status)
+	}
+	good := url.Values{"amount": {"42.50"}, "currency": {"EUR"}, "description": {"Phone order: 2 bags of beans"}, "reference": {"PHONE-7"},
+		"email": {"caller@example.com"}, "expiry": {"7d"}, "methods": {"card"}, "return_url": {"https://shop.test/thanks"}}
+	before := len(api(t, app, "GET", "/v1/checkout/sessions?limit=100", nil).JSON(t)["data"].([]any))
+	for field, bad := range map[string]string{"amount": "abc", "currency": "XXX", "return_url": "http://shop.test/thanks", "email": "not-an-email", "expiry": "99d"} {
+		f := url.Values{}
+		for k, v := range good {
+			f[k] = v
+		}
+		f.Set(field, bad)
+		f.Set("form_token", b.token(form))
+		res := b.do("POST", "/dashboard/links", f)
+		if res.Status != http.StatusUnprocessableEntity || testID(t, res, "dashboard-error").Length() != 1 || testID(t, res, "link-url").Length() != 0 {
+			t.Errorf("%s=%q: %d", field, bad, res.Status)
+		}
+		if v, _ := testID(t, res, "link-description").Attr("value"); v != good.Get("description") {
+			t.Errorf("%s refused: the description typed is not kept (%q)", field, v)
+		}
+	}
+	if after := len(api(t, app, "GET", "/v1/checkout/sessions?limit=100", nil).JSON(t)["data"].([]any)); after != before {
+		t.Fatalf("refused links created %d sessions", after-before)
+	}
+	good.Set("form_token", b.token(form))
+	res := b.do("POST", "/dashboard/links", good)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	link, _ := testID(t, res, "link-url").Attr("value")
+	if !strings.HasPrefix(link, app.URL+"/c/cs_") {
+		t.Fatalf("link %q", link)
+	}
+	sid := strings.TrimPrefix(link, app.URL+"/c/")
+	if path := testID(t, res, "link-qr").Find("path").AttrOr("d", ""); strings.Count(path, "h1v1h-1z") < 100 {
+		t.Fatalf("the QR code has %d modules", strings.Count(path, "h1v1h-1z"))
+	}
+	s := api(t, app, "GET", "/v1/checkout/sessions/"+sid, nil).JSON(t)
+	expires := int64(s["expires_at"].(float64)) - int64(s["created_at"].(float64))
+	if s["amount"] != float64(4250) || s["currency"] != "EUR" || s["merchant_reference"] != "PHONE-7" || s["success_url"] != "https://shop.test/thanks" ||
+		s["customer"].(map[string]any)["email"] != "caller@example.com" || expires < 7*24*3600-60 || expires > 7*24*3600+60 ||
+		fmt.Sprint(s["payment_methods"]) != "[card]" || s["line_items"].([]any)[0].(map[string]any)["name"] != "Phone order: 2 bags of beans" {
+		t.Fatalf("the link's session: %v", s)
+	}
+	// The customer pays at the link.
+	if page := do(t, "GET", link, nil); page.Status != 200 {
+		t.Fatalf("the link: %d", page.Status)
+	}
+	payCard(t, app, sid, "4242424242424242")
+	list := b.do("GET", "/dashboard/payments?q=PHONE-7", nil)
+	if row := testID(t, list, "session-row-"+sid); row.AttrOr("data-payment-status", "") != "paid" {
+		t.Fatalf("the link's payment in the list: %q", row.AttrOr("data-payment-status", ""))
+	}
+}
+
+// TestDashboardUsersPage: an admin adds a user (a generated password shown
+// once, which signs them in), is refused a bad or taken email, removes the
+// user after a confirmation (their session ends), cannot remove
+// themselves or another merchant's user, and reads who did what in the
+// history; support has no such page.
+func TestDashboardUsersPage(t *testing.T) {
+	app := dashApp(t)
+	ctx := context.Background()
+	admin := newDashBrowser(t, app)
+	admin.signIn(web.DemoDashboardEmail, dashPassword)
+	page := admin.do("GET", "/dashboard/users", nil)
+	if page.Status != 200 || testID(t, page, "nav-users").Length() != 1 {
+		t.Fatalf("users page: %d", page.Status)
+	}
+	add := func(email, role string) response {
+		return admin.do("POST", "/dashboard/users", url.Values{"form_token": {admin.token(page)}, "email": {email}, "role": {role}})
+	}
+	for email, want := range map[string]string{"not an email": "valid email", web.DemoDashboardEmail: "already has"} {
+		res := add(email, "support")
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(testID(t, res, "dashboard-error").Text(), want) {
+			t.Errorf("add %q: %d %q", email, res.Status, testID(t, res, "dashboard-error").Text())
+		}
+	}
+	res := add("New.Support@Example.com", "support")
+	password, _ := testID(t, res, "user-password").Attr("value")
+	if res.Status != http.StatusCreated || len(password) < 20 {
+		t.Fatalf("add: %d %q", res.Status, password)
+	}
+	added, err := app.Store.DashboardUserByEmail(ctx, "new.support@example.com")
+	if err != nil || added.Role != checkout.RoleSupport || added.MerchantID != web.DemoMerchantID {
+		t.Fatalf("added user: %+v %v", added, err)
+	}
+	support := newDashBrowser(t, app)
+	if res := support.signIn("new.support@example.com", password); res.Status != http.StatusSeeOther {
+		t.Fatalf("the new user's sign-in: %d", res.Status)
+	}
+	sp := support.do("GET", "/dashboard/payments", nil)
+	if testID(t, sp, "nav-users").Length() != 0 {
+		t.Error("support is offered the users page")
+	}
+	if res := support.do("GET", "/dashboard/users", nil); res.Status != http.StatusForbidden {
+		t.Errorf("support's users page: %d", res.Status)
+	}
+	if res := support.do("POST", "/dashboard/users", url.Values{"form_token": {support.token(sp)}, "email": {"x@example.com"}}); res.Status != http.StatusForbidden {
+		t.Errorf("support adds a user: %d", res.Status)
+	}
+
+	// Remove: not oneself, not another merchant's user; the new one, confirmed.
+	me, _ := app.Store.DashboardUserByEmail(ctx, web.DemoDashboardEmail)
+	if res := admin.do("POST", "/dashboard/users/"+me.ID+"/remove", url.Values{"form_token": {admin.token(page)}}); res.Status != http.StatusConflict {
+		t.Errorf("removing oneself: %d", res.Status)
+	}
+	mustMerchantKey(t, app)
+	var otherMerchant string
+	for _, m := range mustMerchants(t, app) {
+		if m != web.DemoMerchantID {
+			otherMerchant = m
+		}
+	}
+	stranger, _, err := app.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: otherMerchant, Email: "stranger@example.com", Password: dashPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := admin.do("POST", "/dashboard/users/"+stranger.ID+"/remove", url.Values{"form_token": {admin.token(page)}, "confirm": {"yes"}, "key": {strings.Repeat("k", 20)}}); res.Status != http.StatusNotFound {
+		t.Errorf("removing another merchant's user: %d", res.Status)
+	}
+	res = admin.confirmAction("/dashboard/users/"+added.ID+"/remove", url.Values{}, "Remove new.support@example.com")
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/users?done=removed" {
+		t.Fatalf("remove: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if res := support.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
+		t.Errorf("a removed user's session: %d", res.Status)
+	}
+	history := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(testID(t, admin.do("GET", "/dashboard/users", nil), "users-history").Text())
+	for _, want := range []string{"new.support@example.com removed by " + web.DemoDashboardEmail, "new.support@example.com added by " + web.DemoDashboardEmail,
+		web.DemoDashboardEmail + " added by sandbox"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("the history %q has no %q", history, want)
+		}
+	}
+	if strings.Contains(history, password) {
+		t.Error("the history shows a password")
+	}
+}
+
+// mustMerchants lists the ids of the app's merchants.
+func mustMerchants(t *testing.T, app *web.App) []string {
+	t.Helper()
+	ms, err := app.Store.Merchants(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids
 }

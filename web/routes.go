@@ -127,6 +127,12 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteDashRefund, h.DashboardRefund, form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashCapture, h.DashboardCapture, form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashCancel, h.DashboardCancel, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashRedeliver, h.DashboardRedeliver, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashLinks, h.DashboardLinks, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashLinks, h.DashboardCreateLink, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashUsers, h.DashboardUsers, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashUsers, h.DashboardAddUser, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashUserRemove, h.DashboardRemoveUser, form, h.RequireDashboardUser)
 
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.
