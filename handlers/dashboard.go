@@ -181,8 +181,14 @@ func (h *Handlers) DashboardSignInPage(c echo.Context) error {
 }
 
 func (h *Handlers) renderSignIn(c echo.Context, s *sessions.Session, status int, email, problem, notice string) error {
-	// A fresh pre-sign-in session every time the form is shown.
-	d := dashSession{sid: checkout.RandomToken(16)}
+	// The browser's pre-sign-in id, kept while it has one (two sign-in
+	// tabs both work) and made when it has none or was signed in; sign-in
+	// itself always makes a new one.
+	_, d := h.dashCookie(c)
+	if d.sid == "" || d.token != "" {
+		d.sid = checkout.RandomToken(16)
+	}
+	d.token = ""
 	if err := h.saveDashCookie(c, s, d); err != nil {
 		return err
 	}
