@@ -171,3 +171,13 @@ type DashboardUsersPage struct {
 	NewPassword string // shown once after adding a user
 	History     []string
 }
+
+// DashboardAccountPage changes the signed-in person's password.
+type DashboardAccountPage struct {
+	Page
+	DashboardChrome
+	FormToken string
+	Error     string // translated: why the password was not changed
+	Field     string // the field the error is about (its id)
+	Notice    string // translated: changed
+}

@@ -822,3 +822,59 @@ func mustMerchants(t *testing.T, app *web.App) []string {
 	}
 	return ids
 }
+
+// TestDashboardChangePassword: a person changes their password with the
+// current one and the new one twice; this browser stays signed in, every
+// other session of theirs ends, the old password no longer signs in, and
+// the change is in the history. Wrong current passwords count as failed
+// sign-ins of the account.
+func TestDashboardChangePassword(t *testing.T) {
+	app := dashApp(t)
+	here, there := newDashBrowser(t, app), newDashBrowser(t, app)
+	here.signIn(web.DemoDashboardEmail, dashPassword)
+	there.signIn(web.DemoDashboardEmail, dashPassword)
+	page := here.do("GET", "/dashboard/account", nil)
+	if page.Status != 200 || testID(t, page, "account-submit").Length() != 1 {
+		t.Fatalf("account page: %d", page.Status)
+	}
+	const fresh = "a brand new passphrase"
+	change := func(current, next, repeat string) response {
+		return here.do("POST", "/dashboard/account", url.Values{"form_token": {here.token(page)}, "current": {current}, "new": {next}, "repeat": {repeat}})
+	}
+	for _, c := range [][4]string{{"wrong password!", fresh, fresh, "not right"}, {dashPassword, "short", "short", "at least 12"},
+		{dashPassword, fresh, fresh + "x", "not the same"}} {
+		res := change(c[0], c[1], c[2])
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(testID(t, res, "dashboard-error").Text(), c[3]) {
+			t.Errorf("%v: %d %q", c, res.Status, testID(t, res, "dashboard-error").Text())
+		}
+	}
+	res := change(dashPassword, fresh, fresh)
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/account?done=changed" {
+		t.Fatalf("change: %d %s", res.Status, res.Header.Get("Location"))
+	}
+	if res := here.do("GET", "/dashboard/payments", nil); res.Status != 200 {
+		t.Fatalf("this browser after the change: %d", res.Status)
+	}
+	if res := there.do("GET", "/dashboard/payments", nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("the other session after the change: %d", res.Status)
+	}
+	if res := newDashBrowser(t, app).signIn(web.DemoDashboardEmail, dashPassword); res.Status != http.StatusUnauthorized {
+		t.Errorf("the old password: %d", res.Status)
+	}
+	if res := newDashBrowser(t, app).signIn(web.DemoDashboardEmail, fresh); res.Status != http.StatusSeeOther {
+		t.Errorf("the new password: %d", res.Status)
+	}
+	history := strings.NewReplacer("\u2068", "", "\u2069", "").Replace(testID(t, here.do("GET", "/dashboard/users", nil), "users-history").Text())
+	if !strings.Contains(history, "Password of "+web.DemoDashboardEmail+" changed by "+web.DemoDashboardEmail) {
+		t.Errorf("history %q", history)
+	}
+	// Wrong current passwords lock the account like failed sign-ins.
+	page = here.do("GET", "/dashboard/account", nil)
+	var last int
+	for range 6 {
+		last = change("wrong password!", "another long passphrase", "another long passphrase").Status
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the sixth wrong current password: %d", last)
+	}
+}

@@ -133,6 +133,8 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET(handlers.RouteDashUsers, h.DashboardUsers, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashUsers, h.DashboardAddUser, form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashUserRemove, h.DashboardRemoveUser, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashAccount, h.DashboardAccount, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashAccount, h.DashboardChangePassword, form, h.RequireDashboardUser)
 
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.
