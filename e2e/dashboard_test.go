@@ -34,7 +34,7 @@ func dashboardSignIn(t *testing.T, page playwright.Page) {
 
 // TestDashboardPagesAccessible: every dashboard page state (sign-in,
 // sign-in refused, signed out, the payments list with rows, with none and
-// with a search it cannot use, a session's page, payment links, users, the password change) has 0 axe violations, 44×44 px targets and
+// with a search it cannot use, a session's page, payment links, webhooks, users, the password change) has 0 axe violations, 44×44 px targets and
 // its locale's lang and dir, at a phone's and a laptop's width, in the
 // source language, a long one, a right-to-left one and one without spaces.
 func TestDashboardPagesAccessible(t *testing.T) {
@@ -80,6 +80,9 @@ func TestDashboardPagesAccessible(t *testing.T) {
 			must(t, page.GetByTestId("nav-users").Click())
 			must(t, expect.Locator(page.GetByTestId("users-table")).ToBeVisible())
 			check("dash-users")
+			must(t, page.GetByTestId("nav-webhooks").Click())
+			must(t, expect.Locator(page.GetByTestId("add-endpoint")).ToBeVisible())
+			check("dash-webhooks")
 			must(t, page.GetByTestId("nav-account").Click())
 			must(t, expect.Locator(page.GetByTestId("account-submit")).ToBeVisible())
 			check("dash-account")

@@ -181,3 +181,34 @@ type DashboardAccountPage struct {
 	Field     string // the field the error is about (its id)
 	Notice    string // translated: changed
 }
+
+// DashboardEndpointRow is one webhook endpoint of the merchant.
+type DashboardEndpointRow struct {
+	ID, URL, Events string
+	Enabled         bool
+}
+
+// DashboardDeliveryRow is one webhook delivery of the log.
+type DashboardDeliveryRow struct {
+	ID, Created, Event, Endpoint, Status, StatusLabel string
+	Attempts                                          int
+}
+
+// DashboardWebhooksPage lists the merchant's webhook endpoints, adds one,
+// and shows the delivery log (admins only).
+type DashboardWebhooksPage struct {
+	Page
+	DashboardChrome
+	FormToken  string
+	Endpoints  []DashboardEndpointRow
+	EventTypes []string // every webhook type, for the add form
+	URL        string   // the add form's value, kept after a refusal
+	Chosen     []string
+	Error      string
+	Notice     string
+	Secret     string // a signing secret, shown once (after adding or rotating)
+	Outcome    string // the log's filter
+	Outcomes   []DashboardStatusOption
+	Deliveries []DashboardDeliveryRow
+	OlderURL   string
+}

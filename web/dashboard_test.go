@@ -528,8 +528,10 @@ func TestDashboardSessionPage(t *testing.T) {
 func (b *dashBrowser) confirmAction(path string, form url.Values, wantQuestion string) response {
 	b.t.Helper()
 	from := path[:strings.LastIndex(path, "/")]
-	if strings.HasPrefix(path, "/dashboard/users/") {
-		from = "/dashboard/users"
+	for _, list := range []string{"/dashboard/users", "/dashboard/webhooks"} {
+		if strings.HasPrefix(path, list+"/") {
+			from = list
+		}
 	}
 	page := b.do("GET", from, nil)
 	form.Set("form_token", b.token(page))
@@ -542,8 +544,10 @@ func (b *dashBrowser) confirmAction(path string, form url.Values, wantQuestion s
 	yes := url.Values{}
 	doc.Find(`[data-testid="confirm"] form input`).Each(func(_ int, s *goquery.Selection) { yes.Set(s.AttrOr("name", ""), s.AttrOr("value", "")) })
 	first := b.do("POST", path, yes)
-	if again := b.do("POST", path, yes); again.Status != http.StatusSeeOther {
-		b.t.Errorf("%s: a second Yes: %d", path, again.Status)
+	if again := b.do("POST", path, yes); again.Status != first.Status {
+		b.t.Errorf("%s: a second Yes: %d, the first %d", path, again.Status, first.Status)
+	} else if secret := testID(b.t, again, "endpoint-secret").AttrOr("value", ""); secret != testID(b.t, first, "endpoint-secret").AttrOr("value", "") {
+		b.t.Errorf("%s: a second Yes made another secret", path)
 	}
 	return first
 }
@@ -876,5 +880,85 @@ func TestDashboardChangePassword(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Errorf("the sixth wrong current password: %d", last)
+	}
+}
+
+// TestDashboardWebhooksPage: an admin adds an endpoint (its signing secret
+// shown once), is refused a bad address, turns it off and on, makes it a
+// new secret and deletes it, each confirmed where it says so; the delivery
+// log lists and filters the deliveries; support has no such page.
+func TestDashboardWebhooksPage(t *testing.T) {
+	app := dashApp(t)
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hooks.Close()
+	b := newDashBrowser(t, app)
+	b.signIn(web.DemoDashboardEmail, dashPassword)
+	page := b.do("GET", "/dashboard/webhooks", nil)
+	if page.Status != 200 || testID(t, page, "nav-webhooks").AttrOr("aria-current", "") != "page" {
+		t.Fatalf("webhooks page: %d", page.Status)
+	}
+	if res := b.do("POST", "/dashboard/webhooks", url.Values{"form_token": {b.token(page)}, "url": {"not a url"}, "events": {"*"}}); res.Status != http.StatusUnprocessableEntity ||
+		testID(t, res, "dashboard-error").Length() != 1 {
+		t.Fatalf("a bad address: %d", res.Status)
+	}
+	res := b.do("POST", "/dashboard/webhooks", url.Values{"form_token": {b.token(page)}, "url": {hooks.URL}, "events": {"payment.succeeded"}})
+	secret, _ := testID(t, res, "endpoint-secret").Attr("value")
+	if res.Status != http.StatusCreated || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("add: %d %q", res.Status, secret)
+	}
+	var id string
+	for _, e := range api(t, app, "GET", "/v1/webhook_endpoints", nil).JSON(t)["data"].([]any) {
+		if m := e.(map[string]any); m["url"] == hooks.URL {
+			id = m["id"].(string)
+		}
+	}
+	if id == "" || testID(t, res, "endpoint-row-"+id).AttrOr("data-enabled", "") != "true" {
+		t.Fatalf("the endpoint %q is not listed on", id)
+	}
+	if res := b.do("POST", "/dashboard/webhooks/"+id+"/toggle", url.Values{"form_token": {b.token(page)}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("toggle: %d", res.Status)
+	}
+	if row := testID(t, b.do("GET", "/dashboard/webhooks", nil), "endpoint-row-"+id); row.AttrOr("data-enabled", "") != "false" {
+		t.Fatal("the endpoint is still on")
+	}
+	b.do("POST", "/dashboard/webhooks/"+id+"/toggle", url.Values{"form_token": {b.token(page)}})
+
+	// A paid payment's webhook shows in the log; the filter keeps it or not.
+	payWorldline(t, app, "automatic", "4242424242424242")
+	deadline := time.Now().Add(10 * time.Second)
+	for testID(t, b.do("GET", "/dashboard/webhooks?outcome=succeeded", nil), "deliveries-table").Find(`tr[data-status="succeeded"]`).Length() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no delivered webhook in the log")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if res := b.do("GET", "/dashboard/webhooks?outcome=failed", nil); testID(t, res, "deliveries-empty").Length() != 1 {
+		t.Error("the failed filter lists deliveries")
+	}
+	if res := b.do("GET", "/dashboard/webhooks?outcome=nope", nil); res.Status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad filter: %d", res.Status)
+	}
+
+	// A new secret, confirmed, then delete, confirmed.
+	rotated := b.confirmAction("/dashboard/webhooks/"+id+"/rotate", url.Values{}, "Make a new signing secret for "+hooks.URL)
+	if fresh, _ := testID(t, rotated, "endpoint-secret").Attr("value"); rotated.Status != 200 || !strings.HasPrefix(fresh, "whsec_") || fresh == secret {
+		t.Fatalf("rotate: %d %q", rotated.Status, fresh)
+	}
+	deleted := b.confirmAction("/dashboard/webhooks/"+id+"/delete", url.Values{}, "Delete the endpoint "+hooks.URL)
+	if deleted.Status != http.StatusSeeOther || testID(t, b.do("GET", "/dashboard/webhooks", nil), "endpoint-row-"+id).Length() != 0 {
+		t.Fatalf("delete: %d", deleted.Status)
+	}
+	if res := b.do("POST", "/dashboard/webhooks/we_"+strings.Repeat("a", 32)+"/toggle", url.Values{"form_token": {b.token(page)}}); res.Status != http.StatusNotFound {
+		t.Errorf("toggle of no endpoint: %d", res.Status)
+	}
+
+	if _, _, err := app.Service.CreateDashboardUser(context.Background(), checkout.NewDashboardUser{MerchantID: web.DemoMerchantID,
+		Email: "support@example.com", Role: checkout.RoleSupport, Password: dashPassword}); err != nil {
+		t.Fatal(err)
+	}
+	support := newDashBrowser(t, app)
+	support.signIn("support@example.com", dashPassword)
+	if res := support.do("GET", "/dashboard/webhooks", nil); res.Status != http.StatusForbidden {
+		t.Errorf("support's webhooks page: %d", res.Status)
 	}
 }

@@ -133,6 +133,11 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET(handlers.RouteDashUsers, h.DashboardUsers, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashUsers, h.DashboardAddUser, form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashUserRemove, h.DashboardRemoveUser, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashWebhooks, h.DashboardWebhooks, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashWebhooks, h.DashboardAddEndpoint, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashEndpointToggle, h.DashboardEndpointAction("toggle"), form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashEndpointRotate, h.DashboardEndpointAction("rotate"), form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashEndpointDelete, h.DashboardEndpointAction("delete"), form, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashAccount, h.DashboardAccount, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashAccount, h.DashboardChangePassword, form, h.RequireDashboardUser)
 
