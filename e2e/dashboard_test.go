@@ -48,18 +48,7 @@ func TestDashboardPagesAccessible(t *testing.T) {
 	for _, loc := range auditLocales {
 		t.Run(loc, func(t *testing.T) {
 			page := newPage(t, playwright.BrowserNewContextOptions{Locale: playwright.String(loc)})
-			check := func(state string) {
-				t.Helper()
-				for _, vp := range galleryWidths {
-					must(t, page.SetViewportSize(vp.Width, vp.Height))
-					for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), langAndDir(t, page, loc)} {
-						for _, f := range list {
-							f.Locale, f.State, f.Width = loc, state, vp.Width
-							problems.add(f)
-						}
-					}
-				}
-			}
+			check := func(state string) { auditDashboardPage(t, page, &problems, loc, state) }
 			must(t, goto_(page, app.URL+"/dashboard/sign-in"))
 			check("dash-sign-in")
 			must(t, page.GetByTestId("dashboard-email").Fill("nobody@example.com"))
@@ -225,17 +214,7 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 	must(t, expect.Locator(call).ToContainText("Took "))
 	// The whole story, at both widths, passes the page checks.
 	var problems findings
-	audit := func(state string) {
-		for _, vp := range galleryWidths {
-			must(t, page.SetViewportSize(vp.Width, vp.Height))
-			for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
-				for _, f := range list {
-					f.Locale, f.State, f.Width = "en", state, vp.Width
-					problems.add(f)
-				}
-			}
-		}
-	}
+	audit := func(state string) { auditDashboardPage(t, page, &problems, "en", state) }
 	audit("dash-paid-session")
 
 	// payOrder's adapter cannot refund: no refund is offered.
@@ -289,17 +268,7 @@ func TestDashboardPaymentLink(t *testing.T) {
 	must(t, page.GetByTestId("dashboard-sign-in").Click())
 	must(t, page.GetByTestId("nav-links").Click())
 	var problems findings
-	audit := func(state string) {
-		for _, vp := range galleryWidths {
-			must(t, page.SetViewportSize(vp.Width, vp.Height))
-			for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page)} {
-				for _, f := range list {
-					f.Locale, f.State, f.Width = "en", state, vp.Width
-					problems.add(f)
-				}
-			}
-		}
-	}
+	audit := func(state string) { auditDashboardPage(t, page, &problems, "en", state) }
 	audit("dash-links")
 	ref := "PHONE-" + checkout.RandomToken(5)
 	must(t, page.GetByTestId("link-amount").Fill("19.00"))
@@ -325,4 +294,20 @@ func TestDashboardPaymentLink(t *testing.T) {
 	must(t, expect.Locator(page.GetByTestId("detail-reference")).ToHaveText(ref))
 	must(t, expect.Locator(page.GetByTestId("detail-payment-status")).ToHaveText("Paid"))
 	problems.report(t, "accessibility problems on the payment link pages")
+}
+
+// auditDashboardPage runs the page checks (axe, 44 px targets, focus never
+// hidden, the locale's lang and dir) on page at a phone's and a laptop's width, adding what they find
+// to problems under loc and state.
+func auditDashboardPage(t *testing.T, page playwright.Page, problems *findings, loc, state string) {
+	t.Helper()
+	for _, vp := range galleryWidths {
+		must(t, page.SetViewportSize(vp.Width, vp.Height))
+		for _, list := range [][]finding{runAxe(t, page), smallTargets(t, page), focusNotObscured(t, page), langAndDir(t, page, loc)} {
+			for _, f := range list {
+				f.Locale, f.State, f.Width = loc, state, vp.Width
+				problems.add(f)
+			}
+		}
+	}
 }
