@@ -119,8 +119,10 @@ type Store interface {
 	// RotateWebhookSecret makes fresh the secret of the merchant's endpoint
 	// id and its current secret the previous one, valid until
 	// previousUntil, and returns the endpoint; ErrNotFound when the
-	// merchant has no such endpoint.
-	RotateWebhookSecret(ctx context.Context, merchantID, id, fresh string, previousUntil time.Time) (*WebhookEndpoint, error)
+	// merchant has no such endpoint. With current set, only while current
+	// is still its secret (compare-and-set in the statement; ErrConflict,
+	// with nothing written, otherwise); "" rotates whatever it is.
+	RotateWebhookSecret(ctx context.Context, merchantID, id, current, fresh string, previousUntil time.Time) (*WebhookEndpoint, error)
 	// ClaimWebhookDeliveries leases due pending deliveries (next attempt
 	// moved to now+lease) and returns them with their endpoint's URL and
 	// secret, and its previous secret while that has not expired at now.

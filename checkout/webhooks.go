@@ -305,8 +305,10 @@ const (
 // RotateWebhookSecret gives a merchant's endpoint a new secret. The current
 // one becomes the previous secret and keeps signing until expirePreviousIn
 // seconds from now (nil: DefaultWebhookSecretOverlap; 0: it stops now). A
-// previous secret still live is dropped: two secrets at most sign.
-func (s *Service) RotateWebhookSecret(ctx context.Context, m *Merchant, id string, expirePreviousIn *int64) (*WebhookEndpoint, error) {
+// previous secret still live is dropped: two secrets at most sign. With
+// current set, the rotation happens only while current is still the
+// endpoint's secret (EConflict otherwise: someone rotated it first).
+func (s *Service) RotateWebhookSecret(ctx context.Context, m *Merchant, id, current string, expirePreviousIn *int64) (*WebhookEndpoint, error) {
 	overlap := DefaultWebhookSecretOverlap
 	if expirePreviousIn != nil {
 		// Checked in seconds, before converting, so that no huge value
@@ -319,9 +321,12 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, m *Merchant, id strin
 	if !ValidID(PrefixWebhookEndpoint, id) {
 		return nil, Errorf(ENotFound, "No such webhook endpoint.")
 	}
-	e, err := s.Store.RotateWebhookSecret(ctx, m.ID, id, NewWebhookSecret(), s.now().Add(overlap))
+	e, err := s.Store.RotateWebhookSecret(ctx, m.ID, id, current, NewWebhookSecret(), s.now().Add(overlap))
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ENotFound, "No such webhook endpoint.")
+	}
+	if errors.Is(err, ErrConflict) {
+		return nil, Errorf(EConflict, "The endpoint's secret was rotated by another request.")
 	}
 	if err != nil {
 		return nil, Internal(err)

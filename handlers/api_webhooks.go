@@ -46,7 +46,7 @@ func (h *Handlers) APIWebhookEndpointsRotateSecret(c echo.Context) error {
 			return err
 		}
 	}
-	e, err := h.Service.RotateWebhookSecret(ctx(c), merchant(c), c.Param("id"), in.ExpirePreviousIn)
+	e, err := h.Service.RotateWebhookSecret(ctx(c), merchant(c), c.Param("id"), "", in.ExpirePreviousIn)
 	if err != nil {
 		return err
 	}

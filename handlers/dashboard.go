@@ -222,9 +222,7 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 		return h.renderSignIn(c, s, http.StatusUnprocessableEntity, shown, l.T("dashboard.sign_in.missing"), "")
 	}
 	now := h.Service.Now()
-	// Keys of bounded size: a hash of the typed email, lower-cased.
-	sum := sha256.Sum256([]byte(strings.ToLower(email)))
-	account, address := "account:"+hex.EncodeToString(sum[:16]), "address:"+c.RealIP()
+	account, address := signInAccountKey(email), "address:"+c.RealIP()
 	blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
 	blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
 	if blockedAccount || blockedAddress {
@@ -375,4 +373,12 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 		}
 	}
 	return Render(c, http.StatusOK, templates.DashboardPayments(v))
+}
+
+// signInAccountKey is the failure limiter's key of an email as typed (for
+// an account or none): of bounded size, a hash of it trimmed and
+// lower-cased, as accounts store it.
+func signInAccountKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return "account:" + hex.EncodeToString(sum[:16])
 }

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -46,8 +44,7 @@ func (h *Handlers) DashboardChangePassword(c echo.Context) error {
 		return Render(c, status, templates.DashboardAccount(v))
 	}
 	now := h.Service.Now()
-	sum := sha256.Sum256([]byte(u.Email))
-	account := "account:" + hex.EncodeToString(sum[:16])
+	account := signInAccountKey(u.Email)
 	if blocked, wait := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
 		SetRetryAfter(c, wait)
 		return refuse(http.StatusTooManyRequests, "dashboard.sign_in.locked", "current-password")

@@ -26,7 +26,7 @@ const RouteDashSession = "/dashboard/payments/:id"
 // webhooks its steps sent. Another merchant's session is a 404, as one
 // that does not exist.
 func (h *Handlers) DashboardSession(c echo.Context) error {
-	v, err := h.sessionView(c, c.QueryParam("after"))
+	v, _, err := h.sessionView(c, c.QueryParam("after"))
 	if err != nil {
 		return err
 	}
@@ -47,20 +47,21 @@ func (h *Handlers) DashboardSession(c echo.Context) error {
 }
 
 // sessionView is the session page of the request's :id, with the
-// timeline page after the entry after ("" for the first).
-func (h *Handlers) sessionView(c echo.Context, after string) (templates.DashboardSessionPage, error) {
+// timeline page after the entry after ("" for the first), and the session
+// as the merchant API shows it.
+func (h *Handlers) sessionView(c echo.Context, after string) (templates.DashboardSessionPage, checkout.SessionObject, error) {
 	u := DashboardUser(c)
 	l := h.dashLocale(c)
 	id := c.Param("id")
 	s, pays, err := h.Service.Session(ctx(c), u.MerchantID, id)
 	if err != nil {
-		return templates.DashboardSessionPage{}, err
+		return templates.DashboardSessionPage{}, checkout.SessionObject{}, err
 	}
 	obj := h.Service.SessionObject(s, pays)
 	page, err := h.Service.Timeline(ctx(c), u.MerchantID, id, checkout.TimelineParams{Limit: checkout.MaxTimelineLimit,
 		StartingAfter: after})
 	if err != nil {
-		return templates.DashboardSessionPage{}, err
+		return templates.DashboardSessionPage{}, checkout.SessionObject{}, err
 	}
 	v := templates.DashboardSessionPage{Page: templates.Page{Title: l.T("dashboard.title.session"), L: l},
 		DashboardChrome: h.dashChrome(c, "payments"), SessionID: obj.ID, Heading: obj.MerchantReference}
@@ -133,7 +134,7 @@ func (h *Handlers) sessionView(c echo.Context, after string) (templates.Dashboar
 		a.RefundAmount = checkout.Money{Amount: max(left, 0), Currency: p.Currency}.Decimal()
 		a.RefundLabel = l.T("dashboard.refund.amount", "Currency", p.Currency)
 	}
-	return v, nil
+	return v, obj, nil
 }
 
 // dashTime is t in UTC, to the minute or, for timeline steps, the
@@ -281,15 +282,10 @@ func (h *Handlers) dashAction(c echo.Context, action string) error {
 		h.Log.WarnContext(ctx(c), "dashboard action refused by role", "user_id", u.ID, "action", action)
 		return checkout.Errorf(checkout.EForbidden, "Your role does not allow this.")
 	}
-	v, err := h.sessionView(c, "")
+	v, obj, err := h.sessionView(c, "")
 	if err != nil {
 		return err
 	}
-	s, pays, err := h.Service.Session(ctx(c), u.MerchantID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	obj := h.Service.SessionObject(s, pays)
 	p := obj.Payment
 	allowed := v.Actions.Refund
 	switch action {

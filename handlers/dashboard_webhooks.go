@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -168,11 +170,17 @@ func (h *Handlers) DashboardEndpointAction(action string) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, RouteDashWebhooks)
 		}
 		if !confirmed {
+			// A rotation's key names the secret it replaces (a hash of
+			// it): the rotation is a compare-and-set on that secret.
+			key := checkout.RandomToken(16)
+			if action == "rotate" {
+				key = secretFingerprint(e.Secret)
+			}
 			chrome := h.dashChrome(c, "webhooks")
 			return Render(c, http.StatusOK, templates.DashboardConfirm(templates.DashboardConfirmPage{
 				Page: templates.Page{Title: l.T("dashboard.title.confirm"), L: l}, DashboardChrome: chrome,
 				Question: l.T("dashboard.webhooks.confirm_"+action, "URL", e.URL), ActionURL: "/dashboard/webhooks/" + url.PathEscape(id) + "/" + action,
-				BackURL: RouteDashWebhooks, FormToken: chrome.FormToken, Key: checkout.RandomToken(16)}))
+				BackURL: RouteDashWebhooks, FormToken: chrome.FormToken, Key: key}))
 		}
 		h.Log.InfoContext(ctx(c), "dashboard webhook endpoint "+action, "user_id", u.ID, "endpoint_id", id)
 		if action == "delete" {
@@ -181,12 +189,23 @@ func (h *Handlers) DashboardEndpointAction(action string) echo.HandlerFunc {
 			}
 			return c.Redirect(http.StatusSeeOther, RouteDashWebhooks+"?done=deleted")
 		}
-		// A second Yes (a double click) finds the secret made seconds ago
-		// and shows it rather than making another, which would drop the
-		// secret the shop's server still uses (two sign at most).
+		// Only from the secret the confirmation named, in the store's
+		// statement: a second Yes (a double click, a reload) finds it
+		// replaced and shows the secret now in use rather than making
+		// another, which would drop the one the shop's server still
+		// uses (two sign at most).
 		rotated := e
-		if recent := e.PreviousSecret != "" && e.PreviousSecretExpiresAt.After(h.Service.Now().Add(checkout.DefaultWebhookSecretOverlap-30*time.Second)); !recent {
-			if rotated, err = h.Service.RotateWebhookSecret(ctx(c), m, id, nil); err != nil {
+		if secretFingerprint(e.Secret) == f.Get("key") {
+			rotated, err = h.Service.RotateWebhookSecret(ctx(c), m, id, e.Secret, nil)
+			if checkout.ErrorCodeOf(err) == checkout.EConflict {
+				// Rotated at the same moment by another request: show that one.
+				if eps, lerr := h.Service.WebhookEndpoints(ctx(c), m); lerr == nil {
+					if j := slices.IndexFunc(eps, func(x *checkout.WebhookEndpoint) bool { return x.ID == id }); j >= 0 {
+						rotated, err = eps[j], nil
+					}
+				}
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -197,4 +216,11 @@ func (h *Handlers) DashboardEndpointAction(action string) echo.HandlerFunc {
 		v.Notice, v.Secret = l.T("dashboard.webhooks.rotated"), rotated.Secret
 		return Render(c, status, templates.DashboardWebhooks(v))
 	}
+}
+
+// secretFingerprint names a signing secret without showing it: the first
+// 16 bytes of its SHA-256, in hex.
+func secretFingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:16])
 }

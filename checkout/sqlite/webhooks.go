@@ -138,18 +138,24 @@ func (d *DB) WebhookEndpoints(ctx context.Context, merchantID string) ([]*checko
 // RotateWebhookSecret swaps in a new secret in one statement: the old one
 // becomes the previous secret (replacing any earlier one) until
 // previousUntil.
-func (d *DB) RotateWebhookSecret(ctx context.Context, merchantID, id, fresh string, previousUntil time.Time) (*checkout.WebhookEndpoint, error) {
+func (d *DB) RotateWebhookSecret(ctx context.Context, merchantID, id, current, fresh string, previousUntil time.Time) (*checkout.WebhookEndpoint, error) {
 	var e *checkout.WebhookEndpoint
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		// SQLite reads every right-hand side from the row as it was, so
 		// previous_secret gets the old secret.
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = ?,
-			secret = ? WHERE id = ? AND merchant_id = ? AND deleted_at = 0`, ms(previousUntil), fresh, id, merchantID)
+			secret = ? WHERE id = ? AND merchant_id = ? AND deleted_at = 0 AND (? = '' OR secret = ?)`,
+			ms(previousUntil), fresh, id, merchantID, current, current)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return checkout.ErrNotFound
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM webhook_endpoints WHERE id = ? AND merchant_id = ? AND deleted_at = 0`,
+				id, merchantID).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return checkout.ErrConflict
 		}
 		e, err = scanEndpoint(tx.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`, id))
 		return err

@@ -250,11 +250,11 @@ func webhookSecretRotationAndEndpoints(t *testing.T, db checkout.Store) {
 	mustInsertEndpoint(t, db, e)
 	old := e.Secret
 
-	if _, err := db.RotateWebhookSecret(ctx, other.ID, e.ID, checkout.NewWebhookSecret(), now.Add(time.Hour)); !errors.Is(err, checkout.ErrNotFound) {
+	if _, err := db.RotateWebhookSecret(ctx, other.ID, e.ID, "", checkout.NewWebhookSecret(), now.Add(time.Hour)); !errors.Is(err, checkout.ErrNotFound) {
 		t.Fatalf("another merchant rotated the secret: %v, want ErrNotFound", err)
 	}
 	fresh := checkout.NewWebhookSecret()
-	got, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, fresh, now.Add(time.Hour))
+	got, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, "", fresh, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,8 +269,16 @@ func webhookSecretRotationAndEndpoints(t *testing.T, db checkout.Store) {
 		t.Fatalf("claimed after the overlap: %+v", ds)
 	}
 	fresher := checkout.NewWebhookSecret()
-	if got, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, fresher, now.Add(3*time.Hour)); err != nil || got.Secret != fresher || got.PreviousSecret != fresh {
+	if got, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, fresh, fresher, now.Add(3*time.Hour)); err != nil || got.Secret != fresher || got.PreviousSecret != fresh {
 		t.Fatalf("rotated again: %+v %v", got, err)
+	}
+	// From a secret that is no longer current: refused, nothing written
+	// (a second click on the same confirmation keeps the secret in use).
+	if _, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, fresh, checkout.NewWebhookSecret(), now.Add(4*time.Hour)); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("a rotation from a stale secret: %v", err)
+	}
+	if eps, _ := db.WebhookEndpoints(ctx, m.ID); len(eps) == 0 || eps[0].Secret != fresher || eps[0].PreviousSecret != fresh {
+		t.Fatalf("after a refused rotation: %+v", eps)
 	}
 
 	// Saved in place; saved without a filter.
@@ -317,7 +325,7 @@ func webhookSecretRotationAndEndpoints(t *testing.T, db checkout.Store) {
 	if _, err := db.DeleteWebhookEndpoint(ctx, m.ID, e.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, checkout.NewWebhookSecret(), now); !errors.Is(err, checkout.ErrNotFound) {
+	if _, err := db.RotateWebhookSecret(ctx, m.ID, e.ID, "", checkout.NewWebhookSecret(), now); !errors.Is(err, checkout.ErrNotFound) {
 		t.Fatalf("rotating a deleted endpoint: %v, want ErrNotFound", err)
 	}
 	if _, err := db.SetWebhookEndpointEnabled(ctx, m.ID, e.ID, true, now); !errors.Is(err, checkout.ErrNotFound) {
