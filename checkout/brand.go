@@ -275,3 +275,7 @@ func (s *Service) Logo(ctx context.Context, fileName string) (*Logo, error) {
 	}
 	return l, nil
 }
+
+// FormatContrastRatio writes a contrast ratio as refusals do: two
+// decimals, and never "4.50" for a colour below MinBrandContrast.
+func FormatContrastRatio(r float64) string { return formatRatio(r) }

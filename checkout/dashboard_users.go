@@ -55,6 +55,12 @@ type DashboardUser struct {
 	// SessionEpoch moves on with every password change; a dashboard
 	// session made under an older epoch is over (sign out everywhere).
 	SessionEpoch int64
+	// TOTPSecret is the user's two-step sign-in secret, sealed with the
+	// server's TOTP key (SealTOTP, TOTPData); "" when it is off.
+	TOTPSecret string
+	// TOTPLastStep is the latest 30-second step whose code signed the
+	// user in (or turned it on): that code and earlier ones are used.
+	TOTPLastStep int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -60,6 +60,10 @@ type SessionFilter struct {
 	// CreatedFrom (inclusive) and CreatedBefore (exclusive) bound the
 	// created time.
 	CreatedFrom, CreatedBefore time.Time
+	// Provider: the session's provider, or that of any of its payments
+	// (a wallet routed elsewhere). CardLast4: any of its payments' card.
+	Provider  string
+	CardLast4 string
 }
 
 // PaymentFilter narrows GET /v1/payments.
@@ -244,6 +248,15 @@ func (q listQuery) unix(k string) (time.Time, bool, error) {
 	return time.Unix(n, 0).UTC(), true, nil
 }
 
+// last4 is the value of k, when given: a card's 4 last digits.
+func (q listQuery) last4(k string) (string, error) {
+	v, ok := q.get(k)
+	if ok && (len(v) != 4 || !digitsOnly(v)) {
+		return "", InvalidParam(k, "%s must be the 4 last digits of a card", k)
+	}
+	return v, nil
+}
+
 func digitsOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
@@ -297,7 +310,7 @@ var SessionPaymentStatuses = []string{"unpaid", "paid", "authorized", "pending",
 // GET of it, expires it).
 func (s *Service) ListSessions(ctx context.Context, m *Merchant, query url.Values) (*ListObject[SessionObject], error) {
 	q, err := checkListQuery(query, "status", "payment_status", "merchant_reference", "customer_reference", "customer_email",
-		"created[gte]", "created[lte]")
+		"created[gte]", "created[lte]", "provider", "card_last4")
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +337,12 @@ func (s *Service) ListSessions(ctx context.Context, m *Merchant, query url.Value
 		f.CustomerReference = ref
 	}
 	if f.CustomerEmail, err = q.text("customer_email", 254); err != nil {
+		return nil, err
+	}
+	if f.Provider, err = q.oneOf("provider", s.providerNames()...); err != nil {
+		return nil, err
+	}
+	if f.CardLast4, err = q.last4("card_last4"); err != nil {
 		return nil, err
 	}
 	gte, hasGTE, err := q.unix("created[gte]")
@@ -386,11 +405,8 @@ func (s *Service) ListPayments(ctx context.Context, m *Merchant, query url.Value
 	if f.Provider, err = q.oneOf("provider", s.providerNames()...); err != nil {
 		return nil, err
 	}
-	if last4, ok := q.get("card_last4"); ok {
-		if len(last4) != 4 || !digitsOnly(last4) {
-			return nil, InvalidParam("card_last4", "card_last4 must be the 4 last digits of a card")
-		}
-		f.CardLast4 = last4
+	if f.CardLast4, err = q.last4("card_last4"); err != nil {
+		return nil, err
 	}
 	if f.SessionID, err = q.id("session", PrefixSession); err != nil {
 		return nil, err

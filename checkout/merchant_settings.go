@@ -151,7 +151,7 @@ func (s *Service) UpdateMerchant(ctx context.Context, m *Merchant, ch MerchantCh
 		return m, nil, nil
 	}
 	e := Event{ID: s.IDs.NewID(PrefixEvent), MerchantID: m.ID, Type: EventMerchantUpdated, CreatedAt: s.now(),
-		Data: map[string]any{"changed": changed}, Notify: WebhookMerchantUpdated, Object: s.MerchantObject(&next)}
+		Data: actorData(ctx, map[string]any{"changed": changed}), Notify: WebhookMerchantUpdated, Object: s.MerchantObject(&next)}
 	if err := s.Store.SaveMerchant(ctx, &next, e); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return nil, nil, Errorf(EConflict, "The merchant was changed by another request meanwhile; read it again and retry.")
@@ -312,7 +312,7 @@ func (s *Service) RotateSecretKey(ctx context.Context, m *Merchant, current stri
 	obj := NewAPIKeyObject(r)
 	obj.Secret = ""
 	e := Event{ID: s.IDs.NewID(PrefixEvent), MerchantID: m.ID, Type: EventMerchantKeyRotated, CreatedAt: now,
-		Data: map[string]any{"previous_expires_at": r.PreviousExpiresAt.Unix()}, Notify: WebhookMerchantKeyRotated, Object: obj}
+		Data: actorData(ctx, map[string]any{"previous_expires_at": r.PreviousExpiresAt.Unix()}), Notify: WebhookMerchantKeyRotated, Object: obj}
 	err := s.Store.RotateMerchantKey(ctx, m.ID, current, HashAPIKey(key), r.PreviousExpiresAt, e)
 	switch {
 	case errors.Is(err, ErrConflict):
@@ -346,4 +346,42 @@ func (s *Service) MerchantObject(m *Merchant) MerchantObject {
 		logoURL = s.LogoURL(m.Logo)
 	}
 	return NewMerchantObject(m, logoURL)
+}
+
+// ReissueWindow is how long after a rotation its new key may be replaced
+// by ReissueSecretKey: long enough for a second click or a reload of the
+// page that showed it, short enough that a key someone copied and put to
+// use is not replaced by a stale form.
+const ReissueWindow = 2 * time.Minute
+
+// ReissueSecretKey replaces m's current secret key, made by a rotation
+// from the key whose hash is previous less than ReissueWindow ago and shown
+// only in that rotation's answer (a second click on the confirmation, or
+// a reload, took its place on the screen), with a new one shown now; the
+// previous key keeps its own end. The store's statement changes the key
+// only while m's keys are still current and previous (EConflict
+// otherwise); the key it replaces stops at once. The event is a
+// merchant.key_rotated, as for a rotation.
+func (s *Service) ReissueSecretKey(ctx context.Context, m *Merchant, previous string, rotatedAt time.Time) (*RotatedKey, error) {
+	now := s.now()
+	if m.PreviousKeyHash == "" || m.PreviousKeyHash != previous || !m.PreviousKeyExpiresAt.After(now) || now.Sub(rotatedAt) > ReissueWindow {
+		return nil, Errorf(EConflict, "The secret key was rotated meanwhile; rotate it again from the settings page.")
+	}
+	key := NewSecretKey(m.Live)
+	r := &RotatedKey{Secret: key, Live: m.Live, CreatedAt: now, PreviousExpiresAt: m.PreviousKeyExpiresAt}
+	obj := NewAPIKeyObject(r)
+	obj.Secret = ""
+	e := Event{ID: s.IDs.NewID(PrefixEvent), MerchantID: m.ID, Type: EventMerchantKeyRotated, CreatedAt: now,
+		Data:   actorData(ctx, map[string]any{"previous_expires_at": r.PreviousExpiresAt.Unix(), "reissued": true}),
+		Notify: WebhookMerchantKeyRotated, Object: obj}
+	err := s.Store.ReplaceMerchantKey(ctx, m.ID, previous, m.APIKeyHash, HashAPIKey(key), e)
+	switch {
+	case errors.Is(err, ErrConflict):
+		return nil, Errorf(EConflict, "The secret key was rotated meanwhile; rotate it again from the settings page.")
+	case errors.Is(err, ErrNotFound):
+		return nil, Errorf(ENotFound, "No such merchant.")
+	case err != nil:
+		return nil, Internal(err)
+	}
+	return r, nil
 }

@@ -67,6 +67,9 @@ type Service struct {
 	// LogoURL is the public URL of a merchant's logo, as merchant objects
 	// show it; nil shows none.
 	LogoURL func(*Logo) string
+	// TOTPKey (32 bytes) seals dashboard users' two-step sign-in secrets
+	// (AES-256-GCM), stored and while being set up.
+	TOTPKey []byte
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

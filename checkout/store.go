@@ -30,6 +30,11 @@ type Store interface {
 	// writes nothing); it moves the merchant's version on and writes the
 	// events in the same transaction. ErrNotFound for no such merchant.
 	RotateMerchantKey(ctx context.Context, id, current, fresh string, previousExpiresAt time.Time, events ...Event) error
+	// ReplaceMerchantKey sets the merchant's current key hash to fresh
+	// only while its current and previous hashes are still current and
+	// previous (ErrConflict otherwise; ErrNotFound without the
+	// merchant), keeping the previous key and its end, with the events.
+	ReplaceMerchantKey(ctx context.Context, id, previous, current, fresh string, events ...Event) error
 	// Logo loads a merchant's logo with its bytes by its SHA-256 (hex).
 	Logo(ctx context.Context, sha256 string) (*Logo, error)
 	// EnsureReturnSecret sets fresh as the merchant's return secret if it
@@ -211,6 +216,23 @@ type Store interface {
 	TouchDashboardSession(ctx context.Context, id string, at time.Time) error
 	DeleteDashboardSession(ctx context.Context, id string) error
 	PruneDashboardSessions(ctx context.Context, before time.Time) (int64, error)
+	// Dashboard two-step sign-in (dashboard_totp.go). EnableDashboardTOTP
+	// stores a sealed secret and the step its confirming code used, only
+	// when the user has none (ErrConflict otherwise), with the events in
+	// the same transaction; DisableDashboardTOTP clears it, only when set
+	// (ErrConflict otherwise), with the events. UseDashboardTOTPStep
+	// records step as used in one statement guarded by the secret still
+	// being sealed and step being later than the last one used:
+	// ErrConflict, with nothing written, when the code (or a later one)
+	// was used already. Each is ErrNotFound for no such user.
+	EnableDashboardTOTP(ctx context.Context, id, sealed string, step int64, at time.Time, events ...Event) error
+	DisableDashboardTOTP(ctx context.Context, id string, at time.Time, events ...Event) error
+	UseDashboardTOTPStep(ctx context.Context, id, sealed string, step int64) error
+
+	// OverviewStats counts merchantID's sessions, payments and provider
+	// calls made in [from, to) for the dashboard's overview (overview.go),
+	// by UTC day where it says so.
+	OverviewStats(ctx context.Context, merchantID string, from, to time.Time) (*OverviewStats, error)
 
 	// The merchant API's lists (lists.go). Each returns the merchant's
 	// objects of its kind that match the filter, at most page.Limit, in

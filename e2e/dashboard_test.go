@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/playwright-community/playwright-go"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
@@ -33,8 +37,11 @@ func dashboardSignIn(t *testing.T, page playwright.Page, email string) {
 }
 
 // TestDashboardPagesAccessible: every dashboard page state (sign-in,
-// sign-in refused, signed out, the payments list with rows, with none and
-// with a search it cannot use, a session's page, payment links, webhooks, users, the password change) has 0 axe violations, 44×44 px targets and
+// sign-in refused, signed out, the overview, the payments list with rows,
+// with none and with a search it cannot use, a session's page, payment
+// links, webhooks, users, the settings (as shown, refused, with a new
+// key), the password change, the two-step sign-in's code and setup pages)
+// has 0 axe violations, 44×44 px targets and
 // its locale's lang and dir, at a phone's and a laptop's width, in the
 // source language, a long one, a right-to-left one and one without spaces.
 func TestDashboardPagesAccessible(t *testing.T) {
@@ -46,6 +53,8 @@ func TestDashboardPagesAccessible(t *testing.T) {
 	s, err := api.CreateSession(context.Background(), checkoutqa.SessionOptions{Amount: 4200, Currency: "EUR",
 		MerchantReference: "A11Y-1", Customer: &checkoutqa.Customer{Email: "a11y@example.com"}})
 	must(t, err)
+	// A user of the same merchant with two-step sign-in on, for the code page.
+	totpEmail := totpUser(t, email)
 	var problems findings
 	for _, loc := range auditLocales {
 		t.Run(loc, func(t *testing.T) {
@@ -58,7 +67,15 @@ func TestDashboardPagesAccessible(t *testing.T) {
 			must(t, page.GetByTestId("dashboard-sign-in").Click())
 			must(t, expect.Locator(page.GetByTestId("dashboard-error")).ToBeVisible())
 			check("dash-refused")
+			must(t, page.GetByTestId("dashboard-email").Fill(totpEmail))
+			must(t, page.GetByTestId("dashboard-password").Fill(dashboardPassword))
+			must(t, page.GetByTestId("dashboard-sign-in").Click())
+			must(t, expect.Locator(page.GetByTestId("dashboard-code")).ToBeVisible())
+			check("dash-sign-in-code")
 			dashboardSignIn(t, page, email)
+			must(t, expect.Locator(page.GetByTestId("overview")).ToBeVisible())
+			check("dash-overview")
+			must(t, page.GetByTestId("nav-payments").Click())
 			must(t, expect.Locator(page.GetByTestId("session-row-"+s.ID)).ToBeVisible())
 			check("dash-payments")
 			must(t, page.GetByTestId("session-link-"+s.ID).Click())
@@ -74,9 +91,24 @@ func TestDashboardPagesAccessible(t *testing.T) {
 			must(t, page.GetByTestId("nav-webhooks").Click())
 			must(t, expect.Locator(page.GetByTestId("add-endpoint")).ToBeVisible())
 			check("dash-webhooks")
+			must(t, page.GetByTestId("nav-settings").Click())
+			must(t, expect.Locator(page.GetByTestId("settings")).ToBeVisible())
+			check("dash-settings")
+			must(t, page.GetByTestId("accent-color").Fill("#ffff00"))
+			must(t, expect.Locator(page.GetByTestId("contrast-result")).ToHaveClass(regexp.MustCompile(`\bbad\b`)))
+			must(t, page.GetByTestId("save-branding").Click())
+			must(t, expect.Locator(page.GetByTestId("error-accent-color")).ToBeVisible())
+			check("dash-settings-refused")
+			must(t, page.GetByTestId("rotate-key").Click())
+			must(t, page.GetByTestId("confirm-yes").Click())
+			must(t, expect.Locator(page.GetByTestId("new-secret-key")).ToBeVisible())
+			check("dash-new-key")
 			must(t, page.GetByTestId("nav-account").Click())
 			must(t, expect.Locator(page.GetByTestId("account-submit")).ToBeVisible())
 			check("dash-account")
+			must(t, page.GetByTestId("totp-start").Click())
+			must(t, expect.Locator(page.GetByTestId("totp-qr")).ToBeVisible())
+			check("dash-totp-enrol")
 			must(t, page.GetByTestId("nav-payments").Click())
 			must(t, page.GetByTestId("sessions-search").Fill("no such order anywhere"))
 			must(t, page.GetByTestId("sessions-filter").Click())
@@ -118,7 +150,10 @@ func TestDashboardByKeyboard(t *testing.T) {
 	tabTo("dashboard-password")
 	must(t, page.Keyboard().Type(dashboardPassword))
 	must(t, page.Keyboard().Press("Enter"))
-	must(t, expect.Locator(page.GetByTestId("dashboard-user")).ToBeVisible())
+	must(t, expect.Locator(page.GetByTestId("overview")).ToBeVisible())
+	tabTo("nav-payments")
+	must(t, page.Keyboard().Press("Enter"))
+	must(t, expect.Locator(page.GetByTestId("sessions-table")).ToBeVisible())
 	tabTo("sessions-search")
 	must(t, page.Keyboard().Type(ref))
 	must(t, page.Keyboard().Press("Enter"))
@@ -129,11 +164,29 @@ func TestDashboardByKeyboard(t *testing.T) {
 	must(t, expect.Locator(page.GetByTestId("dashboard-notice")).ToBeVisible())
 }
 
+// totpUser adds an admin with two-step sign-in on to the merchant of the
+// dashboard user email, and returns the new user's email.
+func totpUser(t *testing.T, email string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := app.Store.DashboardUserByEmail(ctx, email)
+	must(t, err)
+	u, _, err := app.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: admin.MerchantID,
+		Email: "totp-" + checkout.RandomToken(5) + "@example.com", Password: dashboardPassword})
+	must(t, err)
+	e, err := app.Service.StartTOTP(u)
+	must(t, err)
+	code, err := totp.GenerateCodeCustom(e.Secret, time.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	must(t, err)
+	must(t, app.Service.EnableTOTP(ctx, u, e.Sealed, code, "e2e"))
+	return u.Email
+}
+
 // dashboardMerchant makes a test merchant of its own (its sessions, users
 // and webhooks touch no other test's), with a webhook endpoint at a
 // server of the test's and an admin dashboard user; it returns its API and
 // the user's email.
-func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) {
+func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *webhookLog) {
 	t.Helper()
 	ctx := context.Background()
 	key := checkout.NewSecretKey(false)
@@ -144,7 +197,13 @@ func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) 
 	email := "admin-" + checkout.RandomToken(5) + "@example.com"
 	_, _, err := app.Service.CreateDashboardUser(ctx, checkout.NewDashboardUser{MerchantID: m.ID, Email: email, Password: dashboardPassword})
 	must(t, err)
-	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	log := &webhookLog{}
+	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.mu.Lock()
+		log.ids = append(log.ids, r.Header.Get("webhook-id"))
+		log.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
 	t.Cleanup(hooks.Close)
 	body, _ := json.Marshal(map[string]any{"url": hooks.URL, "enabled_events": []string{"payment.succeeded"}})
 	req, _ := http.NewRequest(http.MethodPost, app.URL+"/v1/webhook_endpoints", bytes.NewReader(body))
@@ -156,7 +215,37 @@ func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) 
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("webhook endpoint: %d", res.StatusCode)
 	}
-	return checkoutqa.API{BaseURL: app.URL, Key: key}, email, hooks
+	return checkoutqa.API{BaseURL: app.URL, Key: key}, email, log
+}
+
+// webhookLog is the webhook-id of every webhook a test merchant's endpoint
+// received, in order.
+type webhookLog struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+// count is how many times the webhook id was received.
+func (l *webhookLog) count(id string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, x := range l.ids {
+		if x == id {
+			n++
+		}
+	}
+	return n
+}
+
+// only is the one webhook id received, or "" when there are none or more.
+func (l *webhookLog) only() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ids) != 1 {
+		return ""
+	}
+	return l.ids[0]
 }
 
 // TestDashboardFindsAChallengePayment: a person signs in, finds a payOrder
@@ -168,7 +257,7 @@ func dashboardMerchant(t *testing.T) (checkoutqa.API, string, *httptest.Server) 
 // in the timeline with their name, and through the API.
 func TestDashboardFindsAChallengePayment(t *testing.T) {
 	t.Parallel()
-	api, email, _ := dashboardMerchant(t)
+	api, email, hooks := dashboardMerchant(t)
 	ref := "CHALLENGE-" + checkout.RandomToken(5)
 	s, err := api.CreateSession(context.Background(), checkoutqa.SessionOptions{Amount: 2500, Currency: "USD", Provider: "payorder", MerchantReference: ref})
 	must(t, err)
@@ -185,6 +274,7 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 	must(t, page.GetByTestId("dashboard-email").Fill(email))
 	must(t, page.GetByTestId("dashboard-password").Fill(dashboardPassword))
 	must(t, page.GetByTestId("dashboard-sign-in").Click())
+	must(t, page.GetByTestId("nav-payments").Click())
 	must(t, page.GetByTestId("sessions-search").Fill(ref))
 	must(t, page.GetByTestId("sessions-filter").Click())
 	must(t, expect.Locator(page.GetByTestId("session-row-"+s.ID)).ToHaveAttribute("data-payment-status", "paid"))
@@ -222,6 +312,23 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 	// payOrder's adapter cannot refund: no refund is offered.
 	must(t, expect.Locator(page.GetByTestId("refund-submit")).ToHaveCount(0))
 
+	// The delivered webhook, sent again: the shop receives it a second
+	// time under the same webhook-id.
+	webhookID := hooks.only()
+	if webhookID == "" {
+		t.Fatal("the shop did not receive exactly one webhook, the payment.succeeded")
+	}
+	redeliver := page.Locator(`[data-testid^="redeliver-"]`)
+	must(t, expect.Locator(redeliver).ToHaveCount(1))
+	must(t, redeliver.Click())
+	must(t, expect.Locator(page.GetByTestId("action-notice")).ToBeVisible())
+	for i := 0; hooks.count(webhookID) < 2 && i < 100; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := hooks.count(webhookID); n != 2 {
+		t.Fatalf("the shop received webhook %s %d times, want 2 after Send again", webhookID, n)
+	}
+
 	// A partial refund of a Worldline payment (its challenge in the whole
 	// window), confirmed, shows in the timeline with who asked for it,
 	// and through the API.
@@ -253,6 +360,15 @@ func TestDashboardFindsAChallengePayment(t *testing.T) {
 	if p, _ := got2["payment"].(map[string]any); p == nil || p["amount_refunded"] != float64(750) {
 		t.Errorf("the API's payment after the refund: %v", got2["payment"])
 	}
+
+	// The overview counts both payments, both challenged, and each
+	// provider's latency.
+	must(t, page.GetByTestId("nav-overview").Click())
+	must(t, expect.Locator(page.GetByTestId("overview-challenge-rate")).ToHaveText("100%"))
+	must(t, expect.Locator(page.GetByTestId("chart-latency")).ToContainText("payorder"))
+	must(t, expect.Locator(page.GetByTestId("chart-latency")).ToContainText("worldline"))
+	must(t, expect.Locator(page.GetByTestId("volume-today-USD")).ToHaveText("$25.00"))
+	audit("dash-overview-data")
 	problems.report(t, "accessibility problems on a paid session's page")
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,9 +69,12 @@ func NewDashboardCookieStore(hashKey, blockKey []byte) *sessions.CookieStore {
 // dashSession is what the cookie holds: sid, random and new whenever the
 // sign-in form is shown and at sign-in, which the forms' tokens are bound
 // to; and, signed in, the session's token (the store keeps its hash).
+// Between a right password and the code of a user with two-step sign-in,
+// it holds the pending sign-in instead of a token (dashboard_totp.go).
 type dashSession struct {
 	sid   string
 	token string
+	pendingSignIn
 }
 
 func (h *Handlers) dashCookie(c echo.Context) (*sessions.Session, dashSession) {
@@ -80,6 +84,7 @@ func (h *Handlers) dashCookie(c echo.Context) (*sessions.Session, dashSession) {
 	var d dashSession
 	d.sid, _ = s.Values["sid"].(string)
 	d.token, _ = s.Values["token"].(string)
+	d.pendingSignIn = readPendingSignIn(s.Values)
 	return s, d
 }
 
@@ -88,6 +93,7 @@ func (h *Handlers) saveDashCookie(c echo.Context, s *sessions.Session, d dashSes
 	if d.token != "" {
 		s.Values["token"] = d.token
 	}
+	d.pendingSignIn.write(s.Values)
 	s.Options.MaxAge = int(checkout.DashboardIdle / time.Second)
 	return s.Save(c.Request(), c.Response())
 }
@@ -153,9 +159,9 @@ func (h *Handlers) dashChrome(c echo.Context, current string) templates.Dashboar
 	return templates.DashboardChrome{Email: u.Email, Role: string(u.Role), Current: current, FormToken: h.Forms.Issue(dashFormTarget(sid))}
 }
 
-// DashboardHome handles GET /dashboard: the payments list.
+// DashboardHome handles GET /dashboard: the overview.
 func (h *Handlers) DashboardHome(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+	return c.Redirect(http.StatusSeeOther, RouteDashOverview)
 }
 
 // DashboardSignInPage handles GET /dashboard/sign-in: the form (or, for
@@ -166,7 +172,7 @@ func (h *Handlers) DashboardSignInPage(c echo.Context) error {
 	s, d := h.dashCookie(c)
 	if d.token != "" {
 		if _, err := h.Service.DashboardSessionUser(ctx(c), d.token); err == nil {
-			return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+			return c.Redirect(http.StatusSeeOther, RouteDashOverview)
 		}
 	}
 	l := h.dashLocale(c)
@@ -176,6 +182,8 @@ func (h *Handlers) DashboardSignInPage(c echo.Context) error {
 		notice = l.T("dashboard.sign_in.signed_out")
 	case "expired":
 		notice = l.T("dashboard.sign_in.expired")
+	case "code_expired":
+		notice = l.T("dashboard.sign_in.code_expired")
 	}
 	return h.renderSignIn(c, s, http.StatusOK, "", "", notice)
 }
@@ -188,7 +196,7 @@ func (h *Handlers) renderSignIn(c echo.Context, s *sessions.Session, status int,
 	if d.sid == "" || d.token != "" {
 		d.sid = checkout.RandomToken(16)
 	}
-	d.token = ""
+	d.token, d.pendingSignIn = "", pendingSignIn{}
 	if err := h.saveDashCookie(c, s, d); err != nil {
 		return err
 	}
@@ -240,6 +248,9 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if u.TOTPEnabled() {
+		return h.awaitSignInCode(c, s, u)
+	}
 	token, err := h.Service.StartDashboardSession(ctx(c), u)
 	if err != nil {
 		return err
@@ -248,7 +259,7 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 	if err := h.saveDashCookie(c, s, dashSession{sid: checkout.RandomToken(16), token: token}); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, RouteDashPayments)
+	return c.Redirect(http.StatusSeeOther, RouteDashOverview)
 }
 
 // DashboardSignOut handles POST /dashboard/sign-out (behind
@@ -278,9 +289,11 @@ var (
 )
 
 // DashboardPayments handles GET /dashboard/payments: the merchant's checkout
-// sessions, newest first, searched by order reference or customer email
-// (a text with @), filtered by a session or payment status, in pages with
-// cursors, through the merchant API's own list (the same checks).
+// sessions, newest first, searched by order reference, customer email (a
+// text with @) or card last 4 (four digits), filtered by a session or
+// payment status, a provider and a range of UTC days, in pages with
+// cursors, through the merchant API's own list (the same checks). A
+// session or payment id goes straight to its session's page.
 func (h *Handlers) DashboardPayments(c echo.Context) error {
 	u := DashboardUser(c)
 	l := h.dashLocale(c)
@@ -289,14 +302,43 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 		return err
 	}
 	in := c.QueryParams()
-	text, status := strings.TrimSpace(in.Get("q")), in.Get("status")
-	query := url.Values{"limit": {strconv.Itoa(dashPageSize)}}
-	if text != "" {
-		if strings.Contains(text, "@") {
-			query.Set("customer_email", strings.ToLower(text))
-		} else {
-			query.Set("merchant_reference", text)
+	text, status, provider := strings.TrimSpace(in.Get("q")), in.Get("status"), in.Get("provider")
+	from, to := in.Get("from"), in.Get("to")
+	v := templates.DashboardPaymentsPage{Page: templates.Page{Title: l.T("dashboard.title.payments"), L: l},
+		DashboardChrome: h.dashChrome(c, "payments"), Query: text, From: clip(from, 10), To: clip(to, 10)}
+	for _, s := range append(append([]string{}, dashSessionStatuses...), dashPaymentStatuses...) {
+		key := "dashboard.payment_status." + s
+		if slices.Contains(dashSessionStatuses, s) {
+			key = "dashboard.status." + s
 		}
+		v.Statuses = append(v.Statuses, templates.DashboardStatusOption{Value: s, Label: l.T(key), Selected: s == status})
+	}
+	for _, name := range slices.Sorted(maps.Keys(h.Service.Providers)) {
+		v.Providers = append(v.Providers, templates.DashboardStatusOption{Value: name, Label: name, Selected: name == provider})
+	}
+	refuse := func(code int) error {
+		v.Error = l.T("dashboard.payments.invalid")
+		if code == http.StatusNotFound {
+			v.Error = l.T("dashboard.payments.no_such_id")
+		}
+		return Render(c, code, templates.DashboardPayments(v))
+	}
+	// An id: its session's page.
+	if strings.HasPrefix(text, checkout.PrefixSession) || strings.HasPrefix(text, checkout.PrefixPayment) {
+		if sid := h.dashSessionOf(c, m, text); sid != "" {
+			return c.Redirect(http.StatusSeeOther, RouteDashPayments+"/"+url.PathEscape(sid))
+		}
+		return refuse(http.StatusNotFound)
+	}
+	query := url.Values{"limit": {strconv.Itoa(dashPageSize)}}
+	switch {
+	case text == "":
+	case strings.Contains(text, "@"):
+		query.Set("customer_email", strings.ToLower(text))
+	case len(text) == 4 && strings.Trim(text, "0123456789") == "":
+		query.Set("card_last4", text)
+	default:
+		query.Set("merchant_reference", text)
 	}
 	known := status == ""
 	for _, s := range dashSessionStatuses {
@@ -311,6 +353,25 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 			known = true
 		}
 	}
+	if provider != "" {
+		query.Set("provider", provider)
+	}
+	for _, d := range []struct {
+		value, param string
+		end          bool
+	}{{from, "created[gte]", false}, {to, "created[lte]", true}} {
+		if d.value == "" {
+			continue
+		}
+		day, err := time.Parse(time.DateOnly, d.value)
+		if err != nil {
+			return refuse(http.StatusUnprocessableEntity)
+		}
+		if d.end {
+			day = day.Add(24*time.Hour - time.Second)
+		}
+		query.Set(d.param, strconv.FormatInt(day.Unix(), 10))
+	}
 	after, before := in.Get("after"), in.Get("before")
 	if after != "" {
 		query.Set("starting_after", after)
@@ -318,27 +379,16 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 	if before != "" {
 		query.Set("ending_before", before)
 	}
-	v := templates.DashboardPaymentsPage{Page: templates.Page{Title: l.T("dashboard.title.payments"), L: l},
-		DashboardChrome: h.dashChrome(c, "payments"), Query: text}
-	for _, s := range append(append([]string{}, dashSessionStatuses...), dashPaymentStatuses...) {
-		key := "dashboard.payment_status." + s
-		if slices.Contains(dashSessionStatuses, s) {
-			key = "dashboard.status." + s
-		}
-		v.Statuses = append(v.Statuses, templates.DashboardStatusOption{Value: s, Label: l.T(key), Selected: s == status})
-	}
 	if !known || (after != "" && before != "") {
-		v.Error = l.T("dashboard.payments.invalid")
-		return Render(c, http.StatusUnprocessableEntity, templates.DashboardPayments(v))
+		return refuse(http.StatusUnprocessableEntity)
 	}
 	list, err := h.Service.ListSessions(ctx(c), m, query)
-	if code := checkout.ErrorCodeOf(err); code == checkout.EInvalid || code == checkout.ENotFound {
+	switch checkout.ErrorCodeOf(err) {
+	case checkout.EInvalid:
+		return refuse(http.StatusUnprocessableEntity)
+	case checkout.ENotFound: // a cursor that is none of the merchant's sessions
 		v.Error = l.T("dashboard.payments.invalid")
-		status := http.StatusUnprocessableEntity
-		if code == checkout.ENotFound { // a cursor that is none of the merchant's sessions
-			status = http.StatusNotFound
-		}
-		return Render(c, status, templates.DashboardPayments(v))
+		return Render(c, http.StatusNotFound, templates.DashboardPayments(v))
 	}
 	if err != nil {
 		return err
@@ -353,11 +403,10 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 	}
 	page := func(cursor, id string) string {
 		q := url.Values{}
-		if text != "" {
-			q.Set("q", text)
-		}
-		if status != "" {
-			q.Set("status", status)
+		for k, val := range map[string]string{"q": text, "status": status, "provider": provider, "from": from, "to": to} {
+			if val != "" {
+				q.Set(k, val)
+			}
 		}
 		q.Set(cursor, id)
 		return RouteDashPayments + "?" + q.Encode()
@@ -373,6 +422,26 @@ func (h *Handlers) DashboardPayments(c echo.Context) error {
 		}
 	}
 	return Render(c, http.StatusOK, templates.DashboardPayments(v))
+}
+
+// dashSessionOf is the id of the merchant's session that id names (a
+// session's, or a payment's), or "" when it names none of its own.
+func (h *Handlers) dashSessionOf(c echo.Context, m *checkout.Merchant, id string) string {
+	if len(id) > 64 {
+		return ""
+	}
+	if strings.HasPrefix(id, checkout.PrefixPayment) {
+		p, err := h.Service.Store.Payment(ctx(c), id)
+		if err != nil || p.MerchantID != m.ID {
+			return ""
+		}
+		return p.SessionID
+	}
+	s, err := h.Service.Store.Session(ctx(c), id)
+	if err != nil || s.MerchantID != m.ID {
+		return ""
+	}
+	return s.ID
 }
 
 // signInAccountKey is the failure limiter's key of an email as typed (for

@@ -16,7 +16,7 @@ func (h *Handlers) accountView(c echo.Context) templates.DashboardAccountPage {
 	l := h.dashLocale(c)
 	chrome := h.dashChrome(c, "account")
 	return templates.DashboardAccountPage{Page: templates.Page{Title: l.T("dashboard.title.account"), L: l}, DashboardChrome: chrome,
-		FormToken: chrome.FormToken}
+		FormToken: chrome.FormToken, TOTP: templates.DashboardTOTP{Enabled: DashboardUser(c).TOTPEnabled()}}
 }
 
 // DashboardAccount handles GET /dashboard/account.
@@ -24,6 +24,9 @@ func (h *Handlers) DashboardAccount(c echo.Context) error {
 	v := h.accountView(c)
 	if c.QueryParam("done") == "changed" {
 		v.Notice = h.dashLocale(c).T("dashboard.account.changed")
+	}
+	if key, ok := totpNotices[c.QueryParam("done")]; ok {
+		v.Notice = h.dashLocale(c).T(key)
 	}
 	return Render(c, http.StatusOK, templates.DashboardAccount(v))
 }

@@ -25,14 +25,15 @@ var assets embed.FS
 // only through the response's CSP nonce and with Subresource Integrity;
 // there is no third-party script and no tag manager.
 var Inventory = map[string]string{
-	"checkout.css":  "the look of every page of ours",
-	"dashboard.css": "the merchant dashboard's own layout: header, navigation, tables, filters",
-	"checkout.js":   "card page: 3-D Secure browser data into hidden fields, card number formatting, brand hint, pay buttons that cannot be pressed twice",
-	"action.js":     "provider steps: device data collection (10 s at most), the challenge iframe, redirects and redirect forms; reports each step it takes to our server for the session timeline",
-	"status.js":     "waiting page: asks again every 2 s and announces the new status in an aria-live region (no meta refresh)",
-	"frame.js":      "an embedded session page tells its merchant's page its height and the outcome, only to the merchant's embedding origins, never card data",
-	"embed.js":      "loaded by merchants' pages (not ours): mounts the checkout in an iframe and hears its height and outcome",
-	"demo-embed.js": "sandbox demo shop only: mounts its embedded checkout with embed.js",
+	"checkout.css":          "the look of every page of ours",
+	"dashboard.css":         "the merchant dashboard's own layout: header, navigation, tables, filters",
+	"dashboard-settings.js": "dashboard settings page only: the branding preview follows the name and colour typed, and the colour's contrast check is shown as it is typed",
+	"checkout.js":           "card page: 3-D Secure browser data into hidden fields, card number formatting, brand hint, pay buttons that cannot be pressed twice",
+	"action.js":             "provider steps: device data collection (10 s at most), the challenge iframe, redirects and redirect forms; reports each step it takes to our server for the session timeline",
+	"status.js":             "waiting page: asks again every 2 s and announces the new status in an aria-live region (no meta refresh)",
+	"frame.js":              "an embedded session page tells its merchant's page its height and the outcome, only to the merchant's embedding origins, never card data",
+	"embed.js":              "loaded by merchants' pages (not ours): mounts the checkout in an iframe and hears its height and outcome",
+	"demo-embed.js":         "sandbox demo shop only: mounts its embedded checkout with embed.js",
 }
 
 // Prefix is where the assets are served.

@@ -42,12 +42,14 @@ type DashboardStatusOption struct {
 type DashboardPaymentsPage struct {
 	Page
 	DashboardChrome
-	Query    string // the search box's text
-	Statuses []DashboardStatusOption
-	Rows     []DashboardSessionRow
-	Error    string // translated: the search or filter cannot be used
-	NewerURL string // "" when this is the newest page
-	OlderURL string // "" when there is nothing older
+	Query     string // the search box's text
+	Statuses  []DashboardStatusOption
+	Providers []DashboardStatusOption
+	From, To  string // the date filter, 2006-01-02 (UTC days)
+	Rows      []DashboardSessionRow
+	Error     string // translated: the search or filter cannot be used
+	NewerURL  string // "" when this is the newest page
+	OlderURL  string // "" when there is nothing older
 }
 
 // DashboardField is one labelled value of a definition list; its hook is
@@ -122,8 +124,9 @@ type DashboardConfirmPage struct {
 	ActionURL string // where Yes posts
 	BackURL   string
 	FormToken string
-	Amount    string // the refund's amount, as typed (refunds only)
-	Key       string // the action's idempotency key: a double click on Yes acts once
+	Amount    string      // the refund's amount, as typed (refunds only)
+	Key       string      // the action's idempotency key: a double click on Yes acts once
+	Hidden    []FormField // more of the action's fields, carried to Yes
 }
 
 // DashboardLinksPage creates a payment link: a checkout session made in
@@ -180,6 +183,7 @@ type DashboardAccountPage struct {
 	Error     string // translated: why the password was not changed
 	Field     string // the field the error is about (its id)
 	Notice    string // translated: changed
+	TOTP      DashboardTOTP
 }
 
 // DashboardEndpointRow is one webhook endpoint of the merchant.

@@ -20,6 +20,9 @@ type Page struct {
 	// the payment's outcome by postMessage to those origins only.
 	Embedders []string
 	SessionID string
+	// Inert makes the whole page a picture: nothing on it can be focused
+	// or used (the dashboard's preview of the checkout page).
+	Inert bool
 }
 
 // SummaryLine is one line item of the order summary.

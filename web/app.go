@@ -184,6 +184,11 @@ func (a *App) assemble(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dashboard cookie key: %w", err)
 	}
+	// The key sealing dashboard users' two-step sign-in secrets, kept
+	// likewise: every instance opens what another sealed.
+	if a.Service.TOTPKey, err = a.Store.ServerKey(ctx, "dashboard_totp", randomBytes(32), a.Config.Now()); err != nil {
+		return fmt.Errorf("dashboard TOTP key: %w", err)
+	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
 		Dashboard:                &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey)},
 		Idempotency:              &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},

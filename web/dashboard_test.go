@@ -42,6 +42,12 @@ func (b *dashBrowser) do(method, path string, form url.Values, headers ...string
 		body = []byte(form.Encode())
 		headers = append(headers, "Content-Type", "application/x-www-form-urlencoded")
 	}
+	return b.send(method, path, body, headers...)
+}
+
+// send is do with a body of any type (its Content-Type among headers).
+func (b *dashBrowser) send(method, path string, body []byte, headers ...string) response {
+	b.t.Helper()
 	var jar []string
 	for _, c := range b.cookies {
 		jar = append(jar, c.Name+"="+c.Value)
@@ -171,7 +177,7 @@ func TestDashboardSignIn(t *testing.T) {
 	tab1 := b.do("GET", "/dashboard/sign-in", nil)
 	b.do("GET", "/dashboard/sign-in", nil)
 	res := b.do("POST", "/dashboard/sign-in", form("Demo@Example.com", dashPassword, b.token(tab1)))
-	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/payments" {
+	if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard/overview" {
 		t.Fatalf("sign in: %d %s %s", res.Status, res.Header.Get("Location"), res.Body)
 	}
 	after := b.cookies["__Host-dashboard"].Value

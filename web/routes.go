@@ -122,6 +122,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.GET(handlers.RouteDashSignIn, h.DashboardSignInPage)
 	e.POST(handlers.RouteDashSignIn, h.DashboardSignIn, form)
 	e.POST(handlers.RouteDashSignOut, h.DashboardSignOut, form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashOverview, h.DashboardOverview, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashPayments, h.DashboardPayments, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashSession, h.DashboardSession, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashRefund, h.DashboardRefund, form, h.RequireDashboardUser)
@@ -138,8 +139,22 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	e.POST(handlers.RouteDashEndpointToggle, h.DashboardEndpointAction("toggle"), form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashEndpointRotate, h.DashboardEndpointAction("rotate"), form, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashEndpointDelete, h.DashboardEndpointAction("delete"), form, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashSettings, h.DashboardSettings, h.RequireDashboardUser)
+	e.GET(handlers.RouteDashSettingsPreview, h.DashboardSettingsPreview, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashSettingsBranding, h.DashboardSaveBranding, middleware.BodyLimit(handlers.SettingsBrandingBodyLimit), h.RequireDashboardUser)
+	e.POST(handlers.RouteDashSettingsOrigins, h.DashboardSaveOrigins, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashSettingsKeys, h.DashboardRotateKey, form, h.RequireDashboardUser)
 	e.GET(handlers.RouteDashAccount, h.DashboardAccount, h.RequireDashboardUser)
 	e.POST(handlers.RouteDashAccount, h.DashboardChangePassword, form, h.RequireDashboardUser)
+	// Two-step sign-in: the code after a right password, whose form is
+	// bound to the browser's id like the sign-in form (the pending sign-in
+	// in the cookie is no session: RequireDashboardUser lets nothing else
+	// through); set up and turned off from the account page.
+	e.GET(handlers.RouteDashSignInCode, h.DashboardSignInCodePage)
+	e.POST(handlers.RouteDashSignInCode, h.DashboardSignInCode, form)
+	e.POST(handlers.RouteDashTOTP, h.DashboardTOTPStart, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashTOTPEnable, h.DashboardTOTPEnable, form, h.RequireDashboardUser)
+	e.POST(handlers.RouteDashTOTPDisable, h.DashboardTOTPDisable, form, h.RequireDashboardUser)
 
 	// The demo shop (sandbox mode): a merchant of its own, calling the API
 	// above over HTTP.

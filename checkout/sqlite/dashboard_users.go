@@ -8,12 +8,13 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 )
 
-const dashboardUserColumns = `id, merchant_id, email, role, password_hash, session_epoch, created_at, updated_at`
+const dashboardUserColumns = `id, merchant_id, email, role, password_hash, session_epoch, created_at, updated_at, totp_secret, totp_last_step`
 
 func scanDashboardUser(row scanner) (*checkout.DashboardUser, error) {
 	var u checkout.DashboardUser
 	var created, updated int64
-	if err := row.Scan(&u.ID, &u.MerchantID, &u.Email, &u.Role, &u.PasswordHash, &u.SessionEpoch, &created, &updated); err != nil {
+	if err := row.Scan(&u.ID, &u.MerchantID, &u.Email, &u.Role, &u.PasswordHash, &u.SessionEpoch, &created, &updated,
+		&u.TOTPSecret, &u.TOTPLastStep); err != nil {
 		return nil, notFound(err)
 	}
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
@@ -24,8 +25,9 @@ func scanDashboardUser(row scanner) (*checkout.DashboardUser, error) {
 // ErrDuplicate when its email is taken (the UNIQUE index decides).
 func (d *DB) CreateDashboardUser(ctx context.Context, u *checkout.DashboardUser, events ...checkout.Event) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO dashboard_users (`+dashboardUserColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.MerchantID, u.Email, string(u.Role), u.PasswordHash, u.SessionEpoch, ms(u.CreatedAt), ms(u.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO dashboard_users (`+dashboardUserColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.MerchantID, u.Email, string(u.Role), u.PasswordHash, u.SessionEpoch, ms(u.CreatedAt), ms(u.UpdatedAt),
+			u.TOTPSecret, u.TOTPLastStep)
 		if isUniqueViolation(err) {
 			return checkout.ErrDuplicate
 		}

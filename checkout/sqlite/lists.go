@@ -139,6 +139,13 @@ func sessionsList(merchantID string, f checkout.SessionFilter) *listQuery {
 	if f.PaymentStatus != "" {
 		q.where(sessionPaymentStatus+" = ?", f.PaymentStatus)
 	}
+	// Through the payments (session_id, attempt) unique index.
+	if f.Provider != "" {
+		q.where("(t.provider = ? OR EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.provider = ?))", f.Provider, f.Provider)
+	}
+	if f.CardLast4 != "" {
+		q.where("EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.card IS NOT NULL AND json_extract(p.card, '$.last4') = ?)", f.CardLast4)
+	}
 	if !f.CreatedFrom.IsZero() {
 		q.createdFrom(ms(f.CreatedFrom), checkout.IDFloor(checkout.PrefixSession, f.CreatedFrom.Add(-checkout.MaxIDClockSkew)))
 	}

@@ -94,6 +94,28 @@ func (d *DB) RotateMerchantKey(ctx context.Context, id, current, fresh string, p
 	})
 }
 
+// ReplaceMerchantKey replaces the current key hash in one statement
+// guarded by both hashes (see checkout.Store), with the events.
+func (d *DB) ReplaceMerchantKey(ctx context.Context, id, previous, current, fresh string, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE merchants SET api_key_hash = ?, version = version + 1
+			WHERE id = ? AND api_key_hash = ? AND previous_api_key_hash = ?`, fresh, id, current, previous)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, id).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return checkout.ErrConflict
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
 // merchantColumns and merchantsFrom read a merchant with its logo's hash,
 // type and size (never the logo's bytes).
 const (

@@ -357,6 +357,25 @@ func listSessionsFilters(t *testing.T, db checkout.Store) {
 	last := dated(day.Add(24*time.Hour-time.Millisecond), day.Add(24*time.Hour-time.Millisecond), true)
 	dated(day.Add(24*time.Hour), day.Add(24*time.Hour), true)           // today 00:00, paid
 	dated(day.Add(-time.Millisecond), day.Add(-time.Millisecond), true) // the day before's last millisecond
+	// Providers and cards: a Worldline session paid with a card ending in
+	// 1111, and a payOrder session whose wallet payment went to Alipay+.
+	worldline := create(func(s *checkout.Session) { s.Provider = "worldline" })
+	p1 := NewPayment(worldline.s, 1)
+	p1.ID, p1.Provider, p1.Status, p1.CreatedAt = idAt(checkout.PrefixPayment, worldline.s.CreatedAt), "worldline", checkout.PaymentSucceeded, worldline.s.CreatedAt
+	p1.Card.Last4 = "1111"
+	if err := db.CreatePayment(ctx, p1); err != nil {
+		t.Fatal(err)
+	}
+	worldline.pays = append(worldline.pays, p1)
+	sessions[len(sessions)-1] = worldline
+	routed := create(nil)
+	p2 := NewPayment(routed.s, 1)
+	p2.ID, p2.Provider, p2.Method, p2.Card, p2.CreatedAt = idAt(checkout.PrefixPayment, routed.s.CreatedAt), "alipayplus", checkout.MethodWallet, nil, routed.s.CreatedAt
+	if err := db.CreatePayment(ctx, p2); err != nil {
+		t.Fatal(err)
+	}
+	routed.pays = append(routed.pays, p2)
+	sessions[len(sessions)-1] = routed
 	// Another merchant's session that matches every filter.
 	o := newSession(other)
 	o.MerchantReference, o.Customer, o.CreatedAt = "order-7", checkout.Customer{Reference: "cus-1", Email: "ada@example.com"}, day.Add(time.Hour)
@@ -398,6 +417,13 @@ func listSessionsFilters(t *testing.T, db checkout.Store) {
 			func(x made) bool { return !x.s.CreatedAt.Before(day) && x.s.CreatedAt.Before(day.Add(24*time.Hour)) }},
 		{"yesterday's paid", checkout.SessionFilter{PaymentStatus: "paid", CreatedFrom: day, CreatedBefore: day.Add(24 * time.Hour)},
 			func(x made) bool { return slices.Contains([]string{first.s.ID, skewed.s.ID, last.s.ID}, x.s.ID) }},
+		{"provider worldline", checkout.SessionFilter{Provider: "worldline"}, func(x made) bool { return x.s.ID == worldline.s.ID }},
+		{"provider of a routed payment", checkout.SessionFilter{Provider: "alipayplus"}, func(x made) bool { return x.s.ID == routed.s.ID }},
+		{"provider payorder", checkout.SessionFilter{Provider: "payorder"}, func(x made) bool { return x.s.Provider == "payorder" }},
+		{"card_last4 1111", checkout.SessionFilter{CardLast4: "1111"}, func(x made) bool { return x.s.ID == worldline.s.ID }},
+		{"card_last4 4242", checkout.SessionFilter{CardLast4: "4242"}, func(x made) bool {
+			return slices.ContainsFunc(x.pays, func(p *checkout.Payment) bool { return p.Card != nil && p.Card.Last4 == "4242" })
+		}},
 		{"open and paid", checkout.SessionFilter{Status: checkout.SessionOpen, PaymentStatus: "paid"},
 			func(x made) bool {
 				return stored(x.s.ID).Status == checkout.SessionOpen && checkout.SessionPaymentStatus(x.pays) == "paid"

@@ -239,3 +239,45 @@ func saveMerchantIsCompareAndSet(t *testing.T, db checkout.Store) {
 		t.Fatal("a save after the rotation lost the new or the previous key")
 	}
 }
+
+// A key replaced right after its rotation (its answer never reached the
+// screen) is replaced in one statement guarded by both hashes: of 20
+// concurrent replacements one wins; the previous key and its end stay;
+// the replaced key stops at once; from hashes no longer current and
+// previous nothing changes.
+func merchantKeyReplaceIsGuarded(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m := mustMerchant(t, db)
+	old, unseen := m.APIKeyHash, checkout.HashAPIKey(checkout.NewSecretKey(false))
+	end := now.Add(time.Hour)
+	if err := db.RotateMerchantKey(ctx, m.ID, old, unseen, end); err != nil {
+		t.Fatal(err)
+	}
+	won, refused := race(t, 20, checkout.ErrConflict, func() (string, error) {
+		key := checkout.HashAPIKey(checkout.NewSecretKey(false))
+		e := merchantEvent(m, checkout.EventMerchantKeyRotated, "")
+		return key, db.ReplaceMerchantKey(ctx, m.ID, old, unseen, key, e)
+	})
+	if len(won) != 1 || refused != 19 {
+		t.Fatalf("20 concurrent replacements: %d won, %d refused; want 1 and 19", len(won), refused)
+	}
+	got, err := db.Merchant(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.APIKeyHash != won[0] || got.PreviousKeyHash != old || !got.PreviousKeyExpiresAt.Equal(end) {
+		t.Fatalf("after the race: key %.8s, previous %.8s until %v; want the winner's, and the old one until %v", got.APIKeyHash, got.PreviousKeyHash, got.PreviousKeyExpiresAt, end)
+	}
+	if byKey(t, db, unseen, now) != "" || byKey(t, db, old, now) != m.ID || byKey(t, db, won[0], now) != m.ID {
+		t.Fatal("the replaced key still works, or the old or the new one does not")
+	}
+	if err := db.ReplaceMerchantKey(ctx, m.ID, unseen, won[0], "x"); !errors.Is(err, checkout.ErrConflict) {
+		t.Fatalf("replacement naming the wrong previous key: %v, want ErrConflict", err)
+	}
+	if err := db.ReplaceMerchantKey(ctx, "mer_missing", old, won[0], "x"); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("replacement of a missing merchant: %v, want ErrNotFound", err)
+	}
+	if after, _ := db.Merchant(ctx, m.ID); after.APIKeyHash != won[0] {
+		t.Fatal("a refused replacement changed the key")
+	}
+}

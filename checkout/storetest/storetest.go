@@ -62,10 +62,13 @@ func Run(t *testing.T, open Open) {
 	t.Run("ListDeliveriesFilters", func(t *testing.T) { listDeliveriesFilters(t, open(t)) })
 	t.Run("MerchantKeyOverlapAndExpiry", func(t *testing.T) { merchantKeyOverlapAndExpiry(t, open(t)) })
 	t.Run("MerchantKeyRotationIsGuarded", func(t *testing.T) { merchantKeyRotationIsGuarded(t, open(t)) })
+	t.Run("MerchantKeyReplaceIsGuarded", func(t *testing.T) { merchantKeyReplaceIsGuarded(t, open(t)) })
 	t.Run("SaveMerchantIsCompareAndSet", func(t *testing.T) { saveMerchantIsCompareAndSet(t, open(t)) })
 	t.Run("SessionTimeline", func(t *testing.T) { sessionTimeline(t, open(t)) })
 	t.Run("DashboardUsers", func(t *testing.T) { dashboardUsers(t, open(t)) })
 	t.Run("DashboardSessions", func(t *testing.T) { dashboardSessions(t, open(t)) })
+	t.Run("DashboardTOTP", func(t *testing.T) { dashboardTOTP(t, open(t)) })
+	t.Run("OverviewCounts", func(t *testing.T) { overviewCounts(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.

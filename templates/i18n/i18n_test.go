@@ -229,11 +229,11 @@ func TestPseudoLocale(t *testing.T) {
 		t.Fatal("no pseudo-locale")
 	}
 	for _, id := range src.IDs() {
-		out := xa.N(id, 5, "Amount", "€1", "Merchant", "M", "Reference", "R", "Card", "C", "Expiry", "E", "Email", "e", "Role", "r", "Brand", "b", "Last4", "4", "Duration", "d")
+		out := xa.N(id, 5, "Amount", "€1", "Merchant", "M", "Reference", "R", "Card", "C", "Expiry", "E", "Email", "e", "Role", "r", "Brand", "b", "Last4", "4", "Duration", "d", "Count", "1", "Currency", "EUR", "Paid", "1", "Opened", "2", "Challenged", "1", "Total", "2", "Provider", "p", "Ratio", "5.12", "Fields", "f", "Time", "t", "Overlap", "o")
 		if !strings.HasPrefix(out, "[") || !strings.HasSuffix(out, "]") {
 			t.Errorf("%s: %q", id, out)
 		}
-		en := i18n.English().N(id, 5, "Amount", "€1", "Merchant", "M", "Reference", "R", "Card", "C", "Expiry", "E", "Email", "e", "Role", "r", "Brand", "b", "Last4", "4", "Duration", "d")
+		en := i18n.English().N(id, 5, "Amount", "€1", "Merchant", "M", "Reference", "R", "Card", "C", "Expiry", "E", "Email", "e", "Role", "r", "Brand", "b", "Last4", "4", "Duration", "d", "Count", "1", "Currency", "EUR", "Paid", "1", "Opened", "2", "Challenged", "1", "Total", "2", "Provider", "p", "Ratio", "5.12", "Fields", "f", "Time", "t", "Overlap", "o")
 		if len([]rune(out)) < len([]rune(en))*13/10 {
 			t.Errorf("%s: %q is not about 40%% longer than %q", id, out, en)
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
-// UsersCommand runs `checkout users create|list|remove|set-password` on the
+// UsersCommand runs `checkout users create|list|remove|set-password|disable-totp` on the
 // database of the configuration (CHECKOUT_DB): the people who sign in to a
 // merchant's dashboard. A password is read from standard input (its first
 // line) when -password-stdin is given; otherwise one is generated and
@@ -29,8 +29,11 @@ func UsersCommand(args []string, getenv func(string) string, stdin io.Reader, st
   checkout users list [-merchant mer_...]
   checkout users remove -email ADDRESS
   checkout users set-password -email ADDRESS [-password-stdin]
+  checkout users disable-totp -email ADDRESS
 Without -password-stdin a password is generated and printed once. A new
-password ends every dashboard session the user had.`)
+password ends every dashboard session the user had. disable-totp turns off
+a user's two-step sign-in (a lost phone): they then sign in with their
+password alone and may set it up again.`)
 		return 2
 	}
 	if len(args) == 0 {
@@ -48,7 +51,7 @@ password ends every dashboard session the user had.`)
 	role := fs.String("role", string(checkout.RoleAdmin), "admin (everything) or support (read and refund; no keys, no settings)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	switch args[0] {
-	case "create", "list", "remove", "set-password":
+	case "create", "list", "remove", "set-password", "disable-totp":
 	default:
 		return usage()
 	}
@@ -134,6 +137,16 @@ password ends every dashboard session the user had.`)
 		if generated != "" {
 			fmt.Fprintf(stdout, "password (shown once): %s\n", generated)
 		}
+	case "disable-totp":
+		if *email == "" {
+			fmt.Fprintln(stderr, "checkout: -email is required")
+			return 2
+		}
+		u, err := svc.DisableTOTP(ctx, "", *email, "operator")
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "two-step sign-in turned off for dashboard user %s (%s) of merchant %s\n", u.Email, u.ID, u.MerchantID)
 	}
 	return 0
 }

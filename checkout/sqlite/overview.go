@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/opencheckout/hostedcheckout/checkout"
+)
+
+// countedStatuses is the SQL list of the payment statuses the overview's
+// volume counts (checkout.PaymentStatus.Counted), built from that method
+// so that the two cannot drift.
+var countedStatuses = func() string {
+	var in []string
+	for _, st := range checkout.PaymentStatuses {
+		if st.Counted() {
+			in = append(in, "'"+string(st)+"'")
+		}
+	}
+	return "(" + strings.Join(in, ", ") + ")"
+}()
+
+// utcDay is a created_at (milliseconds) as its UTC day, 2006-01-02.
+const utcDay = `date(t.created_at / 1000, 'unixepoch')`
+
+// OverviewStats counts a merchant's window for the dashboard's overview
+// (see checkout.Store). Sessions and payments are read through their
+// list indexes, from the least id one made at from can have; provider
+// calls through events_provider_calls.
+func (d *DB) OverviewStats(ctx context.Context, merchantID string, from, to time.Time) (*checkout.OverviewStats, error) {
+	st := &checkout.OverviewStats{}
+	skewed := from.Add(-checkout.MaxIDClockSkew)
+	payments := `FROM payments t INDEXED BY payments_list WHERE t.merchant_id = ? AND t.id >= ? AND t.created_at >= ? AND t.created_at < ?`
+	pargs := []any{merchantID, checkout.IDFloor(checkout.PrefixPayment, skewed), ms(from), ms(to)}
+
+	err := d.each(ctx, `SELECT `+utcDay+`, t.currency, sum(t.amount), count(*) `+payments+
+		` AND t.status IN `+countedStatuses+` GROUP BY 1, 2`, pargs, func(s scanner) error {
+		var v checkout.DayVolume
+		if err := s.Scan(&v.Day, &v.Currency, &v.Amount, &v.Count); err != nil {
+			return err
+		}
+		st.Volume = append(st.Volume, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Opened: the page was viewed, or a payment was tried (which only the
+	// page starts, should its view have gone unrecorded).
+	err = d.each(ctx, `SELECT `+utcDay+`, count(*),
+		sum(t.viewed_at > 0 OR EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id)),
+		sum(EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.status IN `+countedStatuses+`))
+		FROM sessions t INDEXED BY sessions_list WHERE t.merchant_id = ? AND t.id >= ? AND t.created_at >= ? AND t.created_at < ?
+		GROUP BY 1`, []any{merchantID, checkout.IDFloor(checkout.PrefixSession, skewed), ms(from), ms(to)}, func(s scanner) error {
+		var v checkout.DaySessions
+		if err := s.Scan(&v.Day, &v.Created, &v.Opened, &v.Paid); err != nil {
+			return err
+		}
+		st.Sessions = append(st.Sessions, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	reasons := func(query string, into *[]checkout.ReasonCount) error {
+		return d.each(ctx, query, pargs, func(s scanner) error {
+			var r checkout.ReasonCount
+			if err := s.Scan(&r.Reason, &r.Count); err != nil {
+				return err
+			}
+			*into = append(*into, r)
+			return nil
+		})
+	}
+	if err := reasons(`SELECT coalesce(json_extract(t.decline, '$.code'), ''), count(*) `+payments+
+		` AND t.status = 'failed' GROUP BY 1`, &st.Declines); err != nil {
+		return nil, err
+	}
+	if err := reasons(`SELECT coalesce(json_extract(t.three_ds, '$.flow'), ''), count(*) `+payments+
+		` AND t.three_ds IS NOT NULL GROUP BY 1`, &st.ThreeDS); err != nil {
+		return nil, err
+	}
+	err = d.each(ctx, `SELECT coalesce(json_extract(t.data, '$.provider'), ''), coalesce(json_extract(t.data, '$.duration_ms'), -1)
+		FROM events t INDEXED BY events_provider_calls
+		WHERE t.merchant_id = ? AND t.type = 'provider.call' AND t.created_at >= ? AND t.created_at < ?
+		ORDER BY t.created_at DESC LIMIT ?`, []any{merchantID, ms(from), ms(to), checkout.MaxOverviewCalls}, func(s scanner) error {
+		var c checkout.ProviderCallTime
+		if err := s.Scan(&c.Provider, &c.DurationMS); err != nil {
+			return err
+		}
+		st.Calls = append(st.Calls, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// each runs query and calls row for each row.
+func (d *DB) each(ctx context.Context, query string, args []any, row func(scanner) error) error {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
