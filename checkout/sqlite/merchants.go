@@ -78,17 +78,8 @@ func (d *DB) RotateMerchantKey(ctx context.Context, id, current, fresh string, p
 		res, err := tx.ExecContext(ctx, `UPDATE merchants SET previous_api_key_hash = api_key_hash, previous_key_expires_at = ?,
 			api_key_hash = ?, version = version + 1 WHERE id = ? AND api_key_hash = ?`,
 			ms(previousExpiresAt), fresh, id, current)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, id).Scan(&one); err != nil {
-				return notFound(err)
-			}
-			return checkout.ErrConflict // rotated by another request first
+		if err := keyChanged(ctx, tx, res, err, id); err != nil {
+			return err // ErrConflict: rotated by another request first
 		}
 		return insertEvents(ctx, tx, events)
 	})
@@ -100,20 +91,30 @@ func (d *DB) ReplaceMerchantKey(ctx context.Context, id, previous, current, fres
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE merchants SET api_key_hash = ?, version = version + 1
 			WHERE id = ? AND api_key_hash = ? AND previous_api_key_hash = ?`, fresh, id, current, previous)
-		if err != nil {
+		if err := keyChanged(ctx, tx, res, err, id); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, id).Scan(&one); err != nil {
-				return notFound(err)
-			}
-			return checkout.ErrConflict
 		}
 		return insertEvents(ctx, tx, events)
 	})
+}
+
+// keyChanged is the outcome of a guarded key UPDATE of merchant id: nil
+// when it changed the row, ErrConflict when the guard refused it, and
+// ErrNotFound when there is no such merchant.
+func keyChanged(ctx context.Context, tx *sql.Tx, res sql.Result, err error, id string) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, id).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		return checkout.ErrConflict
+	}
+	return nil
 }
 
 // merchantColumns and merchantsFrom read a merchant with its logo's hash,
