@@ -23,7 +23,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
 	"github.com/opencheckout/hostedcheckout/web"
@@ -166,7 +166,7 @@ func newCrashRig(t *testing.T) *crashRig {
 	t.Cleanup(rcvSrv.Close)
 
 	// The merchant and its endpoint, as an operator would set them up.
-	store, err := sqlite.Open(ctx, db)
+	store, err := sqlstore.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

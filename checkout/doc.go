@@ -4,6 +4,6 @@
 // contract the database implements, and the Service that orchestrates a
 // payment from the card form to a final, server-confirmed outcome.
 //
-// It imports no package of this module; SQL lives in checkout/sqlite and
+// It imports no package of this module; SQL lives in checkout/sqlstore and
 // provider wire formats live in providers/*.
 package checkout

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 // fakeProvider answers from scripts and counts calls.
@@ -68,7 +68,7 @@ func (c *clock) Add(d time.Duration) {
 
 func MustService(tb testing.TB, p checkout.Provider) (*checkout.Service, *checkout.Merchant, *clock) {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "checkout.db"))
+	db, err := sqlstore.Open(context.Background(), filepath.Join(tb.TempDir(), "checkout.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

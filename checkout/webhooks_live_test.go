@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 // issue 12, defect 8: on a server in live mode every merchant's webhook URL
 // must be https, test merchants' too; a sandbox server accepts http.
 func TestLiveServerWebhookEndpointsMustBeHTTPS(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/templates"
 )
 
 func TestBrand(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "checkout.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "checkout.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/handlers/ratelimit"
 	"github.com/opencheckout/hostedcheckout/providers/registry"
@@ -35,7 +35,7 @@ type App struct {
 	Config   Config
 	Log      *slog.Logger
 	Echo     *echo.Echo
-	Store    *sqlite.DB
+	Store    *sqlstore.DB
 	Service  *checkout.Service
 	Sandbox  *sandboxset.Set // the provider sandboxes; in live mode they serve test keys only
 	Demo     *demo.Shop      // nil in live mode
@@ -81,11 +81,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	store, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		return nil, err
 	}
-	if cfg.SQLiteSync == sqlite.SyncNormal {
+	if cfg.SQLiteSync == sqlstore.SyncNormal {
 		log.Warn("CHECKOUT_SQLITE_SYNC=normal: commits acknowledged just before a power loss or OS crash may be lost")
 	}
 	ln := cfg.Listener

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/providers/registry"
 )
 
@@ -33,7 +33,7 @@ type Config struct {
 	BaseURL           string      // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
 	SandboxURL        string      // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
 	DBPath            string      // CHECKOUT_DB: SQLite file
-	SQLiteSync        sqlite.Sync // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
+	SQLiteSync        sqlstore.Sync // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
 	Mode              string      // CHECKOUT_MODE: sandbox (default) or live
 	DemoAPIKey        string      // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
 	CookieSecret      string      // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
@@ -198,9 +198,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return cfg, fmt.Errorf("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS must be true or false, not %q", v)
 	}
-	switch v := get("CHECKOUT_SQLITE_SYNC", string(sqlite.SyncFull)); sqlite.Sync(v) {
-	case sqlite.SyncFull, sqlite.SyncNormal:
-		cfg.SQLiteSync = sqlite.Sync(v)
+	switch v := get("CHECKOUT_SQLITE_SYNC", string(sqlstore.SyncFull)); sqlstore.Sync(v) {
+	case sqlstore.SyncFull, sqlstore.SyncNormal:
+		cfg.SQLiteSync = sqlstore.Sync(v)
 	default:
 		return cfg, fmt.Errorf("CHECKOUT_SQLITE_SYNC must be full or normal, not %q", v)
 	}
@@ -359,6 +359,6 @@ func count(s, name string) (int, error) {
 }
 
 // SQLiteOptions are the database settings the configuration chooses.
-func (c *Config) SQLiteOptions() sqlite.Options {
-	return sqlite.Options{Sync: c.SQLiteSync}
+func (c *Config) SQLiteOptions() sqlstore.Options {
+	return sqlstore.Options{Sync: c.SQLiteSync}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -22,7 +22,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DBPath != "data/checkout.db" || cfg.Mode != web.ModeSandbox ||
 		cfg.ProviderTimeout != 30*time.Second || cfg.BaseURL != "" || cfg.LogFormat != "text" ||
-		cfg.SQLiteSync != sqlite.SyncFull {
+		cfg.SQLiteSync != sqlstore.SyncFull {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -63,8 +63,8 @@ func TestConfigErrors(t *testing.T) {
 func TestConfigSQLiteSyncReachesTheDatabase(t *testing.T) {
 	for _, tt := range []struct {
 		env  string
-		want sqlite.Sync
-	}{{"", sqlite.SyncFull}, {"full", sqlite.SyncFull}, {"normal", sqlite.SyncNormal}} {
+		want sqlstore.Sync
+	}{{"", sqlstore.SyncFull}, {"full", sqlstore.SyncFull}, {"normal", sqlstore.SyncNormal}} {
 		cfg, err := web.ConfigFromEnv(env(map[string]string{"CHECKOUT_ADDR": "127.0.0.1:0",
 			"CHECKOUT_DB": filepath.Join(t.TempDir(), "c.db"), "CHECKOUT_SQLITE_SYNC": tt.env}))
 		if err != nil {

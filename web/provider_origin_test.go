@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 	"github.com/opencheckout/hostedcheckout/web/operator"
 )
@@ -68,7 +68,7 @@ func TestDefaultProviderMustBeConfigured(t *testing.T) {
 	// The database changes under the server's feet: a merchant whose
 	// default is not run here stops a server from starting…
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, db)
+	store, err := sqlstore.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -395,7 +395,7 @@ func main() {
 func TestReturnSecretsAtStartup(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "checkout.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlstore.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

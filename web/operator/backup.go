@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -46,7 +46,7 @@ func BackupCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1
 	}
-	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	db, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1

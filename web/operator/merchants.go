@@ -20,7 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
 )
@@ -61,7 +61,7 @@ PROVIDER is one of: `+web.Providers.String())
 		return 2
 	}
 	ctx := context.Background()
-	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	db, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1
@@ -484,7 +484,7 @@ func (o *origins) Set(v string) error {
 
 // merchantByID reads a merchant for a subcommand: nil and the exit code
 // (2 for no such merchant, 1 for a database error) when it cannot.
-func merchantByID(ctx context.Context, db *sqlite.DB, id string, stderr io.Writer) (*checkout.Merchant, int) {
+func merchantByID(ctx context.Context, db *sqlstore.DB, id string, stderr io.Writer) (*checkout.Merchant, int) {
 	m, err := db.Merchant(ctx, id)
 	if errors.Is(err, checkout.ErrNotFound) {
 		fmt.Fprintf(stderr, "checkout: no merchant %q\n", id)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/handlers"
 	"github.com/opencheckout/hostedcheckout/web"
 	"github.com/opencheckout/hostedcheckout/web/operator"
@@ -53,7 +53,7 @@ func TestMerchantsCommandBranding(t *testing.T) {
 	garbage := file("garbage.png", []byte("not an image at all"))
 	merchant := func(id string) *checkout.Merchant {
 		t.Helper()
-		s, err := sqlite.Open(context.Background(), db)
+		s, err := sqlstore.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestMerchantsCommandBranding(t *testing.T) {
 	}
 	logoStored := func(sha string) bool {
 		t.Helper()
-		s, err := sqlite.Open(context.Background(), db)
+		s, err := sqlstore.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}

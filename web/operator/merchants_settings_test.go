@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
@@ -38,7 +38,7 @@ func TestMerchantsCommandSettingsAreEvents(t *testing.T) {
 	id := regexp.MustCompile(`merchant:\s+(mer_\S+)`).FindStringSubmatch(out)[1]
 	state := func() (*checkout.Merchant, []*checkout.WebhookDelivery) {
 		t.Helper()
-		s, err := sqlite.Open(context.Background(), db)
+		s, err := sqlstore.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
@@ -40,7 +40,7 @@ func TestMerchantsCommandReturnSecrets(t *testing.T) {
 	}
 	stored := func() *checkout.Merchant {
 		t.Helper()
-		db, err := sqlite.Open(context.Background(), path)
+		db, err := sqlstore.Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -71,7 +71,7 @@ password alone and may set it up again.`)
 		}
 	}
 	ctx := context.Background()
-	db, err := sqlite.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	db, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1

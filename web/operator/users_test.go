@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
@@ -70,7 +70,7 @@ func TestUsersCommand(t *testing.T) {
 		t.Fatalf("list: %d %s", code, out)
 	}
 
-	db, err := sqlite.Open(context.Background(), dbPath)
+	db, err := sqlstore.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

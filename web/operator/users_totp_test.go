@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web/operator"
 )
 
@@ -41,7 +41,7 @@ func TestUsersDisableTOTP(t *testing.T) {
 	if code, out := cli("create", "-merchant", mer, "-email", "ada@example.com"); code != 0 {
 		t.Fatalf("create: %d %s", code, out)
 	}
-	db, err := sqlite.Open(ctx, dbPath)
+	db, err := sqlstore.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

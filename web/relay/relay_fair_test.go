@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 // fairMerchant saves a merchant with n endpoints at url and an open session
 // to hang events on.
-func fairMerchant(t *testing.T, db *sqlite.DB, name string, n int, endpointURL string, now time.Time) *checkout.Session {
+func fairMerchant(t *testing.T, db *sqlstore.DB, name string, n int, endpointURL string, now time.Time) *checkout.Session {
 	t.Helper()
 	ctx := context.Background()
 	ids := checkout.RandomIDs{}
@@ -45,7 +45,7 @@ func fairMerchant(t *testing.T, db *sqlite.DB, name string, n int, endpointURL s
 	return sess
 }
 
-func notifyEvent(t *testing.T, db *sqlite.DB, sess *checkout.Session, at time.Time) {
+func notifyEvent(t *testing.T, db *sqlstore.DB, sess *checkout.Session, at time.Time) {
 	t.Helper()
 	ev := checkout.Event{ID: checkout.RandomIDs{}.NewID(checkout.PrefixEvent), SessionID: sess.ID, Type: checkout.EventSessionExpired,
 		CreatedAt: at, Notify: checkout.WebhookSessionExpired, Object: map[string]any{"id": sess.ID}}
@@ -80,7 +80,7 @@ func TestRelayIsFairWhileOneMerchantsEndpointsHang(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 type fakeClock struct {
@@ -32,12 +32,12 @@ func (c *fakeClock) set(t time.Time) {
 
 // relayFixture is a store with one merchant, one endpoint pointing at
 // handler, and one queued message.
-func relayFixture(t *testing.T, handler http.Handler) (*Relay, *sqlite.DB, *fakeClock, *checkout.WebhookEndpoint) {
+func relayFixture(t *testing.T, handler http.Handler) (*Relay, *sqlstore.DB, *fakeClock, *checkout.WebhookEndpoint) {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "c.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // operator opts out), a busy timeout, secure_delete, embedded migrations
 // applied one transaction each, compare-and-set status changes, and online
 // backups (VACUUM INTO).
-package sqlite
+package sqlstore
 
 import (
 	"context"

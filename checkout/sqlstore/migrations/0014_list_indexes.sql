@@ -3,7 +3,7 @@
 -- newest first by id (ids sort by the time they were made), one merchant's
 -- objects at a time, with a cursor on the id. Each index below serves one
 -- list or one filter of it, and the list's query names it (INDEXED BY;
--- checkout/sqlite/lists.go picks the most selective filter's index):
+-- checkout/sqlstore/lists.go picks the most selective filter's index):
 -- (merchant_id, [filter,] id) is a range of the merchant's objects already
 -- in page order, so a page reads its own rows and one more.
 

@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlstore_test
 
 import (
 	"context"
@@ -7,17 +7,17 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 // BenchmarkCreateSession measures one small write transaction (a session
 // and its event) under each synchronous setting: the price of FULL is one
 // fsync of the WAL per commit.
 func BenchmarkCreateSession(b *testing.B) {
-	for _, sync := range []sqlite.Sync{sqlite.SyncFull, sqlite.SyncNormal} {
+	for _, sync := range []sqlstore.Sync{sqlstore.SyncFull, sqlstore.SyncNormal} {
 		b.Run("sync="+string(sync), func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sqlite.OpenWith(ctx, filepath.Join(b.TempDir(), "checkout.db"), sqlite.Options{Sync: sync})
+			db, err := sqlstore.OpenWith(ctx, filepath.Join(b.TempDir(), "checkout.db"), sqlstore.Options{Sync: sync})
 			if err != nil {
 				b.Fatal(err)
 			}

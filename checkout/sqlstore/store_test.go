@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlstore_test
 
 import (
 	"context"
@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/checkout/storetest"
 )
 
-func MustOpen(tb testing.TB) *sqlite.DB {
+func MustOpen(tb testing.TB) *sqlstore.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "sub", "checkout.db"))
+	db, err := sqlstore.Open(context.Background(), filepath.Join(tb.TempDir(), "sub", "checkout.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func MustOpen(tb testing.TB) *sqlite.DB {
 
 var now = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
-func MustSession(tb testing.TB, db *sqlite.DB) (*checkout.Merchant, *checkout.Session) {
+func MustSession(tb testing.TB, db *sqlstore.DB) (*checkout.Merchant, *checkout.Session) {
 	tb.Helper()
 	return storetest.MustSession(tb, db)
 }
@@ -42,13 +42,13 @@ func TestStoreConformance(t *testing.T) {
 func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "checkout.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlstore.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, s := MustSession(t, db)
 	db.Close()
-	db, err = sqlite.Open(ctx, path)
+	db, err = sqlstore.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 // WAL are readable by their owner only, whatever the umask.
 func TestNewDatabaseIsPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "checkout.db")
-	db, err := sqlite.Open(context.Background(), path)
+	db, err := sqlstore.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestNewDatabaseIsPrivate(t *testing.T) {
 func TestSessionChangeEventsOnlyWhenTheSessionMoved(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "checkout.db")
-	db, err := sqlite.Open(ctx, path)
+	db, err := sqlstore.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlstore_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlite"
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 )
 
 // commitLog is what a writer committed, in order: a session id, then its
@@ -59,7 +59,7 @@ func (l *commitLog) waitFor(tb testing.TB, n int) {
 
 // writeUntil keeps creating sessions and their payments through the store
 // until stop is closed; log records each commit in order.
-func writeUntil(db *sqlite.DB, m *checkout.Merchant, log *commitLog, stop <-chan struct{}) {
+func writeUntil(db *sqlstore.DB, m *checkout.Merchant, log *commitLog, stop <-chan struct{}) {
 	ctx := context.Background()
 	ids := checkout.RandomIDs{}
 	for {
@@ -93,7 +93,7 @@ func writeUntil(db *sqlite.DB, m *checkout.Merchant, log *commitLog, stop <-chan
 }
 
 // present reports whether a logged id (session or payment) is in db.
-func present(tb testing.TB, db *sqlite.DB, id string) bool {
+func present(tb testing.TB, db *sqlstore.DB, id string) bool {
 	tb.Helper()
 	ctx := context.Background()
 	var err error
@@ -120,7 +120,7 @@ func present(tb testing.TB, db *sqlite.DB, id string) bool {
 func TestBackupWhileWriting(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "checkout.db"))
+	db, err := sqlstore.Open(ctx, filepath.Join(dir, "checkout.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	// fresh CHECKOUT_DB, and the server opens it.
 	restored := filepath.Join(t.TempDir(), "data", "checkout.db")
 	copyFile(t, backup, restored)
-	rdb, err := sqlite.Open(ctx, restored)
+	rdb, err := sqlstore.Open(ctx, restored)
 	if err != nil {
 		t.Fatal(err)
 	}
