@@ -17,6 +17,7 @@ run:
 # a minute and a half on a quiet machine) has passed go test's default 10
 # minutes on a busy two-core one, and a timeout shows less than a failure.
 test: check
+	@bash checkout/sqlstore/pgtest/install.sh
 	@driver=$$(bash e2e/setup.sh) && \
 	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 20m ./...
 	FUZZTIME=2s bash e2e/fuzz.sh

@@ -14,7 +14,7 @@ import (
 // are written in the same transaction, only when it changed.
 func (d *DB) EnableDashboardTOTP(ctx context.Context, id, sealed string, step int64, at time.Time, events ...checkout.Event) error {
 	return d.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE dashboard_users SET totp_secret = ?, totp_last_step = max(totp_last_step, ?),
+		res, err := tx.ExecContext(ctx, `UPDATE dashboard_users SET totp_secret = ?, totp_last_step = `+d.dialect.greatest("totp_last_step", "?")+`,
 			updated_at = ? WHERE id = ? AND totp_secret = ''`, sealed, step, ms(at), id)
 		if err != nil {
 			return err

@@ -1,8 +1,12 @@
-// Package sqlite implements checkout.Store on SQLite (modernc.org/sqlite, no
-// cgo): WAL journal synced on every commit (synchronous=FULL unless the
-// operator opts out), a busy timeout, secure_delete, embedded migrations
-// applied one transaction each, compare-and-set status changes, and online
-// backups (VACUUM INTO).
+// Package sqlstore implements checkout.Store in SQL, on SQLite
+// (modernc.org/sqlite, no cgo: the embedded default) or on PostgreSQL
+// (github.com/jackc/pgx/v5: several instances on one database). The
+// statements are written once (dialect.go says where the two differ);
+// each dialect has its own embedded migrations. On SQLite: a WAL journal
+// synced on every commit (synchronous=FULL unless the operator opts out),
+// a busy timeout, secure_delete, and online backups (VACUUM INTO). On
+// PostgreSQL: serializable transactions retried on a serialization
+// failure, and migrations under an advisory lock.
 package sqlstore
 
 import (
@@ -24,12 +28,13 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_postgres/*.sql
 var migrations embed.FS
 
-// DB is the SQLite-backed checkout.Store.
+// DB is the SQL checkout.Store.
 type DB struct {
-	db *sql.DB
+	db      *sql.DB
+	dialect dialect
 }
 
 var _ checkout.Store = (*DB)(nil)
@@ -97,7 +102,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.SetMaxOpenConns(8)
-	d := &DB{db: db}
+	d := &DB{db: db, dialect: sqliteDialect}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -123,12 +128,22 @@ func (d *DB) Synchronous(ctx context.Context) (Sync, error) {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
+// migrationsDir is where the dialect's migrations are embedded.
+func (d *DB) migrationsDir() string {
+	if d.dialect == postgresDialect {
+		return "migrations_postgres"
+	}
+	return "migrations"
+}
+
+// migrate applies the migrations not applied yet, each in a transaction
+// of its own with its schema_migrations row.
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: migrations table: %w", err)
+		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("%s: migrations table: %w", d.dialect, err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(migrations, d.migrationsDir()+"/*.sql")
 	if err != nil {
 		return err
 	}
@@ -138,7 +153,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		num, _, _ := strings.Cut(base, "_")
 		version, err := strconv.Atoi(num)
 		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: name must start with a number", base)
+			return fmt.Errorf("%s: migration %s: name must start with a number", d.dialect, base)
 		}
 		body, err := migrations.ReadFile(name)
 		if err != nil {
@@ -160,15 +175,39 @@ func (d *DB) migrate(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", base, err)
+			return fmt.Errorf("%s: migration %s: %w", d.dialect, base, err)
 		}
 	}
 	return nil
 }
 
-// tx runs fn in one immediate transaction.
+// tx runs fn in one transaction: on SQLite an immediate one (writers take
+// turns); on PostgreSQL a serializable one, run again from the start when
+// PostgreSQL refuses it for a conflict with a concurrent one (so that
+// every transaction behaves as if the writers had taken turns, as on
+// SQLite). fn must be safe to run again.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if d.dialect == postgresDialect {
+		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	for attempt := 0; ; attempt++ {
+		err := d.tx1(ctx, opts, fn)
+		if err == nil || d.dialect != postgresDialect || !retryable(err) || attempt >= maxTxAttempts {
+			return err
+		}
+		// A short, growing, random pause, so that the transactions that
+		// collided do not collide again.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(txBackoff(attempt)):
+		}
+	}
+}
+
+func (d *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -202,5 +241,5 @@ func notFound(err error) error {
 
 // isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
 }

@@ -129,7 +129,7 @@ var sessionPaymentStatus = func() string {
 	return b.String()
 }()
 
-func sessionsList(merchantID string, f checkout.SessionFilter) *listQuery {
+func sessionsList(dl dialect, merchantID string, f checkout.SessionFilter) *listQuery {
 	q := newList("sessions", prefixed("t.", sessionColumns), "sessions_list", merchantID, "")
 	// Each filter's index, the more selective ones last (they win).
 	if f.Status != "" {
@@ -144,7 +144,7 @@ func sessionsList(merchantID string, f checkout.SessionFilter) *listQuery {
 		q.where("(t.provider = ? OR EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.provider = ?))", f.Provider, f.Provider)
 	}
 	if f.CardLast4 != "" {
-		q.where("EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.card IS NOT NULL AND json_extract(p.card, '$.last4') = ?)", f.CardLast4)
+		q.where("EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.card IS NOT NULL AND "+dl.jsonText("p.card", "last4")+" = ?)", f.CardLast4)
 	}
 	if !f.CreatedFrom.IsZero() {
 		q.createdFrom(ms(f.CreatedFrom), checkout.IDFloor(checkout.PrefixSession, f.CreatedFrom.Add(-checkout.MaxIDClockSkew)))
@@ -171,13 +171,12 @@ func sessionsList(merchantID string, f checkout.SessionFilter) *listQuery {
 
 // ListSessions lists the merchant's sessions (see checkout.Store).
 func (d *DB) ListSessions(ctx context.Context, merchantID string, f checkout.SessionFilter, p checkout.Page) ([]*checkout.Session, error) {
-	return runList(ctx, d, sessionsList(merchantID, f), merchantID, p, scanSession)
+	return runList(ctx, d, sessionsList(d.dialect, merchantID, f), merchantID, p, scanSession)
 }
 
-// cardLast4 is the expression of the payments_list_by_card_last4 index.
-const cardLast4 = `json_extract(t.card, '$.last4')`
-
-func paymentsList(merchantID string, f checkout.PaymentFilter) *listQuery {
+// paymentsList's card_last4 filter is the expression of the
+// payments_list_by_card_last4 index.
+func paymentsList(dl dialect, merchantID string, f checkout.PaymentFilter) *listQuery {
 	q := newList("payments", prefixed("t.", paymentColumns), "payments_list", merchantID, "")
 	if f.Provider != "" {
 		q.where("t.provider = ?", f.Provider)
@@ -188,7 +187,7 @@ func paymentsList(merchantID string, f checkout.PaymentFilter) *listQuery {
 		q.index = "payments_list_by_status"
 	}
 	if f.CardLast4 != "" {
-		q.where(cardLast4+" = ? AND t.card IS NOT NULL", f.CardLast4)
+		q.where(dl.jsonText("t.card", "last4")+" = ? AND t.card IS NOT NULL", f.CardLast4)
 		q.index = "payments_list_by_card_last4"
 	}
 	if f.SessionID != "" {
@@ -200,7 +199,7 @@ func paymentsList(merchantID string, f checkout.PaymentFilter) *listQuery {
 
 // ListPayments lists the merchant's payments (see checkout.Store).
 func (d *DB) ListPayments(ctx context.Context, merchantID string, f checkout.PaymentFilter, p checkout.Page) ([]*checkout.Payment, error) {
-	return runList(ctx, d, paymentsList(merchantID, f), merchantID, p, scanPayment)
+	return runList(ctx, d, paymentsList(d.dialect, merchantID, f), merchantID, p, scanPayment)
 }
 
 func refundsList(merchantID string, f checkout.RefundFilter) *listQuery {

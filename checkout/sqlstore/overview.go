@@ -21,15 +21,13 @@ var countedStatuses = func() string {
 	return "(" + strings.Join(in, ", ") + ")"
 }()
 
-// utcDay is a created_at (milliseconds) as its UTC day, 2006-01-02.
-const utcDay = `date(t.created_at / 1000, 'unixepoch')`
-
 // OverviewStats counts a merchant's window for the dashboard's overview
 // (see checkout.Store). Sessions and payments are read through their
 // list indexes, from the least id one made at from can have; provider
 // calls through events_provider_calls.
 func (d *DB) OverviewStats(ctx context.Context, merchantID string, from, to time.Time) (*checkout.OverviewStats, error) {
 	st := &checkout.OverviewStats{}
+	utcDay := d.dialect.utcDay("t.created_at")
 	skewed := from.Add(-checkout.MaxIDClockSkew)
 	payments := `FROM payments t INDEXED BY payments_list WHERE t.merchant_id = ? AND t.id >= ? AND t.created_at >= ? AND t.created_at < ?`
 	pargs := []any{merchantID, checkout.IDFloor(checkout.PrefixPayment, skewed), ms(from), ms(to)}
@@ -49,8 +47,8 @@ func (d *DB) OverviewStats(ctx context.Context, merchantID string, from, to time
 	// Opened: the page was viewed, or a payment was tried (which only the
 	// page starts, should its view have gone unrecorded).
 	err = d.each(ctx, `SELECT `+utcDay+`, count(*),
-		sum(t.viewed_at > 0 OR EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id)),
-		sum(EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.status IN `+countedStatuses+`))
+		sum(CASE WHEN t.viewed_at > 0 OR EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id) THEN 1 ELSE 0 END),
+		sum(CASE WHEN EXISTS (SELECT 1 FROM payments p WHERE p.session_id = t.id AND p.status IN `+countedStatuses+`) THEN 1 ELSE 0 END)
 		FROM sessions t INDEXED BY sessions_list WHERE t.merchant_id = ? AND t.id >= ? AND t.created_at >= ? AND t.created_at < ?
 		GROUP BY 1`, []any{merchantID, checkout.IDFloor(checkout.PrefixSession, skewed), ms(from), ms(to)}, func(s scanner) error {
 		var v checkout.DaySessions
@@ -73,15 +71,15 @@ func (d *DB) OverviewStats(ctx context.Context, merchantID string, from, to time
 			return nil
 		})
 	}
-	if err := reasons(`SELECT coalesce(json_extract(t.decline, '$.code'), ''), count(*) `+payments+
+	if err := reasons(`SELECT coalesce(`+d.dialect.jsonText("t.decline", "code")+`, ''), count(*) `+payments+
 		` AND t.status = 'failed' GROUP BY 1`, &st.Declines); err != nil {
 		return nil, err
 	}
-	if err := reasons(`SELECT coalesce(json_extract(t.three_ds, '$.flow'), ''), count(*) `+payments+
+	if err := reasons(`SELECT coalesce(`+d.dialect.jsonText("t.three_ds", "flow")+`, ''), count(*) `+payments+
 		` AND t.three_ds IS NOT NULL GROUP BY 1`, &st.ThreeDS); err != nil {
 		return nil, err
 	}
-	err = d.each(ctx, `SELECT coalesce(json_extract(t.data, '$.provider'), ''), coalesce(json_extract(t.data, '$.duration_ms'), -1)
+	err = d.each(ctx, `SELECT coalesce(`+d.dialect.jsonText("t.data", "provider")+`, ''), coalesce(`+d.dialect.jsonInt("t.data", "duration_ms")+`, -1)
 		FROM events t INDEXED BY events_provider_calls
 		WHERE t.merchant_id = ? AND t.type = 'provider.call' AND t.created_at >= ? AND t.created_at < ?
 		ORDER BY t.created_at DESC LIMIT ?`, []any{merchantID, ms(from), ms(to), checkout.MaxOverviewCalls}, func(s scanner) error {

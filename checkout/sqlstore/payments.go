@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,7 +88,8 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
-				events = append(events, session.Events...)
+				// A copy: on PostgreSQL the transaction may run again.
+				return insertEvents(ctx, tx, append(slices.Clone(events), session.Events...))
 			}
 		}
 		return insertEvents(ctx, tx, events)

@@ -95,7 +95,7 @@ func (d *DB) SetWebhookEndpointEnabled(ctx context.Context, merchantID, id strin
 	var e *checkout.WebhookEndpoint
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET enabled = ?,
-			consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures END
+			consecutive_failures = CASE WHEN ? = 1 THEN 0 ELSE consecutive_failures END
 			WHERE id = ? AND merchant_id = ? AND deleted_at = 0`, enabled, enabled, id, merchantID)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (d *DB) SetWebhookEndpointEnabled(ctx context.Context, merchantID, id strin
 			return checkout.ErrNotFound
 		}
 		if enabled {
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = min(next_attempt_at, ?)
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = `+d.dialect.least("next_attempt_at", "?")+`
 				WHERE endpoint_id = ? AND status = 'pending'`, ms(now), id); err != nil {
 				return err
 			}
@@ -190,6 +190,7 @@ func (d *DB) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease ti
 		perMerchant = limit
 	}
 	err := d.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0] // on PostgreSQL the transaction may run again
 		// A rotated-out secret signs only until it expires.
 		rows, err := tx.QueryContext(ctx, `WITH due AS (
 				SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.merchant_id ORDER BY d.next_attempt_at, d.id) AS n
@@ -252,13 +253,13 @@ func (d *DB) RecordWebhookAttempt(ctx context.Context, a checkout.WebhookAttempt
 		var endpointID string
 		var streak int
 		if err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints
-			SET consecutive_failures = CASE WHEN ? THEN 0 ELSE consecutive_failures + 1 END
+			SET consecutive_failures = CASE WHEN ? = 1 THEN 0 ELSE consecutive_failures + 1 END
 			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)
 			RETURNING id, consecutive_failures`, status == checkout.DeliverySucceeded, a.DeliveryID).Scan(&endpointID, &streak); err != nil {
 			return err
 		}
 		if wait := checkout.EndpointBackoff(streak); wait > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = max(next_attempt_at, ?)
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = `+d.dialect.greatest("next_attempt_at", "?")+`
 				WHERE endpoint_id = ? AND status = 'pending'`, ms(a.At.Add(wait)), endpointID); err != nil {
 				return err
 			}
