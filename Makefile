@@ -6,6 +6,10 @@
 run:
 	go run .
 
+# The e2e journeys that run a second time with the app on PostgreSQL:
+# every provider, every row of the test-card table, the dashboard's story.
+PG_JOURNEYS = TestTestCardTable|TestWorldlineJourneys|TestAntomJourneys|TestWalletJourneys|TestSavedCard|TestDashboardFindsAChallengePayment
+
 # Everything CI runs: generated code and formatting are current, vet is
 # clean, then every test including the Playwright journeys in headless
 # Chromium. e2e/setup.sh installs Chromium and the Playwright driver when
@@ -19,7 +23,9 @@ run:
 test: check
 	@bash checkout/sqlstore/pgtest/install.sh
 	@driver=$$(bash e2e/setup.sh) && \
-	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 20m ./...
+	PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 20m ./... && \
+	echo "e2e journeys on PostgreSQL" && \
+	CHECKOUT_E2E_STORE=postgres PLAYWRIGHT_DRIVER_PATH="$$driver" go test -count=1 -timeout 10m ./e2e -run '$(PG_JOURNEYS)'
 	FUZZTIME=2s bash e2e/fuzz.sh
 
 # Every fuzz target for longer (FUZZTIME per target, 30s by default).

@@ -64,7 +64,7 @@ func run(getenv func(string) string, stderr io.Writer, options ...func(*web.Conf
 		log.Error("startup failed", "err", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "\nHosted checkout (%s mode) on %s\n  database: %s\n", cfg.Mode, app.URL, cfg.DBPath)
+	fmt.Fprintf(stderr, "\nHosted checkout (%s mode) on %s\n  database: %s\n", cfg.Mode, app.URL, cfg.DatabaseName())
 	if cfg.Mode == web.ModeSandbox {
 		fmt.Fprintf(stderr, "  demo shop: %s/\n  demo merchant secret key: %s\n", app.URL, app.DemoAPIKey)
 		fmt.Fprintf(stderr, "  demo merchant return secret: %s\n", app.DemoReturnSecret)

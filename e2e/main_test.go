@@ -20,6 +20,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore/pgtest"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -27,6 +28,9 @@ var (
 	app     *web.App
 	browser playwright.Browser
 	workDir string
+	// pgCluster is the PostgreSQL the app runs on when
+	// CHECKOUT_E2E_STORE=postgres (the journeys run on both stores).
+	pgCluster *pgtest.Cluster
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -63,11 +67,29 @@ func run(m *testing.M) int {
 		return 1
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
+	databaseURL := ""
+	switch store := os.Getenv("CHECKOUT_E2E_STORE"); store {
+	case "", "sqlite":
+	case "postgres":
+		if pgCluster, err = pgtest.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: PostgreSQL (CHECKOUT_E2E_STORE=postgres):", err)
+			return 1
+		}
+		defer pgCluster.Stop()
+		if databaseURL, err = pgCluster.CreateDatabase("checkout_e2e"); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "e2e: CHECKOUT_E2E_STORE must be sqlite or postgres, not %q\n", store)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err = web.New(ctx, web.Config{
-		Listener:   ln,
-		BaseURL:    fmt.Sprintf("http://127.0.0.1:%d", port),
-		SandboxURL: fmt.Sprintf("http://localhost:%d", port),
+		DatabaseURL: databaseURL,
+		Listener:    ln,
+		BaseURL:     fmt.Sprintf("http://127.0.0.1:%d", port),
+		SandboxURL:  fmt.Sprintf("http://localhost:%d", port),
 		// The demo shop served on localhost is a merchant site of its own
 		// that may embed the checkout (served on 127.0.0.1).
 		DemoEmbedOrigins:  []string{fmt.Sprintf("http://localhost:%d", port)},

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -44,7 +45,18 @@ func scanForCardData(dir string) []string {
 			files = append(files, filepath.Join(dir, name))
 		}
 	}
-	if len(files) < 2 {
+	if pgCluster != nil && pgCluster.Dir() != "" {
+		// On PostgreSQL: every file of the cluster (tables, indexes, WAL).
+		_ = filepath.WalkDir(filepath.Join(pgCluster.Dir(), "data"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if len(files) < 10 {
+			return []string{"expected the PostgreSQL cluster's files and the log, found " + strings.Join(files, ", ")}
+		}
+	} else if len(files) < 2 {
 		return []string{"expected the database and the log in " + dir + ", found " + strings.Join(files, ", ")}
 	}
 	typedMu.Lock()

@@ -81,11 +81,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	store, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	store, err := cfg.OpenStore(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.SQLiteSync == sqlstore.SyncNormal {
+	if cfg.SQLiteSync == sqlstore.SyncNormal && !cfg.Postgres() {
 		log.Warn("CHECKOUT_SQLITE_SYNC=normal: commits acknowledged just before a power loss or OS crash may be lost")
 	}
 	ln := cfg.Listener

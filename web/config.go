@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,18 +30,19 @@ const (
 
 // Config is everything the app reads from its environment.
 type Config struct {
-	Addr              string      // CHECKOUT_ADDR: listen address; port 0 picks a free one
-	BaseURL           string      // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
-	SandboxURL        string      // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
-	DBPath            string      // CHECKOUT_DB: SQLite file
+	Addr              string        // CHECKOUT_ADDR: listen address; port 0 picks a free one
+	BaseURL           string        // CHECKOUT_BASE_URL: public URL in session links; default http://<listen address>
+	SandboxURL        string        // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
+	DBPath            string        // CHECKOUT_DB: SQLite file
+	DatabaseURL       string        // CHECKOUT_DATABASE_URL: postgres://…: PostgreSQL instead of the SQLite file
 	SQLiteSync        sqlstore.Sync // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
-	Mode              string      // CHECKOUT_MODE: sandbox (default) or live
-	DemoAPIKey        string      // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
-	CookieSecret      string      // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
-	DemoWebhookURL    string      // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
-	DemoWebhookSecret string      // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
-	DemoReturnSecret  string      // CHECKOUT_DEMO_RETURN_SECRET: the demo merchant's rsec_ return secret; when empty, the one it has (fresh on a new database)
-	DemoEmbedOrigins  []string    // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
+	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
+	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
+	CookieSecret      string        // CHECKOUT_COOKIE_SECRET: signs the demo shop's cookie; random when empty
+	DemoWebhookURL    string        // CHECKOUT_DEMO_WEBHOOK_URL: where the demo merchant's webhooks go (sandbox mode); none when empty
+	DemoWebhookSecret string        // CHECKOUT_DEMO_WEBHOOK_SECRET: its whsec_ secret; random when empty
+	DemoReturnSecret  string        // CHECKOUT_DEMO_RETURN_SECRET: the demo merchant's rsec_ return secret; when empty, the one it has (fresh on a new database)
+	DemoEmbedOrigins  []string      // CHECKOUT_DEMO_EMBED_ORIGINS: comma-separated origins that may frame the demo merchant's checkout
 	// DemoDashboardPassword (CHECKOUT_DEMO_DASHBOARD_PASSWORD, sandbox
 	// mode) is the password of the demo merchant's dashboard user
 	// demo@example.com; when empty, a random one is set at every start and
@@ -131,6 +133,7 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		BaseURL:           strings.TrimRight(get("CHECKOUT_BASE_URL", ""), "/"),
 		SandboxURL:        strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
 		DBPath:            get("CHECKOUT_DB", "data/checkout.db"),
+		DatabaseURL:       get("CHECKOUT_DATABASE_URL", ""),
 		Mode:              get("CHECKOUT_MODE", ModeSandbox),
 		DemoAPIKey:        get("CHECKOUT_DEMO_API_KEY", ""),
 		CookieSecret:      get("CHECKOUT_COOKIE_SECRET", ""),
@@ -197,6 +200,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		cfg.WebhookPrivateNetworks = v == "true"
 	default:
 		return cfg, fmt.Errorf("CHECKOUT_WEBHOOK_PRIVATE_NETWORKS must be true or false, not %q", v)
+	}
+	if u := cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return cfg, errors.New("CHECKOUT_DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database); leave it unset for the SQLite file CHECKOUT_DB")
 	}
 	switch v := get("CHECKOUT_SQLITE_SYNC", string(sqlstore.SyncFull)); sqlstore.Sync(v) {
 	case sqlstore.SyncFull, sqlstore.SyncNormal:
@@ -361,4 +367,29 @@ func count(s, name string) (int, error) {
 // SQLiteOptions are the database settings the configuration chooses.
 func (c *Config) SQLiteOptions() sqlstore.Options {
 	return sqlstore.Options{Sync: c.SQLiteSync}
+}
+
+// Postgres reports whether the store is PostgreSQL (CHECKOUT_DATABASE_URL).
+func (c *Config) Postgres() bool { return c.DatabaseURL != "" }
+
+// OpenStore opens and migrates the configured store: PostgreSQL when
+// CHECKOUT_DATABASE_URL is set, else the SQLite file CHECKOUT_DB.
+func (c *Config) OpenStore(ctx context.Context) (*sqlstore.DB, error) {
+	if c.Postgres() {
+		return sqlstore.OpenPostgres(ctx, c.DatabaseURL, sqlstore.PostgresOptions{})
+	}
+	return sqlstore.OpenWith(ctx, c.DBPath, c.SQLiteOptions())
+}
+
+// DatabaseName is the store as the startup message names it: the SQLite
+// file, or the PostgreSQL URL without its password.
+func (c *Config) DatabaseName() string {
+	if !c.Postgres() {
+		return c.DBPath
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return u.Redacted()
 }

@@ -42,6 +42,8 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"CHECKOUT_LOG_LEVEL": "loud"}, "CHECKOUT_LOG_LEVEL"},
 		{map[string]string{"CHECKOUT_SQLITE_SYNC": "off"}, "CHECKOUT_SQLITE_SYNC"},
 		{map[string]string{"CHECKOUT_SQLITE_SYNC": "extra"}, "CHECKOUT_SQLITE_SYNC"},
+		{map[string]string{"CHECKOUT_DATABASE_URL": "mysql://db/checkout"}, "CHECKOUT_DATABASE_URL"},
+		{map[string]string{"CHECKOUT_DATABASE_URL": "/var/lib/checkout.db"}, "CHECKOUT_DATABASE_URL"},
 		{map[string]string{"CHECKOUT_MODE": "live"}, "CHECKOUT_BASE_URL"},
 		{map[string]string{"CHECKOUT_MODE": "live", "CHECKOUT_BASE_URL": "https://pay.example.com"}, "CHECKOUT_PAYORDER_AES_KEY"},
 		{map[string]string{"CHECKOUT_MODE": "live", "CHECKOUT_BASE_URL": "https://pay.example.com", "CHECKOUT_DEFAULT_PROVIDER": "worldline"}, "CHECKOUT_WORLDLINE_SECRET_API_KEY"},

@@ -40,6 +40,10 @@ func BackupCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintln(stderr, "checkout: configuration:", err)
 		return 2
 	}
+	if cfg.Postgres() {
+		fmt.Fprintln(stderr, "checkout: backup copies the SQLite file; for PostgreSQL (CHECKOUT_DATABASE_URL) use pg_dump or the server's own backups (see the README's operations section)")
+		return 2
+	}
 	// Opening would create an empty database where CHECKOUT_DB names none
 	// (a typo), and back that up.
 	if _, err := os.Stat(cfg.DBPath); err != nil {

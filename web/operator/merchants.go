@@ -61,7 +61,7 @@ PROVIDER is one of: `+web.Providers.String())
 		return 2
 	}
 	ctx := context.Background()
-	db, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	db, err := cfg.OpenStore(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
-	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -71,7 +70,7 @@ password alone and may set it up again.`)
 		}
 	}
 	ctx := context.Background()
-	db, err := sqlstore.OpenWith(ctx, cfg.DBPath, cfg.SQLiteOptions())
+	db, err := cfg.OpenStore(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "checkout: database:", err)
 		return 1

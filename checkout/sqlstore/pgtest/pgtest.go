@@ -104,18 +104,36 @@ func (c *Cluster) Stop() {
 	os.RemoveAll(c.dir)
 }
 
+// Dir is the throwaway cluster's directory ("" for an external server):
+// its data files, for tests that scan what reached the disk.
+func (c *Cluster) Dir() string { return c.dir }
+
+// CreateDatabase makes an empty database called name and returns its URL.
+func (c *Cluster) CreateDatabase(name string) (string, error) {
+	admin, err := sql.Open("pgx", c.URL)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", fmt.Errorf("pgtest: create database: %w", err)
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
 // NewDatabase makes an empty database for t, dropped when t ends, and
 // returns its URL.
 func (c *Cluster) NewDatabase(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("checkout_%d_%d", os.Getpid(), c.n.Add(1))
-	admin, err := sql.Open("pgx", c.URL)
+	u, err := c.CreateDatabase(name)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
 		a, err := sql.Open("pgx", c.URL)
@@ -127,12 +145,7 @@ func (c *Cluster) NewDatabase(t testing.TB) string {
 		defer cancel()
 		_, _ = a.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
 	})
-	u, err := url.Parse(c.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return u
 }
 
 // Main is a package's TestMain with a cluster: it starts one, runs the
