@@ -81,22 +81,25 @@ func (s *Service) manage(ctx context.Context, p *Payment, op string, took time.D
 	if callErr != nil {
 		s.Log.WarnContext(ctx, "provider call failed", "session_id", p.SessionID, "payment_id", p.ID,
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "err", callErr)
-		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, map[string]any{
-			"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "error": ProviderErrorClass(callErr)})))
+		call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "error": ProviderErrorClass(callErr)}
+		s.observeCall(ctx, call, took)
+		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call)))
 		return nil, &Error{Code: EUnavailable, Message: "The payment provider did not confirm the " + op + "; nothing changed here. Retrying is safe.", Err: callErr}
 	}
 	switch {
 	case want == PaymentCaptured && out.Status == OutcomeSucceeded, want == PaymentCanceled && out.Status == OutcomeCanceled:
 		return s.settle(ctx, p, op, took, out, nil)
 	case out.Status == OutcomeAuthorized:
-		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, map[string]any{
-			"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "outcome": string(out.Status)})))
+		call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "outcome": string(out.Status)}
+		s.observeCall(ctx, call, took)
+		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call)))
 		return nil, &Error{Code: EUnavailable, Message: "The payment provider has not completed the " + op + " yet; retry later."}
 	}
 	s.Log.WarnContext(ctx, "provider refused", "session_id", p.SessionID, "payment_id", p.ID, "provider", p.Provider,
 		"operation", op, "outcome", out.Status)
-	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, map[string]any{
-		"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "outcome": string(out.Status)})))
+	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds(), "outcome": string(out.Status)}
+	s.observeCall(ctx, call, took)
+	_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call)))
 	if out.Status == OutcomeSucceeded || out.Status == OutcomeCanceled || out.Status == OutcomeRefunded {
 		// The provider says the payment moved on another way (captured
 		// when asked to cancel, or the reverse): record the truth.

@@ -195,3 +195,14 @@ func percentile(sorted []int64, p int) int64 {
 	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 × n)
 	return sorted[max(rank, 1)-1]
 }
+
+// OperationalStats is the work waiting, across all merchants.
+type OperationalStats struct {
+	WebhooksPending int
+	// OldestWebhook is when the oldest pending delivery was made (zero
+	// without any).
+	OldestWebhook time.Time
+	// PaymentsReconciling is the payments whose outcome is unknown
+	// (processing or pending) and that the reconciler will ask about.
+	PaymentsReconciling int
+}

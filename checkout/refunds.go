@@ -219,6 +219,7 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 			call["provider_code"] = out.ProviderCode
 		}
 	}
+	observed := false
 	for range 10 {
 		delete(call, "settled") // a try that lost a race settled nothing
 		cur, err := s.Store.Refund(ctx, r.ID)
@@ -230,6 +231,10 @@ func (s *Service) settleRefund(ctx context.Context, r *Refund, op string, took t
 			return nil, nil, Internal(err)
 		}
 		call["provider"] = p.Provider
+		if !observed {
+			s.observeCall(ctx, call, took)
+			observed = true
+		}
 		if cur.Status != RefundPending {
 			// Settled meanwhile (a notification, another instance): the
 			// first definitive answer stands; this one goes on the timeline.
@@ -347,9 +352,10 @@ func (s *Service) CheckRefund(ctx context.Context, id string) (*Refund, error) {
 	start := time.Now()
 	out, callErr := inquirer.InquireRefund(ctx, *p, *r)
 	if errors.Is(callErr, ErrRefundNotFound) {
-		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, map[string]any{
-			"operation": "inquire_refund", "provider": p.Provider, "duration_ms": time.Since(start).Milliseconds(),
-			"refund_id": r.ID, "outcome": "not_found"}))
+		call := map[string]any{"operation": "inquire_refund", "provider": p.Provider, "duration_ms": time.Since(start).Milliseconds(),
+			"refund_id": r.ID, "outcome": "not_found"}
+		s.observeCall(ctx, call, time.Since(start))
+		_ = s.Store.AppendEvents(ctx, s.event(p.SessionID, p.ID, EventProviderCall, call))
 		r, _, err = s.sendRefund(ctx, r, "refund_again")
 		return r, ignoreRefused(err)
 	}

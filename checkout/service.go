@@ -34,7 +34,10 @@ type Service struct {
 	Now           func() time.Time
 	IDs           IDSource
 	Log           *slog.Logger
-	MaxAttempts   int // payment attempts per session; 5 when zero
+	// Observer hears provider calls, payment statuses and 3-D Secure
+	// flows, for metrics; nil hears nothing.
+	Observer    Observer
+	MaxAttempts int // payment attempts per session; 5 when zero
 	// Sandbox is a server in sandbox mode: test merchants may then send
 	// shoppers back to http://localhost.
 	Sandbox bool

@@ -32,6 +32,7 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 			"provider", p.Provider, "operation", op, "duration_ms", took.Milliseconds(), "outcome", out.Status)
 	}
 	events := []Event{s.event(p.SessionID, p.ID, EventProviderCall, actorData(ctx, call))}
+	s.observeCall(ctx, call, took)
 
 	to, reason := s.target(p, out, callErr)
 	next := *p
@@ -124,6 +125,11 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		st.data = map[string]any{"decline_code": string(next.Decline.Code)}
 	}
 	done, err := s.transition(ctx, p, next, st)
+	if err == nil && to != p.Status {
+		if (to == PaymentSucceeded || to == PaymentAuthorized) && next.ThreeDS != nil && next.ThreeDS.Flow == FlowFrictionless {
+			s.observeThreeDS(ThreeDSFrictionless)
+		}
+	}
 	if errors.Is(err, ErrConflict) {
 		// Someone else settled it meanwhile; theirs stands. The call
 		// still happened: it goes on the timeline alone, having settled
@@ -209,6 +215,7 @@ func (s *Service) transition(ctx context.Context, p *Payment, next Payment, st s
 	if moved {
 		s.Log.InfoContext(ctx, "payment status changed", "session_id", p.SessionID, "payment_id", p.ID,
 			"from", p.Status, "to", next.Status, "reason", st.reason)
+		s.observeStatus(p, next.Status)
 	}
 	return &next, nil
 }

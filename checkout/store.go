@@ -233,6 +233,10 @@ type Store interface {
 	// calls made in [from, to) for the dashboard's overview (overview.go),
 	// by UTC day where it says so.
 	OverviewStats(ctx context.Context, merchantID string, from, to time.Time) (*OverviewStats, error)
+	// OperationalStats counts the work waiting across all merchants, for
+	// the metrics: webhook deliveries pending (and the oldest one's
+	// creation), payments whose outcome is being reconciled.
+	OperationalStats(ctx context.Context) (*OperationalStats, error)
 
 	// The merchant API's lists (lists.go). Each returns the merchant's
 	// objects of its kind that match the filter, at most page.Limit, in

@@ -140,6 +140,16 @@ func (s *Service) RecordBrowserStep(ctx context.Context, sessionID, paymentID, s
 	if err != nil {
 		return false, Internal(err)
 	}
+	if written {
+		switch EventType(step) {
+		case EventChallengeShown:
+			s.observeThreeDS(ThreeDSChallenge)
+		case EventRedirectLeft:
+			s.observeThreeDS(ThreeDSRedirect)
+		case EventDeviceDataTimedOut:
+			s.observeThreeDS(ThreeDSDeviceDataTimeout)
+		}
+	}
 	return written, nil
 }
 

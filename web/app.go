@@ -47,8 +47,13 @@ type App struct {
 	DemoAPIKey string
 	// DemoWebhookSecret signs the demo merchant's webhooks (sandbox mode).
 	DemoWebhookSecret string
-	relay             *relay.Relay
-	handlers          *handlers.Handlers // for the workers' limiter sweep
+	metrics           *metrics
+	metricsLn         net.Listener
+	// MetricsURL is where /metrics is served ("" without
+	// CHECKOUT_METRICS_ADDR).
+	MetricsURL string
+	relay      *relay.Relay
+	handlers   *handlers.Handlers // for the workers' limiter sweep
 
 	server *http.Server
 
@@ -96,6 +101,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 	}
 	a := &App{Config: cfg, Log: slog.New(handlers.NewLogHandler(log.Handler())), Store: store, Listener: ln}
+	if cfg.MetricsAddr != "" {
+		if a.metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			store.Close()
+			return nil, fmt.Errorf("listen on %s (CHECKOUT_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		a.MetricsURL = "http://" + a.metricsLn.Addr().String() + "/metrics"
+	}
 	a.InternalURL = "http://" + ln.Addr().String()
 	a.URL = cfg.BaseURL
 	if a.URL == "" {
@@ -107,6 +120,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	if err := a.assemble(ctx); err != nil {
 		ln.Close()
+		if a.metricsLn != nil {
+			a.metricsLn.Close()
+		}
 		store.Close()
 		return nil, err
 	}
@@ -170,6 +186,10 @@ func (a *App) assemble(ctx context.Context) error {
 			Window: a.Config.LimitWindow, Counter: &ratelimit.Limiter{}}
 	}
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
+	// Counted whether or not /metrics is served (a few atomic adds).
+	a.metrics = newMetrics(a.Store)
+	a.Service.Observer = a.metrics
+	a.relay.OnAttempt = a.metrics.webhookAttempt
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())
 	if err != nil {
 		return fmt.Errorf("form token key: %w", err)
@@ -376,8 +396,17 @@ func (a *App) Run(ctx context.Context) error {
 		a.runRelay(workCtx)
 	}()
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- a.server.Serve(a.Listener) }()
+	metricsCtx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopMetrics()
+	if a.metricsLn != nil {
+		go func() {
+			if err := a.metrics.serve(metricsCtx, a.metricsLn); err != nil {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+	}
 
 	var serveErr error
 	select {

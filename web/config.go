@@ -35,6 +35,7 @@ type Config struct {
 	SandboxURL        string        // CHECKOUT_SANDBOX_URL: public origin of the provider sandboxes; default BaseURL
 	DBPath            string        // CHECKOUT_DB: SQLite file
 	DatabaseURL       string        // CHECKOUT_DATABASE_URL: postgres://…: PostgreSQL instead of the SQLite file
+	MetricsAddr       string        // CHECKOUT_METRICS_ADDR: where /metrics listens (a listener of its own); off when empty
 	SQLiteSync        sqlstore.Sync // CHECKOUT_SQLITE_SYNC: full (default; "" too) or normal, which may lose the last commits before a power loss
 	Mode              string        // CHECKOUT_MODE: sandbox (default) or live
 	DemoAPIKey        string        // CHECKOUT_DEMO_API_KEY: the demo merchant's secret key (sandbox mode); random when empty
@@ -134,6 +135,7 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		SandboxURL:        strings.TrimRight(get("CHECKOUT_SANDBOX_URL", ""), "/"),
 		DBPath:            get("CHECKOUT_DB", "data/checkout.db"),
 		DatabaseURL:       get("CHECKOUT_DATABASE_URL", ""),
+		MetricsAddr:       get("CHECKOUT_METRICS_ADDR", ""),
 		Mode:              get("CHECKOUT_MODE", ModeSandbox),
 		DemoAPIKey:        get("CHECKOUT_DEMO_API_KEY", ""),
 		CookieSecret:      get("CHECKOUT_COOKIE_SECRET", ""),

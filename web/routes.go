@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -25,9 +27,23 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(append(trust, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))...)
 	}
-	e.Use(handlers.RecoverPanics(a.Log), handlers.RequestID, handlers.LogRequests(a.Log), handlers.SecurityHeaders, handlers.CrossOriginProtection())
+	e.Use(handlers.RecoverPanics(a.Log), handlers.RequestID, a.metrics.middleware, handlers.LogRequests(a.Log), handlers.SecurityHeaders,
+		handlers.CrossOriginProtection())
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	// Liveness: the process answers. Readiness: the database answers and
+	// carries this build's migrations (a load balancer sends traffic only
+	// then; during a graceful shutdown the listener closes first).
+	e.GET("/livez", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/readyz", func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := a.Store.Ready(ctx); err != nil {
+			a.Log.WarnContext(ctx, "not ready", "err", err)
+			return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error())
+		}
+		return c.String(http.StatusOK, "ready")
+	})
 	// The merchant API's OpenAPI document (web/openapi), public: clients are
 	// generated from it.
 	e.GET("/openapi.json", func(c echo.Context) error {

@@ -33,7 +33,7 @@ var migrations embed.FS
 
 // DB is the SQL checkout.Store.
 type DB struct {
-	db      *sql.DB
+	db      timedDB
 	dialect dialect
 }
 
@@ -102,7 +102,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	db.SetMaxOpenConns(8)
-	d := &DB{db: db, dialect: sqliteDialect}
+	d := &DB{db: timedDB{db}, dialect: sqliteDialect}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -187,6 +187,7 @@ func (d *DB) migrate(ctx context.Context) error {
 // every transaction behaves as if the writers had taken turns, as on
 // SQLite). fn must be safe to run again.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer checkout.DBTime(ctx, time.Now())
 	var opts *sql.TxOptions
 	if d.dialect == postgresDialect {
 		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
@@ -242,4 +243,27 @@ func notFound(err error) error {
 // isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
+}
+
+// Ready reports whether the database answers and carries every migration
+// this build embeds (/readyz): an instance of an older build, or one whose
+// database is out of reach, takes no traffic.
+func (d *DB) Ready(ctx context.Context) error {
+	if err := d.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	names, err := fs.Glob(migrations, d.migrationsDir()+"/*.sql")
+	if err != nil || len(names) == 0 {
+		return fmt.Errorf("no embedded migrations: %v", err)
+	}
+	sort.Strings(names)
+	latest, _ := strconv.Atoi(strings.SplitN(filepath.Base(names[len(names)-1]), "_", 2)[0])
+	var applied int
+	if err := d.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("migrations unreadable: %w", err)
+	}
+	if applied != latest {
+		return fmt.Errorf("the database is at migration %d, this build at %d", applied, latest)
+	}
+	return nil
 }

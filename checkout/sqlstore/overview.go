@@ -110,3 +110,20 @@ func (d *DB) each(ctx context.Context, query string, args []any, row func(scanne
 	}
 	return rows.Err()
 }
+
+// OperationalStats counts the waiting work (see checkout.Store), through
+// the partial indexes of due deliveries and of payments due for a check.
+func (d *DB) OperationalStats(ctx context.Context) (*checkout.OperationalStats, error) {
+	st := &checkout.OperationalStats{}
+	var oldest int64
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*), coalesce(min(created_at), 0) FROM webhook_deliveries
+		WHERE status = 'pending'`).Scan(&st.WebhooksPending, &oldest); err != nil {
+		return nil, err
+	}
+	st.OldestWebhook = fromMS(oldest)
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM payments
+		WHERE next_check_at > 0 AND status IN ('processing', 'pending')`).Scan(&st.PaymentsReconciling); err != nil {
+		return nil, err
+	}
+	return st, nil
+}

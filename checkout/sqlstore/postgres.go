@@ -45,7 +45,7 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions) (*DB, e
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{db: db, dialect: postgresDialect}
+	d := &DB{db: timedDB{db}, dialect: postgresDialect}
 	if err := d.migrateLocked(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -104,3 +104,29 @@ func overviewCounts(t *testing.T, db checkout.Store) {
 		t.Fatalf("provider calls %+v, want newest first %+v", st.Calls, want)
 	}
 }
+
+// operationalStats counts the pending webhook deliveries (with the oldest
+// one's time) and the payments being reconciled, of every merchant.
+func operationalStats(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	st, err := db.OperationalStats(ctx)
+	if err != nil || st.WebhooksPending != 0 || !st.OldestWebhook.IsZero() || st.PaymentsReconciling != 0 {
+		t.Fatalf("an empty store: %+v %v", st, err)
+	}
+	m, s := MustSession(t, db)
+	mustInsertEndpoint(t, db, endpointFor(m))
+	e := newEvent(s, checkout.EventPaymentStatus, "payment.succeeded")
+	e.CreatedAt = now.Add(-time.Hour)
+	if err := db.AppendEvents(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	p := NewPayment(s, 1)
+	p.Status, p.NextCheckAt = checkout.PaymentPending, now.Add(time.Minute)
+	if err := db.CreatePayment(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	st, err = db.OperationalStats(ctx)
+	if err != nil || st.WebhooksPending != 1 || st.PaymentsReconciling != 1 || st.OldestWebhook.IsZero() {
+		t.Fatalf("one pending delivery and one pending payment: %+v %v", st, err)
+	}
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("DashboardSessions", func(t *testing.T) { dashboardSessions(t, open(t)) })
 	t.Run("DashboardTOTP", func(t *testing.T) { dashboardTOTP(t, open(t)) })
 	t.Run("OverviewCounts", func(t *testing.T) { overviewCounts(t, open(t)) })
+	t.Run("OperationalStats", func(t *testing.T) { operationalStats(t, open(t)) })
 }
 
 // now is the suite's clock: the stores take times from their callers.

@@ -31,6 +31,9 @@ type Relay struct {
 	log    *slog.Logger
 	now    func() time.Time
 	lease  time.Duration
+	// OnAttempt, when set, hears each recorded attempt's outcome
+	// (pending: it will be tried again), for the metrics.
+	OnAttempt func(outcome string)
 }
 
 // defaultWebhookTimeout bounds one attempt (Standard Webhooks: 15 to 30 s).
@@ -137,6 +140,9 @@ func (r *Relay) attempt(ctx context.Context, d *checkout.WebhookDelivery) {
 	if err := r.store.RecordWebhookAttempt(context.WithoutCancel(ctx), a, outcome, next, disable); err != nil {
 		r.log.Error("webhook attempt not recorded", "delivery_id", d.ID, "err", err)
 		return
+	}
+	if r.OnAttempt != nil {
+		r.OnAttempt(outcome)
 	}
 	var cause any
 	if sendErr != nil {
