@@ -105,6 +105,8 @@ func checkState(t *testing.T, loc, state string, page playwright.Page) []finding
 			out = append(out, f)
 		}
 	}
+	// The checks measure the page as drawn: its stylesheet must be in.
+	must(t, page.WaitForLoadState(playwright.PageWaitForLoadStateOptions{State: playwright.LoadStateLoad}))
 	first := galleryWidths[0].Width
 	add(first, langAndDir(t, page, loc))
 	if state == "challenge" {
