@@ -63,6 +63,11 @@ func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, er
 	if !p.Status.InFlight() && (p.Status != PaymentAuthorized || p.NextCheckAt.IsZero() || p.NextCheckAt.After(s.now())) {
 		return p, nil
 	}
+	return s.inquire(ctx, p)
+}
+
+// inquire asks the provider about p and settles its answer.
+func (s *Service) inquire(ctx context.Context, p *Payment) (*Payment, error) {
 	prov, ok := s.providers(p.Livemode)[p.Provider]
 	if !ok {
 		return nil, Internal(errors.New("provider " + p.Provider + " is not configured"))
@@ -74,12 +79,16 @@ func (s *Service) Reconcile(ctx context.Context, paymentID string) (*Payment, er
 
 // ReconcileDue runs Reconcile on every payment due for an inquiry.
 func (s *Service) ReconcileDue(ctx context.Context) (int, error) {
-	due, err := s.Store.PaymentsToCheck(ctx, s.now(), 50)
+	// Claimed for as long as a provider call may take: another instance
+	// takes a payment over only after that.
+	due, err := s.Store.PaymentsToCheck(ctx, s.now(), s.processingCheckAfter(), 50)
 	if err != nil {
 		return 0, err
 	}
 	for _, p := range due {
-		if _, err := s.Reconcile(ctx, p.ID); err != nil {
+		// Claimed: its next check is the claim's end, so it is asked
+		// about now whatever that says.
+		if _, err := s.inquire(ctx, p); err != nil {
 			s.Log.WarnContext(ctx, "reconcile failed", "payment_id", p.ID, "err", err)
 		}
 	}

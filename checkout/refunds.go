@@ -375,7 +375,7 @@ func ignoreRefused(err error) error {
 // CheckRefundsDue runs CheckRefund on every pending refund due for an
 // inquiry.
 func (s *Service) CheckRefundsDue(ctx context.Context) (int, error) {
-	due, err := s.Store.RefundsToCheck(ctx, s.now(), 50)
+	due, err := s.Store.RefundsToCheck(ctx, s.now(), s.processingCheckAfter(), 50)
 	if err != nil {
 		return 0, err
 	}

@@ -80,9 +80,13 @@ type Store interface {
 	// optional session status change (writing its events only if the
 	// session was still in From) and appends events.
 	UpdatePayment(ctx context.Context, p *Payment, session *SessionChange, events ...Event) error
-	// PaymentsToCheck lists in-flight payments, and authorized ones, due
-	// for an inquiry.
-	PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*Payment, error)
+	// PaymentsToCheck claims in-flight payments, and authorized ones, due
+	// for an inquiry: in the same statement it moves each one's next check
+	// to now+lease, so that no other instance takes it while this one
+	// asks (a claim whose instance dies is due again after its lease);
+	// the settled answer then sets the real next check. Rows another
+	// transaction holds are skipped (PostgreSQL: FOR UPDATE SKIP LOCKED).
+	PaymentsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Payment, error)
 	// PaymentByProviderRef finds a payment by the provider's id for it.
 	PaymentByProviderRef(ctx context.Context, provider, ref string) (*Payment, error)
 
@@ -104,8 +108,9 @@ type Store interface {
 	RefundRetry(ctx context.Context, id string) (*Refund, error)
 	RefundByProviderRef(ctx context.Context, provider, ref string) (*Refund, error)
 	PaymentRefunds(ctx context.Context, paymentID string) ([]*Refund, error)
-	// RefundsToCheck lists pending refunds due for an inquiry.
-	RefundsToCheck(ctx context.Context, now time.Time, limit int) ([]*Refund, error)
+	// RefundsToCheck claims pending refunds due for an inquiry, as
+	// PaymentsToCheck claims payments.
+	RefundsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Refund, error)
 	// CheckRefundsNow makes the payment's pending refunds due now.
 	CheckRefundsNow(ctx context.Context, paymentID string, now time.Time) error
 

@@ -55,6 +55,16 @@ func (d dialect) least(a, b string) string {
 	return "min(" + a + ", " + b + ")"
 }
 
+// skipLocked ends a SELECT that claims rows: on PostgreSQL the rows
+// another transaction holds are skipped rather than waited for (SQLite's
+// writers take turns: nothing is held).
+func (d dialect) skipLocked() string {
+	if d == postgresDialect {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // utcDay is a time in milliseconds (col) as its UTC day, 2006-01-02.
 func (d dialect) utcDay(col string) string {
 	if d == postgresDialect {

@@ -85,7 +85,7 @@ VALUES ('re_ok', 'pay_refunded', 'cs_refunded', 'mer_1', 'succeeded', 500, 'EUR'
 	if p.Status != checkout.PaymentProcessing || p.NextCheckAt.IsZero() {
 		t.Fatalf("a payment left created: %s, next check %v", p.Status, p.NextCheckAt)
 	}
-	due, err := d.PaymentsToCheck(ctx, time.UnixMilli(at).Add(3*time.Minute), 10)
+	due, err := d.PaymentsToCheck(ctx, time.UnixMilli(at).Add(3*time.Minute), time.Millisecond, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ VALUES ('re_ok', 'pay_refunded', 'cs_refunded', 'mer_1', 'succeeded', 500, 'EUR'
 	if !slices.Contains(ids, "pay_created") || slices.Contains(ids, "pay_authorized") {
 		t.Fatalf("due for a check 3 minutes on: %v", ids)
 	}
-	if due, _ := d.PaymentsToCheck(ctx, time.UnixMilli(at).Add(8*24*time.Hour), 10); len(due) != 2 {
+	if due, _ := d.PaymentsToCheck(ctx, time.UnixMilli(at).Add(8*24*time.Hour), time.Millisecond, 10); len(due) != 2 {
 		t.Fatalf("%d payments due after 8 days, want the stranded one and the authorization", len(due))
 	}
 
@@ -107,7 +107,7 @@ VALUES ('re_ok', 'pay_refunded', 'cs_refunded', 'mer_1', 'succeeded', 500, 'EUR'
 	if p.Status != checkout.PaymentPartiallyRefunded || p.AmountRefunded != 500 || p.AmountRefundPending != 1000 {
 		t.Fatalf("payment with a pending refund: %s, refunded %d, pending %d", p.Status, p.AmountRefunded, p.AmountRefundPending)
 	}
-	refunds, err := d.RefundsToCheck(ctx, time.UnixMilli(at).Add(time.Second), 10)
+	refunds, err := d.RefundsToCheck(ctx, time.UnixMilli(at).Add(time.Second), time.Millisecond, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

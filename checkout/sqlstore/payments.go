@@ -160,11 +160,13 @@ func (d *DB) SessionPayments(ctx context.Context, sessionID string) ([]*checkout
 
 // PaymentsToCheck lists in-flight (and long-authorized) payments whose
 // next inquiry is due.
-func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, limit int) ([]*checkout.Payment, error) {
-	return d.payments(ctx, `SELECT `+paymentColumns+` FROM payments
+func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.Payment, error) {
+	return d.payments(ctx, `UPDATE payments SET next_check_at = ? WHERE id IN (
+		SELECT id FROM payments
 		WHERE next_check_at > 0 AND next_check_at <= ?
 			AND status IN ('created', 'processing', 'requires_action', 'pending', 'authorized')
-		ORDER BY next_check_at LIMIT ?`, ms(now), limit)
+		ORDER BY next_check_at LIMIT ?`+d.dialect.skipLocked()+`)
+		RETURNING `+paymentColumns, ms(now.Add(max(lease, time.Millisecond))), ms(now), limit)
 }
 
 // PaymentByProviderRef finds a payment by the provider's id for it.

@@ -148,9 +148,10 @@ func (d *DB) PaymentRefunds(ctx context.Context, paymentID string) ([]*checkout.
 }
 
 // RefundsToCheck lists pending refunds whose next inquiry is due.
-func (d *DB) RefundsToCheck(ctx context.Context, now time.Time, limit int) ([]*checkout.Refund, error) {
-	return d.refunds(ctx, `SELECT `+refundColumns+` FROM refunds
-		WHERE status = 'pending' AND next_check_at <= ? ORDER BY next_check_at LIMIT ?`, ms(now), limit)
+func (d *DB) RefundsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.Refund, error) {
+	return d.refunds(ctx, `UPDATE refunds SET next_check_at = ? WHERE id IN (
+		SELECT id FROM refunds WHERE status = 'pending' AND next_check_at <= ? ORDER BY next_check_at LIMIT ?`+d.dialect.skipLocked()+`)
+		RETURNING `+refundColumns, ms(now.Add(max(lease, time.Millisecond))), ms(now), limit)
 }
 
 // CheckRefundsNow makes every pending refund of a payment due for an

@@ -311,11 +311,38 @@ func paymentsToCheck(t *testing.T, db checkout.Store) {
 	if err := db.CreatePayment(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := db.PaymentsToCheck(ctx, now, 10); len(due) != 0 {
+	if due, _ := db.PaymentsToCheck(ctx, now, time.Minute, 10); len(due) != 0 {
 		t.Fatalf("due before its time: %d", len(due))
 	}
-	if due, _ := db.PaymentsToCheck(ctx, now.Add(6*time.Second), 10); len(due) != 1 || due[0].ID != p.ID {
-		t.Fatalf("due after its time: %v", due)
+	// Twenty instances ask at once: one claims it, for the lease.
+	at := now.Add(6 * time.Second)
+	claimed, refused := race(t, 20, nil, func() (string, error) {
+		due, err := db.PaymentsToCheck(ctx, at, time.Minute, 10)
+		if err != nil || len(due) == 0 {
+			return "", err
+		}
+		return due[0].ID, nil
+	})
+	var got []string
+	for _, id := range claimed {
+		if id != "" {
+			got = append(got, id)
+		}
+	}
+	if len(got) != 1 || got[0] != p.ID || refused != 0 {
+		t.Fatalf("20 concurrent claims took %v (%d errors), want %s once", got, refused, p.ID)
+	}
+	if due, _ := db.PaymentsToCheck(ctx, at.Add(59*time.Second), time.Minute, 10); len(due) != 0 {
+		t.Fatalf("claimed, yet claimed again within its lease: %d", len(due))
+	}
+	// Its instance died: after the lease, another takes it over.
+	if due, _ := db.PaymentsToCheck(ctx, at.Add(61*time.Second), time.Minute, 10); len(due) != 1 || due[0].ID != p.ID {
+		t.Fatalf("not taken over after the lease: %v", due)
+	}
+	// A claim changes only the schedule: the payment's version stays, so
+	// that the answer it waits for is written as usual.
+	if cur, err := db.Payment(ctx, p.ID); err != nil || cur.Version != p.Version || cur.Status != checkout.PaymentPending {
+		t.Fatalf("after claims: %+v %v", cur, err)
 	}
 }
 
