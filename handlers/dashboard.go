@@ -50,8 +50,18 @@ type Dashboard struct {
 	// Cookies keeps the signed, encrypted session cookie
 	// (NewDashboardCookieStore).
 	Cookies *sessions.CookieStore
+	// Shared, when set, counts failed sign-ins for every instance (else
+	// this process's own Limiter).
+	Shared ratelimit.Counter
 
 	failures ratelimit.Limiter
+}
+
+func (d *Dashboard) counter() ratelimit.Counter {
+	if d.Shared != nil {
+		return d.Shared
+	}
+	return &d.failures
 }
 
 // NewDashboardCookieStore is the dashboard's cookie store: values signed
@@ -231,8 +241,8 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 	}
 	now := h.Service.Now()
 	account, address := signInAccountKey(email), "address:"+c.RealIP()
-	blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
-	blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
+	blockedAccount, waitA := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
+	blockedAddress, waitB := h.Dashboard.counter().Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
 	if blockedAccount || blockedAddress {
 		h.Log.WarnContext(ctx(c), "dashboard sign-in refused by a limit", "ip", c.RealIP())
 		SetRetryAfter(c, max(waitA, waitB))
@@ -240,8 +250,8 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 	}
 	u, err := h.Service.SignIn(ctx(c), email, password)
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
-		h.Dashboard.failures.Allow(address, SignInFailuresPerAddress, SignInWindow, now)
+		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.counter().Allow(address, SignInFailuresPerAddress, SignInWindow, now)
 		h.Log.InfoContext(ctx(c), "dashboard sign-in failed", "ip", c.RealIP())
 		return h.renderSignIn(c, s, http.StatusUnauthorized, shown, l.T("dashboard.sign_in.wrong"), "")
 	}

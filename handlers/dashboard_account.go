@@ -48,12 +48,12 @@ func (h *Handlers) DashboardChangePassword(c echo.Context) error {
 	}
 	now := h.Service.Now()
 	account := signInAccountKey(u.Email)
-	if blocked, wait := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
+	if blocked, wait := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
 		SetRetryAfter(c, wait)
 		return refuse(http.StatusTooManyRequests, "dashboard.sign_in.locked", "current-password")
 	}
 	if !checkout.VerifyPassword(u.PasswordHash, current) {
-		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.account.error.current", "current-password")
 	}
 	if checkout.CheckNewPassword(fresh) != nil {

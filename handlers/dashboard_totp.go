@@ -143,8 +143,8 @@ func (h *Handlers) DashboardSignInCode(c echo.Context) error {
 	l := h.dashLocale(c)
 	now := h.Service.Now()
 	account, address := signInAccountKey(u.Email), "address:"+c.RealIP()
-	blockedAccount, waitA := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
-	blockedAddress, waitB := h.Dashboard.failures.Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
+	blockedAccount, waitA := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
+	blockedAddress, waitB := h.Dashboard.counter().Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
 	if blockedAccount || blockedAddress {
 		h.Log.WarnContext(ctx(c), "dashboard sign-in code refused by a limit", "user_id", u.ID, "ip", c.RealIP())
 		SetRetryAfter(c, max(waitA, waitB))
@@ -152,8 +152,8 @@ func (h *Handlers) DashboardSignInCode(c echo.Context) error {
 	}
 	err = h.Service.CheckTOTP(ctx(c), u, c.Request().PostFormValue("code"))
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
-		h.Dashboard.failures.Allow(address, SignInFailuresPerAddress, SignInWindow, now)
+		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.counter().Allow(address, SignInFailuresPerAddress, SignInWindow, now)
 		h.Log.InfoContext(ctx(c), "dashboard sign-in code refused", "user_id", u.ID, "ip", c.RealIP())
 		return h.renderSignInCode(c, d.sid, http.StatusUnauthorized, l.T("dashboard.code.wrong"))
 	}
@@ -251,17 +251,17 @@ func (h *Handlers) DashboardTOTPDisable(c echo.Context) error {
 	}
 	now := h.Service.Now()
 	account := signInAccountKey(u.Email)
-	if blocked, wait := h.Dashboard.failures.Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
+	if blocked, wait := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
 		SetRetryAfter(c, wait)
 		return refuse(http.StatusTooManyRequests, "dashboard.sign_in.locked", "totp-password")
 	}
 	if !checkout.VerifyPassword(u.PasswordHash, f.Get("current")) {
-		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.account.error.current", "totp-password")
 	}
 	err := h.Service.CheckTOTP(ctx(c), u, f.Get("code"))
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.failures.Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.code.wrong", "totp-code")
 	}
 	if err != nil {

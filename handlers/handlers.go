@@ -50,19 +50,30 @@ type Handlers struct {
 	// (LimitSessionRequests); 0 is no limit.
 	SessionRequestsPerMinute int
 
-	cspReports      ratelimit.Limiter // CSP reports logged per address
-	sessionRequests ratelimit.Limiter // requests per session id
+	// SharedSessionRequests, when set, counts the requests per session
+	// for every instance (else this process's own Limiter).
+	SharedSessionRequests ratelimit.Counter
+
+	cspReports      ratelimit.Limiter // CSP reports logged per address (in each process: they only bound logging)
+	sessionRequests ratelimit.Limiter // requests per session id, without SharedSessionRequests
+}
+
+func (h *Handlers) sessionCounter() ratelimit.Counter {
+	if h.SharedSessionRequests != nil {
+		return h.SharedSessionRequests
+	}
+	return &h.sessionRequests
 }
 
 // SweepLimiters drops the idle keys of the handlers' in-memory limits
 // (sessions, CSP reports, the API); the workers call it on a timer.
 func (h *Handlers) SweepLimiters() {
 	now := h.Service.Now()
-	h.sessionRequests.Sweep(now)
+	h.sessionCounter().Sweep(now)
 	h.cspReports.Sweep(time.Now())
 	h.APILimits.Sweep(now)
 	if h.Dashboard != nil {
-		h.Dashboard.failures.Sweep(now)
+		h.Dashboard.counter().Sweep(now)
 	}
 }
 

@@ -196,7 +196,7 @@ func (h *Handlers) LimitSessionRequests(next echo.HandlerFunc) echo.HandlerFunc 
 			// Garbage never becomes a limiter key, a lookup or a log line.
 			return checkout.Errorf(checkout.ENotFound, "No such checkout session.")
 		}
-		if ok, wait := h.sessionRequests.Allow(sid, h.SessionRequestsPerMinute, time.Minute, h.Service.Now()); !ok {
+		if ok, wait := h.sessionCounter().Allow(sid, h.SessionRequestsPerMinute, time.Minute, h.Service.Now()); !ok {
 			h.Log.WarnContext(ctx(c), "session request refused by a limit", "session_id", clip(sid, 64), "ip", c.RealIP())
 			noStore(c)
 			return &checkout.Error{Code: checkout.ERateLimited, RetryAfter: wait,

@@ -167,23 +167,28 @@ func (a *App) assemble(ctx context.Context) error {
 		// process that died: the reconciler takes over.
 		ProcessingTimeout: 2*a.Config.ProviderTimeout + 5*time.Second,
 		CrashPoint:        a.Config.CrashPoint,
-		// The limits count in this process's memory.
-		RejectedReturns: &ratelimit.Limiter{},
+		RejectedReturns:   a.counter("rejected_returns"),
 		// Merchant objects show their logo's URL on our origin.
 		LogoURL: func(l *checkout.Logo) string { return a.URL + handlers.LogoURL(l) },
 	}
 	if err := a.ensureReturnSecrets(ctx, merchants); err != nil {
 		return err
 	}
+	// The card fingerprints' key: one for every instance, so that they
+	// count one card the same.
+	cardKey, err := a.Store.ServerKey(ctx, "card_fingerprints", randomBytes(32), a.Config.Now())
+	if err != nil {
+		return fmt.Errorf("card fingerprint key: %w", err)
+	}
 	if a.Config.LimitPerIP > 0 || a.Config.LimitPerCard > 0 {
 		a.Service.Limits = &checkout.AttemptLimits{PerIP: a.Config.LimitPerIP, PerCard: a.Config.LimitPerCard,
-			Window: a.Config.LimitWindow, Key: []byte(checkout.RandomToken(32)), Counter: &ratelimit.Limiter{}}
+			Window: a.Config.LimitWindow, Key: cardKey, Counter: a.counter("card_testing")}
 	}
 	if a.Config.TestLimitPerIP > 0 {
 		// Test mode: no per-card limit (everyone pays with the same test
 		// cards), only an abuse ceiling per address, counted apart.
 		a.Service.TestLimits = &checkout.AttemptLimits{PerIP: a.Config.TestLimitPerIP,
-			Window: a.Config.LimitWindow, Counter: &ratelimit.Limiter{}}
+			Window: a.Config.LimitWindow, Counter: a.counter("card_testing_test")}
 	}
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	// Counted whether or not /metrics is served (a few atomic adds).
@@ -210,10 +215,12 @@ func (a *App) assemble(ctx context.Context) error {
 		return fmt.Errorf("dashboard TOTP key: %w", err)
 	}
 	h := &handlers.Handlers{Service: a.Service, Log: a.Log, Forms: handlers.NewFormTokens(formKey),
-		Dashboard:                &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey)},
-		Idempotency:              &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},
-		APILimits:                &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute},
-		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute}
+		Dashboard:   &handlers.Dashboard{Cookies: handlers.NewDashboardCookieStore(hashKey, blockKey)},
+		Idempotency: &handlers.Idempotency{Store: a.Store, Now: a.Config.Now, Lease: a.Config.IdempotencyLease},
+		APILimits: &ratelimit.APILimits{PerSecond: a.Config.APILimitPerSecond, FailedAuthPerMinute: a.Config.APIAuthFailuresPerMinute,
+			Shared: a.sharedCounter("api")},
+		SessionRequestsPerMinute: a.Config.SessionRequestsPerMinute, SharedSessionRequests: a.sharedCounter("session_requests")}
+	h.Dashboard.Shared = a.sharedCounter("dashboard_sign_in")
 	if a.Config.Mode == ModeSandbox {
 		if err := a.seedDemoMerchant(ctx); err != nil {
 			return err
@@ -431,3 +438,23 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 const shutdownGrace = 20 * time.Second
+
+// counter is a limiter of the kind the store calls for: in this process's
+// memory on SQLite (one instance), in the database on PostgreSQL, shared
+// by every instance with the same answers (sqlstore.Counter), under
+// namespace.
+func (a *App) counter(namespace string) checkout.Counter {
+	if c := a.sharedCounter(namespace); c != nil {
+		return c
+	}
+	return &ratelimit.Limiter{}
+}
+
+// sharedCounter is the database's counter under namespace on PostgreSQL,
+// nil on SQLite (the handlers then count in memory).
+func (a *App) sharedCounter(namespace string) ratelimit.Counter {
+	if !a.Config.Postgres() {
+		return nil
+	}
+	return a.Store.Counter(namespace)
+}

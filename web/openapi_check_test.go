@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/opencheckout/hostedcheckout/checkout/sqlstore/pgtest"
 	"github.com/opencheckout/hostedcheckout/web/openapi"
 )
 
@@ -65,7 +66,7 @@ func reportShared(err error) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m, &pgCluster)
 	sharedChecks.Lock()
 	for _, err := range sharedChecks.orphans {
 		fmt.Fprintf(os.Stderr, "OpenAPI mismatch on the shared app outside any test: %v\n", err)

@@ -10,7 +10,17 @@ import "time"
 // answer with Retry-After.
 type APILimits struct {
 	PerSecond, FailedAuthPerMinute int
-	limiter                        Limiter
+	// Shared, when set, counts for every instance (else this process's
+	// own Limiter).
+	Shared  Counter
+	limiter Limiter
+}
+
+func (a *APILimits) counter() Counter {
+	if a.Shared != nil {
+		return a.Shared
+	}
+	return &a.limiter
 }
 
 // Request records a request of merchantID at now and refuses it over the
@@ -19,7 +29,7 @@ func (a *APILimits) Request(merchantID string, now time.Time) (bool, time.Durati
 	if a == nil {
 		return true, 0
 	}
-	return a.limiter.Allow("api:"+merchantID, a.PerSecond, time.Second, now)
+	return a.counter().Allow("api:"+merchantID, a.PerSecond, time.Second, now)
 }
 
 // AuthBlocked reports whether a client IP failed to authenticate too often
@@ -28,19 +38,19 @@ func (a *APILimits) AuthBlocked(ip string, now time.Time) (bool, time.Duration) 
 	if a == nil {
 		return false, 0
 	}
-	return a.limiter.Blocked("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
+	return a.counter().Blocked("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
 }
 
 // AuthFailed records a failed authentication from ip.
 func (a *APILimits) AuthFailed(ip string, now time.Time) {
 	if a != nil {
-		a.limiter.Allow("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
+		a.counter().Allow("auth:"+ip, a.FailedAuthPerMinute, time.Minute, now)
 	}
 }
 
 // Sweep drops the idle keys of the API limits.
 func (a *APILimits) Sweep(now time.Time) {
 	if a != nil {
-		a.limiter.Sweep(now)
+		a.counter().Sweep(now)
 	}
 }

@@ -25,6 +25,15 @@ type Limiter struct {
 	maxWindow time.Duration // the longest window a call has used
 }
 
+// Counter is what the limits count with: a *Limiter in one process, or a
+// counter several instances share (checkout/sqlstore's, in the database),
+// which gives the same answers.
+type Counter interface {
+	Allow(key string, limit int, window time.Duration, now time.Time) (bool, time.Duration)
+	Blocked(key string, limit int, window time.Duration, now time.Time) (bool, time.Duration)
+	Sweep(now time.Time)
+}
+
 // MaxKeys bounds the keys one Limiter holds. Past it, after a sweep, the
 // half of the keys whose last event is oldest go: under a flood of
 // distinct keys the limiter forgets the stalest counts (never refusing a
