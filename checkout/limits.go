@@ -10,9 +10,9 @@ import (
 
 // Counter counts events per key over a sliding window: the store behind
 // the Service's limits (card-testing attempts, rejected browser returns).
-// handlers/ratelimit.Limiter implements it in memory, which holds for one
-// process; a limiter shared by several instances (in PostgreSQL) is to
-// implement it next, so that the limits hold across them.
+// handlers/ratelimit.Limiter implements it in memory, for one process
+// (SQLite); checkout/sqlstore.Counter in the database, shared by every
+// instance on PostgreSQL with the same answers.
 type Counter interface {
 	// Allow records an event for key at now unless limit events already
 	// happened in the window before it; when refused it says how long

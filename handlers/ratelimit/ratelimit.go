@@ -11,8 +11,8 @@ import (
 )
 
 // Limiter counts events per key over a sliding window (in memory, so per
-// process: enough to slow card testing on one instance; several instances
-// would share a store). Its memory is bounded: keys idle for a whole
+// process: the server on SQLite; instances on PostgreSQL share
+// checkout/sqlstore.Counter instead). Its memory is bounded: keys idle for a whole
 // window are swept at least once a minute of its clock (the injectable
 // now of each call), and it never holds more than MaxKeys keys.
 // Callers key it only on bounded values (validated ids, addresses, HMAC
