@@ -87,3 +87,15 @@ func TestConfigSQLiteSyncReachesTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+// The startup message names the store without its password.
+func TestDatabaseNameHidesThePassword(t *testing.T) {
+	c := web.Config{DBPath: "data/checkout.db"}
+	if got := c.DatabaseName(); got != "data/checkout.db" {
+		t.Fatalf("SQLite: %q", got)
+	}
+	c.DatabaseURL = "postgres://checkout:s3cret@db.internal:5432/checkout?sslmode=require"
+	if got := c.DatabaseName(); strings.Contains(got, "s3cret") || !strings.Contains(got, "db.internal:5432/checkout") {
+		t.Fatalf("PostgreSQL: %q", got)
+	}
+}
