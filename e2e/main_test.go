@@ -76,7 +76,7 @@ func run(m *testing.M) int {
 			return 1
 		}
 		defer pgCluster.Stop()
-		if databaseURL, err = pgCluster.CreateDatabase("checkout_e2e"); err != nil {
+		if databaseURL, err = pgCluster.CreateDatabase(fmt.Sprintf("checkout_e2e_%d_%d", os.Getpid(), time.Now().Unix())); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
