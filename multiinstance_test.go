@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -27,15 +29,19 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlstore/pgtest"
+	"github.com/opencheckout/hostedcheckout/handlers"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
 // fleet is three instances of the server under test, child processes in
 // live mode on one PostgreSQL database, behind a round-robin proxy, with
-// Worldline's sandbox and the merchant's webhook endpoint in the test
-// process (so the provider's ledger and the merchant's inbox outlive any
+// every provider's sandbox and the merchant's webhook endpoint in the test
+// process (so the providers' ledgers and the merchant's inbox outlive any
 // instance).
 type fleet struct {
 	t        *testing.T
@@ -44,10 +50,12 @@ type fleet struct {
 	children []*exec.Cmd
 	logs     []string
 	proxy    *httptest.Server
-	sandbox  *wlsandbox.Sandbox
-	inbox    *inbox
-	key      string
-	next     atomic.Int64
+	sandbox  *wlsandbox.Sandbox // Worldline's, which the kill holds
+	// sandboxes are every provider's, running in the test process.
+	sandboxes *sandboxset.Set
+	inbox     *inbox
+	key       string
+	next      atomic.Int64
 	// cut counts requests that reached an instance and died with it;
 	// paying counts each instance's pay requests in flight.
 	cut    atomic.Int32
@@ -140,19 +148,28 @@ func newFleet(t *testing.T, pg *pgtest.Cluster, n int) *fleet {
 	f.proxy = httptest.NewServer(http.HandlerFunc(f.forward))
 	t.Cleanup(f.proxy.Close)
 
-	creds, err := wlsandbox.NewCredentials()
-	if err != nil {
-		t.Fatal(err)
+	// Every provider's sandbox, in this process: their ledgers outlive
+	// any instance, and their notifications go through the proxy.
+	vars := []string{}
+	started := map[string]registry.Sandbox{}
+	for _, d := range web.Providers {
+		srv := httptest.NewUnstartedServer(nil)
+		base := "http://" + srv.Listener.Addr().String()
+		st, err := d.Sandbox(registry.SandboxEnv{PublicURL: base, InternalURL: base, NotifyURL: f.proxy.URL + handlers.NotifyPath(d.Name),
+			HTTPClient: &http.Client{Timeout: 5 * time.Second}, Now: time.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Config.Handler = st.Sandbox
+		srv.Start()
+		t.Cleanup(func() { srv.Close(); _ = st.Sandbox.Close() })
+		started[d.Name] = st.Sandbox
+		for k, v := range st.Vars {
+			vars = append(vars, k+"="+v)
+		}
 	}
-	sbSrv := httptest.NewUnstartedServer(nil)
-	f.sandbox, err = wlsandbox.New(wlsandbox.Config{PublicURL: "http://" + sbSrv.Listener.Addr().String(), Credentials: creds,
-		WebhookURL: f.proxy.URL + "/notify/worldline"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbSrv.Config.Handler = f.sandbox
-	sbSrv.Start()
-	t.Cleanup(func() { sbSrv.Close(); f.sandbox.Close() })
+	f.sandboxes = sandboxset.New(started)
+	f.sandbox = f.sandboxes.Worldline
 
 	secret := checkout.NewWebhookSecret()
 	wh, err := standardwebhooks.NewWebhook(secret)
@@ -187,10 +204,8 @@ func newFleet(t *testing.T, pg *pgtest.Cluster, n int) *fleet {
 		childLeaseEnv+"=2s", // an Idempotency-Key held by a killed instance is free again soon
 		// Every shopper comes from 127.0.0.1 here: the card-testing
 		// limits (shared by the instances) would stop the run.
-		"CHECKOUT_LIMIT_PER_IP=0", "CHECKOUT_LIMIT_PER_CARD=0", "CHECKOUT_API_LIMIT_PER_SECOND=0",
-		"CHECKOUT_WORLDLINE_BASE_URL="+sbSrv.URL, "CHECKOUT_WORLDLINE_MERCHANT_ID="+creds.MerchantID,
-		"CHECKOUT_WORLDLINE_API_KEY_ID="+creds.APIKeyID, "CHECKOUT_WORLDLINE_SECRET_API_KEY="+creds.SecretAPIKey,
-		"CHECKOUT_WORLDLINE_WEBHOOK_KEY_ID="+creds.WebhookKeyID, "CHECKOUT_WORLDLINE_WEBHOOK_SECRET="+creds.WebhookSecret)
+		"CHECKOUT_LIMIT_PER_IP=0", "CHECKOUT_LIMIT_PER_CARD=0", "CHECKOUT_API_LIMIT_PER_SECOND=0")
+	f.env = append(f.env, vars...) // each provider's variables, pointing at its sandbox
 	return f
 }
 
@@ -310,9 +325,13 @@ func (f *fleet) api(method, path string, body any) (int, map[string]any) {
 // shop makes a session and pays it with card through the proxy; with
 // double, the pay form is sent twice at once (a double click). It
 // returns the session id ("" when the session could not be made).
-func (f *fleet) shop(card string, double bool) string {
-	status, s := f.api(http.MethodPost, "/v1/checkout/sessions", map[string]any{"amount": 1500, "currency": "EUR",
-		"success_url": "https://shop.test/ok"})
+func (f *fleet) shop(provider, card string, double bool) string {
+	currency := "EUR"
+	if provider == "payorder" {
+		currency = "USD" // the currency payOrder's account takes
+	}
+	status, s := f.api(http.MethodPost, "/v1/checkout/sessions", map[string]any{"amount": 1500, "currency": currency,
+		"success_url": "https://shop.test/ok", "provider": provider})
 	if status != http.StatusCreated {
 		return ""
 	}
@@ -337,8 +356,30 @@ func (f *fleet) shop(card string, double bool) string {
 	var wg sync.WaitGroup
 	for range clicks {
 		wg.Go(func() {
-			if res, err := client.PostForm(f.proxy.URL+"/c/"+id+"/pay", form); err == nil {
-				res.Body.Close()
+			res, err := client.PostForm(f.proxy.URL+"/c/"+id+"/pay", form)
+			if err != nil {
+				return
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if loc := res.Header.Get("Location"); res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/c/") {
+				if page, err := client.Get(f.proxy.URL + loc); err == nil {
+					body, _ = io.ReadAll(page.Body)
+					page.Body.Close()
+				}
+			}
+			// payOrder collects device data first: without a script the
+			// page offers its Continue form, which the shopper sends (the
+			// collection timed out) for the payment to go on.
+			if m := ddcForm.FindSubmatch(body); m != nil {
+				values := url.Values{}
+				for _, in := range hiddenInput.FindAllSubmatch(m[2], -1) {
+					values.Set(html.UnescapeString(string(in[1])), html.UnescapeString(string(in[2])))
+				}
+				action := html.UnescapeString(string(m[1]))
+				if next, err := client.PostForm(f.proxy.URL+action, values); err == nil {
+					next.Body.Close()
+				}
 			}
 		})
 	}
@@ -346,14 +387,22 @@ func (f *fleet) shop(card string, double bool) string {
 	return id
 }
 
+var (
+	ddcForm     = regexp.MustCompile(`(?s)<form id="ddc-continue" method="post" action="([^"]+)">(.*?)</form>`)
+	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+)
+
 // TestInstancesShareTheWork: three instances on one PostgreSQL behind a
-// round-robin proxy take shoppers paying approved and declined cards (a
-// third of them double-clicking, a slow provider answer among them); one
-// instance is SIGKILLed mid-run and started again. Every payment ends in
-// the state its card implies, Worldline's ledger agrees with the database
-// (each approved payment charged once, no charge without a payment), every
-// merchant webhook of every payment is delivered, each event under one
-// webhook-id, and no webhook was delivered twice at the same time.
+// round-robin proxy take shoppers paying approved and declined cards
+// through Worldline, payOrder (its device data step sent without a
+// script) and Antom, a fifth of them double-clicking, a slow provider
+// answer among them; one instance is SIGKILLed while Worldline holds its
+// payment, and started again. Every payment ends in the state its card
+// implies, each provider's ledger agrees with the database (each approved
+// payment charged once, each declined one never; no Worldline charge
+// without a payment), every merchant webhook of every payment is
+// delivered, each event under one webhook-id, and no webhook was
+// delivered twice at the same time.
 func TestInstancesShareTheWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three servers as child processes")
@@ -373,8 +422,9 @@ func TestInstancesShareTheWork(t *testing.T) {
 
 	cards := []string{testcards.Visa, testcards.Mastercard, testcards.DeclineGeneric, testcards.DeclineFunds}
 	approved := map[string]bool{testcards.Visa: true, testcards.Mastercard: true}
+	providers := []string{"worldline", "payorder", "antom"}
 	const shoppers = 48
-	type order struct{ session, card string }
+	type order struct{ session, card, provider string }
 	orders := make([]order, shoppers)
 	var entered <-chan struct{}
 	var release func()
@@ -386,15 +436,17 @@ func TestInstancesShareTheWork(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			card := cards[i%len(cards)]
-			orders[i] = order{session: f.shop(card, i%3 == 0), card: card}
+			card, provider := cards[i%len(cards)], providers[(i/len(cards))%len(providers)]
+			orders[i] = order{session: f.shop(provider, card, i%5 == 0), card: card, provider: provider}
 		}()
+		// Shoppers 24 to 27 pay through Worldline (providers change every
+		// four shoppers): the hold is armed before them.
 		switch i {
-		case shoppers / 3:
+		case 20:
 			// Worldline holds the next payment's authorisation: the
 			// instance waiting for it is killed below.
 			entered, release = f.sandbox.HoldNext()
-		case shoppers/3 + 3:
+		case 26:
 			select {
 			case <-entered:
 			case <-time.After(20 * time.Second):
@@ -454,7 +506,7 @@ func TestInstancesShareTheWork(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 
-	made, charged := 0, 0
+	made, charged, wlCharged := 0, 0, 0
 	for _, o := range orders {
 		if o.session == "" {
 			t.Errorf("a session could not be made through the proxy")
@@ -471,16 +523,19 @@ func TestInstancesShareTheWork(t *testing.T) {
 			want = "succeeded"
 		}
 		if p["status"] != want {
-			t.Errorf("session %s (card %s…): payment %s is %v, want %s", o.session, o.card[:6], pid, p["status"], want)
+			t.Errorf("session %s (%s, card %s…): payment %s is %v, want %s", o.session, o.provider, o.card[:6], pid, p["status"], want)
 		}
-		charges := f.sandbox.Charges(pid)
+		charges := f.charges(o.provider, pid)
 		if want == "succeeded" && charges != 1 || want == "failed" && charges != 0 {
 			t.Errorf("payment %s (%v) charged %d times", pid, p["status"], charges)
 		}
 		charged += charges
+		if o.provider == "worldline" {
+			wlCharged += charges
+		}
 	}
-	if total := f.sandbox.TotalCharges(); total != charged {
-		t.Errorf("Worldline charged %d times, the database knows of %d: a charge without its payment", total, charged)
+	if total := f.sandbox.TotalCharges(); total != wlCharged {
+		t.Errorf("Worldline charged %d times, the database knows of %d: a charge without its payment", total, wlCharged)
 	}
 	if made < shoppers-6 {
 		t.Errorf("only %d of %d shoppers got a payment", made, shoppers)
@@ -531,4 +586,16 @@ func TestInstancesShareTheWork(t *testing.T) {
 	}
 	fmt.Fprintf(os.Stderr, "fleet: %d shoppers over 3 instances (one killed and restarted, %d requests cut with it), %d payments, %d charges, %d events delivered (%d after a refused first attempt)\n",
 		shoppers, f.cut.Load(), made, charged, len(f.inbox.ids), retried)
+}
+
+// charges is how many times provider's ledger charged our payment id.
+func (f *fleet) charges(provider, paymentID string) int {
+	switch provider {
+	case "payorder":
+		o, _ := f.sandboxes.Payorder.Order(paymentID)
+		return o.Charges
+	case "antom":
+		return f.sandboxes.Antom.Charges(paymentID)
+	}
+	return f.sandboxes.Worldline.Charges(paymentID)
 }
