@@ -240,18 +240,15 @@ func (h *Handlers) DashboardSignIn(c echo.Context) error {
 		return h.renderSignIn(c, s, http.StatusUnprocessableEntity, shown, l.T("dashboard.sign_in.missing"), "")
 	}
 	now := h.Service.Now()
-	account, address := signInAccountKey(email), "address:"+c.RealIP()
-	blockedAccount, waitA := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
-	blockedAddress, waitB := h.Dashboard.counter().Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
-	if blockedAccount || blockedAddress {
+	keys := signInKeysOf(c, email)
+	if blocked, wait := h.Dashboard.blocked(keys, now); blocked {
 		h.Log.WarnContext(ctx(c), "dashboard sign-in refused by a limit", "ip", c.RealIP())
-		SetRetryAfter(c, max(waitA, waitB))
+		SetRetryAfter(c, wait)
 		return h.renderSignIn(c, s, http.StatusTooManyRequests, shown, l.T("dashboard.sign_in.locked"), "")
 	}
 	u, err := h.Service.SignIn(ctx(c), email, password)
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
-		h.Dashboard.counter().Allow(address, SignInFailuresPerAddress, SignInWindow, now)
+		h.Dashboard.failed(keys, now)
 		h.Log.InfoContext(ctx(c), "dashboard sign-in failed", "ip", c.RealIP())
 		return h.renderSignIn(c, s, http.StatusUnauthorized, shown, l.T("dashboard.sign_in.wrong"), "")
 	}
@@ -452,6 +449,37 @@ func (h *Handlers) dashSessionOf(c echo.Context, m *checkout.Merchant, id string
 		return ""
 	}
 	return s.ID
+}
+
+// signInKeys are the keys a failed sign-in counts under: the email as
+// typed (signInAccountKey) and, where there is one, the client's address
+// ("" for a step of a signed-in person: a password change, turning
+// two-step sign-in off).
+type signInKeys struct{ account, address string }
+
+// signInKeysOf is the keys of a sign-in with email from c's address.
+func signInKeysOf(c echo.Context, email string) signInKeys {
+	return signInKeys{account: signInAccountKey(email), address: "address:" + c.RealIP()}
+}
+
+// blocked reports whether k's account or address is past its failure
+// limit, and how long until both may try again.
+func (d *Dashboard) blocked(k signInKeys, now time.Time) (bool, time.Duration) {
+	byAccount, waitA := d.counter().Blocked(k.account, SignInFailuresPerAccount, SignInWindow, now)
+	var byAddress bool
+	var waitB time.Duration
+	if k.address != "" {
+		byAddress, waitB = d.counter().Blocked(k.address, SignInFailuresPerAddress, SignInWindow, now)
+	}
+	return byAccount || byAddress, max(waitA, waitB)
+}
+
+// failed counts a failed sign-in (a wrong password or code) under k.
+func (d *Dashboard) failed(k signInKeys, now time.Time) {
+	d.counter().Allow(k.account, SignInFailuresPerAccount, SignInWindow, now)
+	if k.address != "" {
+		d.counter().Allow(k.address, SignInFailuresPerAddress, SignInWindow, now)
+	}
 }
 
 // signInAccountKey is the failure limiter's key of an email as typed (for

@@ -47,13 +47,13 @@ func (h *Handlers) DashboardChangePassword(c echo.Context) error {
 		return Render(c, status, templates.DashboardAccount(v))
 	}
 	now := h.Service.Now()
-	account := signInAccountKey(u.Email)
-	if blocked, wait := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
+	keys := signInKeys{account: signInAccountKey(u.Email)}
+	if blocked, wait := h.Dashboard.blocked(keys, now); blocked {
 		SetRetryAfter(c, wait)
 		return refuse(http.StatusTooManyRequests, "dashboard.sign_in.locked", "current-password")
 	}
 	if !checkout.VerifyPassword(u.PasswordHash, current) {
-		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.failed(keys, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.account.error.current", "current-password")
 	}
 	if checkout.CheckNewPassword(fresh) != nil {

@@ -142,18 +142,15 @@ func (h *Handlers) DashboardSignInCode(c echo.Context) error {
 	}
 	l := h.dashLocale(c)
 	now := h.Service.Now()
-	account, address := signInAccountKey(u.Email), "address:"+c.RealIP()
-	blockedAccount, waitA := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now)
-	blockedAddress, waitB := h.Dashboard.counter().Blocked(address, SignInFailuresPerAddress, SignInWindow, now)
-	if blockedAccount || blockedAddress {
+	keys := signInKeysOf(c, u.Email)
+	if blocked, wait := h.Dashboard.blocked(keys, now); blocked {
 		h.Log.WarnContext(ctx(c), "dashboard sign-in code refused by a limit", "user_id", u.ID, "ip", c.RealIP())
-		SetRetryAfter(c, max(waitA, waitB))
+		SetRetryAfter(c, wait)
 		return h.renderSignInCode(c, d.sid, http.StatusTooManyRequests, l.T("dashboard.sign_in.locked"))
 	}
 	err = h.Service.CheckTOTP(ctx(c), u, c.Request().PostFormValue("code"))
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
-		h.Dashboard.counter().Allow(address, SignInFailuresPerAddress, SignInWindow, now)
+		h.Dashboard.failed(keys, now)
 		h.Log.InfoContext(ctx(c), "dashboard sign-in code refused", "user_id", u.ID, "ip", c.RealIP())
 		return h.renderSignInCode(c, d.sid, http.StatusUnauthorized, l.T("dashboard.code.wrong"))
 	}
@@ -250,18 +247,18 @@ func (h *Handlers) DashboardTOTPDisable(c echo.Context) error {
 		return Render(c, status, templates.DashboardAccount(v))
 	}
 	now := h.Service.Now()
-	account := signInAccountKey(u.Email)
-	if blocked, wait := h.Dashboard.counter().Blocked(account, SignInFailuresPerAccount, SignInWindow, now); blocked {
+	keys := signInKeys{account: signInAccountKey(u.Email)}
+	if blocked, wait := h.Dashboard.blocked(keys, now); blocked {
 		SetRetryAfter(c, wait)
 		return refuse(http.StatusTooManyRequests, "dashboard.sign_in.locked", "totp-password")
 	}
 	if !checkout.VerifyPassword(u.PasswordHash, f.Get("current")) {
-		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.failed(keys, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.account.error.current", "totp-password")
 	}
 	err := h.Service.CheckTOTP(ctx(c), u, f.Get("code"))
 	if checkout.ErrorCodeOf(err) == checkout.EUnauthorized {
-		h.Dashboard.counter().Allow(account, SignInFailuresPerAccount, SignInWindow, now)
+		h.Dashboard.failed(keys, now)
 		return refuse(http.StatusUnprocessableEntity, "dashboard.code.wrong", "totp-code")
 	}
 	if err != nil {
