@@ -362,8 +362,20 @@ const ReissueWindow = 2 * time.Minute
 // only while m's keys are still current and previous (EConflict
 // otherwise); the key it replaces stops at once. The event is a
 // merchant.key_rotated, as for a rotation.
-func (s *Service) ReissueSecretKey(ctx context.Context, m *Merchant, previous string, rotatedAt time.Time) (*RotatedKey, error) {
+func (s *Service) ReissueSecretKey(ctx context.Context, m *Merchant, previous string) (*RotatedKey, error) {
 	now := s.now()
+	// When the key was made: the merchant's newest merchant.key_rotated.
+	var rotatedAt time.Time
+	events, err := s.Store.MerchantEvents(ctx, m.ID, 100)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	for _, e := range events {
+		if e.Type == EventMerchantKeyRotated {
+			rotatedAt = e.CreatedAt
+			break
+		}
+	}
 	if m.PreviousKeyHash == "" || m.PreviousKeyHash != previous || !m.PreviousKeyExpiresAt.After(now) || now.Sub(rotatedAt) > ReissueWindow {
 		return nil, Errorf(EConflict, "The secret key was rotated meanwhile; rotate it again from the settings page.")
 	}
@@ -374,7 +386,7 @@ func (s *Service) ReissueSecretKey(ctx context.Context, m *Merchant, previous st
 	e := Event{ID: s.IDs.NewID(PrefixEvent), MerchantID: m.ID, Type: EventMerchantKeyRotated, CreatedAt: now,
 		Data:   actorData(ctx, map[string]any{"previous_expires_at": r.PreviousExpiresAt.Unix(), "reissued": true}),
 		Notify: WebhookMerchantKeyRotated, Object: obj}
-	err := s.Store.ReplaceMerchantKey(ctx, m.ID, previous, m.APIKeyHash, HashAPIKey(key), e)
+	err = s.Store.ReplaceMerchantKey(ctx, m.ID, previous, m.APIKeyHash, HashAPIKey(key), e)
 	switch {
 	case errors.Is(err, ErrConflict):
 		return nil, Errorf(EConflict, "The secret key was rotated meanwhile; rotate it again from the settings page.")

@@ -370,7 +370,7 @@ func (h *Handlers) DashboardRotateKey(c echo.Context) error {
 	case named == secretFingerprint(m.APIKeyHash):
 		key, err = h.Service.RotateSecretKey(actor, m, m.APIKeyHash, overlap)
 	case m.PreviousKeyHash != "" && named == secretFingerprint(m.PreviousKeyHash):
-		key, err = h.Service.ReissueSecretKey(actor, m, m.PreviousKeyHash, h.lastKeyRotation(c, m))
+		key, err = h.Service.ReissueSecretKey(actor, m, m.PreviousKeyHash)
 		reissued = true
 	default:
 		err = checkout.Errorf(checkout.EConflict, "stale")
@@ -396,21 +396,6 @@ func (h *Handlers) DashboardRotateKey(c echo.Context) error {
 	}
 	v.NewKey, v.NewKeyReissued = key.Secret, reissued
 	return h.renderSettings(c, http.StatusOK, v)
-}
-
-// lastKeyRotation is when m's key was last rotated (its newest
-// merchant.key_rotated event), or the zero time.
-func (h *Handlers) lastKeyRotation(c echo.Context, m *checkout.Merchant) time.Time {
-	events, err := h.Service.Store.MerchantEvents(ctx(c), m.ID, 100)
-	if err != nil {
-		return time.Time{}
-	}
-	for _, e := range events {
-		if e.Type == checkout.EventMerchantKeyRotated {
-			return e.CreatedAt
-		}
-	}
-	return time.Time{}
 }
 
 func overlapKey(seconds int64) string {

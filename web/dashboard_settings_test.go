@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -331,5 +332,32 @@ func TestDashboardSettingsFormsRefuseForgery(t *testing.T) {
 	}
 	if after := merchantNow(t, app, web.DemoMerchantID); after.Version != before.Version {
 		t.Fatal("a forged form changed the merchant")
+	}
+}
+
+// A second Yes more than checkout.ReissueWindow after the rotation (a
+// stale reload, not a double click) replaces nothing: the key made then
+// may be in use by now.
+func TestDashboardSettingsKeyReissueWindow(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}
+	app := dashApp(t, func(c *web.Config) { c.Now = clock.Now })
+	b := newDashBrowser(t, app)
+	b.signIn(web.DemoDashboardEmail, dashPassword)
+	token := b.token(b.do("GET", "/dashboard/settings", nil))
+	ask := b.do("POST", "/dashboard/settings/keys", url.Values{"form_token": {token}, "overlap": {"86400"}})
+	key, _ := testID(t, ask, "confirm").Find(`input[name=key]`).Attr("value")
+	yes := url.Values{"form_token": {token}, "confirm": {"yes"}, "overlap": {"86400"}, "key": {key}}
+	first := b.do("POST", "/dashboard/settings/keys", yes)
+	made, _ := testID(t, first, "new-secret-key").Attr("value")
+	if first.Status != 200 || made == "" {
+		t.Fatalf("rotation: %d", first.Status)
+	}
+	clock.Add(checkout.ReissueWindow + time.Second)
+	again := b.do("POST", "/dashboard/settings/keys", yes)
+	if again.Status != http.StatusConflict || testID(t, again, "new-secret-key").Length() != 0 {
+		t.Fatalf("a second Yes after the window: %d, want 409 and no key", again.Status)
+	}
+	if res := do(t, "GET", app.URL+"/v1/merchant", nil, "Authorization", "Bearer "+made); res.Status != 200 {
+		t.Fatalf("the key made by the rotation stopped working: %d", res.Status)
 	}
 }

@@ -30,6 +30,3 @@ func (t timedDB) QueryRowContext(ctx context.Context, query string, args ...any)
 
 // Pool is the database/sql pool, for its statistics (the metrics).
 func (d *DB) Pool() *sql.DB { return d.db.DB }
-
-// Dialect names the database: "sqlite" or "postgres".
-func (d *DB) Dialect() string { return d.dialect.String() }
