@@ -24,6 +24,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlstore"
+	"github.com/opencheckout/hostedcheckout/e2e/fleet"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	wlsandbox "github.com/opencheckout/hostedcheckout/providers/worldline/sandbox"
 	"github.com/opencheckout/hostedcheckout/web"
@@ -34,28 +35,23 @@ import (
 // itself (checkout.Service.CrashPoint), and childLeaseEnv shortens its
 // Idempotency-Key lease so that a retry need not wait a minute.
 const (
-	childEnv      = "CHECKOUT_TEST_SERVER_CHILD"
+	childEnv      = fleet.ChildEnv
 	crashAtEnv    = "CHECKOUT_TEST_CRASH_AT"
-	childLeaseEnv = "CHECKOUT_TEST_IDEMPOTENCY_LEASE"
+	childLeaseEnv = fleet.LeaseEnv
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		os.Exit(run(os.Getenv, os.Stderr, func(c *web.Config) {
-			if at := os.Getenv(crashAtEnv); at != "" {
-				c.CrashPoint = func(step string) {
-					if step == at {
-						fmt.Fprintf(os.Stderr, "crash test: SIGKILL at %s\n", step)
-						_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-						select {} // the signal is on its way; nothing after this step runs
-					}
+	fleet.ServeChild(func(c *web.Config) {
+		if at := os.Getenv(crashAtEnv); at != "" {
+			c.CrashPoint = func(step string) {
+				if step == at {
+					fmt.Fprintf(os.Stderr, "crash test: SIGKILL at %s\n", step)
+					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+					select {} // the signal is on its way; nothing after this step runs
 				}
 			}
-			if lease, err := time.ParseDuration(os.Getenv(childLeaseEnv)); err == nil {
-				c.IdempotencyLease = lease
-			}
-		}))
-	}
+		}
+	})
 	os.Exit(m.Run())
 }
 

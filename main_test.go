@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
 // TestRunServesAndStopsOnSignal starts the program as `go run .` would, with
@@ -27,7 +29,7 @@ func TestRunServesAndStopsOnSignal(t *testing.T) {
 	r, w := io.Pipe()
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(func(k string) string {
+		exit <- web.Serve(func(k string) string {
 			if k == "CHECKOUT_ADDR" {
 				return "127.0.0.1:0"
 			}
@@ -78,7 +80,7 @@ func TestRunServesAndStopsOnSignal(t *testing.T) {
 
 func TestRunRefusesBadConfiguration(t *testing.T) {
 	var out strings.Builder
-	code := run(func(k string) string {
+	code := web.Serve(func(k string) string {
 		if k == "CHECKOUT_MODE" {
 			return "live"
 		}

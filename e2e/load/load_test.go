@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/sandboxset"
 	"github.com/opencheckout/hostedcheckout/web"
 )
 
@@ -54,11 +56,38 @@ func settings() (n, c int, short bool) {
 	return max(n, 1), max(*flagC, 1), short
 }
 
-func TestLoad(t *testing.T) {
-	n, c, short := settings()
+// target is the server a run drives, and how the run reads its books.
+type target struct {
+	base, apiKey string
+	transport    http.RoundTripper
+	sandboxes    *sandboxset.Set
+	store        interface {
+		SessionEvents(ctx context.Context, sessionID string) ([]checkout.Event, error)
+	}
+	// export reads the payments table and the session ids.
+	export func(context.Context) ([]serverPayment, []string, error)
+	// atRest are the files the card-data scan reads while the server
+	// runs, and after it stopped; minFiles is how many the scan must find.
+	atRest   func() []string
+	minFiles int
+	// midRun runs once a quarter of the sessions are done (the fleet
+	// kills an instance then); stop stops the server; logs are its log files.
+	midRun func()
+	stop   func() error
+	logs   func() []logFile
+	// check adds the target's own checks once the books are compared.
+	check func(rep *report, rows []serverPayment, problem func(string, ...any))
+}
 
-	// The app, as the e2e suite starts it: sandbox mode, a fresh database,
-	// JSON logs at debug level to a file the final scan reads.
+// TestLoad runs the mix against one app in this process, on SQLite.
+func TestLoad(t *testing.T) {
+	runLoad(t, inProcess(t))
+}
+
+// inProcess starts the app as the e2e suite does: sandbox mode, a fresh
+// SQLite database, JSON logs at debug level to a file the final scan
+// reads.
+func inProcess(t *testing.T) *target {
 	dir, err := os.MkdirTemp("", "checkout-load-")
 	if err != nil {
 		t.Fatal(err)
@@ -71,11 +100,11 @@ func TestLoad(t *testing.T) {
 		_ = os.RemoveAll(dir)
 	})
 	dbPath, logPath := filepath.Join(dir, "checkout.db"), filepath.Join(dir, "app.log")
-	logFile, err := os.Create(logPath)
+	logOut, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = logFile.Close() })
+	t.Cleanup(func() { _ = logOut.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	app, err := web.New(ctx, web.Config{
 		Addr:              "127.0.0.1:0",
@@ -84,7 +113,7 @@ func TestLoad(t *testing.T) {
 		ProviderTimeout:   providerTimeout,
 		ReconcileInterval: 100 * time.Millisecond,
 		LogFormat:         "json",
-	}, slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}, slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -97,17 +126,39 @@ func TestLoad(t *testing.T) {
 		stopOnce.Do(func() {
 			cancel()
 			stopErr = <-served
+			_ = logOut.Sync()
 		})
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
+	return &target{
+		base: app.URL, apiKey: app.DemoAPIKey, transport: &http.Transport{},
+		sandboxes: app.Sandbox, store: app.Store,
+		export: func(ctx context.Context) ([]serverPayment, []string, error) {
+			return exportPayments(ctx, "sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
+		},
+		// The database, its WAL and shared memory (there while the app
+		// runs), and the log.
+		atRest:   func() []string { return existing(dbPath, dbPath+"-wal", dbPath+"-shm", logPath) },
+		minFiles: 3,
+		stop:     stop,
+		logs:     func() []logFile { return []logFile{{Path: logPath}} },
+	}
+}
+
+// runLoad drives the shoppers through tg and checks the books.
+func runLoad(t *testing.T, tg *target) {
+	n, c, short := settings()
+	ctx := context.Background()
 
 	// The shoppers.
-	transport := &http.Transport{MaxIdleConns: 4 * c, MaxIdleConnsPerHost: 4 * c, IdleConnTimeout: 30 * time.Second}
-	defer transport.CloseIdleConnections()
+	if tr, ok := tg.transport.(*http.Transport); ok {
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost, tr.IdleConnTimeout = 4*c, 4*c, 30*time.Second
+		defer tr.CloseIdleConnections()
+	}
 	r := &run{
-		base: app.URL, apiKey: app.DemoAPIKey, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
-		transport: transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{},
+		base: tg.base, apiKey: tg.apiKey, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
+		transport: tg.transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{},
 	}
 	recs := make([]*record, n)
 	for i, sc := range plan(n) {
@@ -116,6 +167,8 @@ func TestLoad(t *testing.T) {
 	}
 	jobs := make(chan *record)
 	var wg sync.WaitGroup
+	var finished atomic.Int32
+	var midRun sync.WaitGroup
 	start := time.Now()
 	for range c {
 		wg.Go(func() {
@@ -123,6 +176,9 @@ func TestLoad(t *testing.T) {
 				sctx, scancel := context.WithTimeout(ctx, sessionTimeout)
 				newShopper(r, rec).journey(sctx)
 				scancel()
+				if finished.Add(1) == int32(max(n/4, 1)) && tg.midRun != nil {
+					midRun.Go(tg.midRun)
+				}
 			}
 		})
 	}
@@ -131,6 +187,7 @@ func TestLoad(t *testing.T) {
 	}
 	close(jobs)
 	wg.Wait()
+	midRun.Wait()
 	wall := time.Since(start)
 
 	var problems []string
@@ -138,18 +195,24 @@ func TestLoad(t *testing.T) {
 
 	// Provider notifications still on their way are let in before the
 	// books are compared: a late one must not move anything.
-	notifications := waitNotifications(t, app, problem)
+	notifications := waitNotifications(t, tg.sandboxes, problem)
 
 	// Every session ended as its card and flow imply, and the merchant API
 	// and the provider's ledger say the same.
-	ledger := ledgerCharges(app)
+	ledger := ledgerCharges(tg.sandboxes)
 	for _, rec := range recs {
-		if err := readTimeline(app, rec); err != nil {
+		if err := readTimeline(tg.store, rec); err != nil {
 			rec.fail("read the session's timeline: %v", err)
 		}
 		checkExpectations(rec, ledger)
 	}
 	for _, rec := range recs {
+		if len(rec.Errors) > 0 && rec.SessionID != "" && os.Getenv("LOAD_DEBUG") != "" {
+			evs, _ := tg.store.SessionEvents(ctx, rec.SessionID)
+			for _, e := range evs {
+				t.Logf("DEBUG %s %s %s %v", rec.SessionID, e.CreatedAt.Format("15:04:05.000"), e.Type, e.Data)
+			}
+		}
 		if rec.Disturbed {
 			t.Logf("DISTURBED: session #%d %s (session %s, payment %s) went pending after a provider call failed and ended %s",
 				rec.Index, rec.Scenario.Name(), rec.SessionID, rec.PaymentID, rec.Final)
@@ -160,7 +223,7 @@ func TestLoad(t *testing.T) {
 
 	// R37: the shoppers' records against the payments table, and the
 	// payments table against the sandbox ledgers.
-	rows, sessions, err := exportPayments(context.Background(), dbPath)
+	rows, sessions, err := tg.export(ctx)
 	if err != nil {
 		t.Fatalf("export payments: %v", err)
 	}
@@ -180,38 +243,43 @@ func TestLoad(t *testing.T) {
 			payorderCharges += n
 		}
 	}
-	if total := app.Sandbox.Payorder.Charges(); total != payorderCharges {
+	if total := tg.sandboxes.Payorder.Charges(); total != payorderCharges {
 		problem("ledger: the payOrder sandbox made %d charges, the payments table accounts for %d", total, payorderCharges)
 		rep.Ledger["unattributed_charges"] += total - payorderCharges
 	}
+	if tg.check != nil {
+		tg.check(rep, rows, problem)
+	}
 
-	// No card number at rest: the database, its WAL and shared memory and
-	// the log, while the app runs (the WAL is there) and after it stopped.
+	// No card number at rest: the database's files and the log, while the
+	// server runs and after it stopped.
 	numbers := r.cards.list()
-	files := existing(dbPath, dbPath+"-wal", dbPath+"-shm", logPath)
+	files := tg.atRest()
 	hits := scanForCardData(files, numbers)
-	if err := stop(); err != nil {
+	if err := tg.stop(); err != nil {
 		problem("the app stopped with: %v", err)
 	}
-	_ = logFile.Sync()
-	if rep.ServerLog, err = readServerLog(logPath); err != nil {
+	if rep.ServerLog, err = readServerLog(tg.logs()...); err != nil {
 		problem("read the app's log: %v", err)
 	} else {
 		for _, p := range rep.ServerLog.problems {
 			problem("%s", p)
 		}
 	}
-	after := existing(dbPath, dbPath+"-wal", logPath)
+	after := tg.atRest()
 	hits = append(hits, scanForCardData(after, numbers)...)
 	for _, f := range files {
 		rep.ScannedFiles = append(rep.ScannedFiles, filepath.Base(f))
+	}
+	if len(files) > 8 {
+		rep.ScannedFiles = []string{fmt.Sprintf("%d files (the PostgreSQL cluster's and the instances' logs)", len(files))}
 	}
 	rep.ScanHits = len(hits)
 	for _, h := range hits {
 		problem("CARD DATA AT REST: %s", h)
 	}
-	if len(files) < 3 {
-		problem("the scan found only %v; want the database, its WAL and the log", files)
+	if len(files) < tg.minFiles {
+		problem("the scan found only %v; want the database's files and the log", files)
 	}
 
 	text := rep.text()
@@ -308,11 +376,13 @@ func checkExpectations(rec *record, ledger func(provider, id string) (int, bool)
 // pending, and whether it then settled through an inquiry (the reconciler's,
 // or one a provider notification or the shopper's return triggered) rather
 // than by a guess.
-func readTimeline(app *web.App, rec *record) error {
+func readTimeline(store interface {
+	SessionEvents(ctx context.Context, sessionID string) ([]checkout.Event, error)
+}, rec *record) error {
 	if rec.SessionID == "" || rec.PaymentID == "" {
 		return nil
 	}
-	events, err := app.Store.SessionEvents(context.Background(), rec.SessionID)
+	events, err := store.SessionEvents(context.Background(), rec.SessionID)
 	if err != nil {
 		return err
 	}
@@ -343,8 +413,7 @@ func readTimeline(app *web.App, rec *record) error {
 
 // ledgerCharges reads each sandbox's ledger by our payment id (every
 // adapter sends it as the provider's merchant reference).
-func ledgerCharges(app *web.App) func(provider, id string) (int, bool) {
-	sb := app.Sandbox
+func ledgerCharges(sb *sandboxset.Set) func(provider, id string) (int, bool) {
 	return func(provider, id string) (int, bool) {
 		switch provider {
 		case "payorder":
@@ -365,11 +434,10 @@ func ledgerCharges(app *web.App) func(provider, id string) (int, bool) {
 
 // waitNotifications lets the sandboxes finish delivering their
 // notifications, then checks each was acknowledged by our /notify endpoint.
-func waitNotifications(t *testing.T, app *web.App, problem func(string, ...any)) map[string]int {
+func waitNotifications(t *testing.T, sb *sandboxset.Set, problem func(string, ...any)) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	sb := app.Sandbox
 	for name, wait := range map[string]func(context.Context) error{
 		"worldline": sb.Worldline.WaitWebhooks, "antom": sb.Antom.WaitNotifications,
 		"alipayplus": sb.AlipayPlus.WaitNotifications, "bbmsl": sb.BBMSL.WaitNotifications,

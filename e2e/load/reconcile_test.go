@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"slices"
 	"testing"
 )
@@ -17,11 +16,8 @@ type serverPayment struct {
 
 // exportPayments reads the whole payments table (R37: "export the server's
 // payments") through a read-only connection of its own.
-func exportPayments(ctx context.Context, dbPath string) ([]serverPayment, []string, error) {
-	q := url.Values{}
-	q.Set("mode", "ro")
-	q.Add("_pragma", "busy_timeout(10000)")
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?"+q.Encode()) // the driver the app registers
+func exportPayments(ctx context.Context, driver, dsn string) ([]serverPayment, []string, error) {
+	db, err := sql.Open(driver, dsn) // sqlite (the driver the app registers) or pgx
 	if err != nil {
 		return nil, nil, err
 	}

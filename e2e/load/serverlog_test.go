@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -43,13 +44,36 @@ func pathGroup(path string) string {
 // readServerLog reads the JSON log. Any 4xx or 5xx the app itself answered
 // (outside the sandboxes, whose 500s the 0119 card asks for), any panic and
 // any error other than a request line is a problem.
-func readServerLog(path string) (*serverLog, error) {
-	f, err := os.Open(path)
+//
+// A run on a fleet reads each instance's log; the last line of an instance
+// that was SIGKILLed may be cut in the middle, and is only counted.
+func readServerLog(files ...logFile) (*serverLog, error) {
+	l := &serverLog{Levels: map[string]int{}, Statuses: map[string]int{}, Messages: map[string]int{}}
+	for _, f := range files {
+		if err := l.read(f); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// banner is what web.Serve prints between the log's lines once the server
+// is ready (an instance of a fleet logs to the same file).
+var banner = regexp.MustCompile(`^$|^Hosted checkout \(\w+ mode\) on \S+$|^  database: \S+$`)
+
+// logFile is one log of the server (one per instance and start).
+type logFile struct {
+	Path   string
+	Killed bool // SIGKILLed: its last line may be cut
+}
+
+func (l *serverLog) read(file logFile) error {
+	f, err := os.Open(file.Path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	l := &serverLog{Levels: map[string]int{}, Statuses: map[string]int{}, Messages: map[string]int{}}
+	cutLine := -1
 	// The error behind each failed request, by request id: a request whose
 	// caller gave up (context canceled) is the caller's timeout, not the
 	// app's fault, and is only counted.
@@ -67,9 +91,20 @@ func readServerLog(path string) (*serverLog, error) {
 			Err       string `json:"err"`
 		}
 		l.Lines++
+		if banner.Match(sc.Bytes()) {
+			continue // what checkout prints to stderr when it starts (web.Serve)
+		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			if file.Killed && cutLine < 0 {
+				cutLine = l.Lines // fine if it is the last
+				continue
+			}
 			l.problems = append(l.problems, fmt.Sprintf("log line %d is not JSON: %v", l.Lines, err))
 			continue
+		}
+		if cutLine >= 0 {
+			l.problems = append(l.problems, fmt.Sprintf("log line %d is not JSON", cutLine))
+			cutLine = -1
 		}
 		l.Levels[rec.Level]++
 		if rec.Msg == "http" {
@@ -95,5 +130,8 @@ func readServerLog(path string) (*serverLog, error) {
 			l.problems = append(l.problems, fmt.Sprintf("the app logged %s %q: %s (%s)", rec.Level, rec.Msg, rec.Err, rec.RequestID))
 		}
 	}
-	return l, sc.Err()
+	if cutLine >= 0 {
+		l.Messages["a last line cut by SIGKILL"]++
+	}
+	return sc.Err()
 }

@@ -89,6 +89,7 @@ type report struct {
 	ServerLog      *serverLog     `json:"server_log"`
 	ScanHits       int            `json:"card_data_hits"`
 	ScannedFiles   []string       `json:"scanned_files"`
+	Fleet          *fleetReport   `json:"fleet,omitempty"`
 }
 
 // stepOrder is the order of a journey.
@@ -224,6 +225,10 @@ func (r *report) text() string {
 	if l := r.ServerLog; l != nil {
 		fmt.Fprintf(&b, "server log: %d lines (%s)\n  requests answered: %s\n  warnings and errors: %s\n",
 			l.Lines, outcomes(l.Levels), outcomes(l.Statuses), outcomes(l.Messages))
+	}
+	if f := r.Fleet; f != nil {
+		fmt.Fprintf(&b, "fleet: %d instances, %d SIGKILLed and restarted mid-run; %d requests cut with it, %d requests sent again; %d webhook events delivered (%d after a refused attempt)\n",
+			f.Instances, f.Killed, f.Cut, f.Resent, f.Webhooks, f.WebhooksAfterRefusal)
 	}
 	fmt.Fprintf(&b, "card-data scan of %s: %d hits\n", strings.Join(r.ScannedFiles, ", "), r.ScanHits)
 	return b.String()

@@ -61,6 +61,25 @@ type SandboxEnv struct {
 	NotifyURL  string
 	HTTPClient *http.Client
 	Now        func() time.Time
+	// ActionTimeout is how long the sandbox keeps a payment waiting for
+	// the shopper (a redirect, a challenge, device data collection, a
+	// hosted page, a wallet's cashier) before it expires it as failed,
+	// with nothing charged, as providers do with an authentication nobody
+	// finished; 0 is DefaultActionTimeout.
+	ActionTimeout time.Duration
+}
+
+// DefaultActionTimeout is how long a sandbox waits for the shopper by
+// default (SandboxEnv.ActionTimeout): the 15 minutes Alipay+ documents for
+// an unpaid order, used for every provider's sandbox.
+const DefaultActionTimeout = 15 * time.Minute
+
+// ActionTimeoutOr is timeout, or DefaultActionTimeout when it is 0 or less.
+func ActionTimeoutOr(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		return DefaultActionTimeout
+	}
+	return timeout
 }
 
 // Sandbox is a running simulator: an HTTP handler mounted at MountPath.
