@@ -56,6 +56,11 @@ const (
 	CutHeader = "X-Fleet-Cut"
 	// MerchantID is the fleet's merchant.
 	MerchantID = "mer_fleet"
+	// ActionTimeout is how long the fleet's sandboxes wait for a shopper
+	// before they expire the payment (registry.SandboxEnv.ActionTimeout):
+	// a payment whose instance died before the shopper got its challenge
+	// or redirect fails with nothing charged within the run.
+	ActionTimeout = 25 * time.Second
 )
 
 // ServeChild serves as the server under test, and exits, when this binary
@@ -133,7 +138,7 @@ func New(t testing.TB, pg *pgtest.Cluster, n int, env ...string) *Fleet {
 		srv := httptest.NewUnstartedServer(nil)
 		base := "http://" + srv.Listener.Addr().String()
 		st, err := d.Sandbox(registry.SandboxEnv{PublicURL: base, InternalURL: base, NotifyURL: f.URL + handlers.NotifyPath(d.Name),
-			HTTPClient: f.Client(5 * time.Second), Now: time.Now})
+			HTTPClient: f.Client(5 * time.Second), Now: time.Now, ActionTimeout: ActionTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}

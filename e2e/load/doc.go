@@ -2,6 +2,12 @@
 // reconciliation of R37: TestLoad (load_test.go), with TestReconcileFindsProblems
 // and TestScanFindsCardData showing that its checks can fail.
 //
+// TestLoad drives one app in this process; TestLoadOnFleet (fleet_test.go)
+// drives the same mix, with the same checks, through three instances on
+// one PostgreSQL database behind a round-robin load balancer (e2e/fleet),
+// SIGKILLs one of them once a quarter of the sessions are done and starts
+// it again; see below.
+//
 // TestLoad starts the whole app in-process, as the e2e suite does (sandbox
 // mode on 127.0.0.1:0, a temporary SQLite database, JSON logs at debug level
 // to a temporary file), and drives N shoppers over real HTTP, C at a time,
@@ -37,6 +43,20 @@
 // a provider call timed out on a starved machine and then failed with
 // nothing charged is reported, and fails the run only with -load.strict.
 //
+// On the fleet, every instance is a child process in live mode; every
+// provider's sandbox and the merchant's webhook endpoint run in the test
+// process, so their ledgers and inbox outlive any instance. A request cut
+// by the kill is sent again by its shopper (a reload, the browser's
+// "resubmit the form"; the merchant's client retries its POST under the
+// same Idempotency-Key). A payment whose instance died before the shopper
+// got its challenge or redirect can never be finished: the sandboxes then
+// expire it after e2e/fleet's ActionTimeout, as providers do, and it must
+// fail with nothing charged. On top of the checks above, every payment's
+// merchant webhooks must arrive, each event under one webhook-id, none
+// twice at the same time, although the merchant refuses the first attempt
+// of every fourth; the card-data scan reads every file of the PostgreSQL
+// cluster and every instance's log.
+//
 // It prints throughput, end-to-end p50/p95/p99 and per-step latencies with
 // t.Logf (go test -v), and writes them to -load.report when set (JSON when
 // the name ends in .json, text otherwise).
@@ -44,7 +64,8 @@
 // Commands:
 //
 //	go test ./e2e/load -count=1 -v                                  # the short run (40 sessions), as in go test ./...
-//	go test ./e2e/load -run TestLoad -count=1 -v -load.n=200        # the full run
+//	go test ./e2e/load -run TestLoad -count=1 -v -load.n=200        # the full run, on one app and on the fleet
+//	go test ./e2e/load -run TestLoadOnFleet -count=1 -v             # the fleet alone
 //	go test ./e2e/load -run TestLoad -count=1 -v -load.n=1000 -load.c=64 -load.report=load.json
 //
 // Flags:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -112,7 +113,9 @@ func TestLoadOnFleet(t *testing.T) {
 				Webhooks: events, WebhooksAfterRefusal: afterRefusal}
 		},
 	}
-	tg.transport = resendCut{next: tg.transport, resent: &retried}
+	var busy sync.Map
+	tg.transport = resendCut{next: tg.transport, resent: &retried, busy: &busy}
+	tg.expected = func(requestID string) bool { _, ok := busy.Load(requestID); return ok }
 	runLoad(t, tg)
 }
 
@@ -135,6 +138,9 @@ type fleetReport struct {
 type resendCut struct {
 	next   http.RoundTripper
 	resent *atomic.Int32
+	// busy are the request ids of the 409s answered while the key's lease
+	// ran: the server log's check expects them.
+	busy *sync.Map
 }
 
 func (rt resendCut) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -162,6 +168,7 @@ func (rt resendCut) RoundTrip(req *http.Request) (*http.Response, error) {
 		cut = cut || again
 		if cut && res.StatusCode == http.StatusConflict && req.Header.Get("Idempotency-Key") != "" {
 			again = true
+			rt.busy.Store(res.Header.Get("X-Request-Id"), true)
 		}
 		if !again || try >= 40 {
 			return res, nil

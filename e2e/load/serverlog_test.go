@@ -18,6 +18,7 @@ type serverLog struct {
 	Statuses map[string]int `json:"http_statuses"` // "<path group> <status class>"
 	Messages map[string]int `json:"warnings_and_errors"`
 	problems []string
+	expected func(requestID string) bool
 }
 
 // pathGroup names where a request went: our pages, the API, notifications,
@@ -47,8 +48,11 @@ func pathGroup(path string) string {
 //
 // A run on a fleet reads each instance's log; the last line of an instance
 // that was SIGKILLed may be cut in the middle, and is only counted.
-func readServerLog(files ...logFile) (*serverLog, error) {
-	l := &serverLog{Levels: map[string]int{}, Statuses: map[string]int{}, Messages: map[string]int{}}
+//
+// expected (nil: none) names the requests whose error answer the run
+// expected; they are counted apart.
+func readServerLog(expected func(requestID string) bool, files ...logFile) (*serverLog, error) {
+	l := &serverLog{Levels: map[string]int{}, Statuses: map[string]int{}, Messages: map[string]int{}, expected: expected}
 	for _, f := range files {
 		if err := l.read(f); err != nil {
 			return nil, err
@@ -112,6 +116,10 @@ func (l *serverLog) read(file logFile) error {
 			l.Statuses[fmt.Sprintf("%s %dxx", group, rec.Status/100)]++
 			if rec.Status >= 500 && canceled[rec.RequestID] {
 				l.Statuses[group+" 5xx, caller gave up"]++
+				continue
+			}
+			if rec.Status >= 400 && l.expected != nil && l.expected(rec.RequestID) {
+				l.Statuses[fmt.Sprintf("%s %d, expected", group, rec.Status)]++
 				continue
 			}
 			if rec.Status >= 400 && !strings.HasPrefix(group, "sandbox/") {

@@ -47,7 +47,7 @@ type record struct {
 	Challenged   bool // a challenge page was shown
 	SawPending   bool // the result page said pending first
 	WentPending  bool // the timeline: the payment's outcome was unknown for a while
-	Reconciled   bool // the timeline: ... and an inquiry settled it
+	Reconciled   bool // the timeline: its final state came from an inquiry
 	Disturbed    bool // it went pending although the card table implies a direct answer
 	AddedCard    bool // this shopper added the customer's saved card
 	DoubleSubmit bool // the shopper pressed Pay twice at once (a double click)

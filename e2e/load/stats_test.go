@@ -117,7 +117,7 @@ func newReport(recs []*record, st *stats, wall time.Duration, c int, short bool)
 		if rec.SawPending {
 			r.SawPending++
 		}
-		if rec.Reconciled {
+		if rec.Reconciled && (rec.WentPending || rec.Scenario.Unknown) {
 			r.Reconciled++
 		}
 		if rec.Disturbed {

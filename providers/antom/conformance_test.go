@@ -31,7 +31,7 @@ type env struct {
 	notify *notifySink
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, edits ...func(*sandbox.Config)) *env {
 	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -40,13 +40,17 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.New(sandbox.Config{
+	cfg := sandbox.Config{
 		PublicURL:   srv.URL + mount,
 		Credentials: creds,
 		// The journeys' paymentNotifyUrl is the public checkout.example.com;
 		// the sandbox posts to this process instead.
 		NotifyURL: srv.URL + "/notify/antom",
-	})
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	sb, err := sandbox.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -273,6 +273,9 @@ func (s *Sandbox) pay(a answerer, body []byte) {
 	if o.expires.IsZero() {
 		o.expires = now.Add(defaultTTL)
 	}
+	if s.actionTimeout > 0 && now.Add(s.actionTimeout).Before(o.expires) {
+		o.expires = now.Add(s.actionTimeout)
+	}
 	s.orders[o.requestID] = o
 	s.byID[o.paymentID] = o
 	s.byCashier[o.cashierID] = o

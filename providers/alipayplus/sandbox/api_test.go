@@ -225,6 +225,25 @@ func TestAmountOverLimit(t *testing.T) {
 	}
 }
 
+// TestActionTimeout: with Config.ActionTimeout, an order closes at the
+// earlier of its paymentExpiryTime and creation plus the timeout.
+func TestActionTimeout(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.ActionTimeout = 20 * time.Second })
+	e.pay("pay_soon", "700")
+	e.advance(19 * time.Second)
+	if q := e.inquire("pay_soon"); q.get("paymentStatus") != StatusProcessing {
+		t.Fatalf("before the timeout: %s", q.raw)
+	}
+	e.advance(2 * time.Second)
+	if q := e.inquire("pay_soon"); q.get("paymentStatus") != StatusFail || q.get("paymentFailReason") != "ORDER_IS_CLOSED" {
+		t.Fatalf("after the timeout: %s", q.raw)
+	}
+	if st, _ := e.sb.PaymentState("pay_soon"); st.Charges != 0 {
+		t.Errorf("a closed order was charged: %+v", st)
+	}
+	e.wait()
+}
+
 // TestExpiry: an order unpaid after its expiry closes, is notified, and
 // its cashier says so.
 func TestExpiry(t *testing.T) {

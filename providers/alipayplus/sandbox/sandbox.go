@@ -213,6 +213,10 @@ type Config struct {
 	// HTTPClient posts notifications; a client with a 5 second timeout when nil.
 	HTTPClient *http.Client
 	Now        func() time.Time // time.Now when nil
+	// ActionTimeout, when set, is the longest an order waits for the
+	// shopper: it closes at the earlier of paymentExpiryTime and creation
+	// plus ActionTimeout (registry.SandboxEnv.ActionTimeout).
+	ActionTimeout time.Duration
 }
 
 // Sandbox is the simulated wallet, an http.Handler with in-memory state.
@@ -228,6 +232,7 @@ type Sandbox struct {
 	cashierMethod string
 	notifyLater   bool
 	notifyDelay   time.Duration
+	actionTimeout time.Duration
 	client        *http.Client
 	now           func() time.Time
 	sandboxkit.Server
@@ -321,6 +326,7 @@ func New(cfg Config) (*Sandbox, error) {
 		cashierMethod: method,
 		notifyLater:   cfg.NotifyAfterReturn,
 		notifyDelay:   cfg.NotifyDelay,
+		actionTimeout: cfg.ActionTimeout,
 		client:        cfg.HTTPClient,
 		now:           cfg.Now,
 		orders:        map[string]*order{},

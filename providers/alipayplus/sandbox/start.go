@@ -13,7 +13,8 @@ func Start(env registry.SandboxEnv) (*registry.Started, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb, err := New(Config{PublicURL: env.PublicURL, Credentials: creds, HTTPClient: env.HTTPClient, Now: env.Now})
+	sb, err := New(Config{PublicURL: env.PublicURL, Credentials: creds, HTTPClient: env.HTTPClient, Now: env.Now,
+		ActionTimeout: env.ActionTimeout})
 	if err != nil {
 		return nil, err
 	}

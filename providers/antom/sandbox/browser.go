@@ -15,15 +15,23 @@ import (
 
 // serveChallenge is GET /3ds/{id}: Antom's 3DS page for a payment in
 // process. A payment no longer waiting (answered, or canceled by the
-// merchant) gets a page that leads back to the merchant.
+// merchant) gets a page that leads back to the merchant; one that expired
+// (Config.ActionTimeout) sends the browser back at once, 303 to
+// paymentRedirectUrl, as a failed authentication does.
 func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	s.mu.Lock()
 	p := s.challenges[id]
+	s.expire(p)
 	switch {
 	case p == nil:
 		s.mu.Unlock()
 		s.renderError(w, r, http.StatusNotFound, "This verification request is unknown.")
+		return
+	case p.expired:
+		target := p.redirectURL
+		s.mu.Unlock()
+		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	case p.browserDone || p.status != statusProcessing:
 		v := finishedView{ReturnURL: p.redirectURL}
@@ -44,8 +52,9 @@ func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveChallengeAnswer is POST /3ds/{id}: the first answer decides (code
-// 1234 passes, anything else or Cancel fails authentication); every answer
-// then sends the browser to paymentRedirectUrl.
+// 1234 passes, anything else or Cancel fails authentication) unless the
+// payment expired first (Config.ActionTimeout); every answer then sends the
+// browser to paymentRedirectUrl.
 func (s *Sandbox) serveChallengeAnswer(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	id := r.PathValue("id")
@@ -58,6 +67,7 @@ func (s *Sandbox) serveChallengeAnswer(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "This verification request is unknown.")
 		return
 	}
+	s.expire(p)
 	if !p.browserDone && p.status == statusProcessing {
 		p.browserDone = true
 		if !cancelled && subtle.ConstantTimeCompare([]byte(code), []byte(ChallengeCode)) == 1 {

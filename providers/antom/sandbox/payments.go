@@ -62,6 +62,8 @@ type payment struct {
 	token                string // the 3DS page's id
 	challengeShown       bool
 	browserDone          bool
+	waitingSince         time.Time // when the 3DS page opened: ActionTimeout runs from here
+	expired              bool      // nobody answered the 3DS page within ActionTimeout
 	createdAt            time.Time
 	paidAt               time.Time
 	canceledAt           time.Time
@@ -279,6 +281,7 @@ func (s *Sandbox) pay(body []byte) answer {
 
 	s.mu.Lock()
 	if p := s.payments[v.requestID]; p != nil {
+		s.expire(p)
 		a := s.repeat(fp, p.fingerprint, func() answer { return s.payAnswer(p) })
 		s.mu.Unlock()
 		return a
@@ -425,7 +428,26 @@ func (s *Sandbox) fail(p *payment, code string) {
 func (s *Sandbox) startChallenge(p *payment) {
 	p.status, p.code = statusProcessing, codePaymentInProcess
 	p.token = s.token()
+	p.waitingSince = s.now()
 	s.challenges[p.token] = p
+}
+
+// expire ends a payment whose 3DS page nobody answered within
+// Config.ActionTimeout of its opening, as Antom closes a payment whose
+// authentication lapsed: FAIL ORDER_IS_CLOSED (inferred: Antom documents
+// no code for this; ORDER_IS_CLOSED is its common "the order is closed",
+// paymentStatus FAIL its failure, and seed 002 only says to inquire once a
+// payment reaches its expiry time), with no threeDSResult and nothing
+// authorised, and notifyPayment sent as for any failure. It is applied
+// lazily, under the lock, by every reader of a payment (pay replays,
+// inquiryPayment, capture, cancel, refund, the 3DS page, PaymentState).
+// The caller holds s.mu.
+func (s *Sandbox) expire(p *payment) {
+	if p == nil || p.status != statusProcessing || p.browserDone || s.now().Sub(p.waitingSince) < s.timeout {
+		return
+	}
+	p.expired = true
+	s.fail(p, codeOrderIsClosed)
 }
 
 func (s *Sandbox) transaction(kind, id, requestID string, value int64, currency string, at time.Time) transaction {
@@ -484,6 +506,7 @@ func (s *Sandbox) inquiry(body []byte) answer {
 	if p == nil {
 		return s.failure(codeOrderNotExist)
 	}
+	s.expire(p)
 	r := inquiryResponse{
 		Result:               resultOf(codeSuccess),
 		PaymentStatus:        p.status,
@@ -548,6 +571,7 @@ func (s *Sandbox) capture(body []byte) answer {
 		return s.repeat(fp, c.fingerprint, func() answer { return s.captureAnswer(c) })
 	}
 	p := s.byID[req.PaymentID]
+	s.expire(p)
 	switch {
 	case p == nil:
 		return s.failure(codeOrderNotExist)
@@ -595,6 +619,7 @@ func (s *Sandbox) cancelPayment(body []byte) answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.lookup(req)
+	s.expire(p)
 	switch {
 	case p == nil:
 		return s.failure(codeOrderNotExist)

@@ -123,6 +123,7 @@ func (s *Sandbox) refund(body []byte) answer {
 		return s.repeat(fp, rf.fingerprint, func() answer { return s.refundAnswer(rf) })
 	}
 	p := s.byID[req.PaymentID]
+	s.expire(p)
 	switch {
 	case p == nil:
 		return s.failure(codeOrderNotExist)

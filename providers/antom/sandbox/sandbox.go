@@ -116,7 +116,14 @@
 //   - A challenge is U PAYMENT_IN_PROCESS with normalUrl
 //     <PublicURL>/3ds/<32 hex>; the payment is PROCESSING until the page is
 //     answered. The first answer decides; every answer sends the browser
-//     303 to paymentRedirectUrl unchanged. The page has no expiry.
+//     303 to paymentRedirectUrl unchanged.
+//   - Expiry: a page nobody answered within Config.ActionTimeout of its
+//     opening (default registry.DefaultActionTimeout, 15 minutes) expires
+//     the payment as FAIL ORDER_IS_CLOSED with nothing charged (and
+//     notifyPayment), applied lazily by whatever reads the payment next:
+//     inquiryPayment, a pay replay, capture, cancel, refund, PaymentState
+//     or the page itself, which then sends the browser 303 back to
+//     paymentRedirectUrl.
 //   - Idempotency: a pay repeated with the same body (compared as canonical
 //     JSON) answers the payment as it stands now (the U of a challenge
 //     still open, else its final S or F; F ORDER_IS_CLOSED once canceled);
@@ -182,6 +189,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/alipaysign"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
@@ -244,6 +252,11 @@ type Config struct {
 	// was not acknowledged; DefaultRetryDelays when nil.
 	RetryDelays []time.Duration
 	Rand        io.Reader // source of ids, tokens and CAVVs; crypto/rand when nil
+	// ActionTimeout is how long a payment may wait for the shopper (its
+	// 3DS page open, unanswered) before the sandbox expires it as FAIL
+	// ORDER_IS_CLOSED with nothing charged; 0 is
+	// registry.DefaultActionTimeout (registry.SandboxEnv.ActionTimeout).
+	ActionTimeout time.Duration
 }
 
 // Sandbox is the simulated Antom, an http.Handler with in-memory state.
@@ -257,6 +270,7 @@ type Sandbox struct {
 	antomKey    *rsa.PrivateKey
 	client      *http.Client
 	now         func() time.Time
+	timeout     time.Duration // Config.ActionTimeout, defaulted
 	notifyURL   string
 	retryDelays []time.Duration
 	sandboxkit.Server
@@ -313,6 +327,7 @@ func New(cfg Config) (*Sandbox, error) {
 		antomKey:    antomKey,
 		client:      cfg.HTTPClient,
 		now:         cfg.Now,
+		timeout:     registry.ActionTimeoutOr(cfg.ActionTimeout),
 		notifyURL:   cfg.NotifyURL,
 		retryDelays: cfg.RetryDelays,
 		rnd:         sandboxkit.NewRandom(cfg.Rand, "antom"),
@@ -381,6 +396,7 @@ func (s *Sandbox) PaymentState(paymentRequestID string) (PaymentState, bool) {
 	if !ok {
 		return PaymentState{}, false
 	}
+	s.expire(p)
 	return p.state(), true
 }
 

@@ -328,8 +328,3 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
-
-// expired reports whether a session is past its lifetime.
-func (s *Sandbox) expired(ss *session) bool {
-	return s.now().Sub(ss.createdAt) > sessionLifetime
-}

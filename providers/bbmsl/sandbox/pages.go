@@ -45,23 +45,45 @@ const (
 	challengeHint = "Sandbox: enter " + ChallengeCode + " to pass; any other code fails."
 )
 
-// session returns the live page named by the request's sid. The caller
-// holds s.mu.
-func (s *Sandbox) session(r *http.Request) *session {
+// livePage takes s.mu and returns the page named by the request's sid,
+// still holding s.mu (the caller unlocks it). First it expires a page left
+// waiting past the action timeout (lapse). An unknown page is a 404 and an
+// expired one a 303 to callbackUrl.fail, as a failed authentication: both
+// are answered here, with s.mu released, and livePage returns nil.
+func (s *Sandbox) livePage(w http.ResponseWriter, r *http.Request) *session {
+	s.mu.Lock()
 	ss := s.sessions[r.URL.Query().Get("sid")]
-	if ss == nil || s.expired(ss) {
+	if ss == nil {
+		s.mu.Unlock()
+		s.renderError(w, r, http.StatusNotFound, "This add-card page is unknown.")
+		return nil
+	}
+	s.lapse(ss)
+	if ss.lapsed {
+		target := ss.endedAt
+		s.mu.Unlock()
+		http.Redirect(w, r, target, http.StatusSeeOther)
 		return nil
 	}
 	return ss
 }
 
+// lapse ends a page the shopper has not finished (its card form or its
+// one-time code still waiting) once it is older than the action timeout:
+// no card is saved and the page ends at callbackUrl.fail, as a failed
+// authentication does [I: BBMSL documents no page lifetime]. It runs
+// first wherever a page is read. The caller holds s.mu.
+func (s *Sandbox) lapse(ss *session) {
+	if ss.state != sessionDone && s.now().Sub(ss.createdAt) > s.actionTimeout {
+		s.end(ss, ss.fail)
+		ss.lapsed = true
+	}
+}
+
 // servePage is GET /token?sid=...: the page in its current step.
 func (s *Sandbox) servePage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	ss := s.session(r)
+	ss := s.livePage(w, r)
 	if ss == nil {
-		s.mu.Unlock()
-		s.renderError(w, r, http.StatusNotFound, "This add-card page is unknown or has expired.")
 		return
 	}
 	switch ss.state {
@@ -88,11 +110,8 @@ func (s *Sandbox) serveCard(w http.ResponseWriter, r *http.Request) {
 	number, expiry := r.PostFormValue("card-number"), r.PostFormValue("card-expiry")
 	cvc, holder := r.PostFormValue("card-cvc"), r.PostFormValue("cardholder-name")
 
-	s.mu.Lock()
-	ss := s.session(r)
+	ss := s.livePage(w, r)
 	if ss == nil {
-		s.mu.Unlock()
-		s.renderError(w, r, http.StatusNotFound, "This add-card page is unknown or has expired.")
 		return
 	}
 	if ss.state != sessionOpen {
@@ -152,11 +171,8 @@ func (s *Sandbox) serveCard(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	code := strings.TrimSpace(r.PostFormValue("otp"))
-	s.mu.Lock()
-	ss := s.session(r)
+	ss := s.livePage(w, r)
 	if ss == nil {
-		s.mu.Unlock()
-		s.renderError(w, r, http.StatusNotFound, "This add-card page is unknown or has expired.")
 		return
 	}
 	if ss.state != sessionChallenge {
@@ -179,11 +195,8 @@ func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 
 // serveCancel is GET /token/cancel?sid=...: the shopper gives up.
 func (s *Sandbox) serveCancel(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	ss := s.session(r)
+	ss := s.livePage(w, r)
 	if ss == nil {
-		s.mu.Unlock()
-		s.renderError(w, r, http.StatusNotFound, "This add-card page is unknown or has expired.")
 		return
 	}
 	if ss.state != sessionDone {

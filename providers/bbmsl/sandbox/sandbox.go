@@ -89,8 +89,16 @@
 //     once and after each of Config.RetryDelays until an HTTP 200 answer
 //     whose body is OK (white space aside). add-token's notify is kept but
 //     never called: no token event is documented.
-//   - A hosted page lives 30 minutes and serves one card; the browser goes
-//     to callbackUrl.success, fail or cancel unchanged (no parameters).
+//   - A hosted page serves one card; the browser goes to
+//     callbackUrl.success, fail or cancel unchanged (no parameters).
+//   - A hosted page the shopper has not finished (no card yet, or a
+//     one-time code still awaited) Config.ActionTimeout after add-token
+//     (15 minutes by default) expires as a failed authentication does: no
+//     card is saved, and the page, its card form, its challenge and its
+//     cancel link all send the browser to callbackUrl.fail from then on.
+//     BBMSL documents no page lifetime [NF]. Nothing else waits for the
+//     shopper: a token sale is final when it answers (no 3-D Secure), so
+//     no order ever needs to expire.
 //
 // For tests: Charges, Order and Tokens read the ledger; Deliveries and
 // WaitNotifications observe notifications; CompleteAddCard plays the
@@ -114,6 +122,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/bbmsl"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
@@ -184,6 +193,11 @@ type Config struct {
 	// RetryDelays are the waits before each retry of a notification that
 	// was not acknowledged; DefaultRetryDelays when nil.
 	RetryDelays []time.Duration
+	// ActionTimeout is how long a hosted add-card page waits for the
+	// shopper (the card, then any one-time code) before the sandbox
+	// expires it: no card is saved and the browser goes to
+	// callbackUrl.fail. 0 is registry.DefaultActionTimeout.
+	ActionTimeout time.Duration
 }
 
 // Sandbox is the simulated PayAPI, an http.Handler with in-memory state.
@@ -198,6 +212,8 @@ type Sandbox struct {
 	now         func() time.Time
 	notifyURL   string
 	retryDelays []time.Duration
+	// actionTimeout is how long a hosted page waits for the shopper.
+	actionTimeout time.Duration
 	sandboxkit.Server
 	faults      *sandboxfault.Switch
 	fingerprint []byte // HMAC key of request fingerprints
@@ -212,9 +228,6 @@ type Sandbox struct {
 	nextTx     int64
 	deliveries []*delivery
 }
-
-// sessionLifetime is how long a hosted add-card page can be used [I].
-const sessionLifetime = 30 * time.Minute
 
 // New builds a Sandbox from cfg.
 func New(cfg Config) (*Sandbox, error) {
@@ -237,19 +250,20 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, errors.New("bbmsl sandbox: NotifyURL must be an absolute http(s) URL")
 	}
 	s := &Sandbox{
-		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
-		creds:       cr,
-		merchantKey: merchantKey,
-		bbmslKey:    bbmslKey,
-		client:      cfg.HTTPClient,
-		now:         cfg.Now,
-		notifyURL:   cfg.NotifyURL,
-		retryDelays: cfg.RetryDelays,
-		tokens:      map[int64]*tokenRec{},
-		orders:      map[string]*orderRec{},
-		byID:        map[int64]*orderRec{},
-		sessions:    map[string]*session{},
-		faults:      sandboxfault.NewSwitch(OperationSale, OperationRecurring, OperationVoid),
+		publicURL:     strings.TrimRight(cfg.PublicURL, "/"),
+		creds:         cr,
+		merchantKey:   merchantKey,
+		bbmslKey:      bbmslKey,
+		client:        cfg.HTTPClient,
+		now:           cfg.Now,
+		notifyURL:     cfg.NotifyURL,
+		retryDelays:   cfg.RetryDelays,
+		actionTimeout: registry.ActionTimeoutOr(cfg.ActionTimeout),
+		tokens:        map[int64]*tokenRec{},
+		orders:        map[string]*orderRec{},
+		byID:          map[int64]*orderRec{},
+		sessions:      map[string]*session{},
+		faults:        sandboxfault.NewSwitch(OperationSale, OperationRecurring, OperationVoid),
 		// The seed's ids, so that answers look like its example.
 		nextToken: 436,
 		nextOrder: 5798,
@@ -421,6 +435,7 @@ type session struct {
 	pending        *tokenRec // the card waiting for its one-time code
 	challengeShown bool
 	endedAt        string // where the browser was sent when it ended
+	lapsed         bool   // ended by the action timeout, at the fail URL
 }
 
 // Session states.

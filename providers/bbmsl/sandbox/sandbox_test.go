@@ -574,8 +574,8 @@ func TestAddCardPages(t *testing.T) {
 	}
 	late := e.addToken(t, "user-late", nil)
 	e.clock.Advance(31 * time.Minute)
-	if resp, _ = page(t, http.MethodGet, late, nil); resp.StatusCode != 404 {
-		t.Errorf("expired page: HTTP %d", resp.StatusCode)
+	if resp, _ = page(t, http.MethodGet, late, nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != failURL {
+		t.Errorf("expired page: HTTP %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if _, err := CompleteAddCard(t.Context(), nil, late, testcards.Visa, ""); err == nil {
 		t.Error("CompleteAddCard filled an expired page")

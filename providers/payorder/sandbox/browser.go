@@ -29,9 +29,13 @@ func (s *Sandbox) serveDeviceDataCollection(w http.ResponseWriter, r *http.Reque
 	if s.parseJWT(r.PostFormValue("JWT"), &claims, true) {
 		s.mu.Lock()
 		o := s.byTxRef[claims.ReferenceID]
+		if o != nil {
+			s.expire(o)
+		}
 		if o != nil && o.status == payorder.OutcomeInitialized && o.card.bin == r.PostFormValue("Bin") {
 			o.ddcSessionID = "0_" + s.rnd.UUID()
 			msg.SessionID, msg.Status = o.ddcSessionID, true
+			o.waitingSince = s.now() // now for the merchant's payOrder
 		}
 		s.mu.Unlock()
 	}
@@ -74,7 +78,9 @@ func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, "This authentication request is not valid.")
 		return
 	}
-	if o.challenge.result != "" {
+	s.expire(o)
+	if o.challenge.result != "" || o.status != payorder.OutcomeChallenged {
+		// Answered already, or expired: back to the merchant.
 		v := s.returnView(o, md)
 		s.mu.Unlock()
 		s.render(w, r, http.StatusOK, func(nonce string) templ.Component { v.Nonce = nonce; return returnPage(v) })
@@ -106,11 +112,13 @@ func (s *Sandbox) serveChallengeComplete(w http.ResponseWriter, r *http.Request)
 		s.renderError(w, r, "This authentication request is not valid.")
 		return
 	}
-	if o.challenge.result == "" {
+	s.expire(o)
+	if o.challenge.result == "" && o.status == payorder.OutcomeChallenged {
 		o.challenge.result = "N"
 		if subtle.ConstantTimeCompare([]byte(r.PostFormValue("challengeDataEntry")), []byte(testcards.ChallengeCode)) == 1 {
 			o.challenge.result = "Y"
 		}
+		o.waitingSince = s.now() // now for the merchant's verification
 	}
 	v := s.returnView(o, md)
 	s.mu.Unlock()
@@ -118,22 +126,28 @@ func (s *Sandbox) serveChallengeComplete(w http.ResponseWriter, r *http.Request)
 }
 
 // returnView builds the post back to the merchant. Response is an opaque
-// base64 CRes. The caller holds s.mu.
+// base64 CRes; an expired challenge answers N, as a failed one. The caller
+// holds s.mu.
 func (s *Sandbox) returnView(o *order, md string) returnView {
 	ch := o.challenge
+	status := ch.result
+	if o.expired {
+		status = "N"
+	}
 	cres, _ := json.Marshal(map[string]string{
 		"threeDSServerTransID": ch.serverTransID,
 		"acsTransID":           ch.acsTransID,
 		"messageType":          "CRes",
 		"messageVersion":       threeDSVersion,
-		"transStatus":          ch.result,
+		"transStatus":          status,
 	})
 	return returnView{
 		ReturnURL:     o.returnURL,
 		TransactionID: ch.transactionID,
 		Response:      base64.StdEncoding.EncodeToString(cres),
 		MD:            md,
-		Passed:        ch.result == "Y",
+		Passed:        status == "Y",
+		Expired:       o.expired,
 	}
 }
 

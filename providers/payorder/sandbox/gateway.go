@@ -422,8 +422,11 @@ func (s *Sandbox) createOrder(biz []byte) reply {
 		domain:      req.Domain,
 		skip3DS:     req.Skip3DS == "True",
 		status:      payorder.OutcomeCreated,
+		// Waiting for checkoutOrder.
+		waitingSince: s.now(),
 	}
 	if prev, ok := s.orders[req.OrderSN]; ok {
+		s.expire(prev)
 		// order_sn is the idempotency key. The payer is not part of the
 		// order's terms: createPayer is not idempotent, so a retry comes
 		// with a new payer for the same order.
@@ -448,12 +451,14 @@ func orderCreated(o *order) map[string]any {
 	}
 }
 
-// findOrder returns the order named by order_sn and linkID. The caller holds s.mu.
+// findOrder returns the order named by order_sn and linkID, expired first
+// if it waited too long. The caller holds s.mu.
 func (s *Sandbox) findOrder(orderSN, linkID string) (*order, *failure) {
 	o, ok := s.orders[orderSN]
 	if !ok || o.linkID != linkID {
 		return nil, &failure{payorder.CodeOrderNotFound, "no order with this order_sn and linkID"}
 	}
+	s.expire(o)
 	return o, nil
 }
 
@@ -495,6 +500,7 @@ func (s *Sandbox) checkoutOrder(biz []byte) reply {
 	o.txRef = s.rnd.UUID()
 	o.ddcSessionID = ""
 	o.status = payorder.OutcomeInitialized
+	o.waitingSince = now // for device data collection, then payOrder
 	s.byTxRef[o.txRef] = o
 	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, ddcClaims{
 		RegisteredClaims: jwt.RegisteredClaims{

@@ -77,6 +77,13 @@ type order struct {
 
 	answer  orderAnswer // the decision, replayed by payOrder and verifyOrder
 	charges int
+
+	// waitingSince is when the order began its current wait for the
+	// shopper or the merchant (created, checked out, device data
+	// collected, challenge started, challenge answered); expired is set
+	// when the wait ran past the action timeout (see expire).
+	waitingSince time.Time
+	expired      bool
 }
 
 // challengeState is one 3DS challenge.
@@ -245,6 +252,7 @@ func (s *Sandbox) startChallenge(o *order) *failure {
 	}
 	o.challenge = ch
 	o.status = payorder.OutcomeChallenged
+	o.waitingSince = now
 	o.answer = orderAnswer{
 		Outcome:              o.status,
 		TransactionReference: o.txRef,
@@ -264,6 +272,33 @@ func (s *Sandbox) finishChallenge(o *order) {
 	}
 	o.status = payorder.OutcomeAuthenticationFailed
 	o.answer = orderAnswer{Outcome: o.status, TransactionReference: o.txRef, Authentication: s.authenticationOf(o, testcards.Failed)}
+}
+
+// expire ends an order that has waited longer than the action timeout, in
+// any of the states that wait for someone: created or initialized (device
+// data collection, then the merchant's payOrder), challenged (the shopper's
+// answer, then the merchant's verification). Nothing is charged. The
+// outcome is inferred, since 33 Fintech documents neither an expiry nor the
+// outcome words: an order never paid closes as failed; a challenge whose
+// window lapsed is authenticationFailed, as an ACS that times a challenge
+// out reports transStatus N (EMV challengeCancel 05). Every path that reads
+// an order calls it first, so that the expiry is seen wherever the order
+// is. The caller holds s.mu.
+func (s *Sandbox) expire(o *order) {
+	if o.waitingSince.IsZero() || s.now().Before(o.waitingSince.Add(s.actionTimeout)) {
+		return
+	}
+	switch o.status {
+	case payorder.OutcomeCreated, payorder.OutcomeInitialized:
+		o.status = payorder.OutcomeFailed
+		o.answer = orderAnswer{Outcome: o.status, TransactionReference: o.txRef}
+	case payorder.OutcomeChallenged:
+		o.status = payorder.OutcomeAuthenticationFailed
+		o.answer = orderAnswer{Outcome: o.status, TransactionReference: o.txRef, Authentication: s.authenticationOf(o, testcards.Failed)}
+	default:
+		return
+	}
+	o.expired = true
 }
 
 // windowSizes maps Worldpay's window size labels to EMV challengeWindowSize codes.

@@ -43,6 +43,12 @@
 // connection. A charge made under a fault is on the ledger (Charges, Order)
 // like any other.
 //
+// An order that waits longer than Config.ActionTimeout (15 minutes by
+// default) for the shopper or for the merchant's next call expires with
+// nothing charged: queryOrder, payOrder and the verification then answer
+// failed (authenticationFailed for a challenge), and a late shopper on the
+// challenge page is sent back to the merchant as after a failed challenge.
+//
 // It never logs and never keeps a card number or a CVC: a card session
 // stores only the test scenario, brand, BIN and last four digits. Sessions
 // are single-use and expire after 10 minutes (inferred). State lives in
@@ -68,6 +74,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/providers/payorder"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 )
 
@@ -135,6 +142,11 @@ type Config struct {
 	Credentials Credentials
 	Now         func() time.Time // time.Now when nil
 	Rand        io.Reader        // source of ids, tokens and the JWT key; crypto/rand when nil
+	// ActionTimeout is how long an order may wait for the shopper (device
+	// data collection, the challenge) or for the merchant's next call
+	// (payOrder, the verification) before the sandbox expires it, unpaid;
+	// 0 is registry.DefaultActionTimeout.
+	ActionTimeout time.Duration
 }
 
 // Sandbox is the simulated gateway, an http.Handler with in-memory state.
@@ -151,6 +163,8 @@ type Sandbox struct {
 	apiID       string // JWT issuer, Cardinal's "API identifier"
 	orgUnitID   string
 	now         func() time.Time
+	// actionTimeout is how long an order waits before it expires (expire).
+	actionTimeout time.Duration
 	sandboxkit.Server
 	faults *sandboxfault.Switch
 
@@ -177,18 +191,19 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, errors.New("sandbox: the credentials need a MerchantID and a CheckoutID")
 	}
 	s := &Sandbox{
-		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
-		merchantID:  cr.MerchantID,
-		checkoutID:  cr.CheckoutID,
-		now:         cfg.Now,
-		rnd:         sandboxkit.NewRandom(cfg.Rand, "payorder"),
-		nextPayerID: 100000,
-		payers:      map[int64]bool{},
-		sessions:    map[string]*cardSession{},
-		orders:      map[string]*order{},
-		byTxRef:     map[string]*order{},
-		byChallenge: map[string]*order{},
-		faults:      sandboxfault.NewSwitch(OperationPayOrder, OperationVerifyOrder),
+		publicURL:     strings.TrimRight(cfg.PublicURL, "/"),
+		merchantID:    cr.MerchantID,
+		checkoutID:    cr.CheckoutID,
+		now:           cfg.Now,
+		actionTimeout: registry.ActionTimeoutOr(cfg.ActionTimeout),
+		rnd:           sandboxkit.NewRandom(cfg.Rand, "payorder"),
+		nextPayerID:   100000,
+		payers:        map[int64]bool{},
+		sessions:      map[string]*cardSession{},
+		orders:        map[string]*order{},
+		byTxRef:       map[string]*order{},
+		byChallenge:   map[string]*order{},
+		faults:        sandboxfault.NewSwitch(OperationPayOrder, OperationVerifyOrder),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -233,6 +248,7 @@ type OrderState struct {
 	ChallengeResult      string // "Y" passed, "N" failed, "" no challenge or not answered yet
 	Charges              int    // times the order was charged; more than one is a double charge
 	BrowserLanguage      string // as payOrder sent it: the language the challenge would speak
+	Expired              bool   // the order waited past the action timeout and was closed unpaid
 }
 
 // Order returns the ledger entry of an order.
@@ -243,6 +259,7 @@ func (s *Sandbox) Order(orderSN string) (OrderState, bool) {
 	if !ok {
 		return OrderState{}, false
 	}
+	s.expire(o)
 	st := OrderState{
 		OrderSN:              o.sn,
 		LinkID:               o.linkID,
@@ -254,6 +271,7 @@ func (s *Sandbox) Order(orderSN string) (OrderState, bool) {
 		ChallengeWindowSize:  o.windowSize,
 		Charges:              o.charges,
 		BrowserLanguage:      o.browserLanguage,
+		Expired:              o.expired,
 	}
 	if o.challenge != nil {
 		st.ChallengeResult = o.challenge.result

@@ -40,7 +40,10 @@ type testEnv struct {
 	now      time.Time
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t *testing.T) *testEnv { t.Helper(); return newTestEnvConfig(t, nil) }
+
+// newTestEnvConfig is newTestEnv with a say in the sandbox's Config.
+func newTestEnvConfig(t *testing.T, configure func(*Config)) *testEnv {
 	t.Helper()
 	creds, err := credentials()
 	if err != nil {
@@ -50,7 +53,11 @@ func newTestEnv(t *testing.T) *testEnv {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e := &testEnv{t: t, base: srv.URL + mount, creds: creds, now: time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)}
-	e.sb, err = New(Config{PublicURL: e.base, Credentials: creds, Now: func() time.Time { return e.now }})
+	cfg := Config{PublicURL: e.base, Credentials: creds, Now: func() time.Time { return e.now }}
+	if configure != nil {
+		configure(&cfg)
+	}
+	e.sb, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

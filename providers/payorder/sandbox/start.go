@@ -9,7 +9,7 @@ func Start(env registry.SandboxEnv) (*registry.Started, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb, err := New(Config{PublicURL: env.PublicURL, Credentials: creds, Now: env.Now})
+	sb, err := New(Config{PublicURL: env.PublicURL, Credentials: creds, Now: env.Now, ActionTimeout: env.ActionTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,8 @@ var canvasClasses = map[string]string{
 }
 
 // serveChallenge is GET /3dsecure/{uuid}?returnMAC=…: the ACS challenge
-// page. A wrong or missing returnMAC gets a 400 page.
+// page. A wrong or missing returnMAC gets a 400 page; after the action
+// timeout the payment has failed and the browser is sent back (303).
 func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("uuid")
 	s.mu.Lock()
@@ -33,6 +34,12 @@ func (s *Sandbox) serveChallenge(w http.ResponseWriter, r *http.Request) {
 	case !macMatches(r.URL.Query().Get("returnMAC"), p.returnMAC):
 		s.mu.Unlock()
 		s.renderError(w, r, http.StatusBadRequest, "This authentication request is not valid.")
+		return
+	case s.expire(p):
+		// Too late: the authentication failed, as after a wrong code.
+		target := returnTarget(p)
+		s.mu.Unlock()
+		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	case p.browserDone:
 		v := finishedView{ReturnURL: returnTarget(p)}
@@ -78,6 +85,7 @@ func (s *Sandbox) serveChallengeAnswer(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "This authentication request is not valid.")
 		return
 	}
+	s.expire(p) // an answer after the timeout counts for nothing
 	if !p.browserDone {
 		p.browserDone = true
 		if !cancelled && subtle.ConstantTimeCompare([]byte(code), []byte(testcards.ChallengeCode)) == 1 {
@@ -102,6 +110,7 @@ func (s *Sandbox) serveRedirector(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "This authentication request is unknown.")
 		return
 	}
+	s.expire(p) // too late: the browser only goes back
 	if !p.browserDone {
 		p.browserDone = true
 		s.authorise(p, s.threeDSResultOf(p, p.card.scenario.Authentication, "frictionless"))

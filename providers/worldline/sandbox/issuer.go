@@ -189,7 +189,9 @@ type payment struct {
 	challengeID    string // the /3dsecure/ uuid
 	redirectorID   string // the /redirector/ uuid
 	challengeShown bool
-	browserDone    bool // the challenge was answered or the hop completed
+	browserDone    bool      // the challenge was answered, the hop completed or the wait expired
+	redirectedAt   time.Time // when the payment became REDIRECTED: the shopper's wait starts
+	expired        bool      // the shopper did not finish within actionTimeout
 
 	captured      int64
 	refunded      int64 // refunds that succeeded
@@ -234,6 +236,36 @@ func (s *Sandbox) setStatus(p *payment, status string, code int) {
 	p.status, p.statusCode = status, code
 	p.statusChangedAt = s.now()
 	s.emitPayment(p)
+}
+
+// refresh brings a payment up to date before an API call (or a test's
+// ledger read) reads or changes it: a wait for the shopper that lapsed
+// expires, and an answered capture settles. The caller holds s.mu.
+func (s *Sandbox) refresh(p *payment) {
+	s.expire(p)
+	s.settle(p)
+}
+
+// expire fails a payment still REDIRECTED (to the challenge page or the
+// 3DS Method hop) more than actionTimeout after it was redirected: the
+// shopper never finished, so the authentication lapsed and nothing is
+// authorised. It becomes REJECTED 180 with threeDSecureStatus
+// INVALID_PARES_OR_NOT_COMPLETED (the seed's failed-3DS status, whose name
+// covers an authentication not completed; using it for a lapsed wait is
+// inferred, Worldline does not document the expiry), its webhook goes out,
+// and its browser pages only send the shopper back. It reports whether p
+// expired, now or before. Applied lazily, wherever the payment is read.
+// The caller holds s.mu.
+func (s *Sandbox) expire(p *payment) bool {
+	if p.status == statusRedirected && s.now().Sub(p.redirectedAt) > s.actionTimeout {
+		method := "frictionless" // the 3DS Method hop
+		if p.challengeID != "" {
+			method = "challenged"
+		}
+		p.browserDone, p.expired = true, true
+		s.failAuthentication(p, s.threeDSResultOf(p, testcards.Failed, method))
+	}
+	return p.expired
 }
 
 // settle completes a capture the acquirer was asked for: any call after the
@@ -287,6 +319,7 @@ func (s *Sandbox) redirect(p *payment, challenge bool) {
 	}
 	p.threeDSecureStatus = "ENROLLED"
 	s.setStatus(p, statusRedirected, 50)
+	p.redirectedAt = p.statusChangedAt
 }
 
 // merchantAction is what the create answer tells the merchant to do next.

@@ -319,7 +319,7 @@ func (s *Sandbox) getPayment(id string) answer {
 	if !ok {
 		return s.unknownPayment()
 	}
-	s.settle(p)
+	s.refresh(p)
 	return jsonAnswer(http.StatusOK, s.response(p))
 }
 
@@ -353,7 +353,7 @@ func (s *Sandbox) findPayments(r *http.Request) answer {
 			continue
 		}
 		if out.TotalCount >= offset && len(out.Payments) < limit {
-			s.settle(p)
+			s.refresh(p)
 			out.Payments = append(out.Payments, s.response(p))
 		}
 		out.TotalCount++
@@ -375,7 +375,7 @@ func (s *Sandbox) approvePayment(r *http.Request, id string, body []byte) answer
 	if decodeErr != nil {
 		return *decodeErr
 	}
-	s.settle(p)
+	s.refresh(p)
 	if p.status != statusPendingApproval {
 		return s.wrongStatus(p.status)
 	}
@@ -401,7 +401,7 @@ func (s *Sandbox) cancelPayment(id string) answer {
 	if !ok {
 		return s.unknownPayment()
 	}
-	s.settle(p)
+	s.refresh(p)
 	if p.status != statusPendingApproval {
 		return s.wrongStatus(p.status)
 	}

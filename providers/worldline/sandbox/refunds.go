@@ -132,7 +132,7 @@ func (s *Sandbox) refundPayment(r *http.Request, id string, body []byte) answer 
 	if decodeErr != nil {
 		return *decodeErr
 	}
-	s.settle(p)
+	s.refresh(p)
 	m := req.AmountOfMoney
 	switch {
 	case m == nil:

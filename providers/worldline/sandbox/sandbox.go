@@ -132,9 +132,14 @@
 //     milliseconds by Now); while the first runs, 409 code 1409 carries
 //     the same header. Unknown routes are 404 code 9404 and wrong methods
 //     405 code 9405, both after authentication.
-//   - The challenge page and the redirector have no expiry; only the first
-//     answer to a challenge counts (Cancel fails authentication); later
-//     visits only send the browser back. The browser return appends
+//   - A payment left REDIRECTED (challenge page or redirector) longer than
+//     Config.ActionTimeout (default registry.DefaultActionTimeout, 15
+//     minutes) expires as REJECTED 180 INVALID_PARES_OR_NOT_COMPLETED with
+//     nothing authorised, applied when anything next reads it (GET, Find,
+//     approve, cancel, refund, its pages, the ledger accessors); its pages
+//     then only send the browser back. Only the first answer to a
+//     challenge counts (Cancel fails authentication); later visits only
+//     send the browser back. The browser return appends
 //     RETURNMAC, REF and paymentId to the returnUrl's own query.
 //   - Webhooks: one event per status change ("payment.<status>",
 //     "refund.<status>"), each posted on its own goroutine, so their
@@ -168,6 +173,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/providers/registry"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxfault"
 	"github.com/opencheckout/hostedcheckout/providers/sandboxnotify"
 )
@@ -214,6 +220,11 @@ type Config struct {
 	HTTPClient *http.Client
 	Now        func() time.Time // time.Now when nil
 	Rand       io.Reader        // source of uuids, MACs and references; crypto/rand when nil
+	// ActionTimeout is how long a payment may wait for the shopper (on the
+	// challenge page or the 3DS Method hop) before the sandbox expires it:
+	// REJECTED 180, authentication not completed, nothing charged. 0 is
+	// registry.DefaultActionTimeout (registry.SandboxEnv.ActionTimeout).
+	ActionTimeout time.Duration
 }
 
 // Sandbox is the simulated platform, an http.Handler with in-memory state.
@@ -225,6 +236,8 @@ type Sandbox struct {
 	webhookURL string
 	client     *http.Client
 	now        func() time.Time
+	// actionTimeout is how long a REDIRECTED payment waits for the shopper.
+	actionTimeout time.Duration
 	sandboxkit.Server
 	faults *sandboxfault.Switch
 
@@ -262,17 +275,18 @@ func New(cfg Config) (*Sandbox, error) {
 		}
 	}
 	s := &Sandbox{
-		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
-		creds:       cr,
-		webhookURL:  cfg.WebhookURL,
-		client:      cfg.HTTPClient,
-		now:         cfg.Now,
-		rnd:         sandboxkit.NewRandom(cfg.Rand, "worldline"),
-		payments:    map[string]*payment{},
-		challenges:  map[string]*payment{},
-		redirectors: map[string]*payment{},
-		idempotence: map[string]*idemRecord{},
-		faults:      sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund, OperationInquireRefund),
+		publicURL:     strings.TrimRight(cfg.PublicURL, "/"),
+		creds:         cr,
+		webhookURL:    cfg.WebhookURL,
+		client:        cfg.HTTPClient,
+		now:           cfg.Now,
+		actionTimeout: registry.ActionTimeoutOr(cfg.ActionTimeout),
+		rnd:           sandboxkit.NewRandom(cfg.Rand, "worldline"),
+		payments:      map[string]*payment{},
+		challenges:    map[string]*payment{},
+		redirectors:   map[string]*payment{},
+		idempotence:   map[string]*idemRecord{},
+		faults:        sandboxfault.NewSwitch(OperationCreate, OperationApprove, OperationCancel, OperationRefund, OperationInquireRefund),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -323,7 +337,7 @@ func (s *Sandbox) Payment(merchantReference string) (PaymentState, bool) {
 	defer s.mu.Unlock()
 	for i := len(s.created) - 1; i >= 0; i-- {
 		if p := s.created[i]; p.merchantReference == merchantReference {
-			s.settle(p)
+			s.refresh(p)
 			return p.state(), true
 		}
 	}
@@ -343,7 +357,7 @@ func (s *Sandbox) PaymentByID(id string) (PaymentState, bool) {
 	if !ok {
 		return PaymentState{}, false
 	}
-	s.settle(p)
+	s.refresh(p)
 	return p.state(), true
 }
 

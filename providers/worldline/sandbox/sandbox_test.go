@@ -52,6 +52,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the Config changed by change (when not nil).
+func newEnvWith(t *testing.T, change func(*Config)) *env {
+	t.Helper()
 	creds, err := NewCredentials()
 	if err != nil {
 		t.Fatal(err)
@@ -62,12 +68,16 @@ func newEnv(t *testing.T) *env {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.base = srv.URL + mount
-	e.sb, err = New(Config{
+	cfg := Config{
 		PublicURL:   e.base,
 		Credentials: e.creds,
 		WebhookURL:  e.hooks.srv.URL + "/notify/worldline",
 		Now:         e.now,
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	e.sb, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

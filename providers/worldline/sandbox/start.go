@@ -14,7 +14,7 @@ func Start(env registry.SandboxEnv) (*registry.Started, error) {
 		return nil, err
 	}
 	sb, err := New(Config{PublicURL: env.PublicURL, Credentials: creds, WebhookURL: env.NotifyURL,
-		HTTPClient: env.HTTPClient, Now: env.Now})
+		HTTPClient: env.HTTPClient, Now: env.Now, ActionTimeout: env.ActionTimeout})
 	if err != nil {
 		return nil, err
 	}
