@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
 
-.PHONY: run test generate check fuzz load
+.PHONY: run test generate check fuzz load bench
 
 # Serve on 127.0.0.1:8080 in sandbox mode (same as `go run .`).
 run:
@@ -32,9 +32,24 @@ test: check
 fuzz:
 	FUZZTIME=$${FUZZTIME:-30s} bash e2e/fuzz.sh
 
-# The full load run: 200 shoppers over every provider and the card table.
+# The full load run: 200 shoppers over every provider and the card table,
+# on one app and on a fleet of three instances.
 load:
+	@bash checkout/sqlstore/pgtest/install.sh
 	go test ./e2e/load -run TestLoad -count=1 -v -load.n=200
+
+# The benchmark: the hosted page against a plain handler, full payments per
+# provider at 16 shoppers, our own server time, SQL per payment and peak
+# RSS, for SQLite (synchronous FULL and NORMAL) and PostgreSQL side by side.
+# The report goes to BENCH_REPORT (bench.json); BENCH_COMPARE=earlier.json
+# prints an earlier run's columns beside this one's. BENCH_TIME is each
+# measurement's length.
+BENCH_REPORT ?= bench.json
+BENCH_TIME ?= 5s
+bench:
+	@bash checkout/sqlstore/pgtest/install.sh
+	go test ./e2e/load -run '^TestBench$$' -count=1 -v -timeout 30m -perf.full -perf.time=$(BENCH_TIME) \
+		-perf.report=$(abspath $(BENCH_REPORT)) $(if $(BENCH_COMPARE),-perf.compare=$(abspath $(BENCH_COMPARE)))
 
 # Regenerate the templ components (the _templ.go files are committed).
 generate:

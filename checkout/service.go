@@ -130,7 +130,17 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, erro
 
 // Merchant returns a merchant by id.
 func (s *Service) Merchant(ctx context.Context, id string) (*Merchant, error) {
-	m, err := s.Store.Merchant(ctx, id)
+	return merchantOrError(s.Store.Merchant(ctx, id))
+}
+
+// PageMerchant returns a merchant by id for a shopper's page (its branding
+// and embedding origins): as read at most a second ago
+// (Store.MerchantSnapshot).
+func (s *Service) PageMerchant(ctx context.Context, id string) (*Merchant, error) {
+	return merchantOrError(s.Store.MerchantSnapshot(ctx, id))
+}
+
+func merchantOrError(m *Merchant, err error) (*Merchant, error) {
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ENotFound, "No such merchant.")
 	}

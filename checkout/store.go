@@ -19,6 +19,11 @@ type Store interface {
 	// events (merchant.updated) are written in the same transaction.
 	SaveMerchant(ctx context.Context, m *Merchant, events ...Event) error
 	Merchant(ctx context.Context, id string) (*Merchant, error)
+	// MerchantSnapshot is Merchant as this process read it at most a
+	// second ago (a write through this store is seen at once; another
+	// instance's within the second): for a page's branding and embedding
+	// origins, never for keys, secrets or money.
+	MerchantSnapshot(ctx context.Context, id string) (*Merchant, error)
 	// MerchantByKeyHash finds the merchant whose current secret key has
 	// this hash, or whose previous key has it while that key's overlap
 	// lasts (PreviousKeyExpiresAt after now, compared in the statement).

@@ -196,7 +196,7 @@ func (h *Handlers) merchant(c echo.Context, id string) (*checkout.Merchant, erro
 	if m, ok := c.Get(pageMerchantKey).(*checkout.Merchant); ok && m.ID == id {
 		return m, nil
 	}
-	m, err := h.Service.Merchant(ctx(c), id)
+	m, err := h.Service.PageMerchant(ctx(c), id)
 	if err == nil {
 		c.Set(pageMerchantKey, m)
 	}

@@ -193,6 +193,7 @@ func (a *App) assemble(ctx context.Context) error {
 	a.relay = relay.New(a.Store, a.Log, a.Config.Now, a.Config.Mode == ModeLive && !a.Config.WebhookPrivateNetworks, a.Config.WebhookTimeout)
 	// Counted whether or not /metrics is served (a few atomic adds).
 	a.metrics = newMetrics(a.Store)
+	a.metrics.timingEverywhere = a.Config.ServerTimingEverywhere
 	a.Service.Observer = a.metrics
 	a.relay.OnAttempt = a.metrics.webhookAttempt
 	formKey, err := a.Store.ServerKey(ctx, "form_tokens", []byte(checkout.RandomToken(32)), a.Config.Now())

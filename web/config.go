@@ -93,6 +93,11 @@ type Config struct {
 	// refund where a crash leaves work half done; the crash test stops the
 	// process there. Never set from the environment.
 	CrashPoint func(step string)
+	// ServerTimingEverywhere gives every answer of ours (pages too, not
+	// the provider sandboxes') the Server-Timing header the merchant API
+	// always carries: make bench sums a payment's own server time from it.
+	// Not read from the environment.
+	ServerTimingEverywhere bool
 	// IdempotencyLease is how long a merchant request holds its
 	// Idempotency-Key before a retry may take it over (one minute when
 	// zero); tests shorten it. Never set from the environment.

@@ -27,13 +27,14 @@ import (
 // at each scrape the webhook queue's depth and oldest delivery's age, the
 // payments being reconciled and the database pool's use.
 type metrics struct {
-	registry      *prometheus.Registry
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	payments      *prometheus.CounterVec
-	threeDS       *prometheus.CounterVec
-	providerCalls *prometheus.HistogramVec
-	webhooks      *prometheus.CounterVec
+	registry         *prometheus.Registry
+	timingEverywhere bool // Config.ServerTimingEverywhere
+	requests         *prometheus.CounterVec
+	latency          *prometheus.HistogramVec
+	payments         *prometheus.CounterVec
+	threeDS          *prometheus.CounterVec
+	providerCalls    *prometheus.HistogramVec
+	webhooks         *prometheus.CounterVec
 }
 
 // Latency buckets, in seconds: a page in milliseconds, a provider call in
@@ -79,11 +80,12 @@ func (m *metrics) webhookAttempt(outcome string) { m.webhooks.WithLabelValues(ou
 // middleware counts each request by its route pattern (never the path: ids
 // would make a series per session), and gives merchant API requests a
 // Server-Timing header: the time spent in the database and waiting for
-// providers (checkout.Timing).
+// providers (checkout.Timing); with Config.ServerTimingEverywhere, every
+// answer but the sandboxes' gets it.
 func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		if strings.HasPrefix(c.Request().URL.Path, "/v1/") {
+		if path := c.Request().URL.Path; strings.HasPrefix(path, "/v1/") || m.timingEverywhere && !strings.HasPrefix(path, "/sandbox/") {
 			ctx, timing := checkout.WithTiming(c.Request().Context())
 			c.SetRequest(c.Request().WithContext(ctx))
 			c.Response().Before(func() {

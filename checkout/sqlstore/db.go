@@ -33,8 +33,10 @@ var migrations embed.FS
 
 // DB is the SQL checkout.Store.
 type DB struct {
-	db      timedDB
-	dialect dialect
+	db        timedDB
+	dialect   dialect
+	counts    *counters
+	merchants merchantCache
 }
 
 var _ checkout.Store = (*DB)(nil)
@@ -97,12 +99,21 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	probe, err := sql.Open("sqlite", dsn) // for the registered driver
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	drv := probe.Driver()
+	probe.Close()
+	counts := &counters{}
+	db := sql.OpenDB(sqliteConnector{drv: drv, dsn: dsn, counts: counts})
+	// Every connection stays open: database/sql keeps only 2 idle ones by
+	// default, and a connection closed and opened again under load runs
+	// its pragmas and prepares its statements again.
 	db.SetMaxOpenConns(8)
-	d := &DB{db: timedDB{db}, dialect: sqliteDialect}
+	db.SetMaxIdleConns(8)
+	d := &DB{db: timedDB{db}, dialect: sqliteDialect, counts: counts}
 	if err := d.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -17,40 +17,72 @@ func (d *DB) AppendEvents(ctx context.Context, events ...checkout.Event) error {
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) error {
-	for _, e := range events {
+	events = slices.Clone(events) // the merchant ids filled in are this call's
+	const cols = 9
+	var (
+		merchants = map[string]string{} // session id -> merchant id
+		args      []any                 // the rows of the one INSERT
+		rows      int
+		payloads  = make([][]byte, len(events))
+	)
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		q := `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?, ?, ?, ?), `, rows), ", ")
+		_, err := tx.ExecContext(ctx, q, args...)
+		args, rows = args[:0], 0
+		return err
+	}
+	for i := range events {
+		e := &events[i]
 		data, err := json.Marshal(nonNilMap(e.Data))
 		if err != nil {
 			return err
 		}
 		if e.MerchantID == "" {
-			if err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM sessions WHERE id = ?`, e.SessionID).Scan(&e.MerchantID); err != nil {
+			if m, ok := merchants[e.SessionID]; ok {
+				e.MerchantID = m
+			} else if err := tx.QueryRowContext(ctx, `SELECT merchant_id FROM sessions WHERE id = ?`, e.SessionID).Scan(&e.MerchantID); err != nil {
 				if err == sql.ErrNoRows {
 					return fmt.Errorf("event %s: no session %q and no merchant", e.ID, e.SessionID)
 				}
 				return err
 			}
+			merchants[e.SessionID] = e.MerchantID
 		}
 		// A merchant-visible event (Notify set) keeps the payload its
 		// webhooks carry: GET /v1/events serves the same bytes.
-		var payload []byte
 		if e.Notify != "" {
-			if payload, err = checkout.WebhookPayload(e); err != nil {
+			if payloads[i], err = checkout.WebhookPayload(*e); err != nil {
 				return err
 			}
 		}
-		insert := `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		values := []any{e.ID, e.SessionID, e.PaymentID, e.MerchantID, e.Type, string(data), e.Notify, payloads[i], ms(e.CreatedAt)}
 		if slices.Contains(checkout.BrowserStepTypes, e.Type) {
 			// At most one per payment (events_browser_step_once): a
 			// second is dropped, and the change it comes with stands.
-			insert += ` ON CONFLICT DO NOTHING`
+			if _, err := tx.ExecContext(ctx, `INSERT INTO events (id, session_id, payment_id, merchant_id, type, data, notify, payload, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, values...); err != nil {
+				return err
+			}
+			continue
 		}
-		if _, err := tx.ExecContext(ctx, insert,
-			e.ID, e.SessionID, e.PaymentID, e.MerchantID, e.Type, string(data), e.Notify, payload, ms(e.CreatedAt)); err != nil {
-			return err
+		// The change's other events go in one statement.
+		args = append(args, values...)
+		if rows++; rows*cols >= 900 {
+			if err := flush(); err != nil {
+				return err
+			}
 		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	for i, e := range events {
 		if e.Notify != "" {
-			if err := queueWebhooks(ctx, tx, e, payload); err != nil {
+			if err := queueWebhooks(ctx, tx, e, payloads[i]); err != nil {
 				return err
 			}
 		}

@@ -64,6 +64,7 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...c
 		}
 		return insertEvents(ctx, tx, events)
 	})
+	d.forgetMerchant(m.ID)
 	if err == nil {
 		m.Version++
 	}
@@ -74,6 +75,7 @@ func (d *DB) SaveMerchant(ctx context.Context, m *checkout.Merchant, events ...c
 // keeping current as the previous key until previousExpiresAt, in one
 // statement guarded by current still being the merchant's key.
 func (d *DB) RotateMerchantKey(ctx context.Context, id, current, fresh string, previousExpiresAt time.Time, events ...checkout.Event) error {
+	defer d.forgetMerchant(id)
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE merchants SET previous_api_key_hash = api_key_hash, previous_key_expires_at = ?,
 			api_key_hash = ?, version = version + 1 WHERE id = ? AND api_key_hash = ?`,
@@ -88,6 +90,7 @@ func (d *DB) RotateMerchantKey(ctx context.Context, id, current, fresh string, p
 // ReplaceMerchantKey replaces the current key hash in one statement
 // guarded by both hashes (see checkout.Store), with the events.
 func (d *DB) ReplaceMerchantKey(ctx context.Context, id, previous, current, fresh string, events ...checkout.Event) error {
+	defer d.forgetMerchant(id)
 	return d.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE merchants SET api_key_hash = ?, version = version + 1
 			WHERE id = ? AND api_key_hash = ? AND previous_api_key_hash = ?`, fresh, id, current, previous)
@@ -204,6 +207,7 @@ func (d *DB) Logo(ctx context.Context, sha256 string) (*checkout.Logo, error) {
 // callers at once the first one's secret stays), and loads the merchant as
 // stored.
 func (d *DB) EnsureReturnSecret(ctx context.Context, merchantID, fresh string) (*checkout.Merchant, error) {
+	defer d.forgetMerchant(merchantID)
 	if _, err := d.db.ExecContext(ctx, `UPDATE merchants SET return_secret = ? WHERE id = ? AND return_secret = ''`, fresh, merchantID); err != nil {
 		return nil, err
 	}
@@ -216,6 +220,7 @@ func (d *DB) EnsureReturnSecret(ctx context.Context, merchantID, fresh string) (
 // previousUntil. The events are written in the same transaction, and only
 // when the row changed.
 func (d *DB) RotateReturnSecret(ctx context.Context, merchantID, current, fresh string, previousUntil time.Time, events ...checkout.Event) (*checkout.Merchant, error) {
+	defer d.forgetMerchant(merchantID)
 	var m *checkout.Merchant
 	err := d.tx(ctx, func(tx *sql.Tx) error {
 		// SQLite reads every right-hand side from the row as it was, so

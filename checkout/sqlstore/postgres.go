@@ -37,7 +37,8 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions) (*DB, e
 	// guards that SQLite's one writer at a time makes safe (a count in an
 	// INSERT's condition, say) stay safe with concurrent writers.
 	cfg.RuntimeParams["default_transaction_isolation"] = "serializable"
-	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	counts := &counters{}
+	db := sql.OpenDB(pgConnector{base: stdlib.GetConnector(*cfg), counts: counts})
 	conns := opts.MaxConns
 	if conns <= 0 {
 		conns = 16
@@ -45,7 +46,7 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions) (*DB, e
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{db: timedDB{db}, dialect: postgresDialect}
+	d := &DB{db: timedDB{db}, dialect: postgresDialect, counts: counts}
 	if err := d.migrateLocked(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -101,7 +102,10 @@ func retryable(err error) bool {
 // pgConnector makes pgx's database/sql connections speak the statements
 // as the store writes them (rebind: $n placeholders, no INDEXED BY) and
 // its flags as integers.
-type pgConnector struct{ base driver.Connector }
+type pgConnector struct {
+	base   driver.Connector
+	counts *counters
+}
 
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.base.Connect(ctx)
@@ -113,7 +117,7 @@ func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("postgres: the pgx connection is a %T", conn)
 	}
-	return &pgConn{stdlibConn: sc}, nil
+	return &pgConn{stdlibConn: sc, counts: c.counts}, nil
 }
 
 func (c pgConnector) Driver() driver.Driver { return c.base.Driver() }
@@ -135,7 +139,15 @@ type stdlibConn interface {
 // refuses them for a conflict with a concurrent one.
 type pgConn struct {
 	stdlibConn
-	inTx bool
+	inTx   bool
+	counts *counters
+}
+
+func (c *pgConn) count(query string) {
+	c.counts.statements.Add(1)
+	if !c.inTx && writes(query) {
+		c.counts.commits.Add(1)
+	}
 }
 
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -154,6 +166,7 @@ type pgTx struct {
 
 func (t pgTx) Commit() error {
 	t.c.inTx = false
+	t.c.counts.commits.Add(1)
 	return t.Tx.Commit()
 }
 
@@ -214,10 +227,12 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	q, a := pgQuery(query), pgArgs(args)
+	c.count(query)
 	return again(ctx, c, func() (driver.Result, error) { return c.stdlibConn.ExecContext(ctx, q, a) })
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	q, a := pgQuery(query), pgArgs(args)
+	c.count(query)
 	return again(ctx, c, func() (driver.Rows, error) { return c.stdlibConn.QueryContext(ctx, q, a) })
 }

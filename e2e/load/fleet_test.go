@@ -18,10 +18,11 @@ import (
 	"github.com/opencheckout/hostedcheckout/e2e/fleet"
 )
 
-// TestMain serves as an instance of the fleet when this binary was started
-// as one.
+// TestMain serves as an instance of the fleet, or as make bench's server,
+// when this binary was started as one.
 func TestMain(m *testing.M) {
 	fleet.ServeChild()
+	benchServe()
 	os.Exit(m.Run())
 }
 

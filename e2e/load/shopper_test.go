@@ -44,6 +44,10 @@ type record struct {
 	Routed    string // the provider the API routed the method to
 	API       apiSession
 
+	// Own is our server's time for this session's requests (Server-Timing:
+	// each handler's time less its wait for a provider; make bench).
+	Own time.Duration
+
 	Challenged   bool // a challenge page was shown
 	SawPending   bool // the result page said pending first
 	WentPending  bool // the timeline: the payment's outcome was unknown for a while
@@ -125,7 +129,42 @@ func (t recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if res.StatusCode >= 400 {
 		t.rec.fail("HTTP %d on %s %s", res.StatusCode, req.Method, req.URL.Path)
 	}
+	if own, ok := ownTime(res.Header.Get("Server-Timing")); ok {
+		t.rec.mu.Lock()
+		t.rec.Own += own
+		t.rec.mu.Unlock()
+	}
 	return res, nil
+}
+
+// ownTime reads a Server-Timing header of ours: the handler's time less
+// the time it waited for a provider.
+func ownTime(header string) (time.Duration, bool) {
+	if header == "" {
+		return 0, false
+	}
+	var app, provider float64
+	found := false
+	for _, part := range strings.Split(header, ",") {
+		name, dur, ok := strings.Cut(strings.TrimSpace(part), ";dur=")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(dur, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "app":
+			app, found = v, true
+		case "provider":
+			provider = v
+		}
+	}
+	if !found {
+		return 0, false
+	}
+	return time.Duration((app - provider) * float64(time.Millisecond)), true
 }
 
 func newShopper(r *run, rec *record) *shopper {

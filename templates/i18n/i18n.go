@@ -63,6 +63,9 @@ type Locale struct {
 	tag string
 	dir string
 	loc *goi18n.Localizer
+	// plain keeps the messages asked for without arguments: the catalogs
+	// never change while the process runs, and a page asks for dozens.
+	plain sync.Map // message id -> string
 }
 
 // Tag is the BCP 47 tag of the catalog (what <html lang> says).
@@ -101,7 +104,16 @@ func (l *Locale) get() *Locale {
 // (U+2068 … U+2069), as merchant names, amounts and references must be
 // inside a sentence of another direction.
 func (l *Locale) T(id string, args ...any) string {
-	return l.get().localize(id, nil, args)
+	l = l.get()
+	if len(args) > 0 {
+		return l.localize(id, nil, args)
+	}
+	if v, ok := l.plain.Load(id); ok {
+		return v.(string)
+	}
+	out := l.localize(id, nil, nil)
+	l.plain.Store(id, out)
+	return out
 }
 
 // N is the message id in the plural form its language uses for n (CLDR

@@ -1,0 +1,224 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"strings"
+	"sync/atomic"
+)
+
+// counters count what the store asks of the database: statements (in and
+// out of transactions) and commits (a transaction's, or a writing
+// statement's outside one). DB.Counts reads them (make bench).
+type counters struct{ statements, commits atomic.Int64 }
+
+// Counts is how many statements and commits the store has run since it
+// opened.
+func (d *DB) Counts() (statements, commits int64) {
+	return d.counts.statements.Load(), d.counts.commits.Load()
+}
+
+// writes says whether a statement changes rows (its commit, outside a
+// transaction, is one).
+func writes(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	if len(q) < 6 {
+		return false
+	}
+	switch strings.ToUpper(q[:6]) {
+	case "INSERT", "UPDATE", "DELETE", "REPLAC":
+		return true
+	}
+	return false
+}
+
+// sqliteConnector opens SQLite connections that keep their prepared
+// statements (cachingConn).
+type sqliteConnector struct {
+	drv    driver.Driver
+	dsn    string
+	counts *counters
+}
+
+func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	base, ok := conn.(sqliteConn)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("sqlite: the driver's connection lacks the context methods")
+	}
+	return &cachingConn{base: base, stmts: map[string]*cachedStmt{}, counts: c.counts}, nil
+}
+
+func (c sqliteConnector) Driver() driver.Driver { return c.drv }
+
+// sqliteConn is what the SQLite driver's connection implements and the
+// store uses.
+type sqliteConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// maxCachedStmts bounds a connection's prepared statements: the store has
+// a few hundred distinct ones (the lists' filters make variants).
+const maxCachedStmts = 512
+
+// cachingConn is a SQLite connection that prepares each statement once and
+// runs it again at every call (SQLite then parses no SQL on the hot path;
+// the driver resets a statement after each use). A statement whose rows are
+// still being read when the same text runs again (a query inside a loop
+// over another's rows) is prepared apart for that call. database/sql gives
+// a connection to one goroutine at a time, so the map needs no lock.
+type cachingConn struct {
+	base   sqliteConn
+	stmts  map[string]*cachedStmt
+	counts *counters
+	inTx   bool
+}
+
+type cachedStmt struct {
+	stmt   driver.Stmt
+	busy   bool // its rows are open
+	writes bool
+}
+
+// cached is the connection's statement for query, prepared now if it is
+// new; nil when it is busy.
+func (c *cachingConn) cached(ctx context.Context, query string) (*cachedStmt, error) {
+	if s, ok := c.stmts[query]; ok {
+		if s.busy {
+			return nil, nil
+		}
+		return s, nil
+	}
+	stmt, err := c.base.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		for q, s := range c.stmts {
+			if !s.busy {
+				_ = s.stmt.Close()
+				delete(c.stmts, q)
+				break
+			}
+		}
+	}
+	s := &cachedStmt{stmt: stmt, writes: writes(query)}
+	c.stmts[query] = s
+	return s, nil
+}
+
+func (c *cachingConn) count(query string, writes bool) {
+	c.counts.statements.Add(1)
+	if !c.inTx && writes {
+		c.counts.commits.Add(1)
+	}
+}
+
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	s, err := c.cached(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		c.count(query, writes(query))
+		return c.base.ExecContext(ctx, query, args)
+	}
+	c.count(query, s.writes)
+	return s.stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	s, err := c.cached(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		c.count(query, writes(query))
+		return c.base.QueryContext(ctx, query, args)
+	}
+	c.count(query, s.writes)
+	rows, err := s.stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	s.busy = true
+	return &cachedRows{Rows: rows, s: s}, nil
+}
+
+// cachedRows frees its statement for the next call when closed.
+type cachedRows struct {
+	driver.Rows
+	s *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	r.s.busy = false
+	return r.Rows.Close()
+}
+
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
+	return c.base.PrepareContext(context.Background(), query)
+}
+
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.base.PrepareContext(ctx, query)
+}
+
+func (c *cachingConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.base.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return countedTx{tx, c}, nil
+}
+
+// countedTx counts its commit.
+type countedTx struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t countedTx) Commit() error {
+	t.c.inTx = false
+	t.c.counts.commits.Add(1)
+	return t.Tx.Commit()
+}
+
+func (t countedTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
+}
+
+func (c *cachingConn) Close() error {
+	for q, s := range c.stmts {
+		_ = s.stmt.Close()
+		delete(c.stmts, q)
+	}
+	return c.base.Close()
+}
+
+func (c *cachingConn) Ping(ctx context.Context) error { return c.base.Ping(ctx) }
+
+func (c *cachingConn) ResetSession(ctx context.Context) error { return c.base.ResetSession(ctx) }
+
+func (c *cachingConn) IsValid() bool { return c.base.IsValid() }
