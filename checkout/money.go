@@ -3,6 +3,8 @@ package checkout
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bojanz/currency"
 )
@@ -95,5 +97,26 @@ func (m Money) Format(locale string) string {
 	if err != nil {
 		return m.Decimal() + " " + m.Currency
 	}
-	return currency.NewFormatter(currency.NewLocale(locale)).Format(a)
+	return formatter(locale).Format(a)
+}
+
+// formatters keeps one currency formatter per locale (at most
+// maxFormatters; the pages' locales are the catalogs' few): a formatter is
+// read-only once made, and making one reads the locale's CLDR data.
+var (
+	formatters  sync.Map // locale -> *currency.Formatter
+	nFormatters atomic.Int32
+)
+
+const maxFormatters = 256
+
+func formatter(locale string) *currency.Formatter {
+	if f, ok := formatters.Load(locale); ok {
+		return f.(*currency.Formatter)
+	}
+	f := currency.NewFormatter(currency.NewLocale(locale))
+	if nFormatters.Add(1) <= maxFormatters {
+		formatters.Store(locale, f)
+	}
+	return f
 }

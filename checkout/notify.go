@@ -56,28 +56,34 @@ func (s *Service) notify(ctx context.Context, provider string, live bool, req No
 		s.Log.InfoContext(ctx, "duplicate provider notification dropped", "provider", provider, "event_id", n.EventID)
 		return n.Reply, nil
 	}
-	if err := s.applyNotification(ctx, provider, live, n); err != nil {
+	events, err := s.applyNotification(ctx, provider, live, n)
+	if err != nil {
 		// Not recorded: the provider retries and we try again.
 		return NotificationReply{}, err
 	}
-	if err := s.Store.RecordNotification(ctx, key, n.EventID, s.now()); err != nil {
+	// A notification that changes nothing is recorded with its timeline
+	// event, in one transaction.
+	if err := s.Store.RecordNotification(ctx, key, n.EventID, s.now(), events...); err != nil {
 		return NotificationReply{}, Internal(err)
 	}
 	return n.Reply, nil
 }
 
-func (s *Service) applyNotification(ctx context.Context, provider string, live bool, n Notification) error {
+// applyNotification acts on a notification; the events it answers are
+// written with the notification's record (those of a notification that
+// changes nothing).
+func (s *Service) applyNotification(ctx context.Context, provider string, live bool, n Notification) ([]Event, error) {
 	if n.Refund != nil {
-		return s.applyRefundNotice(ctx, provider, live, n)
+		return nil, s.applyRefundNotice(ctx, provider, live, n)
 	}
 	p, err := s.notifiedPayment(ctx, provider, live, n)
 	if errors.Is(err, ErrNotFound) {
 		s.Log.WarnContext(ctx, "provider notification for an unknown payment", "provider", provider,
 			"event_id", n.EventID, "type", n.Type)
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return Internal(err)
+		return nil, Internal(err)
 	}
 	data := map[string]any{"provider": provider, "event_id": n.EventID, "type": n.Type, "outcome": string(n.Outcome.Status)}
 	if n.Amount != nil && *n.Amount != p.Amount {
@@ -85,23 +91,23 @@ func (s *Service) applyNotification(ctx context.Context, provider string, live b
 		s.Log.ErrorContext(ctx, "provider notification amount differs from the payment; ignored", "payment_id", p.ID,
 			"event_id", n.EventID, "notified", n.Amount.Amount, "notified_currency", n.Amount.Currency,
 			"amount", p.Amount.Amount, "currency", p.Amount.Currency)
-		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
 	}
 	if p.Status == PaymentProcessing {
 		// A provider call for it is running right now and will settle it;
 		// an inquiry alongside would only race it.
 		data["action"] = "none: a provider call is running"
-		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
 	}
 	if p.Status.InFlight() {
 		data["action"] = "inquire"
 		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := s.Reconcile(ctx, p.ID); err != nil {
-			return Internal(err)
+			return nil, Internal(err)
 		}
-		return nil
+		return nil, nil
 	}
 	var forward bool
 	switch n.Outcome.Status {
@@ -114,28 +120,28 @@ func (s *Service) applyNotification(ctx context.Context, provider string, live b
 	}
 	if !forward {
 		data["action"] = "none"
-		return s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data))
+		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
 	}
 	if n.Outcome.Status == OutcomeRefunded && p.AmountRefundPending > 0 {
 		// Our own refunds are still pending: they settle by inquiry, one
 		// by one, and the payment follows them; asking now is enough.
 		data["action"] = "inquire pending refunds"
 		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.Store.CheckRefundsNow(ctx, p.ID, s.now()); err != nil {
-			return Internal(err)
+			return nil, Internal(err)
 		}
-		return nil
+		return nil, nil
 	}
 	data["action"] = "apply"
 	if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
-		return err
+		return nil, err
 	}
 	out := n.Outcome
 	out.Action = nil
 	_, err = s.settle(ctx, p, "notification", 0, out, nil)
-	return err
+	return nil, err
 }
 
 // notifiedPayment finds the payment a notification is about, among the

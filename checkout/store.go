@@ -120,9 +120,10 @@ type Store interface {
 	CheckRefundsNow(ctx context.Context, paymentID string, now time.Time) error
 
 	// NotificationSeen reports whether a provider event was handled already;
-	// RecordNotification remembers it.
+	// RecordNotification remembers it, with the events its handling adds
+	// (written in the same transaction).
 	NotificationSeen(ctx context.Context, provider, eventID string) (bool, error)
-	RecordNotification(ctx context.Context, provider, eventID string, at time.Time) error
+	RecordNotification(ctx context.Context, provider, eventID string, at time.Time, events ...Event) error
 
 	AppendEvents(ctx context.Context, events ...Event) error
 	// Events with Notify set are also queued as merchant webhooks, one

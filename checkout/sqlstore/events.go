@@ -17,6 +17,12 @@ func (d *DB) AppendEvents(ctx context.Context, events ...checkout.Event) error {
 }
 
 func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) error {
+	return insertEventsOf(ctx, tx, "", "", events)
+}
+
+// insertEventsOf is insertEvents for a change of session sessionID of
+// merchant merchantID: its events need no lookup of their merchant.
+func insertEventsOf(ctx context.Context, tx *sql.Tx, sessionID, merchantID string, events []checkout.Event) error {
 	events = slices.Clone(events) // the merchant ids filled in are this call's
 	const cols = 9
 	var (
@@ -25,6 +31,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []checkout.Event) erro
 		rows      int
 		payloads  = make([][]byte, len(events))
 	)
+	if sessionID != "" && merchantID != "" {
+		merchants[sessionID] = merchantID
+	}
 	flush := func() error {
 		if rows == 0 {
 			return nil

@@ -36,7 +36,7 @@ func (d *DB) CreatePayment(ctx context.Context, p *checkout.Payment, events ...c
 		if n, _ := res.RowsAffected(); n != 1 {
 			return checkout.ErrSessionNotOpen
 		}
-		return insertEvents(ctx, tx, events)
+		return insertEventsOf(ctx, tx, p.SessionID, p.MerchantID, events)
 	})
 }
 
@@ -89,10 +89,10 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				// A copy: on PostgreSQL the transaction may run again.
-				return insertEvents(ctx, tx, append(slices.Clone(events), session.Events...))
+				return insertEventsOf(ctx, tx, p.SessionID, p.MerchantID, append(slices.Clone(events), session.Events...))
 			}
 		}
-		return insertEvents(ctx, tx, events)
+		return insertEventsOf(ctx, tx, p.SessionID, p.MerchantID, events)
 	})
 }
 

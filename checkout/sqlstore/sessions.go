@@ -32,7 +32,7 @@ func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...c
 		if err != nil {
 			return err
 		}
-		return insertEvents(ctx, tx, events)
+		return insertEventsOf(ctx, tx, s.ID, s.MerchantID, events)
 	})
 }
 
