@@ -43,13 +43,15 @@ load:
 # RSS, for SQLite (synchronous FULL and NORMAL) and PostgreSQL side by side.
 # The report goes to BENCH_REPORT (bench.json); BENCH_COMPARE=earlier.json
 # prints an earlier run's columns beside this one's. BENCH_TIME is each
-# measurement's length.
+# measurement's length; BENCH_PROFILE=DIR keeps the server's CPU profiles
+# of the page and Worldline runs (go tool pprof DIR/sqlite-full-page.pprof).
 BENCH_REPORT ?= bench.json
 BENCH_TIME ?= 5s
 bench:
 	@bash checkout/sqlstore/pgtest/install.sh
 	go test ./e2e/load -run '^TestBench$$' -count=1 -v -timeout 30m -perf.full -perf.time=$(BENCH_TIME) \
-		-perf.report=$(abspath $(BENCH_REPORT)) $(if $(BENCH_COMPARE),-perf.compare=$(abspath $(BENCH_COMPARE)))
+		-perf.report=$(abspath $(BENCH_REPORT)) $(if $(BENCH_COMPARE),-perf.compare=$(abspath $(BENCH_COMPARE))) \
+		$(if $(BENCH_PROFILE),-perf.profile=$(abspath $(BENCH_PROFILE)))
 
 # Regenerate the templ components (the _templ.go files are committed).
 generate:

@@ -203,9 +203,10 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if d.dialect == postgresDialect {
 		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
 	}
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		err := d.tx1(ctx, opts, fn)
-		if err == nil || d.dialect != postgresDialect || !retryable(err) || attempt >= maxTxAttempts {
+		if err == nil || d.dialect != postgresDialect || !retryable(err) || !retryAgain(attempt, start) {
 			return err
 		}
 		// A short, growing, random pause, so that the transactions that

@@ -72,8 +72,21 @@ func (d *DB) migrateLocked(ctx context.Context) error {
 }
 
 // Transactions refused for a serialization failure are run again, up to
-// maxTxAttempts more times.
-const maxTxAttempts = 20
+// maxTxAttempts more times and for txRetryBudget at most: under load
+// (16 shoppers paying at once) PostgreSQL's predicate locks, grown from
+// rows to pages, refuse unrelated transactions too, and 20 attempts in
+// about a second and a half were seen to run out (make bench).
+const (
+	maxTxAttempts = 100
+	txRetryBudget = 10 * time.Second
+)
+
+// retryAgain says whether a statement or transaction refused for a
+// serialization failure at its attempt (0-based), first tried at start,
+// may run again.
+func retryAgain(attempt int, start time.Time) bool {
+	return attempt < maxTxAttempts && time.Since(start) < txRetryBudget
+}
 
 func txBackoff(attempt int) time.Duration {
 	base := time.Millisecond << min(attempt, 6)
@@ -178,9 +191,10 @@ func (t pgTx) Rollback() error {
 // again runs one statement outside a transaction until it is not refused
 // for a serialization failure (which changed nothing), a few times at most.
 func again[T any](ctx context.Context, c *pgConn, run func() (T, error)) (T, error) {
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		v, err := run()
-		if err == nil || c.inTx || !retryable(err) || attempt >= maxTxAttempts {
+		if err == nil || c.inTx || !retryable(err) || !retryAgain(attempt, start) {
 			return v, err
 		}
 		select {

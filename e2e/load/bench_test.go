@@ -227,61 +227,77 @@ func benchStore(t *testing.T, store string, env []string, d time.Duration, full 
 		res.PageRatio = res.PageRPS / res.PlainRPS
 	}
 
-	// The payments, one provider at a time.
+	// The payments, one provider at a time, at 16 shoppers; then
+	// Worldline's alone, one shopper at a time: our own time without
+	// waiting for the CPU or the database behind other shoppers.
 	for _, f := range benchFlows() {
-		before := srv.counts(t, client)
-		done := func() {}
-		if f.sc.Provider == "worldline" {
-			done = srv.profile(t, store+"-worldline", d)
-		}
-		r := &run{base: srv.base, apiKey: srv.key, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
-			transport: transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{}}
-		var next atomic.Int64
-		var mu sync.Mutex
-		var recs []*record
-		deadline := time.Now().Add(d)
-		start := time.Now()
-		var wg sync.WaitGroup
-		for range benchShoppers {
-			wg.Go(func() {
-				for {
-					i := int(next.Add(1)) - 1
-					if full && time.Now().After(deadline) || !full && i >= benchShoppers {
-						return
-					}
-					rec := &record{Index: i, Scenario: f.sc, Steps: map[string]time.Duration{}}
-					sctx, cancel := context.WithTimeout(ctx, sessionTimeout)
-					newShopper(r, rec).journey(sctx)
-					cancel()
-					mu.Lock()
-					recs = append(recs, rec)
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		wall := time.Since(start)
-		done()
-		after := srv.counts(t, client)
-		var e2e, own []time.Duration
-		for _, rec := range recs {
-			if rec.Final != f.sc.Want || len(rec.Errors) > 0 {
-				t.Errorf("%s, %s: session %s ended %q, want %s: %v", store, f.name, rec.SessionID, rec.Final, f.sc.Want, rec.Errors)
-			}
-			e2e = append(e2e, rec.End.Sub(rec.Start))
-			own = append(own, rec.Own)
-		}
-		n := len(recs)
-		p := benchProvider{Name: f.name, Payments: n, PerSecond: float64(n) / wall.Seconds(),
-			P50ms: msOf(pct(e2e, 50)), P99ms: msOf(pct(e2e, 99)), OwnP50ms: msOf(pct(own, 50)), OwnP99ms: msOf(pct(own, 99))}
-		if n > 0 {
-			p.StatementsPerPayment = float64(after.Statements-before.Statements) / float64(n)
-			p.CommitsPerPayment = float64(after.Commits-before.Commits) / float64(n)
-		}
-		res.Providers = append(res.Providers, p)
+		res.Providers = append(res.Providers, benchPayments(t, srv, client, transport, store, f.name, f.sc, benchShoppers, d, full))
 	}
+	f := benchFlows()[0]
+	res.Providers = append(res.Providers, benchPayments(t, srv, client, transport, store, f.name+", 1 shopper", f.sc, 1, d, full))
 	res.PeakRSSMB = srv.peakRSS(t)
+	if t.Failed() {
+		srv.showErrors(t)
+	}
 	return res
+}
+
+// benchPayments pays sc again and again from shoppers at once, for d (the
+// full run) or once per shopper (the smoke).
+func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transport http.RoundTripper, store, name string,
+	sc scenario, shoppers int, d time.Duration, full bool) benchProvider {
+	t.Helper()
+	ctx := context.Background()
+	before := srv.counts(t, client)
+	done := func() {}
+	if sc.Provider == "worldline" && shoppers > 1 {
+		done = srv.profile(t, store+"-worldline", d)
+	}
+	r := &run{base: srv.base, apiKey: srv.key, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
+		transport: transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{}}
+	var next atomic.Int64
+	var mu sync.Mutex
+	var recs []*record
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range shoppers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if full && time.Now().After(deadline) || !full && i >= max(shoppers, 4) {
+					return
+				}
+				rec := &record{Index: i, Scenario: sc, Steps: map[string]time.Duration{}}
+				sctx, cancel := context.WithTimeout(ctx, sessionTimeout)
+				newShopper(r, rec).journey(sctx)
+				cancel()
+				mu.Lock()
+				recs = append(recs, rec)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	done()
+	after := srv.counts(t, client)
+	var e2e, own []time.Duration
+	for _, rec := range recs {
+		if rec.Final != sc.Want || len(rec.Errors) > 0 {
+			t.Errorf("%s, %s: session %s ended %q, want %s: %v", store, name, rec.SessionID, rec.Final, sc.Want, rec.Errors)
+		}
+		e2e = append(e2e, rec.End.Sub(rec.Start))
+		own = append(own, rec.Own)
+	}
+	n := len(recs)
+	p := benchProvider{Name: name, Payments: n, PerSecond: float64(n) / wall.Seconds(),
+		P50ms: msOf(pct(e2e, 50)), P99ms: msOf(pct(e2e, 99)), OwnP50ms: msOf(pct(own, 50)), OwnP99ms: msOf(pct(own, 99))}
+	if n > 0 {
+		p.StatementsPerPayment = float64(after.Statements-before.Statements) / float64(n)
+		p.CommitsPerPayment = float64(after.Commits-before.Commits) / float64(n)
+	}
+	return p
 }
 
 func pct(d []time.Duration, p int) time.Duration {
@@ -349,6 +365,7 @@ type benchServer struct {
 	cmd        *exec.Cmd
 	base, side string
 	key        string
+	log        string
 }
 
 func startBenchServer(t *testing.T, env []string) *benchServer {
@@ -368,6 +385,7 @@ func startBenchServer(t *testing.T, env []string) *benchServer {
 		t.Fatal(err)
 	}
 	s.cmd.Stdout, s.cmd.Stderr = log, log
+	s.log = log.Name()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -415,6 +433,18 @@ func (s *benchServer) profile(t *testing.T, name string, d time.Duration) (wait 
 		}
 	})
 	return wg.Wait
+}
+
+// showErrors logs the errors the server logged (at most 20).
+func (s *benchServer) showErrors(t *testing.T) {
+	b, _ := os.ReadFile(s.log)
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, `"level":"ERROR"`) && n < 20 {
+			t.Logf("server: %s", l)
+			n++
+		}
+	}
 }
 
 type storeCounts struct{ Statements, Commits int64 }
@@ -574,22 +604,24 @@ func (r *benchReport) table(old *benchReport) string {
 	row("hosted page, requests/s", func(c benchResult) string { return f1(c.PageRPS) })
 	row("same bytes, plain handler, requests/s", func(c benchResult) string { return f1(c.PlainRPS) })
 	row("page / plain (target >= 0.5)", func(c benchResult) string { return strconv.FormatFloat(c.PageRatio, 'f', 3, 64) })
-	for i, f := range benchFlows() {
-		get := func(c benchResult) *benchProvider {
-			if i < len(c.Providers) {
-				return &c.Providers[i]
-			}
-			return nil
+	var flows []string
+	if len(r.Stores) > 0 {
+		for _, p := range r.Stores[0].Providers {
+			flows = append(flows, p.Name)
 		}
+	}
+	for _, name := range flows {
 		show := func(fn func(p *benchProvider) string) func(benchResult) string {
 			return func(c benchResult) string {
-				if p := get(c); p != nil {
-					return fn(p)
+				for i := range c.Providers {
+					if c.Providers[i].Name == name {
+						return fn(&c.Providers[i])
+					}
 				}
 				return "-"
 			}
 		}
-		fmt.Fprintf(&b, "%s:\n", f.name)
+		fmt.Fprintf(&b, "%s:\n", name)
 		row("  payments/s", show(func(p *benchProvider) string { return f1(p.PerSecond) }))
 		row("  p50 / p99 ms", show(func(p *benchProvider) string { return f1(p.P50ms) + " / " + f1(p.P99ms) }))
 		row("  own server time p50 / p99 ms", show(func(p *benchProvider) string { return f1(p.OwnP50ms) + " / " + f1(p.OwnP99ms) }))
