@@ -72,10 +72,10 @@ func (d *DB) migrateLocked(ctx context.Context) error {
 }
 
 // Transactions refused for a serialization failure are run again, up to
-// maxTxAttempts more times and for txRetryBudget at most: under load
-// (16 shoppers paying at once) PostgreSQL's predicate locks, grown from
-// rows to pages, refuse unrelated transactions too, and 20 attempts in
-// about a second and a half were seen to run out (make bench).
+// maxTxAttempts more times and for txRetryBudget at most: with 16
+// shoppers paying at once (make bench) PostgreSQL refused transactions of
+// unrelated payments often enough (its predicate locks can cover whole
+// pages) that 20 attempts in about a second and a half ran out.
 const (
 	maxTxAttempts = 100
 	txRetryBudget = 10 * time.Second
