@@ -309,13 +309,30 @@ func (s *Service) Continue(ctx context.Context, sessionID, paymentID string, c C
 			return p, Errorf(EInvalid, "This return does not belong to this payment.")
 		}
 	}
-	if err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
-		s.event(p.SessionID, p.ID, returnedType(c), map[string]any{"late": false})); errors.Is(err, ErrConflict) {
-		// Another request continued (or settled) this payment first.
-		s.recordLateReturn(ctx, p, c.Kind)
-		return s.Store.Payment(ctx, p.ID)
-	} else if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		err := s.move(ctx, p, PaymentProcessing, "browser returned from "+string(p.Action.Kind),
+			s.event(p.SessionID, p.ID, returnedType(c), map[string]any{"late": false}))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		// Another request changed the payment first. If it continued or
+		// settled it, this return is late. If the payment still waits
+		// for this very step (a notification's inquiry that found the
+		// provider still waiting, while the shopper was answering), the
+		// return goes on: dropping it would leave the payment waiting.
+		cur, rerr := s.Store.Payment(ctx, p.ID)
+		if rerr != nil {
+			return nil, Internal(rerr)
+		}
+		if cur.Status != PaymentRequiresAction || cur.Action == nil || p.Action == nil || cur.Action.Kind != p.Action.Kind ||
+			cur.Action.URL != p.Action.URL || cur.Action.MD != p.Action.MD || attempt >= 4 {
+			s.recordLateReturn(ctx, cur, c.Kind)
+			return cur, nil
+		}
+		p = cur
 	}
 	start := time.Now()
 	out, callErr := prov.Continue(ctx, *p, c)

@@ -343,3 +343,53 @@ func TestExpiryWebhooksAndAPaymentInFlight(t *testing.T) {
 		t.Error("the paid session was reported expired")
 	}
 }
+
+// racingStore runs an inquiry of the payment (a provider notification's,
+// finding the provider still waiting) just before the shopper's return
+// moves it: the return's compare-and-set then fails on a payment that
+// still waits for that very step.
+type racingStore struct {
+	checkout.Store
+	svc   *checkout.Service
+	raced atomic.Bool
+}
+
+func (r *racingStore) UpdatePayment(ctx context.Context, p *checkout.Payment, s *checkout.SessionChange, events ...checkout.Event) error {
+	if p.Status == checkout.PaymentProcessing && r.raced.CompareAndSwap(false, true) {
+		if _, err := r.svc.Reconcile(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return r.Store.UpdatePayment(ctx, p, s, events...)
+}
+
+// TestReturnGoesOnAfterANoOpInquiry: a shopper's return that loses the
+// race to an inquiry which left the payment waiting for the same step is
+// not dropped (before, the payment waited 15 minutes for the reconciler).
+func TestReturnGoesOnAfterANoOpInquiry(t *testing.T) {
+	ctx := context.Background()
+	action := &checkout.Action{Kind: checkout.ActionRedirect, URL: "https://acs.test/3dsecure/1"}
+	prov := &fakeProvider{
+		pay:     outcome(checkout.Outcome{Status: checkout.OutcomeActionRequired, Action: action}, nil),
+		inquire: outcome(checkout.Outcome{Status: checkout.OutcomePending}, nil), // the provider still waits for the shopper
+		cont:    outcome(checkout.Outcome{Status: checkout.OutcomeSucceeded, ProviderRef: "ref1"}, nil),
+	}
+	svc, m, _ := MustService(t, prov)
+	s := mustCreate(t, svc, m)
+	p, err := svc.Pay(ctx, s.ID, checkout.PayInput{Method: checkout.MethodCard, Card: card(t)})
+	if err != nil || p.Status != checkout.PaymentRequiresAction {
+		t.Fatalf("pay: %+v %v", p, err)
+	}
+	race := &racingStore{Store: svc.Store, svc: svc}
+	svc.Store = race
+	got, _, err := svc.Return(ctx, s.ID, p.ID, url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !race.raced.Load() {
+		t.Fatal("the inquiry did not run before the return's move")
+	}
+	if got.Status != checkout.PaymentSucceeded {
+		t.Fatalf("after the race the return left the payment %s", got.Status)
+	}
+}

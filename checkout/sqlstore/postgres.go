@@ -169,23 +169,7 @@ func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 		return nil, err
 	}
 	c.inTx = true
-	return pgTx{tx, c}, nil
-}
-
-type pgTx struct {
-	driver.Tx
-	c *pgConn
-}
-
-func (t pgTx) Commit() error {
-	t.c.inTx = false
-	t.c.counts.commits.Add(1)
-	return t.Tx.Commit()
-}
-
-func (t pgTx) Rollback() error {
-	t.c.inTx = false
-	return t.Tx.Rollback()
+	return countedTx{Tx: tx, inTx: &c.inTx, counts: c.counts}, nil
 }
 
 // again runs one statement outside a transaction until it is not refused

@@ -189,23 +189,25 @@ func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 		return nil, err
 	}
 	c.inTx = true
-	return countedTx{tx, c}, nil
+	return countedTx{Tx: tx, inTx: &c.inTx, counts: c.counts}, nil
 }
 
-// countedTx counts its commit.
+// countedTx is a connection's transaction (SQLite's or PostgreSQL's): its
+// end clears the connection's inTx, and its commit is counted.
 type countedTx struct {
 	driver.Tx
-	c *cachingConn
+	inTx   *bool
+	counts *counters
 }
 
 func (t countedTx) Commit() error {
-	t.c.inTx = false
-	t.c.counts.commits.Add(1)
+	*t.inTx = false
+	t.counts.commits.Add(1)
 	return t.Tx.Commit()
 }
 
 func (t countedTx) Rollback() error {
-	t.c.inTx = false
+	*t.inTx = false
 	return t.Tx.Rollback()
 }
 

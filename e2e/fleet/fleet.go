@@ -118,7 +118,7 @@ func New(t testing.TB, pg *pgtest.Cluster, n int, env ...string) *Fleet {
 	}
 	f := &Fleet{t: t, DatabaseURL: dbURL}
 	for range n {
-		f.addrs = append(f.addrs, freeAddr(t))
+		f.addrs = append(f.addrs, FreeAddr(t))
 	}
 	f.children = make([]*exec.Cmd, n)
 	f.current = make([]int, n)
@@ -330,7 +330,8 @@ func (f *Fleet) forward(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "no instance", http.StatusBadGateway)
 }
 
-func freeAddr(t testing.TB) string {
+// FreeAddr is a free TCP address on 127.0.0.1 for a server to listen on.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

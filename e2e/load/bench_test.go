@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/checkout/sqlstore/pgtest"
+	"github.com/opencheckout/hostedcheckout/e2e/fleet"
 	"github.com/opencheckout/hostedcheckout/providers/testcards"
 	"github.com/opencheckout/hostedcheckout/web"
 )
@@ -370,7 +370,7 @@ type benchServer struct {
 
 func startBenchServer(t *testing.T, env []string) *benchServer {
 	t.Helper()
-	addr, side := localAddr(t), localAddr(t)
+	addr, side := fleet.FreeAddr(t), fleet.FreeAddr(t)
 	s := &benchServer{base: "http://" + addr, side: "http://" + side, key: checkout.NewSecretKey(false)}
 	s.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	s.cmd.Env = append(os.Environ(), benchServerEnv+"=1", benchSideEnv+"="+side, "CHECKOUT_ADDR="+addr, "CHECKOUT_MODE=sandbox",
@@ -475,16 +475,6 @@ func (s *benchServer) peakRSS(t *testing.T) float64 {
 		}
 	}
 	return 0
-}
-
-func localAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // benchServe is the child: the server as checkout runs it (web.New from
