@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -81,12 +82,16 @@ type benchReport struct {
 }
 
 type benchResult struct {
-	Store     string          `json:"store"`
-	PageRPS   float64         `json:"page_requests_per_second"`
-	PlainRPS  float64         `json:"plain_requests_per_second"`
-	PageRatio float64         `json:"page_ratio"`
-	PeakRSSMB float64         `json:"peak_rss_mb"`
-	Providers []benchProvider `json:"providers"`
+	Store string `json:"store"`
+	// Profiles are, with -perf.profile, the heaviest functions of our own
+	// code in the server's CPU profile of the page and Worldline runs
+	// (cumulative share), by run.
+	Profiles  map[string][]string `json:"profiles,omitempty"`
+	PageRPS   float64             `json:"page_requests_per_second"`
+	PlainRPS  float64             `json:"plain_requests_per_second"`
+	PageRatio float64             `json:"page_ratio"`
+	PeakRSSMB float64             `json:"peak_rss_mb"`
+	Providers []benchProvider     `json:"providers"`
 }
 
 type benchProvider struct {
@@ -236,6 +241,12 @@ func benchStore(t *testing.T, store string, env []string, d time.Duration, full 
 	f := benchFlows()[0]
 	res.Providers = append(res.Providers, benchPayments(t, srv, client, transport, store, f.name+", 1 shopper", f.sc, 1, d, full))
 	res.PeakRSSMB = srv.peakRSS(t)
+	if *flagPerfProfile != "" {
+		res.Profiles = map[string][]string{}
+		for _, run := range []string{"page", "worldline"} {
+			res.Profiles[run] = heaviest(t, filepath.Join(*flagPerfProfile, store+"-"+run+".pprof"))
+		}
+	}
 	if t.Failed() {
 		srv.showErrors(t)
 	}
@@ -435,6 +446,31 @@ func (s *benchServer) profile(t *testing.T, name string, d time.Duration) (wait 
 	return wg.Wait
 }
 
+// heaviest lists the functions of this module with the largest cumulative
+// share of a CPU profile (go tool pprof), leaving out the middleware every
+// request passes through.
+func heaviest(t *testing.T, file string) []string {
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=400", file).Output()
+	if err != nil {
+		t.Logf("profile %s: %v", file, err)
+		return nil
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 || !strings.Contains(f[5], "hostedcheckout/") || middleware.MatchString(f[5]) {
+			continue
+		}
+		lines = append(lines, f[4]+" "+strings.TrimPrefix(f[5], "github.com/opencheckout/hostedcheckout/"))
+		if len(lines) == 12 {
+			break
+		}
+	}
+	return lines
+}
+
+var middleware = regexp.MustCompile(`RecoverPanics|RequestID|middleware|LogRequests|SecurityHeaders|CrossOriginProtection|LimitSessionRequests|BufferBody|RefuseUnknownQuery|Authenticate|RequireFormToken|Idempotent`)
+
 // showErrors logs the errors the server logged (at most 20).
 func (s *benchServer) showErrors(t *testing.T) {
 	b, _ := os.ReadFile(s.log)
@@ -620,5 +656,15 @@ func (r *benchReport) table(old *benchReport) string {
 		}))
 	}
 	row("peak RSS of the server, MB", func(c benchResult) string { return f1(c.PeakRSSMB) })
+	for _, c := range r.Stores {
+		for _, run := range []string{"page", "worldline"} {
+			if lines := c.Profiles[run]; len(lines) > 0 {
+				fmt.Fprintf(&b, "%s, %s run: where the server's CPU went (cumulative, our code):\n", c.Store, run)
+				for _, l := range lines {
+					fmt.Fprintf(&b, "  %s\n", l)
+				}
+			}
+		}
+	}
 	return b.String()
 }
