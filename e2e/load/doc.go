@@ -1,6 +1,10 @@
 // Package load is the load generator of SECURITY.md R36 with the
 // reconciliation of R37: TestLoad (load_test.go), with TestReconcileFindsProblems
-// and TestScanFindsCardData showing that its checks can fail.
+// and TestScanFindsCardData showing that its checks can fail. Its shoppers
+// also drive make bench (TestBench, bench_test.go: the page against a plain
+// handler, payments per provider, own server time, SQL per payment and
+// peak RSS, for each store; see its doc comment and the README's
+// Performance section).
 //
 // TestLoad drives one app in this process; TestLoadOnFleet (fleet_test.go)
 // drives the same mix, with the same checks, through three instances on
