@@ -149,15 +149,7 @@ func TestInstancesShareTheWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three servers as child processes")
 	}
-	pg, err := pgtest.Start()
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL: %v", err)
-		}
-		t.Skip("no PostgreSQL:", err)
-	}
-	t.Cleanup(pg.Stop)
-	f := &shopFleet{Fleet: fleet.New(t, pg, 3), t: t}
+	f := &shopFleet{Fleet: fleet.New(t, pgtest.For(t), 3), t: t}
 	f.client = f.Client(30 * time.Second)
 	f.StartAll()
 

@@ -38,14 +38,7 @@ func TestMain(m *testing.M) {
 // under one webhook-id, none delivered twice at the same time (the
 // merchant refuses the first attempt of every fourth).
 func TestLoadOnFleet(t *testing.T) {
-	pg, err := pgtest.Start()
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL: %v", err)
-		}
-		t.Skip("no PostgreSQL:", err)
-	}
-	t.Cleanup(pg.Stop)
+	pg := pgtest.For(t)
 	f := fleet.New(t, pg, 3, "CHECKOUT_PROVIDER_TIMEOUT="+providerTimeout.String(), "CHECKOUT_RECONCILE_INTERVAL=100ms",
 		"CHECKOUT_LOG_LEVEL=debug")
 	f.StartAll()

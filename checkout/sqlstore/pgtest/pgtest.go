@@ -165,6 +165,21 @@ func Main(m *testing.M, cluster **Cluster) int {
 	return m.Run()
 }
 
+// For is a cluster for one test, stopped when it ends. Without PostgreSQL
+// the test fails with CI set, and is skipped otherwise.
+func For(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := Start()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL could not be started (CI is set, so this fails): %v", err)
+		}
+		t.Skip("no PostgreSQL:", err)
+	}
+	t.Cleanup(c.Stop)
+	return c
+}
+
 // binDir is the newest PostgreSQL's binaries (Debian's layout), or where
 // initdb is on the PATH.
 func binDir() (string, error) {
