@@ -219,6 +219,25 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 }
 
+// querier is the pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// claimed runs a claim (an UPDATE … RETURNING the rows it leased) in a
+// transaction of its own and reads its rows there: on PostgreSQL a
+// serialization failure may surface only while the rows are read, or at
+// the commit, and the whole claim then runs again (DB.tx).
+func claimed[T any](ctx context.Context, d *DB, read func(context.Context, querier, string, ...any) ([]T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = read(ctx, tx, query, args...)
+		return err
+	})
+	return out, err
+}
+
 func (d *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
 	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {

@@ -161,7 +161,7 @@ func (d *DB) SessionPayments(ctx context.Context, sessionID string) ([]*checkout
 // PaymentsToCheck lists in-flight (and long-authorized) payments whose
 // next inquiry is due.
 func (d *DB) PaymentsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.Payment, error) {
-	return d.payments(ctx, `UPDATE payments SET next_check_at = ? WHERE id IN (
+	return claimed(ctx, d, paymentsFrom, `UPDATE payments SET next_check_at = ? WHERE id IN (
 		SELECT id FROM payments
 		WHERE next_check_at > 0 AND next_check_at <= ?
 			AND status IN ('created', 'processing', 'requires_action', 'pending', 'authorized')
@@ -179,7 +179,11 @@ func (d *DB) PaymentByProviderRef(ctx context.Context, provider, ref string) (*c
 }
 
 func (d *DB) payments(ctx context.Context, query string, args ...any) ([]*checkout.Payment, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	return paymentsFrom(ctx, d.db, query, args...)
+}
+
+func paymentsFrom(ctx context.Context, q querier, query string, args ...any) ([]*checkout.Payment, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,11 @@ func scanRefund(row scanner) (*checkout.Refund, error) {
 }
 
 func (d *DB) refunds(ctx context.Context, query string, args ...any) ([]*checkout.Refund, error) {
-	rows, err := d.db.QueryContext(ctx, query, args...)
+	return refundsFrom(ctx, d.db, query, args...)
+}
+
+func refundsFrom(ctx context.Context, q querier, query string, args ...any) ([]*checkout.Refund, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +153,7 @@ func (d *DB) PaymentRefunds(ctx context.Context, paymentID string) ([]*checkout.
 
 // RefundsToCheck lists pending refunds whose next inquiry is due.
 func (d *DB) RefundsToCheck(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*checkout.Refund, error) {
-	return d.refunds(ctx, `UPDATE refunds SET next_check_at = ? WHERE id IN (
+	return claimed(ctx, d, refundsFrom, `UPDATE refunds SET next_check_at = ? WHERE id IN (
 		SELECT id FROM refunds WHERE status = 'pending' AND next_check_at <= ? ORDER BY next_check_at LIMIT ?`+d.dialect.skipLocked()+`)
 		RETURNING `+refundColumns, ms(now.Add(max(lease, time.Millisecond))), ms(now), limit)
 }
