@@ -103,9 +103,13 @@ type orderView struct {
 	orderID     string // digits
 	orderStatus string
 	txStatus    string
-	code        string // the decline's code: the transaction's, else the answer's
-	maskedPan   string
-	cardType    string
+	// txUnread: the sale transaction had a status this adapter could not
+	// read. The order's status then does not decide (a SUCCESS order with
+	// an unreadable transaction is no success): the outcome is pending.
+	txUnread  bool
+	code      string // the decline's code: the transaction's, else the answer's
+	maskedPan string
+	cardType  string
 }
 
 // viewOf reads an order and its sale transaction; code is the answer's
@@ -119,6 +123,7 @@ func viewOf(o *order, tx *transaction, code string) orderView {
 	}
 	if tx != nil {
 		v.txStatus = cleanStatus(tx.Status)
+		v.txUnread = v.txStatus == "" && tx.Status != ""
 		v.maskedPan = tx.MaskedPan
 		if c := cleanCode(string(tx.ResponseCode)); c != "" && c != CodeSuccess {
 			v.code = c
@@ -130,8 +135,9 @@ func viewOf(o *order, tx *transaction, code string) orderView {
 // mapOrder is the one place where a PayAPI order becomes our Outcome. The
 // sale transaction's status decides (SUCCESS succeeded, DECLINED or FAILURE
 // failed, VOIDED canceled, REFUNDED refunded); without one, the order's
-// status does. Anything else, OPEN and PROCESSING included, is pending and
-// never a success.
+// status does (not when the transaction's status is there but unreadable).
+// Anything else, OPEN and PROCESSING included, is pending and never a
+// success.
 func mapOrder(v orderView) checkout.Outcome {
 	out := checkout.Outcome{Status: checkout.OutcomePending, ProviderData: map[string]string{}, Card: cardOf(v.maskedPan, v.cardType)}
 	if v.orderID != "" {
@@ -149,7 +155,7 @@ func mapOrder(v orderView) checkout.Outcome {
 	}
 
 	status := v.txStatus
-	if status == "" {
+	if status == "" && !v.txUnread {
 		switch v.orderStatus {
 		case StatusSuccess, StatusSettled, StatusPartiallyRefunded, StatusVoided, StatusRefunded, StatusCancelled, StatusClosed:
 			status = v.orderStatus
