@@ -393,3 +393,52 @@ func TestReturnGoesOnAfterANoOpInquiry(t *testing.T) {
 		t.Fatalf("after the race the return left the payment %s", got.Status)
 	}
 }
+
+// A session created under an Idempotency-Key stores its answer with it: a
+// retry gets that answer (replayed) even once the request would be refused
+// now (its expires_at has passed); the same key with another request is
+// refused, and a refused request stores nothing, so its key stays free.
+func TestCreateSessionAnsweredReplaysTheFirstAnswer(t *testing.T) {
+	svc, m, clk := MustService(t, &fakeProvider{})
+	ctx := context.Background()
+	expires := today.Add(time.Hour)
+	p := checkout.CreateSessionParams{Amount: 1000, Currency: "usd", SuccessURL: "https://shop.test/ok", ExpiresAt: &expires, IdempotencyKey: "order-1"}
+	request := checkout.IdempotencyRecord{MerchantID: m.ID, Key: "order-1", RequestHash: "h1", CreatedAt: today}
+	made := 0
+	answer := func(s *checkout.Session) (int, []byte, error) {
+		made++
+		return 201, []byte(s.ID), nil
+	}
+	first, replayed, err := svc.CreateSessionAnswered(ctx, m, p, request, answer)
+	if err != nil || replayed || first.Status != 201 {
+		t.Fatalf("first: %+v %v %v", first, replayed, err)
+	}
+	if s, err := svc.Store.SessionByIdempotencyKey(ctx, m.ID, "order-1"); err != nil || s.ID != string(first.Body) {
+		t.Fatalf("the session under the key: %v %v, want %s", s, err, first.Body)
+	}
+
+	clk.Add(2 * time.Hour) // the request's expires_at is past now
+	p2 := p
+	if again, replayed, err := svc.CreateSessionAnswered(ctx, m, p2, request, answer); err != nil || !replayed || string(again.Body) != string(first.Body) {
+		t.Fatalf("retry after expires_at passed: %+v %v %v, want the first answer replayed", again, replayed, err)
+	}
+	other := request
+	other.RequestHash = "h2"
+	if _, _, err := svc.CreateSessionAnswered(ctx, m, p2, other, answer); checkout.ErrorCodeOf(err) != checkout.EIdempotencyMismatch {
+		t.Fatalf("same key, another request: %v, want %s", err, checkout.EIdempotencyMismatch)
+	}
+
+	bad := p2
+	bad.IdempotencyKey = "order-2"
+	request2 := request
+	request2.Key = "order-2"
+	if _, _, err := svc.CreateSessionAnswered(ctx, m, bad, request2, answer); checkout.ErrorCodeOf(err) != checkout.EInvalid {
+		t.Fatalf("an invalid request: %v, want %s", err, checkout.EInvalid)
+	}
+	if r, err := svc.Store.IdempotencyRecord(ctx, m.ID, "order-2"); err != nil || r != nil {
+		t.Fatalf("a refused request stored %+v %v", r, err)
+	}
+	if made != 1 {
+		t.Fatalf("%d answers made, want 1", made)
+	}
+}

@@ -12,21 +12,97 @@ import (
 // CreateSession validates the merchant's request, routes it to a provider
 // able to serve it and stores a new open session.
 func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessionParams) (*Session, error) {
+	sess, ev, err := s.newSession(m, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateSession(ctx, sess, ev); errors.Is(err, ErrDuplicate) {
+		// The same request ran before (its answer was lost to a crash or
+		// a 5xx): the session it made is the answer.
+		return s.Store.SessionByIdempotencyKey(ctx, m.ID, p.IdempotencyKey)
+	} else if err != nil {
+		return nil, Internal(err)
+	}
+	s.logCreated(ctx, sess)
+	return sess, nil
+}
+
+// CreateSessionAnswered is CreateSession for a merchant API request under
+// an Idempotency-Key (p.IdempotencyKey), whose answer is stored with the
+// session in one transaction rather than claimed and completed in commits
+// of their own. request is that request's record (merchant, key, request
+// digest, time); answer renders the answer to a session. It returns the
+// answer to send: the new session's, or the one stored for an earlier
+// request under the key (replayed). The same key with another request is
+// EIdempotencyMismatch; a key another request still holds (a claim of the
+// two-step Idempotency-Key) is EIdempotencyInUse.
+func (s *Service) CreateSessionAnswered(ctx context.Context, m *Merchant, p CreateSessionParams, request IdempotencyRecord,
+	answer func(*Session) (int, []byte, error)) (_ *IdempotencyRecord, replayed bool, _ error) {
+	sess, ev, err := s.newSession(m, p)
+	if err != nil {
+		// A retry of a request that was valid then (its expires_at has
+		// passed since, or the merchant's settings changed) still gets
+		// its first answer.
+		if existing, rerr := s.Store.IdempotencyRecord(ctx, m.ID, p.IdempotencyKey); rerr == nil && existing != nil {
+			if err := existing.Replayable(request.RequestHash); err != nil {
+				return nil, false, err
+			}
+			return existing, true, nil
+		}
+		return nil, false, err
+	}
+	rec := request
+	if rec.Status, rec.Body, err = answer(sess); err != nil {
+		return nil, false, Internal(err)
+	}
+	existing, err := s.Store.CreateSessionAnswered(ctx, sess, rec, ev)
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		// A session holds the key without a record (its record was
+		// pruned, or it was made before answers were stored with their
+		// session): that session is the answer, as for CreateSession.
+		if sess, err = s.Store.SessionByIdempotencyKey(ctx, m.ID, p.IdempotencyKey); err != nil {
+			return nil, false, Internal(err)
+		}
+		if rec.Status, rec.Body, err = answer(sess); err != nil {
+			return nil, false, Internal(err)
+		}
+		return &rec, false, nil
+	case err != nil:
+		return nil, false, Internal(err)
+	case existing != nil:
+		if err := existing.Replayable(request.RequestHash); err != nil {
+			return nil, false, err
+		}
+		return existing, true, nil
+	}
+	s.logCreated(ctx, sess)
+	return &rec, false, nil
+}
+
+func (s *Service) logCreated(ctx context.Context, sess *Session) {
+	s.Log.InfoContext(ctx, "session created", "session_id", sess.ID, "merchant_id", sess.MerchantID, "provider", sess.Provider,
+		"amount", sess.Amount.Amount, "currency", sess.Amount.Currency)
+}
+
+// newSession validates p and makes the session it asks for, with its
+// session.created event.
+func (s *Service) newSession(m *Merchant, p CreateSessionParams) (*Session, Event, error) {
 	now := s.now()
 	if err := p.normalize(now); err != nil {
-		return nil, err
+		return nil, Event{}, err
 	}
 	for _, u := range []struct{ param, url string }{{"success_url", p.SuccessURL}, {"cancel_url", p.CancelURL}} {
 		if u.url == "" {
 			continue
 		}
 		if err := m.AllowsReturn(u.url, s.Sandbox); err != nil {
-			return nil, InvalidParam(u.param, "%s %s", u.param, err.Error())
+			return nil, Event{}, InvalidParam(u.param, "%s %s", u.param, err.Error())
 		}
 	}
 	routes, err := s.route(m, p)
 	if err != nil {
-		return nil, err
+		return nil, Event{}, err
 	}
 	name := routes[p.PaymentMethods[0]]
 
@@ -57,16 +133,7 @@ func (s *Service) CreateSession(ctx context.Context, m *Merchant, p CreateSessio
 	ev := s.event(sess.ID, "", EventSessionCreated, map[string]any{
 		"amount": sess.Amount.Amount, "currency": sess.Amount.Currency, "provider": name, "routes": routes,
 	})
-	if err := s.Store.CreateSession(ctx, sess, ev); errors.Is(err, ErrDuplicate) {
-		// The same request ran before (its answer was lost to a crash or
-		// a 5xx): the session it made is the answer.
-		return s.Store.SessionByIdempotencyKey(ctx, m.ID, p.IdempotencyKey)
-	} else if err != nil {
-		return nil, Internal(err)
-	}
-	s.Log.InfoContext(ctx, "session created", "session_id", sess.ID, "merchant_id", m.ID, "provider", name,
-		"amount", sess.Amount.Amount, "currency", sess.Amount.Currency)
-	return sess, nil
+	return sess, ev, nil
 }
 
 // Session returns a session and its payments, oldest first. A non-empty

@@ -61,6 +61,14 @@ type Store interface {
 	// CreateSession inserts a session; ErrDuplicate when the merchant has
 	// one under s.IdempotencyKey already.
 	CreateSession(ctx context.Context, s *Session, events ...Event) error
+	// CreateSessionAnswered inserts a session made by a merchant API
+	// request under an Idempotency-Key together with answer, that
+	// request's completed record (its status and body), in one
+	// transaction: the key is never claimed in a commit of its own. When
+	// the merchant has a record under answer.Key already it writes nothing
+	// and returns that record, for the caller to replay or refuse;
+	// ErrDuplicate when a session holds the key without a record.
+	CreateSessionAnswered(ctx context.Context, s *Session, answer IdempotencyRecord, events ...Event) (*IdempotencyRecord, error)
 	Session(ctx context.Context, id string) (*Session, error)
 	SessionByIdempotencyKey(ctx context.Context, merchantID, key string) (*Session, error)
 	// ExpireSession moves an open session to expired, in one guarded
@@ -195,6 +203,9 @@ type Store interface {
 	// it over. ReleaseIdempotent deletes owner's unanswered claim only.
 	CompleteIdempotent(ctx context.Context, merchantID, key, owner string, status int, body []byte) error
 	ReleaseIdempotent(ctx context.Context, merchantID, key, owner string) error
+	// IdempotencyRecord reads the merchant's record under key (nil, nil
+	// when there is none).
+	IdempotencyRecord(ctx context.Context, merchantID, key string) (*IdempotencyRecord, error)
 	PruneIdempotent(ctx context.Context, before time.Time) (int64, error)
 
 	// ServerKey returns the server's key called name, storing fresh as that
@@ -287,3 +298,17 @@ type IdempotencyRecord struct {
 
 // Done reports whether the first request finished and its answer is stored.
 func (r *IdempotencyRecord) Done() bool { return r.Status != 0 }
+
+// Replayable says whether a request whose digest is requestHash may be
+// answered with r: nil when r is its stored answer; EIdempotencyMismatch
+// for the same key with a different request; EIdempotencyInUse while the
+// first request is still running.
+func (r *IdempotencyRecord) Replayable(requestHash string) error {
+	switch {
+	case r.RequestHash != requestHash:
+		return &Error{Code: EIdempotencyMismatch, Param: "Idempotency-Key", Message: "This Idempotency-Key was already used with a different request."}
+	case !r.Done():
+		return &Error{Code: EIdempotencyInUse, Param: "Idempotency-Key", Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
+	}
+	return nil
+}

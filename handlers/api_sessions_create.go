@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -46,6 +47,20 @@ func (h *Handlers) APISessionsCreate(c echo.Context) error {
 	if req.ExpiresAt != nil {
 		t := time.Unix(*req.ExpiresAt, 0).UTC()
 		p.ExpiresAt = &t
+	}
+	if request, ok := answeredRequest(c); ok {
+		// The answer is stored with the session, in its transaction.
+		rec, replayed, err := h.Service.CreateSessionAnswered(ctx(c), merchant(c), p, request, func(s *checkout.Session) (int, []byte, error) {
+			b, err := json.Marshal(h.Service.SessionObject(s, nil))
+			return http.StatusCreated, append(b, '\n'), err
+		})
+		if err != nil {
+			return err
+		}
+		if replayed {
+			c.Response().Header().Set("Idempotent-Replayed", "true")
+		}
+		return c.JSONBlob(rec.Status, rec.Body)
 	}
 	s, err := h.Service.CreateSession(ctx(c), merchant(c), p)
 	if err != nil {

@@ -35,13 +35,8 @@ type Idempotency struct {
 // EIdempotencyMismatch for the same key with a different request,
 // EIdempotencyInUse while the first request is still running.
 func (i *Idempotency) Begin(ctx context.Context, merchantID, key, requestHash string) (claim string, _ *checkout.IdempotencyRecord, _ error) {
-	if len(key) > MaxIdempotencyKeyLength {
-		return "", nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
-	}
-	for _, r := range key {
-		if r < 0x21 || r > 0x7e {
-			return "", nil, &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
-		}
+	if err := validIdempotencyKey(key); err != nil {
+		return "", nil, err
 	}
 	now := i.Now().UTC()
 	lease := i.Lease
@@ -57,10 +52,9 @@ func (i *Idempotency) Begin(ctx context.Context, merchantID, key, requestHash st
 		return "", nil, checkout.Internal(err)
 	case rec == nil:
 		return claim, nil, nil
-	case rec.RequestHash != requestHash:
-		return "", nil, &checkout.Error{Code: checkout.EIdempotencyMismatch, Param: "Idempotency-Key", Message: "This Idempotency-Key was already used with a different request."}
-	case !rec.Done():
-		return "", nil, &checkout.Error{Code: checkout.EIdempotencyInUse, Param: "Idempotency-Key", Message: "A request with this Idempotency-Key is still being processed; retry shortly."}
+	}
+	if err := rec.Replayable(requestHash); err != nil {
+		return "", nil, err
 	}
 	return "", rec, nil
 }
@@ -80,4 +74,17 @@ func (i *Idempotency) Release(ctx context.Context, merchantID, key, claim string
 // Prune forgets keys older than IdempotencyKeyTTL.
 func (i *Idempotency) Prune(ctx context.Context) (int64, error) {
 	return i.Store.PruneIdempotent(ctx, i.Now().UTC().Add(-IdempotencyKeyTTL))
+}
+
+// validIdempotencyKey refuses a key too long or not printable ASCII.
+func validIdempotencyKey(key string) error {
+	if len(key) > MaxIdempotencyKeyLength {
+		return &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be at most 255 characters."}
+	}
+	for _, r := range key {
+		if r < 0x21 || r > 0x7e {
+			return &checkout.Error{Code: checkout.EMalformed, Param: "Idempotency-Key", Message: "Idempotency-Key must be printable ASCII without spaces."}
+		}
+	}
+	return nil
 }

@@ -107,13 +107,7 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		m := merchant(c)
-		body, _ := io.ReadAll(c.Request().Body)
-		c.Request().Body = io.NopCloser(bytes.NewReader(body))
-		sum := sha256.New()
-		sum.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
-		sum.Write(body)
-		hash := hex.EncodeToString(sum.Sum(nil))
-
+		hash := requestDigest(c)
 		claim, rec, err := h.Idempotency.Begin(ctx(c), m.ID, key, hash)
 		if err != nil {
 			return err
@@ -147,6 +141,48 @@ func (h *Handlers) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// IdempotentAnswered gives a POST endpoint whose handler stores its answer
+// in the transaction of the change it makes (the session create) the same
+// Idempotency-Key semantics as Idempotent, without a claim and a
+// completion in commits of their own: it checks the key and leaves the
+// request's record (merchant, key, digest, time) for the handler
+// (answeredRequest).
+func (h *Handlers) IdempotentAnswered(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key := idempotencyKey(c)
+		if key == "" {
+			return next(c)
+		}
+		if err := validIdempotencyKey(key); err != nil {
+			return err
+		}
+		c.Set(answeredRequestKey, checkout.IdempotencyRecord{
+			MerchantID: merchant(c).ID, Key: key, RequestHash: requestDigest(c), CreatedAt: h.Idempotency.Now().UTC(),
+		})
+		return next(c)
+	}
+}
+
+const answeredRequestKey = "idempotent-request"
+
+// answeredRequest is the record IdempotentAnswered left for the handler
+// (false when the request has no Idempotency-Key).
+func answeredRequest(c echo.Context) (checkout.IdempotencyRecord, bool) {
+	rec, ok := c.Get(answeredRequestKey).(checkout.IdempotencyRecord)
+	return rec, ok
+}
+
+// requestDigest is the digest of the request's method, path and body that
+// an Idempotency-Key is bound to; the body stays readable.
+func requestDigest(c echo.Context) string {
+	body, _ := io.ReadAll(c.Request().Body)
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	sum := sha256.New()
+	sum.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
+	sum.Write(body)
+	return hex.EncodeToString(sum.Sum(nil))
 }
 
 // idempotencyKey is the request's Idempotency-Key header ("" when none).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
+	"github.com/opencheckout/hostedcheckout/web"
 )
 
 func TestCreateAndGetSession(t *testing.T) {
@@ -350,5 +351,25 @@ func TestAPIErrorsCarryTheRequestID(t *testing.T) {
 		if id := res.Header.Get("X-Request-Id"); !strings.HasPrefix(id, "req_") || got.Error.RequestID != id {
 			t.Errorf("%s %s: error request_id %q, X-Request-Id %q", c.method, c.path, got.Error.RequestID, id)
 		}
+	}
+}
+
+// A session created under an Idempotency-Key is one commit: the answer is
+// stored with the session, with no claim or completion of its own; its
+// replay commits nothing.
+func TestIdempotentSessionCreateIsOneCommit(t *testing.T) {
+	app := MustApp(t, nil, func(c *web.Config) { c.ReconcileInterval = time.Hour })
+	db := app.Store
+	body := validSession()
+	commits := func() int64 { _, n := db.Counts(); return n }
+	before := commits()
+	first := api(t, app, http.MethodPost, "/v1/checkout/sessions", body, "Idempotency-Key", "one-commit")
+	made := commits() - before
+	again := api(t, app, http.MethodPost, "/v1/checkout/sessions", body, "Idempotency-Key", "one-commit")
+	if first.Status != 201 || again.Status != 201 || string(again.Body) != string(first.Body) {
+		t.Fatalf("create and replay: %d %d", first.Status, again.Status)
+	}
+	if replayed := commits() - before - made; made != 1 || replayed != 0 {
+		t.Fatalf("the create made %d commits and its replay %d, want 1 and 0", made, replayed)
 	}
 }

@@ -69,7 +69,7 @@ func (a *App) routes(h *handlers.Handlers) *echo.Echo {
 	// operation is a 422 naming it. (Clipped: the appends below each get
 	// a slice of their own.)
 	authed = slices.Clip(append(authed, h.RefuseUnknownQuery))
-	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.Idempotent)...)
+	e.POST("/v1/checkout/sessions", h.APISessionsCreate, append(authed, h.IdempotentAnswered)...)
 	e.GET("/v1/checkout/sessions", h.APISessionsList, authed...)
 	e.GET("/v1/checkout/sessions/:id", h.APISessionsGet, authed...)
 	e.GET("/v1/checkout/sessions/:id/timeline", h.APISessionsTimeline, authed...)

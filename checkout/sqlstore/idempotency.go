@@ -14,20 +14,16 @@ import (
 func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord) (*checkout.IdempotencyRecord, error) {
 	var existing *checkout.IdempotencyRecord
 	err := d.tx(ctx, func(tx *sql.Tx) error {
-		var r checkout.IdempotencyRecord
-		var locked, created int64
-		err := tx.QueryRowContext(ctx, `SELECT merchant_id, key, request_hash, locked_until, status, body, created_at
-			FROM idempotency_keys WHERE merchant_id = ? AND key = ?`, rec.MerchantID, rec.Key).Scan(
-			&r.MerchantID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created)
-		switch {
-		case err == sql.ErrNoRows:
+		existing = nil
+		r, err := idempotencyRecord(ctx, tx, rec.MerchantID, rec.Key)
+		if err != nil {
+			return err
+		}
+		if r == nil {
 			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, created_at, owner)
 				VALUES (?, ?, ?, ?, ?, ?)`, rec.MerchantID, rec.Key, rec.RequestHash, ms(rec.LockedUntil), ms(rec.CreatedAt), rec.Owner)
 			return err
-		case err != nil:
-			return err
 		}
-		r.LockedUntil, r.CreatedAt = fromMS(locked), fromMS(created)
 		// The first request died holding the lease: the same request takes
 		// it over, in a statement that holds the conditions itself.
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET locked_until = ?, owner = ?
@@ -39,7 +35,7 @@ func (d *DB) BeginIdempotent(ctx context.Context, rec checkout.IdempotencyRecord
 		if n, _ := res.RowsAffected(); n == 1 {
 			return nil
 		}
-		existing = &r
+		existing = r
 		return nil
 	})
 	return existing, err
@@ -77,4 +73,28 @@ func (d *DB) PruneIdempotent(ctx context.Context, before time.Time) (int64, erro
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// IdempotencyRecord reads the merchant's record under key (nil when none).
+func (d *DB) IdempotencyRecord(ctx context.Context, merchantID, key string) (*checkout.IdempotencyRecord, error) {
+	return idempotencyRecord(ctx, d.db, merchantID, key)
+}
+
+// idempotencyRecord reads the merchant's record under key (nil when none).
+func idempotencyRecord(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, merchantID, key string) (*checkout.IdempotencyRecord, error) {
+	var r checkout.IdempotencyRecord
+	var locked, created int64
+	err := q.QueryRowContext(ctx, `SELECT merchant_id, key, request_hash, locked_until, status, body, created_at
+		FROM idempotency_keys WHERE merchant_id = ? AND key = ?`, merchantID, key).Scan(
+		&r.MerchantID, &r.Key, &r.RequestHash, &locked, &r.Status, &r.Body, &created)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.LockedUntil, r.CreatedAt = fromMS(locked), fromMS(created)
+	return &r, nil
 }

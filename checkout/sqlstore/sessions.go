@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -12,28 +13,61 @@ import (
 // CreateSession inserts a session and its first events; ErrDuplicate when
 // the merchant already has a session under s.IdempotencyKey.
 func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...checkout.Event) error {
+	return d.tx(ctx, func(tx *sql.Tx) error { return insertSession(ctx, tx, s, events) })
+}
+
+// CreateSessionAnswered inserts s, its events and the completed record of
+// the request that made it in one transaction, unless the merchant has a
+// record under answer.Key: that one is returned, and nothing is written.
+// The record's primary key is the guard (a record written since the read
+// that looked for one refuses the insert); the read before it only spares
+// a replay the write lock.
+func (d *DB) CreateSessionAnswered(ctx context.Context, s *checkout.Session, answer checkout.IdempotencyRecord, events ...checkout.Event) (*checkout.IdempotencyRecord, error) {
+	if r, err := idempotencyRecord(ctx, d.db, answer.MerchantID, answer.Key); err != nil || r != nil {
+		return r, err
+	}
+	err := d.tx(ctx, func(tx *sql.Tx) error {
+		if err := insertSession(ctx, tx, s, events); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (merchant_id, key, request_hash, locked_until, status, body, created_at, owner)
+			VALUES (?, ?, ?, 0, ?, ?, ?, '')`, answer.MerchantID, answer.Key, answer.RequestHash, answer.Status, answer.Body, ms(answer.CreatedAt))
+		if isUniqueViolation(err) {
+			return checkout.ErrDuplicate
+		}
+		return err
+	})
+	if errors.Is(err, checkout.ErrDuplicate) {
+		// Another request under the key committed first: its record, if
+		// it wrote one, is the answer.
+		if r, rerr := idempotencyRecord(ctx, d.db, answer.MerchantID, answer.Key); rerr != nil || r != nil {
+			return r, rerr
+		}
+	}
+	return nil, err
+}
+
+func insertSession(ctx context.Context, tx *sql.Tx, s *checkout.Session, events []checkout.Event) error {
 	items, _ := json.Marshal(nonNil(s.LineItems))
 	methods, _ := json.Marshal(s.PaymentMethods)
 	meta, _ := json.Marshal(nonNilMap(s.Metadata))
 	routes, _ := json.Marshal(nonNilMap(s.Routes))
-	return d.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
-				customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
-				capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
-			s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
-			s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring,
-			s.IdempotencyKey, s.Livemode)
-		if isUniqueViolation(err) && s.IdempotencyKey != "" {
-			return checkout.ErrDuplicate
-		}
-		if err != nil {
-			return err
-		}
-		return insertEventsOf(ctx, tx, s.ID, s.MerchantID, events)
-	})
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO sessions (id, merchant_id, status, amount, currency, merchant_reference, line_items,
+			customer_email, customer_reference, locale, success_url, cancel_url, payment_methods, provider,
+			capture_mode, three_ds, metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.MerchantID, s.Status, s.Amount.Amount, s.Amount.Currency, s.MerchantReference, string(items),
+		s.Customer.Email, s.Customer.Reference, s.Locale, s.SuccessURL, s.CancelURL, string(methods), s.Provider,
+		s.CaptureMode, s.ThreeDS, string(meta), ms(s.ExpiresAt), ms(s.CreatedAt), ms(s.UpdatedAt), string(routes), s.SetupRecurring,
+		s.IdempotencyKey, s.Livemode)
+	if isUniqueViolation(err) && s.IdempotencyKey != "" {
+		return checkout.ErrDuplicate
+	}
+	if err != nil {
+		return err
+	}
+	return insertEventsOf(ctx, tx, s.ID, s.MerchantID, events)
 }
 
 const sessionColumns = `id, merchant_id, status, amount, currency, merchant_reference, line_items, customer_email,

@@ -226,3 +226,105 @@ func idempotencyTakeoverFencesTheFirstOwner(t *testing.T, db checkout.Store) {
 		t.Fatalf("completing an answered key again: %v, want ErrConflict", err)
 	}
 }
+
+// errAnswered marks a CreateSessionAnswered call that got an earlier
+// record instead of writing.
+var errAnswered = errors.New("answered before")
+
+// A session created with its request's answer (CreateSessionAnswered) is
+// written with that answer in one transaction: of twenty concurrent
+// requests under one key exactly one writes its session, its event and its
+// record, and every other gets that record back with nothing of its own
+// written. A record under the key from any request (another endpoint's, a
+// claim in progress) stops the write the same way. A session that holds
+// the key without a record is ErrDuplicate, nothing written. Keys are per
+// merchant, and IdempotencyRecord reads what was stored.
+func sessionAnswerIsStoredWithTheSession(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	m := mustMerchant(t, db)
+	answer := func(key, hash, body string) checkout.IdempotencyRecord {
+		return checkout.IdempotencyRecord{MerchantID: m.ID, Key: key, RequestHash: hash, Status: 201, Body: []byte(body), CreatedAt: now}
+	}
+	var mu sync.Mutex
+	var refusedIDs []string
+	var got []*checkout.IdempotencyRecord
+	won, answered := race(t, 20, errAnswered, func() (string, error) {
+		s := newSession(m)
+		s.IdempotencyKey = "order-7"
+		rec, err := db.CreateSessionAnswered(ctx, s, answer("order-7", "h1", `{"id":"`+s.ID+`"}`), newEvent(s, checkout.EventSessionCreated, ""))
+		if err == nil && rec != nil {
+			mu.Lock()
+			refusedIDs, got = append(refusedIDs, s.ID), append(got, rec)
+			mu.Unlock()
+			return "", errAnswered
+		}
+		return s.ID, err
+	})
+	if len(won) != 1 || answered != 19 {
+		t.Fatalf("%d sessions written under one key, %d answered with the record; want 1 and 19", len(won), answered)
+	}
+	want := `{"id":"` + won[0] + `"}`
+	for _, r := range got {
+		if string(r.Body) != want || r.Status != 201 || r.RequestHash != "h1" || !r.Done() {
+			t.Fatalf("a concurrent request got %+v, want the winner's answer %s", r, want)
+		}
+	}
+	for _, id := range refusedIDs {
+		if _, err := db.Session(ctx, id); !errors.Is(err, checkout.ErrNotFound) {
+			t.Fatalf("a request answered with the record wrote its session %s: %v", id, err)
+		}
+		if n := len(timeline(t, db, id)); n != 0 {
+			t.Fatalf("a request answered with the record wrote %d events", n)
+		}
+	}
+	if n := len(timeline(t, db, won[0])); n != 1 {
+		t.Fatalf("the session has %d events, want its session.created", n)
+	}
+	if r, err := db.IdempotencyRecord(ctx, m.ID, "order-7"); err != nil || r == nil || string(r.Body) != want || r.Status != 201 {
+		t.Fatalf("the stored record: %+v %v", r, err)
+	}
+	if r, err := db.IdempotencyRecord(ctx, m.ID, "order-8"); err != nil || r != nil {
+		t.Fatalf("the record of an unused key: %+v %v, want none", r, err)
+	}
+
+	// A claim of another request (the two-step Idempotency-Key) stops it.
+	if r, err := db.BeginIdempotent(ctx, checkout.IdempotencyRecord{MerchantID: m.ID, Key: "refund-1", RequestHash: "h9",
+		Owner: "o", LockedUntil: now.Add(time.Minute), CreatedAt: now}); err != nil || r != nil {
+		t.Fatalf("claim: %+v %v", r, err)
+	}
+	s := newSession(m)
+	s.IdempotencyKey = "refund-1"
+	if r, err := db.CreateSessionAnswered(ctx, s, answer("refund-1", "h1", "{}"), newEvent(s, checkout.EventSessionCreated, "")); err != nil ||
+		r == nil || r.Done() || r.RequestHash != "h9" {
+		t.Fatalf("under another request's claim: %+v %v, want that claim", r, err)
+	}
+	if _, err := db.Session(ctx, s.ID); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("the session was written under another request's claim: %v", err)
+	}
+
+	// A session holding the key without a record.
+	old := newSession(m)
+	old.IdempotencyKey = "order-9"
+	mustCreateSession(t, db, old)
+	s = newSession(m)
+	s.IdempotencyKey = "order-9"
+	if r, err := db.CreateSessionAnswered(ctx, s, answer("order-9", "h1", "{}"), newEvent(s, checkout.EventSessionCreated, "")); !errors.Is(err, checkout.ErrDuplicate) || r != nil {
+		t.Fatalf("a key a session holds without a record: %+v %v, want ErrDuplicate", r, err)
+	}
+	if r, err := db.IdempotencyRecord(ctx, m.ID, "order-9"); err != nil || r != nil {
+		t.Fatalf("the refused request wrote a record: %+v %v", r, err)
+	}
+	if n := len(timeline(t, db, s.ID)); n != 0 {
+		t.Fatalf("the refused request wrote %d events", n)
+	}
+
+	// Another merchant's key of the same name is theirs.
+	other := mustMerchant(t, db)
+	theirs := newSession(other)
+	theirs.IdempotencyKey = "order-7"
+	rec := answer("order-7", "h2", "{}")
+	rec.MerchantID = other.ID
+	if r, err := db.CreateSessionAnswered(ctx, theirs, rec, newEvent(theirs, checkout.EventSessionCreated, "")); err != nil || r != nil {
+		t.Fatalf("another merchant's key: %+v %v", r, err)
+	}
+}

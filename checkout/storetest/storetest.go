@@ -45,6 +45,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("IdempotencyLeases", func(t *testing.T) { idempotencyLeases(t, open(t)) })
 	t.Run("IdempotencyTakeoverFencesTheFirstOwner", func(t *testing.T) { idempotencyTakeoverFencesTheFirstOwner(t, open(t)) })
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
+	t.Run("SessionAnswerIsStoredWithTheSession", func(t *testing.T) { sessionAnswerIsStoredWithTheSession(t, open(t)) })
 	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
 	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
 	t.Run("MerchantsKeysAndLogos", func(t *testing.T) { merchantsKeysAndLogos(t, open(t)) })

@@ -131,6 +131,11 @@ func TestBench(t *testing.T) {
 	}
 	rep := &benchReport{When: time.Now().UTC().Format(time.RFC3339), Machine: machine(), Full: full, Shoppers: benchShoppers,
 		Seconds: d.Seconds(), Command: "go test ./e2e/load -run '^TestBench$' -count=1 -v " + strings.Join(perfFlags(), " ")}
+	if *flagPerfProfile != "" {
+		if err := os.MkdirAll(*flagPerfProfile, 0o755); err != nil {
+			t.Fatalf("-perf.profile: %v", err)
+		}
+	}
 	var pg *pgtest.Cluster
 	for _, store := range strings.Split(*flagPerfStores, ",") {
 		env := []string{}
