@@ -90,8 +90,10 @@ type benchResult struct {
 	PageRPS   float64             `json:"page_requests_per_second"`
 	PlainRPS  float64             `json:"plain_requests_per_second"`
 	PageRatio float64             `json:"page_ratio"`
-	PeakRSSMB float64             `json:"peak_rss_mb"`
-	Providers []benchProvider     `json:"providers"`
+	// PageCPU is where the machine's CPU went per page request.
+	PageCPU   cpuShare        `json:"page_cpu_us_per_request"`
+	PeakRSSMB float64         `json:"peak_rss_mb"`
+	Providers []benchProvider `json:"providers"`
 }
 
 type benchProvider struct {
@@ -104,6 +106,65 @@ type benchProvider struct {
 	OwnP99ms             float64 `json:"own_server_p99_ms"`
 	StatementsPerPayment float64 `json:"sql_statements_per_payment"`
 	CommitsPerPayment    float64 `json:"commits_per_payment"`
+	// CPU is where the machine's CPU went per payment, in milliseconds.
+	CPU cpuShare `json:"cpu_ms_per_payment"`
+}
+
+// cpuShare splits the machine's busy CPU time during a run between the
+// server's process (with its in-process provider sandboxes), the bench's
+// own (the load client) and the rest (PostgreSQL, anything else running),
+// per unit of work.
+type cpuShare struct {
+	Server float64 `json:"server"`
+	Client float64 `json:"client"`
+	Rest   float64 `json:"rest"`
+}
+
+// cpuClock is a reading of the CPU time spent so far, in seconds.
+type cpuClock struct{ server, client, machine float64 }
+
+// cpuNow reads the server's CPU time (/proc/PID/stat), this process's
+// (getrusage) and the machine's busy time (/proc/stat, less idle and
+// iowait).
+func (s *benchServer) cpuNow() cpuClock {
+	var c cpuClock
+	const tick = 100.0 // USER_HZ, 100 on every Linux this runs on
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)); err == nil {
+		// The fields after the command's closing parenthesis: utime and
+		// stime are the 12th and 13th.
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+			if f := strings.Fields(string(b[i+1:])); len(f) > 12 {
+				u, _ := strconv.ParseFloat(f[11], 64)
+				st, _ := strconv.ParseFloat(f[12], 64)
+				c.server = (u + st) / tick
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.client = time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)).Seconds()
+	}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		if f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0]); len(f) > 5 && f[0] == "cpu" {
+			for i, v := range f[1:] {
+				n, _ := strconv.ParseFloat(v, 64)
+				if i != 3 && i != 4 && i < 8 { // not idle, not iowait, not guest (counted in user)
+					c.machine += n / tick
+				}
+			}
+		}
+	}
+	return c
+}
+
+// per is the CPU spent since c0, in unit (time.Millisecond...) per n.
+func (c cpuClock) per(c0 cpuClock, n int, unit time.Duration) cpuShare {
+	if n == 0 {
+		return cpuShare{}
+	}
+	k := float64(time.Second/unit) / float64(n)
+	server, client := c.server-c0.server, c.client-c0.client
+	return cpuShare{Server: server * k, Client: client * k, Rest: max(c.machine-c0.machine-server-client, 0) * k}
 }
 
 // benchFlows are the payments measured, one provider each.
@@ -230,9 +291,12 @@ func benchStore(t *testing.T, store string, env []string, d time.Duration, full 
 		t.Fatalf("%s: the plain handler serves other bytes", store)
 	}
 	done := srv.profile(t, store+"-page", d)
-	res.PageRPS = hammer(t, client, sess.URL, d)
+	c0 := srv.cpuNow()
+	var n int
+	res.PageRPS, n = hammer(t, client, sess.URL, d)
+	res.PageCPU = srv.cpuNow().per(c0, n, time.Microsecond)
 	done()
-	res.PlainRPS = hammer(t, client, srv.side+"/plain", d)
+	res.PlainRPS, _ = hammer(t, client, srv.side+"/plain", d)
 	if res.PlainRPS > 0 {
 		res.PageRatio = res.PageRPS / res.PlainRPS
 	}
@@ -276,6 +340,7 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 	var recs []*record
 	deadline := time.Now().Add(d)
 	start := time.Now()
+	c0 := srv.cpuNow()
 	var wg sync.WaitGroup
 	for range shoppers {
 		wg.Go(func() {
@@ -296,6 +361,7 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 	}
 	wg.Wait()
 	wall := time.Since(start)
+	c1 := srv.cpuNow()
 	done()
 	after := srv.counts(t, client)
 	var e2e, own []time.Duration
@@ -312,6 +378,7 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 	if n > 0 {
 		p.StatementsPerPayment = float64(after.Statements-before.Statements) / float64(n)
 		p.CommitsPerPayment = float64(after.Commits-before.Commits) / float64(n)
+		p.CPU = c1.per(c0, n, time.Millisecond)
 	}
 	return p
 }
@@ -344,8 +411,8 @@ func fetch(t *testing.T, client *http.Client, url string) ([]byte, string) {
 }
 
 // hammer GETs url from benchShoppers workers for d and answers the
-// requests per second; any error fails the test.
-func hammer(t *testing.T, client *http.Client, url string, d time.Duration) float64 {
+// requests per second and how many there were; any error fails the test.
+func hammer(t *testing.T, client *http.Client, url string, d time.Duration) (float64, int) {
 	t.Helper()
 	var n, bad atomic.Int64
 	deadline := time.Now().Add(d)
@@ -373,7 +440,7 @@ func hammer(t *testing.T, client *http.Client, url string, d time.Duration) floa
 	if bad.Load() > 0 {
 		t.Errorf("GET %s: %d requests failed", url, bad.Load())
 	}
-	return float64(n.Load()) / time.Since(start).Seconds()
+	return float64(n.Load()) / time.Since(start).Seconds(), int(n.Load())
 }
 
 // benchServer is the server under measurement, a child process.
@@ -635,6 +702,10 @@ func (r *benchReport) table(old *benchReport) string {
 	row("hosted page, requests/s", func(c benchResult) string { return f1(c.PageRPS) })
 	row("same bytes, plain handler, requests/s", func(c benchResult) string { return f1(c.PlainRPS) })
 	row("page / plain (target >= 0.5)", func(c benchResult) string { return strconv.FormatFloat(c.PageRatio, 'f', 3, 64) })
+	f0 := func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+	row("page CPU us/request: server/client/rest", func(c benchResult) string {
+		return f0(c.PageCPU.Server) + " / " + f0(c.PageCPU.Client) + " / " + f0(c.PageCPU.Rest)
+	})
 	var flows []string
 	if len(r.Stores) > 0 {
 		for _, p := range r.Stores[0].Providers {
@@ -658,6 +729,15 @@ func (r *benchReport) table(old *benchReport) string {
 		row("  own server time p50 / p99 ms", show(func(p *benchProvider) string { return f1(p.OwnP50ms) + " / " + f1(p.OwnP99ms) }))
 		row("  SQL statements / commits per payment", show(func(p *benchProvider) string {
 			return f1(p.StatementsPerPayment) + " / " + f1(p.CommitsPerPayment)
+		}))
+		row("  CPU ms/payment: server/client/rest", show(func(p *benchProvider) string {
+			return f1(p.CPU.Server) + " / " + f1(p.CPU.Client) + " / " + f1(p.CPU.Rest)
+		}))
+		row("  server's ceiling on all cores, payments/s", show(func(p *benchProvider) string {
+			if p.CPU.Server == 0 {
+				return "-"
+			}
+			return f0(float64(runtime.NumCPU()) * 1000 / p.CPU.Server)
 		}))
 	}
 	row("peak RSS of the server, MB", func(c benchResult) string { return f1(c.PeakRSSMB) })
