@@ -91,17 +91,17 @@ func (s *Service) applyNotification(ctx context.Context, provider string, live b
 		s.Log.ErrorContext(ctx, "provider notification amount differs from the payment; ignored", "payment_id", p.ID,
 			"event_id", n.EventID, "notified", n.Amount.Amount, "notified_currency", n.Amount.Currency,
 			"amount", p.Amount.Amount, "currency", p.Amount.Currency)
-		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
+		return []Event{s.paymentEvent(p, EventNotification, data)}, nil
 	}
 	if p.Status == PaymentProcessing {
 		// A provider call for it is running right now and will settle it;
 		// an inquiry alongside would only race it.
 		data["action"] = "none: a provider call is running"
-		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
+		return []Event{s.paymentEvent(p, EventNotification, data)}, nil
 	}
 	if p.Status.InFlight() {
 		data["action"] = "inquire"
-		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+		if err := s.appendEvents(ctx, s.paymentEvent(p, EventNotification, data)); err != nil {
 			return nil, err
 		}
 		if _, err := s.Reconcile(ctx, p.ID); err != nil {
@@ -120,13 +120,13 @@ func (s *Service) applyNotification(ctx context.Context, provider string, live b
 	}
 	if !forward {
 		data["action"] = "none"
-		return []Event{s.event(p.SessionID, p.ID, EventNotification, data)}, nil
+		return []Event{s.paymentEvent(p, EventNotification, data)}, nil
 	}
 	if n.Outcome.Status == OutcomeRefunded && p.AmountRefundPending > 0 {
 		// Our own refunds are still pending: they settle by inquiry, one
 		// by one, and the payment follows them; asking now is enough.
 		data["action"] = "inquire pending refunds"
-		if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+		if err := s.appendEvents(ctx, s.paymentEvent(p, EventNotification, data)); err != nil {
 			return nil, err
 		}
 		if err := s.Store.CheckRefundsNow(ctx, p.ID, s.now()); err != nil {
@@ -135,7 +135,7 @@ func (s *Service) applyNotification(ctx context.Context, provider string, live b
 		return nil, nil
 	}
 	data["action"] = "apply"
-	if err := s.appendEvents(ctx, s.event(p.SessionID, p.ID, EventNotification, data)); err != nil {
+	if err := s.appendEvents(ctx, s.paymentEvent(p, EventNotification, data)); err != nil {
 		return nil, err
 	}
 	out := n.Outcome

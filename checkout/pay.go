@@ -78,7 +78,7 @@ func (s *Service) PaySession(ctx context.Context, sess *Session, pays []*Payment
 	start := time.Now()
 	out, callErr := a.provider.Pay(ctx, req)
 	s.crashPoint("pay.answered")
-	settled, err := s.settle(ctx, p, "pay", time.Since(start), out, callErr)
+	settled, err := s.settleIn(ctx, &sessionRead{sess: sess, payments: pays}, p, "pay", time.Since(start), out, callErr)
 	s.crashPoint("pay.settled")
 	return settled, err
 }

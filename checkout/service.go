@@ -105,6 +105,14 @@ func (s *Service) event(sessionID, paymentID string, t EventType, data map[strin
 	return Event{ID: s.IDs.NewID(PrefixEvent), SessionID: sessionID, PaymentID: paymentID, Type: t, Data: data, CreatedAt: s.now()}
 }
 
+// paymentEvent is an event of payment p, with its merchant (the store
+// need not look it up).
+func (s *Service) paymentEvent(p *Payment, t EventType, data map[string]any) Event {
+	e := s.event(p.SessionID, p.ID, t, data)
+	e.MerchantID = p.MerchantID
+	return e
+}
+
 // Authenticate finds the merchant owning a secret key.
 func (s *Service) Authenticate(ctx context.Context, key string) (*Merchant, error) {
 	if !LooksLikeSecretKey(key) {

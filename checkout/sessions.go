@@ -348,14 +348,19 @@ func (s *Service) providerOrder(provs map[string]Provider) []string {
 
 // completedSession is the session of paid as it will be once the payment
 // completes it: complete, with paid as its latest attempt.
-func (s *Service) completedSession(ctx context.Context, paid *Payment) (SessionObject, error) {
-	sess, err := s.Store.Session(ctx, paid.SessionID)
-	if err != nil {
-		return SessionObject{}, err
-	}
-	pays, err := s.Store.SessionPayments(ctx, paid.SessionID)
-	if err != nil {
-		return SessionObject{}, err
+func (s *Service) completedSession(ctx context.Context, paid *Payment, known *sessionRead) (SessionObject, error) {
+	var sess *Session
+	var pays []*Payment
+	if known != nil && known.sess != nil && known.sess.ID == paid.SessionID {
+		sess, pays = known.sess, slices.Clone(known.payments)
+	} else {
+		var err error
+		if sess, err = s.Store.Session(ctx, paid.SessionID); err != nil {
+			return SessionObject{}, err
+		}
+		if pays, err = s.Store.SessionPayments(ctx, paid.SessionID); err != nil {
+			return SessionObject{}, err
+		}
 	}
 	pays = upsertByID(pays, paid, func(p *Payment) string { return p.ID })
 	done := *sess

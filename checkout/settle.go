@@ -12,6 +12,13 @@ import (
 // timeline, then the status it leads to. An error or an answer that does not
 // make sense is an unknown outcome: pending, checked again later.
 func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
+	return s.settleIn(ctx, nil, p, op, took, out, callErr)
+}
+
+// settleIn is settle for a caller that read p's session and its payments
+// (the pay request): the session webhook is built from them, with no
+// second read.
+func (s *Service) settleIn(ctx context.Context, in *sessionRead, p *Payment, op string, took time.Duration, out Outcome, callErr error) (*Payment, error) {
 	call := map[string]any{"operation": op, "provider": p.Provider, "duration_ms": took.Milliseconds()}
 	if callErr != nil {
 		// The timeline (and the merchant) get the kind of failure only:
@@ -120,7 +127,7 @@ func (s *Service) settle(ctx context.Context, p *Payment, op string, took time.D
 		call["settled"] = string(to)
 	}
 	next.Status = to
-	st := step{reason: reason, before: events}
+	st := step{reason: reason, before: events, session: in}
 	if to == PaymentFailed && to != p.Status {
 		st.data = map[string]any{"decline_code": string(next.Decline.Code)}
 	}
@@ -160,6 +167,18 @@ type step struct {
 	// write is the store statement for a change that writes more than the
 	// payment (a refund settling); nil is Store.UpdatePayment.
 	write func(next *Payment, events []Event) error
+	// session is the payment's session and its payments, as the caller
+	// read them; nil to read them when needed.
+	session *sessionRead
+}
+
+// sessionRead is a session and its payments as a request read them. Only
+// what no payment's change alters is taken from it: the session's fields
+// apart from its status, and its other payments (a session has one active
+// payment at a time, and this one is replaced by its new state).
+type sessionRead struct {
+	sess     *Session
+	payments []*Payment
 }
 
 // transition is the one way a payment changes status: from p to next, which
@@ -194,7 +213,7 @@ func (s *Service) transition(ctx context.Context, p *Payment, next Payment, st s
 	if moved && next.Status.Paid() && !p.Status.Paid() {
 		done := s.event(p.SessionID, p.ID, EventSessionCompleted, map[string]any{"payment_status": string(next.Status)})
 		done.Notify = WebhookSessionCompleted
-		obj, err := s.completedSession(ctx, &next)
+		obj, err := s.completedSession(ctx, &next, st.session)
 		if err != nil {
 			return nil, Internal(err)
 		}
@@ -283,7 +302,13 @@ func (s *Service) statusEvent(ctx context.Context, next *Payment, from PaymentSt
 	e := s.event(next.SessionID, next.ID, EventPaymentStatus, data)
 	if t := paymentWebhook(next.Status); t != "" && next.Status != from {
 		e.Notify = t
-		refunds, err := s.Store.PaymentRefunds(ctx, next.ID)
+		var refunds []*Refund
+		var err error
+		if from == "" || !from.InFlight() {
+			// A payment still in flight was never paid: it has no
+			// refunds to read.
+			refunds, err = s.Store.PaymentRefunds(ctx, next.ID)
+		}
 		if err != nil {
 			// The webhook still goes, with the refunds we knew of: none
 			// would be a lie, so say so in the log.

@@ -98,7 +98,9 @@ func (s *Service) RecordPageView(ctx context.Context, sess *Session) {
 		return
 	}
 	at := s.now()
-	err := s.Store.MarkSessionViewed(ctx, sess.ID, at, s.event(sess.ID, "", EventPageViewed, nil))
+	ev := s.event(sess.ID, "", EventPageViewed, nil)
+	ev.MerchantID = sess.MerchantID
+	err := s.Store.MarkSessionViewed(ctx, sess.ID, at, ev)
 	if err != nil && !errors.Is(err, ErrConflict) {
 		s.Log.WarnContext(ctx, "page view not recorded", "session_id", sess.ID, "err", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/opencheckout/hostedcheckout/checkout"
 	"github.com/opencheckout/hostedcheckout/templates"
 	"github.com/opencheckout/hostedcheckout/templates/i18n"
-	"golang.org/x/text/language"
 )
 
 // locale is the language of a session's page: the session's locale when
@@ -23,17 +22,7 @@ func locale(c echo.Context, s *checkout.Session) *i18n.Locale {
 // session's own tag when it is a regional variant of the page's language
 // (de-AT groups digits as Austrians do).
 func formatTag(l *i18n.Locale, s *checkout.Session) string {
-	if l.Tag() == i18n.Pseudo {
-		return i18n.Source
-	}
-	if t, err := language.Parse(s.Locale); err == nil {
-		if b, _ := t.Base(); b.String() == l.Language() {
-			if _, ok := i18n.Match(s.Locale); ok {
-				return s.Locale
-			}
-		}
-	}
-	return l.Tag()
+	return i18n.FormatTag(l, s.Locale)
 }
 
 func (h *Handlers) summary(c echo.Context, l *i18n.Locale, s *checkout.Session) templates.Summary {

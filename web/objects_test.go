@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"reflect"
 	"testing"
 )
@@ -59,6 +61,22 @@ func TestWebhookDataIsTheAPIObject(t *testing.T) {
 	same("payment.refunded", pid, "/v1/payments/"+pid)
 	if refunds, _ := rcv.latest("payment.refunded", pid)["refunds"].([]any); len(refunds) != 1 {
 		t.Errorf("payment.refunded carries refunds %v, want the one refund", refunds)
+	}
+
+	// A session paid on its second attempt: its completion carries both
+	// attempts, the declined one read when the paying request started.
+	retry := validSession()
+	retry["currency"], retry["provider"] = "EUR", "worldline"
+	second := mustCreateSession(t, app, retry)["id"].(string)
+	for _, number := range []string{"4000000000000002", "4242424242424242"} {
+		form := url.Values{"card_number": {number}, "card_expiry": {"12/40"}, "card_cvc": {"737"}, "cardholder_name": {"Ada Lovelace"}}
+		if res := do(t, http.MethodPost, app.URL+"/c/"+second+"/pay", shopperForm(t, app, second, form), "Content-Type", "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther {
+			t.Fatalf("pay %s: %d %s", number, res.Status, res.Body)
+		}
+	}
+	same("checkout.session.completed", second, "/v1/checkout/sessions/"+second)
+	if pays, _ := app.Store.SessionPayments(context.Background(), second); len(pays) != 2 {
+		t.Errorf("the retried session has %d payments, want 2", len(pays))
 	}
 
 	body := validSession()

@@ -89,55 +89,73 @@ func insertEventsOf(ctx context.Context, tx *sql.Tx, sessionID, merchantID strin
 	if err := flush(); err != nil {
 		return err
 	}
+	endpoints := map[string][]endpoint{} // merchant id -> its enabled endpoints, read once
 	for i, e := range events {
-		if e.Notify != "" {
-			if err := queueWebhooks(ctx, tx, e, payloads[i]); err != nil {
+		if e.Notify == "" {
+			continue
+		}
+		eps, ok := endpoints[e.MerchantID]
+		if !ok {
+			var err error
+			if eps, err = merchantEndpoints(ctx, tx, e.MerchantID); err != nil {
 				return err
 			}
+			endpoints[e.MerchantID] = eps
+		}
+		if err := queueWebhooks(ctx, tx, e, payloads[i], eps); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// endpoint is a merchant's enabled webhook endpoint and the event types
+// it takes.
+type endpoint struct {
+	id, merchant string
+	enabled      []string
+}
+
+// merchantEndpoints reads the merchant's enabled webhook endpoints, in the
+// change's transaction (an endpoint disabled or deleted since is not
+// queued to).
+func merchantEndpoints(ctx context.Context, tx *sql.Tx, merchantID string) ([]endpoint, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, enabled_events FROM webhook_endpoints
+		WHERE merchant_id = ? AND enabled = 1 AND deleted_at = 0 ORDER BY id`, merchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []endpoint
+	for rows.Next() {
+		var ep endpoint
+		var events string
+		if err := rows.Scan(&ep.id, &ep.merchant, &events); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(events), &ep.enabled); err != nil {
+			return nil, err
+		}
+		out = append(out, ep)
+	}
+	return out, rows.Err()
 }
 
 // queueWebhooks writes the outbox: one pending delivery of the event's
 // message to every enabled endpoint of the session's merchant whose
 // enabled_events include the event's type. The message
 // id (webhook-id) is the event id.
-func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event, payload []byte) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, enabled_events FROM webhook_endpoints
-		WHERE merchant_id = ? AND enabled = 1 AND deleted_at = 0 ORDER BY id`, e.MerchantID)
-	if err != nil {
-		return err
-	}
-	type target struct{ endpoint, merchant string }
-	var targets []target
-	for rows.Next() {
-		var t target
-		var events string
-		if err := rows.Scan(&t.endpoint, &t.merchant, &events); err != nil {
-			rows.Close()
-			return err
-		}
+func queueWebhooks(ctx context.Context, tx *sql.Tx, e checkout.Event, payload []byte, endpoints []endpoint) error {
+	for _, ep := range endpoints {
 		// Only the event types the endpoint enabled are queued for it.
-		var enabled []string
-		if err := json.Unmarshal([]byte(events), &enabled); err != nil {
-			rows.Close()
-			return err
+		if !checkout.WantsEvent(ep.enabled, e.Notify) {
+			continue
 		}
-		if checkout.WantsEvent(enabled, e.Notify) {
-			targets = append(targets, t)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, t := range targets {
-		id := deliveryID(e.ID, t.endpoint)
+		id := deliveryID(e.ID, ep.id)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (id, message_id, endpoint_id, merchant_id, type, payload,
 			status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
 			ON CONFLICT (message_id, endpoint_id) DO NOTHING`,
-			id, e.ID, t.endpoint, t.merchant, e.Notify, payload, ms(e.CreatedAt), ms(e.CreatedAt), ms(e.CreatedAt)); err != nil {
+			id, e.ID, ep.id, ep.merchant, e.Notify, payload, ms(e.CreatedAt), ms(e.CreatedAt), ms(e.CreatedAt)); err != nil {
 			return err
 		}
 	}

@@ -90,8 +90,10 @@ type benchResult struct {
 	PageRPS   float64             `json:"page_requests_per_second"`
 	PlainRPS  float64             `json:"plain_requests_per_second"`
 	PageRatio float64             `json:"page_ratio"`
-	// PageCPU is where the machine's CPU went per page request.
+	// PageCPU and PlainCPU are where the machine's CPU went per request,
+	// in microseconds.
 	PageCPU   cpuShare        `json:"page_cpu_us_per_request"`
+	PlainCPU  cpuShare        `json:"plain_cpu_us_per_request"`
 	PeakRSSMB float64         `json:"peak_rss_mb"`
 	Providers []benchProvider `json:"providers"`
 }
@@ -296,7 +298,9 @@ func benchStore(t *testing.T, store string, env []string, d time.Duration, full 
 	res.PageRPS, n = hammer(t, client, sess.URL, d)
 	res.PageCPU = srv.cpuNow().per(c0, n, time.Microsecond)
 	done()
-	res.PlainRPS, _ = hammer(t, client, srv.side+"/plain", d)
+	c0 = srv.cpuNow()
+	res.PlainRPS, n = hammer(t, client, srv.side+"/plain", d)
+	res.PlainCPU = srv.cpuNow().per(c0, n, time.Microsecond)
 	if res.PlainRPS > 0 {
 		res.PageRatio = res.PageRPS / res.PlainRPS
 	}
@@ -705,6 +709,9 @@ func (r *benchReport) table(old *benchReport) string {
 	f0 := func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
 	row("page CPU us/request: server/client/rest", func(c benchResult) string {
 		return f0(c.PageCPU.Server) + " / " + f0(c.PageCPU.Client) + " / " + f0(c.PageCPU.Rest)
+	})
+	row("plain CPU us/request: server/client/rest", func(c benchResult) string {
+		return f0(c.PlainCPU.Server) + " / " + f0(c.PlainCPU.Client) + " / " + f0(c.PlainCPU.Rest)
 	})
 	var flows []string
 	if len(r.Stores) > 0 {

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -262,14 +263,67 @@ func match(tags ...language.Tag) (*Locale, bool) {
 // the closest by language and script), or, when the session says "auto" or
 // nothing, the best of the shopper's Accept-Language, else English.
 func Resolve(sessionLocale, acceptLanguage string) *Locale {
+	if len(acceptLanguage) > 512 {
+		acceptLanguage = acceptLanguage[:512]
+	}
+	return resolved.get(sessionLocale+"\x00"+acceptLanguage, func() *Locale { return resolve(sessionLocale, acceptLanguage) })
+}
+
+// resolved keeps Resolve's answers: browsers send few distinct
+// Accept-Language headers, and parsing and matching one costs more than
+// the rest of picking the page's messages.
+var resolved memo[*Locale]
+
+// memo is a bounded memo of a pure function of a string: at most
+// memoLimit answers are kept, later ones are computed every time.
+type memo[V any] struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+const memoLimit = 4096
+
+func (c *memo[V]) get(key string, compute func() V) V {
+	if v, ok := c.m.Load(key); ok {
+		return v.(V)
+	}
+	v := compute()
+	if c.n.Add(1) <= memoLimit {
+		c.m.Store(key, v)
+	}
+	return v
+}
+
+// FormatTag is the locale amounts are formatted in on a page in l for a
+// session whose locale is sessionLocale: l's tag, or the session's own
+// when it is a regional variant of l's language that a catalog matches
+// (de-AT groups digits as Austrians do); the source tag for the
+// pseudo-locale.
+func FormatTag(l *Locale, sessionLocale string) string {
+	l = l.get()
+	if l.Tag() == Pseudo {
+		return Source
+	}
+	return formatTags.get(l.Tag()+"\x00"+sessionLocale, func() string {
+		if t, err := language.Parse(sessionLocale); err == nil {
+			if b, _ := t.Base(); b.String() == l.Language() {
+				if _, ok := Match(sessionLocale); ok {
+					return sessionLocale
+				}
+			}
+		}
+		return l.Tag()
+	})
+}
+
+var formatTags memo[string]
+
+func resolve(sessionLocale, acceptLanguage string) *Locale {
 	if sessionLocale != "" && sessionLocale != Auto {
 		if l, ok := Match(sessionLocale); ok {
 			return l
 		}
 		return English()
-	}
-	if len(acceptLanguage) > 512 {
-		acceptLanguage = acceptLanguage[:512]
 	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	// The pseudo-locale (and its right-to-left twin) only on request,
