@@ -44,8 +44,9 @@ load:
 # The report goes to BENCH_REPORT (bench.json); BENCH_COMPARE=earlier.json
 # prints an earlier run's columns beside this one's. BENCH_TIME is each
 # measurement's length; BENCH_PROFILE=DIR keeps the server's CPU profiles
-# of the page and Worldline runs (go tool pprof DIR/sqlite-full-page.pprof),
-# and the report lists where their CPU went.
+# of the page run and of each provider's run (go tool pprof
+# DIR/sqlite-full-page.pprof, DIR/sqlite-full-payorder.pprof...), and the
+# report lists where the page's and Worldline's CPU went.
 BENCH_REPORT ?= bench.json
 BENCH_TIME ?= 5s
 bench:

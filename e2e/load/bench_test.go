@@ -61,7 +61,7 @@ var (
 	flagPerfReport  = flag.String("perf.report", "", "also write the report to this JSON file")
 	flagPerfCompare = flag.String("perf.compare", "", "a JSON report of an earlier run, printed beside this one")
 	flagPerfStores  = flag.String("perf.stores", "sqlite-full,sqlite-normal,postgres", "the stores to measure")
-	flagPerfProfile = flag.String("perf.profile", "", "write the server's CPU profiles of the page and Worldline runs to this directory")
+	flagPerfProfile = flag.String("perf.profile", "", "write the server's CPU profiles of the page run and of each provider's run to this directory")
 )
 
 const (
@@ -110,6 +110,41 @@ type benchProvider struct {
 	CommitsPerPayment    float64 `json:"commits_per_payment"`
 	// CPU is where the machine's CPU went per payment, in milliseconds.
 	CPU cpuShare `json:"cpu_ms_per_payment"`
+	// Shares are, with -perf.profile, the cumulative shares of the
+	// server's CPU profile of this run spent in RSA signatures (the
+	// providers' protocols: our requests and the sandboxes' answers), in
+	// the in-process provider sandboxes, and in the store's transactions.
+	Shares map[string]float64 `json:"profile_shares,omitempty"`
+}
+
+// shareOf names the functions whose cumulative share of a profile the
+// report shows for each provider's run.
+var shareOf = []struct{ name, fn string }{
+	{"rsa", "crypto/rsa.SignPKCS1v15"},
+	{"sandboxes", "github.com/opencheckout/hostedcheckout/providers/sandboxkit.(*Server).ServeHTTP"},
+	{"transactions", "github.com/opencheckout/hostedcheckout/checkout/sqlstore.(*DB).tx"},
+}
+
+// shares reads shareOf's functions' cumulative shares from a CPU profile.
+func shares(t *testing.T, file string) map[string]float64 {
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=2000", file).Output()
+	if err != nil {
+		t.Logf("profile %s: %v", file, err)
+		return nil
+	}
+	got := map[string]float64{}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 {
+			continue
+		}
+		for _, s := range shareOf {
+			if f[5] == s.fn {
+				got[s.name], _ = strconv.ParseFloat(strings.TrimSuffix(f[4], "%"), 64)
+			}
+		}
+	}
+	return got
 }
 
 // cpuShare splits the machine's busy CPU time during a run between the
@@ -334,8 +369,11 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 	ctx := context.Background()
 	before := srv.counts(t, client)
 	done := func() {}
-	if sc.Provider == "worldline" && shoppers > 1 {
-		done = srv.profile(t, store+"-worldline", d)
+	profile := ""
+	if shoppers > 1 && *flagPerfProfile != "" {
+		// Each provider's run: store-worldline.pprof, store-payorder.pprof...
+		profile = store + "-" + strings.Fields(name)[0]
+		done = srv.profile(t, profile, d)
 	}
 	r := &run{base: srv.base, apiKey: srv.key, runID: fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff),
 		transport: transport, stats: &stats{}, customers: &customers{}, cards: &typedCards{}}
@@ -383,6 +421,9 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 		p.StatementsPerPayment = float64(after.Statements-before.Statements) / float64(n)
 		p.CommitsPerPayment = float64(after.Commits-before.Commits) / float64(n)
 		p.CPU = c1.per(c0, n, time.Millisecond)
+	}
+	if profile != "" {
+		p.Shares = shares(t, filepath.Join(*flagPerfProfile, profile+".pprof"))
 	}
 	return p
 }
@@ -668,6 +709,18 @@ func machine() string {
 	return fmt.Sprintf("%d cores (%s)%s, %s/%s, %s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
+// hasShares says whether a provider's run has profile shares.
+func (r *benchReport) hasShares() bool {
+	for _, c := range r.Stores {
+		for _, p := range c.Providers {
+			if p.Shares != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // table prints the stores side by side (and an earlier run's beside them).
 func (r *benchReport) table(old *benchReport) string {
 	cols := slices.Clone(r.Stores)
@@ -740,6 +793,14 @@ func (r *benchReport) table(old *benchReport) string {
 		row("  CPU ms/payment: server/client/rest", show(func(p *benchProvider) string {
 			return f1(p.CPU.Server) + " / " + f1(p.CPU.Client) + " / " + f1(p.CPU.Rest)
 		}))
+		if r.hasShares() {
+			row("  server CPU in RSA / sandboxes / tx, %", show(func(p *benchProvider) string {
+				if p.Shares == nil {
+					return "-"
+				}
+				return f0(p.Shares["rsa"]) + " / " + f0(p.Shares["sandboxes"]) + " / " + f0(p.Shares["transactions"])
+			}))
+		}
 		row("  server's ceiling on all cores, payments/s", show(func(p *benchProvider) string {
 			if p.CPU.Server == 0 {
 				return "-"
