@@ -111,7 +111,7 @@ func (f *shopFleet) shop(provider, card string, double bool) (string, bool) {
 				cut.Store(true)
 			}
 			if loc := res.Header.Get("Location"); res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/c/") {
-				if page, err := client.Get(f.URL + loc); err == nil {
+				if page, err := resend(func() (*http.Response, error) { return client.Get(f.URL + loc) }); err == nil {
 					body, _ = io.ReadAll(page.Body)
 					page.Body.Close()
 				}
@@ -125,7 +125,7 @@ func (f *shopFleet) shop(provider, card string, double bool) (string, bool) {
 					values.Set(html.UnescapeString(string(in[1])), html.UnescapeString(string(in[2])))
 				}
 				action := html.UnescapeString(string(m[1]))
-				if next, err := client.PostForm(f.URL+action, values); err == nil {
+				if next, err := resend(func() (*http.Response, error) { return client.PostForm(f.URL+action, values) }); err == nil {
 					next.Body.Close()
 				}
 			}
@@ -133,6 +133,20 @@ func (f *shopFleet) shop(provider, card string, double bool) (string, bool) {
 	}
 	wg.Wait()
 	return id, cut.Load()
+}
+
+// resend sends a request again while the load balancer answers that it
+// was cut with its instance, as a shopper reloads a page that failed and
+// a browser resubmits its form (a few times, then it gives up).
+func resend(send func() (*http.Response, error)) (*http.Response, error) {
+	for try := 0; ; try++ {
+		res, err := send()
+		if err != nil || try == 4 || res.StatusCode != http.StatusBadGateway || res.Header.Get(fleet.CutHeader) == "" {
+			return res, err
+		}
+		res.Body.Close()
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 var (
@@ -145,7 +159,9 @@ var (
 // through Worldline, payOrder (its device data step sent without a
 // script) and Antom, a fifth of them double-clicking, a slow provider
 // answer among them; one instance is SIGKILLed while Worldline holds its
-// payment, and started again. Every payment ends in the state its card
+// payment, and started again (a shopper whose page or device-data form
+// was cut with it reloads or sends it again, as a browser would). Every
+// payment ends in the state its card
 // implies, each provider's ledger agrees with the database (each approved
 // payment charged once, each declined one never; no Worldline charge
 // without a payment), every merchant webhook of every payment is

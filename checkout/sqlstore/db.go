@@ -198,10 +198,30 @@ func (d *DB) migrate(ctx context.Context) error {
 // every transaction behaves as if the writers had taken turns, as on
 // SQLite). fn must be safe to run again.
 func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return d.txAt(ctx, sql.LevelSerializable, fn)
+}
+
+// txGuarded is tx for a transaction whose guards are each the condition of
+// one statement: a compare-and-set UPDATE (… WHERE version = ?, … AND
+// status = ?) or an INSERT that a unique index refuses, with no guard that
+// spans rows (no "insert only while no other row says otherwise"). On
+// PostgreSQL it runs at READ COMMITTED, which keeps such guards (an UPDATE
+// waits for a concurrent writer of its row and checks its WHERE clause
+// again on the row as committed; a unique index sees uncommitted rows),
+// and is not refused for conflicts that serializable isolation finds
+// between unrelated rows sharing an index page. The transactions whose
+// guard spans rows (a payment created only while its session is open and
+// unexpired, a session expired only while it has no active payment) stay
+// in tx. On SQLite, where writers take turns, it is tx.
+func (d *DB) txGuarded(ctx context.Context, fn func(*sql.Tx) error) error {
+	return d.txAt(ctx, sql.LevelReadCommitted, fn)
+}
+
+func (d *DB) txAt(ctx context.Context, level sql.IsolationLevel, fn func(*sql.Tx) error) error {
 	defer checkout.DBTime(ctx, time.Now())
 	var opts *sql.TxOptions
 	if d.dialect == postgresDialect {
-		opts = &sql.TxOptions{Isolation: sql.LevelSerializable}
+		opts = &sql.TxOptions{Isolation: level}
 	}
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
@@ -209,6 +229,7 @@ func (d *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		if err == nil || d.dialect != postgresDialect || !retryable(err) || !retryAgain(attempt, start) {
 			return err
 		}
+		d.counts.retries.Add(1)
 		// A short, growing, random pause, so that the transactions that
 		// collided do not collide again.
 		select {

@@ -28,7 +28,8 @@ func (d *DB) RecordNotification(ctx context.Context, provider, eventID string, a
 	if len(events) == 0 {
 		return record(ctx, d.db)
 	}
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	// No guard: the record's insert does nothing for one seen already.
+	return d.txGuarded(ctx, func(tx *sql.Tx) error {
 		if err := record(ctx, tx); err != nil {
 			return err
 		}

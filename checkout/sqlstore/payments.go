@@ -74,7 +74,9 @@ func (d *DB) UpdatePayment(ctx context.Context, p *checkout.Payment, session *ch
 	if err != nil {
 		return err
 	}
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	// Its guards are single statements: the payment's compare-and-set, the
+	// session's move from its expected status.
+	return d.txGuarded(ctx, func(tx *sql.Tx) error {
 		if err := updatePayment(ctx, tx, p, cols); err != nil {
 			return err
 		}

@@ -181,6 +181,7 @@ func again[T any](ctx context.Context, c *pgConn, run func() (T, error)) (T, err
 		if err == nil || c.inTx || !retryable(err) || !retryAgain(attempt, start) {
 			return v, err
 		}
+		c.counts.retries.Add(1)
 		select {
 		case <-ctx.Done():
 			return v, err

@@ -13,7 +13,7 @@ import (
 // CreateSession inserts a session and its first events; ErrDuplicate when
 // the merchant already has a session under s.IdempotencyKey.
 func (d *DB) CreateSession(ctx context.Context, s *checkout.Session, events ...checkout.Event) error {
-	return d.tx(ctx, func(tx *sql.Tx) error { return insertSession(ctx, tx, s, events) })
+	return d.txGuarded(ctx, func(tx *sql.Tx) error { return insertSession(ctx, tx, s, events) })
 }
 
 // CreateSessionAnswered inserts s, its events and the completed record of
@@ -26,7 +26,8 @@ func (d *DB) CreateSessionAnswered(ctx context.Context, s *checkout.Session, ans
 	if r, err := idempotencyRecord(ctx, d.db, answer.MerchantID, answer.Key); err != nil || r != nil {
 		return r, err
 	}
-	err := d.tx(ctx, func(tx *sql.Tx) error {
+	// Its guards are unique indexes: the session's key, the record's.
+	err := d.txGuarded(ctx, func(tx *sql.Tx) error {
 		if err := insertSession(ctx, tx, s, events); err != nil {
 			return err
 		}

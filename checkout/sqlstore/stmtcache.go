@@ -11,13 +11,17 @@ import (
 // counters count what the store asks of the database: statements (in and
 // out of transactions) and commits (a transaction's, or a writing
 // statement's outside one). DB.Counts reads them (make bench).
-type counters struct{ statements, commits atomic.Int64 }
+type counters struct{ statements, commits, retries atomic.Int64 }
 
 // Counts is how many statements and commits the store has run since it
 // opened.
 func (d *DB) Counts() (statements, commits int64) {
 	return d.counts.statements.Load(), d.counts.commits.Load()
 }
+
+// Retries is how many transactions PostgreSQL refused (a serialization
+// failure or a deadlock) and the store ran again, since it opened.
+func (d *DB) Retries() int64 { return d.counts.retries.Load() }
 
 // writes says whether a statement changes rows (its commit, outside a
 // transaction, is one).

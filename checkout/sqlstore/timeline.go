@@ -13,7 +13,7 @@ import (
 // by viewed_at = 0, and writes events only when it did; ErrConflict
 // otherwise, with nothing written.
 func (d *DB) MarkSessionViewed(ctx context.Context, sessionID string, at time.Time, events ...checkout.Event) error {
-	return d.tx(ctx, func(tx *sql.Tx) error {
+	return d.txGuarded(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET viewed_at = ? WHERE id = ? AND viewed_at = 0`, ms(at), sessionID)
 		if err != nil {
 			return err

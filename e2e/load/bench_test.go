@@ -108,6 +108,10 @@ type benchProvider struct {
 	OwnP99ms             float64 `json:"own_server_p99_ms"`
 	StatementsPerPayment float64 `json:"sql_statements_per_payment"`
 	CommitsPerPayment    float64 `json:"commits_per_payment"`
+	// RetriesPerPayment are the transactions and statements PostgreSQL
+	// refused (a serialization failure, a deadlock) and the store ran
+	// again.
+	RetriesPerPayment float64 `json:"retries_per_payment"`
 	// CPU is where the machine's CPU went per payment, in milliseconds.
 	CPU cpuShare `json:"cpu_ms_per_payment"`
 	// Shares are, with -perf.profile, the cumulative shares of the
@@ -420,6 +424,7 @@ func benchPayments(t *testing.T, srv *benchServer, client *http.Client, transpor
 	if n > 0 {
 		p.StatementsPerPayment = float64(after.Statements-before.Statements) / float64(n)
 		p.CommitsPerPayment = float64(after.Commits-before.Commits) / float64(n)
+		p.RetriesPerPayment = float64(after.Retries-before.Retries) / float64(n)
 		p.CPU = c1.per(c0, n, time.Millisecond)
 	}
 	if profile != "" {
@@ -600,7 +605,7 @@ func (s *benchServer) showErrors(t *testing.T) {
 	}
 }
 
-type storeCounts struct{ Statements, Commits int64 }
+type storeCounts struct{ Statements, Commits, Retries int64 }
 
 func (s *benchServer) counts(t *testing.T, client *http.Client) storeCounts {
 	t.Helper()
@@ -674,7 +679,7 @@ func benchServe() {
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		s, c := app.Store.Counts()
-		_ = json.NewEncoder(w).Encode(storeCounts{Statements: s, Commits: c})
+		_ = json.NewEncoder(w).Encode(storeCounts{Statements: s, Commits: c, Retries: app.Store.Retries()})
 	})
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	side := &http.Server{Addr: os.Getenv(benchSideEnv), Handler: mux}
@@ -740,7 +745,7 @@ func (r *benchReport) table(old *benchReport) string {
 		mode = "full"
 	}
 	row := func(label string, f func(benchResult) string) {
-		fmt.Fprintf(&b, "%-44s", label)
+		fmt.Fprintf(&b, "%-50s", label)
 		for _, c := range cols {
 			fmt.Fprintf(&b, " %20s", f(c))
 		}
@@ -750,7 +755,7 @@ func (r *benchReport) table(old *benchReport) string {
 	if old != nil {
 		fmt.Fprintf(&b, "earlier run: %s on %s\n", old.When, old.Machine)
 	}
-	fmt.Fprintf(&b, "%-44s", "")
+	fmt.Fprintf(&b, "%-50s", "")
 	for _, n := range names {
 		fmt.Fprintf(&b, " %20s", n)
 	}
@@ -787,8 +792,8 @@ func (r *benchReport) table(old *benchReport) string {
 		row("  payments/s", show(func(p *benchProvider) string { return f1(p.PerSecond) }))
 		row("  p50 / p99 ms", show(func(p *benchProvider) string { return f1(p.P50ms) + " / " + f1(p.P99ms) }))
 		row("  own server time p50 / p99 ms", show(func(p *benchProvider) string { return f1(p.OwnP50ms) + " / " + f1(p.OwnP99ms) }))
-		row("  SQL statements / commits per payment", show(func(p *benchProvider) string {
-			return f1(p.StatementsPerPayment) + " / " + f1(p.CommitsPerPayment)
+		row("  SQL statements / commits / retries per payment", show(func(p *benchProvider) string {
+			return f1(p.StatementsPerPayment) + " / " + f1(p.CommitsPerPayment) + " / " + strconv.FormatFloat(p.RetriesPerPayment, 'f', 2, 64)
 		}))
 		row("  CPU ms/payment: server/client/rest", show(func(p *benchProvider) string {
 			return f1(p.CPU.Server) + " / " + f1(p.CPU.Client) + " / " + f1(p.CPU.Rest)
