@@ -143,14 +143,10 @@ func (s *Service) Session(ctx context.Context, merchantID, id string) (*Session,
 	if !ValidID(PrefixSession, id) {
 		return nil, nil, Errorf(ENotFound, "No such checkout session.")
 	}
-	sess, err := s.Store.Session(ctx, id)
+	sess, pays, err := s.Store.SessionWithPayments(ctx, id)
 	if errors.Is(err, ErrNotFound) || (err == nil && merchantID != "" && sess.MerchantID != merchantID) {
 		return nil, nil, Errorf(ENotFound, "No such checkout session.")
 	}
-	if err != nil {
-		return nil, nil, Internal(err)
-	}
-	pays, err := s.Store.SessionPayments(ctx, id)
 	if err != nil {
 		return nil, nil, Internal(err)
 	}
@@ -160,10 +156,7 @@ func (s *Service) Session(ctx context.Context, merchantID, id string) (*Session,
 		if err := s.expire(ctx, sess, "expires_at passed", true); err != nil && !errors.Is(err, ErrConflict) {
 			return nil, nil, Internal(err)
 		}
-		if sess, err = s.Store.Session(ctx, id); err != nil {
-			return nil, nil, Internal(err)
-		}
-		if pays, err = s.Store.SessionPayments(ctx, id); err != nil {
+		if sess, pays, err = s.Store.SessionWithPayments(ctx, id); err != nil {
 			return nil, nil, Internal(err)
 		}
 	}

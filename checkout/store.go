@@ -70,6 +70,9 @@ type Store interface {
 	// ErrDuplicate when a session holds the key without a record.
 	CreateSessionAnswered(ctx context.Context, s *Session, answer IdempotencyRecord, events ...Event) (*IdempotencyRecord, error)
 	Session(ctx context.Context, id string) (*Session, error)
+	// SessionWithPayments is Session and SessionPayments together (one
+	// statement for a session without payments).
+	SessionWithPayments(ctx context.Context, id string) (*Session, []*Payment, error)
 	SessionByIdempotencyKey(ctx context.Context, merchantID, key string) (*Session, error)
 	// ExpireSession moves an open session to expired, in one guarded
 	// statement: only while none of its payments is active (anything but

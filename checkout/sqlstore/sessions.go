@@ -75,15 +75,18 @@ const sessionColumns = `id, merchant_id, status, amount, currency, merchant_refe
 	customer_reference, locale, success_url, cancel_url, payment_methods, provider, capture_mode, three_ds,
 	metadata, expires_at, created_at, updated_at, routes, setup_recurring, idempotency_key, livemode, viewed_at`
 
-func scanSession(row scanner) (*checkout.Session, error) {
+func scanSession(row scanner) (*checkout.Session, error) { return scanSessionAnd(row) }
+
+// scanSessionAnd reads a row of sessionColumns, and then extra's columns.
+func scanSessionAnd(row scanner, extra ...any) (*checkout.Session, error) {
 	var s checkout.Session
 	var items, methods, meta, routes string
 	var expires, created, updated, viewed int64
-	err := row.Scan(
+	err := row.Scan(append([]any{
 		&s.ID, &s.MerchantID, &s.Status, &s.Amount.Amount, &s.Amount.Currency, &s.MerchantReference, &items,
 		&s.Customer.Email, &s.Customer.Reference, &s.Locale, &s.SuccessURL, &s.CancelURL, &methods, &s.Provider,
 		&s.CaptureMode, &s.ThreeDS, &meta, &expires, &created, &updated, &routes, &s.SetupRecurring, &s.IdempotencyKey, &s.Livemode,
-		&viewed)
+		&viewed}, extra...)...)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -98,6 +101,24 @@ func scanSession(row scanner) (*checkout.Session, error) {
 // Session loads a session by id.
 func (d *DB) Session(ctx context.Context, id string) (*checkout.Session, error) {
 	return scanSession(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+}
+
+// SessionWithPayments loads a session and its payments, oldest first. The
+// session's row says how many payments it has, in the same statement: a
+// session without any (its page before the first payment) is one
+// statement.
+func (d *DB) SessionWithPayments(ctx context.Context, id string) (*checkout.Session, []*checkout.Payment, error) {
+	var n int64
+	s, err := scanSessionAnd(d.db.QueryRowContext(ctx, `SELECT `+sessionColumns+`,
+		(SELECT count(*) FROM payments p WHERE p.session_id = sessions.id) FROM sessions WHERE id = ?`, id), &n)
+	if err != nil || n == 0 {
+		return s, nil, err
+	}
+	pays, err := d.SessionPayments(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, pays, nil
 }
 
 // SessionByIdempotencyKey loads the merchant's session created under key.

@@ -9,6 +9,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
@@ -46,6 +47,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("IdempotencyTakeoverFencesTheFirstOwner", func(t *testing.T) { idempotencyTakeoverFencesTheFirstOwner(t, open(t)) })
 	t.Run("SessionsByIdempotencyKey", func(t *testing.T) { sessionsByIdempotencyKey(t, open(t)) })
 	t.Run("SessionAnswerIsStoredWithTheSession", func(t *testing.T) { sessionAnswerIsStoredWithTheSession(t, open(t)) })
+	t.Run("SessionWithPayments", func(t *testing.T) { sessionWithPayments(t, open(t)) })
 	t.Run("UniqueIdentifiers", func(t *testing.T) { uniqueIdentifiers(t, open(t)) })
 	t.Run("ListsInTheirOrder", func(t *testing.T) { listsInTheirOrder(t, open(t)) })
 	t.Run("MerchantsKeysAndLogos", func(t *testing.T) { merchantsKeysAndLogos(t, open(t)) })
@@ -633,4 +635,32 @@ func race(t *testing.T, n int, refusal error, attempt func() (string, error)) (w
 	}
 	wg.Wait()
 	return won, refused
+}
+
+// SessionWithPayments is Session and SessionPayments in one: a session
+// without payments has none (and is otherwise the same session), one with
+// payments has them oldest first, and an unknown id is ErrNotFound.
+func sessionWithPayments(t *testing.T, db checkout.Store) {
+	ctx := context.Background()
+	_, s := MustSession(t, db)
+	got, pays, err := db.SessionWithPayments(ctx, s.ID)
+	want, _ := db.Session(ctx, s.ID)
+	if err != nil || len(pays) != 0 || got.ID != s.ID || !reflect.DeepEqual(got, want) {
+		t.Fatalf("a session without payments: %+v %v %v, want %+v and none", got, pays, err, want)
+	}
+	first := NewPayment(s, 1)
+	first.Status = checkout.PaymentFailed
+	second := NewPayment(s, 2)
+	for _, p := range []*checkout.Payment{first, second} {
+		if err := db.CreatePayment(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, pays, err = db.SessionWithPayments(ctx, s.ID)
+	if err != nil || got.ID != s.ID || len(pays) != 2 || pays[0].ID != first.ID || pays[1].ID != second.ID {
+		t.Fatalf("a session with two payments: %v %v %v", got, pays, err)
+	}
+	if _, _, err := db.SessionWithPayments(ctx, checkout.RandomIDs{}.NewID(checkout.PrefixSession)); !errors.Is(err, checkout.ErrNotFound) {
+		t.Fatalf("an unknown session: %v, want ErrNotFound", err)
+	}
 }
