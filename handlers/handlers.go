@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -86,12 +87,26 @@ func Render(c echo.Context, status int, comp templ.Component) error {
 	if nonce := Policy(c).Nonce; nonce != "" && templ.GetNonce(ctx) != nonce {
 		ctx = templ.WithNonce(ctx, nonce)
 	}
-	var buf bytes.Buffer
-	if err := comp.Render(ctx, &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledRender {
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := comp.Render(ctx, buf); err != nil {
 		return err
 	}
+	// The length is known: the answer goes in one piece, not chunked.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
 }
+
+// renderBuffers keeps Render's buffers (a page is some 10 to 30 KB): a
+// buffer grown past maxPooledRender is left to the collector.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledRender = 256 << 10
 
 // noStore marks a response as never cacheable: checkout, 3DS and result
 // pages carry session state.

@@ -126,7 +126,7 @@ type benchProvider struct {
 var shareOf = []struct{ name, fn string }{
 	{"rsa", "crypto/rsa.SignPKCS1v15"},
 	{"sandboxes", "github.com/opencheckout/hostedcheckout/providers/sandboxkit.(*Server).ServeHTTP"},
-	{"transactions", "github.com/opencheckout/hostedcheckout/checkout/sqlstore.(*DB).tx"},
+	{"transactions", "github.com/opencheckout/hostedcheckout/checkout/sqlstore.(*DB).txAt"},
 }
 
 // shares reads shareOf's functions' cumulative shares from a CPU profile.
