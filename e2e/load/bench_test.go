@@ -714,6 +714,60 @@ func machine() string {
 	return fmt.Sprintf("%d cores (%s)%s, %s/%s, %s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
+// targets says, for each store, whether each of the targets is met
+// and, for one that is not, what this run measured that bounds it.
+func (r *benchReport) targets() string {
+	var b strings.Builder
+	cores := float64(runtime.NumCPU())
+	b.WriteString("targets (README, Performance, gives the next steps):\n")
+	for _, c := range r.Stores {
+		fmt.Fprintf(&b, "%s:\n", c.Store)
+		line := func(met bool, what, bound string) {
+			if met {
+				fmt.Fprintf(&b, "  met      %s\n", what)
+			} else {
+				fmt.Fprintf(&b, "  not met  %s: %s\n", what, bound)
+			}
+		}
+		line(c.PageRatio >= 0.5, fmt.Sprintf("page / plain %.3f (>= 0.5)", c.PageRatio),
+			fmt.Sprintf("the page costs the server %.0f us of CPU a request, the plain handler %.0f us; the client %.0f and %.0f us",
+				c.PageCPU.Server, c.PlainCPU.Server, c.PageCPU.Client, c.PlainCPU.Client))
+		var wl, one *benchProvider
+		for i := range c.Providers {
+			switch c.Providers[i].Name {
+			case benchFlows()[0].name:
+				wl = &c.Providers[i]
+			case benchFlows()[0].name + ", 1 shopper":
+				one = &c.Providers[i]
+			}
+		}
+		if wl == nil {
+			continue
+		}
+		want := map[string]float64{"sqlite-full": 500, "sqlite-normal": 1000}[c.Store]
+		if want > 0 {
+			bound := "-"
+			if wl.CPU.Server > 0 {
+				in := ""
+				if wl.Shares != nil {
+					in = fmt.Sprintf(" (%.0f%% of it in transactions)", wl.Shares["transactions"])
+				}
+				bound = fmt.Sprintf("the server spends %.1f ms of CPU on a payment%s: on %.0f cores at most %.0f/s with nothing else running; the client spends %.1f ms more",
+					wl.CPU.Server, in, cores, cores*1000/wl.CPU.Server, wl.CPU.Client)
+			}
+			line(wl.PerSecond >= want, fmt.Sprintf("Worldline %.0f payments/s (>= %.0f)", wl.PerSecond, want), bound)
+		}
+		busy := (wl.CPU.Server + wl.CPU.Client + wl.CPU.Rest) * wl.PerSecond / 1000 / cores
+		bound := fmt.Sprintf("the cores were %.0f%% busy, and a request waits for one", 100*busy)
+		if one != nil {
+			bound += fmt.Sprintf("; at one shopper p50 %.1f ms, p99 %.1f ms", one.OwnP50ms, one.OwnP99ms)
+		}
+		line(wl.OwnP99ms < 5, fmt.Sprintf("own server time p99 %.1f ms at %d shoppers (< 5)", wl.OwnP99ms, r.Shoppers), bound)
+		line(c.PeakRSSMB < 150, fmt.Sprintf("peak RSS %.0f MB (< 150)", c.PeakRSSMB), "")
+	}
+	return b.String()
+}
+
 // hasShares says whether a provider's run has profile shares.
 func (r *benchReport) hasShares() bool {
 	for _, c := range r.Stores {
@@ -814,6 +868,9 @@ func (r *benchReport) table(old *benchReport) string {
 		}))
 	}
 	row("peak RSS of the server, MB", func(c benchResult) string { return f1(c.PeakRSSMB) })
+	if r.Full {
+		b.WriteString(r.targets())
+	}
 	for _, c := range r.Stores {
 		for _, run := range []string{"page", "worldline"} {
 			if lines := c.Profiles[run]; len(lines) > 0 {
