@@ -755,6 +755,11 @@ func (r *benchReport) targets() string {
 				bound = fmt.Sprintf("the server spends %.1f ms of CPU on a payment%s: on %.0f cores at most %.0f/s with nothing else running; the client spends %.1f ms more",
 					wl.CPU.Server, in, cores, cores*1000/wl.CPU.Server, wl.CPU.Client)
 			}
+			busy := (wl.CPU.Server + wl.CPU.Client + wl.CPU.Rest) * wl.PerSecond / 1000 / cores
+			if c.Store == "sqlite-full" {
+				bound += fmt.Sprintf("; the cores were %.0f%% busy: SQLite's one writer took %.0f commits/s, each waiting for an fsync of the WAL",
+					100*busy, wl.CommitsPerPayment*wl.PerSecond)
+			}
 			line(wl.PerSecond >= want, fmt.Sprintf("Worldline %.0f payments/s (>= %.0f)", wl.PerSecond, want), bound)
 		}
 		busy := (wl.CPU.Server + wl.CPU.Client + wl.CPU.Rest) * wl.PerSecond / 1000 / cores
