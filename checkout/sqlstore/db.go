@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opencheckout/hostedcheckout/checkout"
@@ -107,7 +108,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	drv := probe.Driver()
 	probe.Close()
 	counts := &counters{}
-	db := sql.OpenDB(sqliteConnector{drv: drv, dsn: dsn, counts: counts})
+	db := sql.OpenDB(sqliteConnector{drv: drv, dsn: dsn, counts: counts, writer: &sync.Mutex{}})
 	// Every connection stays open: database/sql keeps only 2 idle ones by
 	// default, and a connection closed and opened again under load runs
 	// its pragmas and prepares its statements again.

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Every pooled connection runs in WAL mode with a busy timeout, foreign
@@ -115,4 +118,82 @@ func pragmaOnEveryConnection(t *testing.T, d *DB, name string) []int {
 		}
 	}
 	return got
+}
+
+// Writers of one process take turns on the store's mutex, never in
+// SQLite's busy handler (which sleeps 1, 2, 5… ms between tries): with
+// every pooled connection's busy_timeout at 0, so that any writer that
+// met another's lock would fail at once with SQLITE_BUSY, 16 goroutines
+// writing at once (transactions committed and rolled back, and single
+// statements outside one) all succeed, and each commit is counted.
+func TestWritersTakeTurnsInProcess(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, err := Open(ctx, filepath.Join(t.TempDir(), "checkout.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE turns (n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	var conns []*sql.Conn
+	for range 8 { // the pool's every connection
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	refused := errors.New("refused on purpose")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16*30)
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 30 {
+				var err error
+				switch (g + i) % 3 {
+				case 0:
+					err = d.tx(ctx, func(tx *sql.Tx) error {
+						_, err := tx.ExecContext(ctx, `INSERT INTO turns (n) VALUES (?)`, 1)
+						return err
+					})
+				case 1:
+					err = d.tx(ctx, func(tx *sql.Tx) error {
+						if _, err := tx.ExecContext(ctx, `INSERT INTO turns (n) VALUES (?)`, 1000); err != nil {
+							return err
+						}
+						return refused // rolled back: its turn must still be given back
+					})
+					if errors.Is(err, refused) {
+						err = nil
+					}
+				default:
+					_, err = d.db.ExecContext(ctx, `INSERT INTO turns (n) VALUES (?)`, 1)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a writer failed: %v", err)
+	}
+	var sum int
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM turns`).Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := 16 * 30 * 2 / 3; sum != want { // the two thirds that committed, 1 each
+		t.Fatalf("the rows sum to %d, want %d", sum, want)
+	}
 }
