@@ -18,19 +18,12 @@ func locale(c echo.Context, s *checkout.Session) *i18n.Locale {
 	return i18n.Resolve(s.Locale, c.Request().Header.Get("Accept-Language"))
 }
 
-// formatTag is the locale amounts are formatted in: the page's, or the
-// session's own tag when it is a regional variant of the page's language
-// (de-AT groups digits as Austrians do).
-func formatTag(l *i18n.Locale, s *checkout.Session) string {
-	return i18n.FormatTag(l, s.Locale)
-}
-
 func (h *Handlers) summary(c echo.Context, l *i18n.Locale, s *checkout.Session) templates.Summary {
 	b := h.pageBrand(c, s.MerchantID)
 	if b.Name == "" {
 		b.Name = l.T("summary.merchant_fallback")
 	}
-	tag := formatTag(l, s)
+	tag := i18n.FormatTag(l, s.Locale) // amounts as the session's regional variant writes them (de-AT)
 	sum := templates.Summary{MerchantName: b.Name, Brand: b, Reference: s.MerchantReference, Total: s.Amount.Format(tag)}
 	for _, li := range s.LineItems {
 		sum.Lines = append(sum.Lines, templates.SummaryLine{

@@ -137,18 +137,12 @@ func (c pgConnector) Driver() driver.Driver { return c.base.Driver() }
 
 // stdlibConn is what pgx's stdlib connection implements and the store uses.
 type stdlibConn interface {
-	driver.Conn
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.QueryerContext
-	driver.Pinger
-	driver.SessionResetter
+	driverConn
 	driver.NamedValueChecker
 }
 
 // pgConn is a connection: statements outside a transaction (which run
-// serializable, as every transaction does) are run again when PostgreSQL
+// serializable, the connection's default) are run again when PostgreSQL
 // refuses them for a conflict with a concurrent one.
 type pgConn struct {
 	stdlibConn

@@ -74,9 +74,9 @@ func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 func (c sqliteConnector) Driver() driver.Driver { return c.drv }
 
-// sqliteConn is what the SQLite driver's connection implements and the
-// store uses.
-type sqliteConn interface {
+// driverConn is what both drivers' connections implement and the store's
+// wrappers (cachingConn, pgConn) use.
+type driverConn interface {
 	driver.Conn
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -84,6 +84,12 @@ type sqliteConn interface {
 	driver.QueryerContext
 	driver.Pinger
 	driver.SessionResetter
+}
+
+// sqliteConn is what the SQLite driver's connection implements and the
+// store uses.
+type sqliteConn interface {
+	driverConn
 	driver.Validator
 }
 

@@ -244,18 +244,7 @@ func TestStartActionTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	sb := started.Sandbox.(*sandbox.Sandbox)
-	t.Cleanup(func() { _ = sb.Close() })
-	mux.Handle(mount+"/", http.StripPrefix(mount, sb))
-	cr := sb.Credentials()
-	merchant, err := alipaysign.ParsePrivateKey(cr.MerchantPrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := alipaysign.ParsePublicKey(cr.AntomPublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &tenv{sb: sb, creds: cr, srv: srv, base: srv.URL + mount, merchant: merchant, antomPub: pub, sink: &sink{}}
+	e := serveEnv(t, srv, mux, sb, sb.Credentials(), &sink{})
 
 	id := newID()
 	if u := e.post(t, "pay", payBody(id, testcards.Challenge)); u.code() != "PAYMENT_IN_PROCESS" {

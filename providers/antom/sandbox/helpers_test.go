@@ -65,10 +65,17 @@ func newTestEnv(t *testing.T, edit func(*sandbox.Config)) *tenv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sb.Close() })
 	s := &sink{}
-	mux.Handle(mount+"/", http.StripPrefix(mount, sb))
 	mux.Handle("/notify/", s)
+	return serveEnv(t, srv, mux, sb, cr, s)
+}
+
+// serveEnv serves sb (closed when t ends) under mount on mux, srv's
+// handler, and reads its keys.
+func serveEnv(t *testing.T, srv *httptest.Server, mux *http.ServeMux, sb *sandbox.Sandbox, cr sandbox.Credentials, s *sink) *tenv {
+	t.Helper()
+	t.Cleanup(func() { _ = sb.Close() })
+	mux.Handle(mount+"/", http.StripPrefix(mount, sb))
 	merchant, err := alipaysign.ParsePrivateKey(cr.MerchantPrivateKey)
 	if err != nil {
 		t.Fatal(err)
